@@ -1,0 +1,27 @@
+"""Typed models shared by every stage (files → pages → text → fields → flags)."""
+
+from models.document import (
+    BBox,
+    DocType,
+    DocumentReading,
+    Evidence,
+    ExtractedField,
+    LoadedFile,
+    OcrMode,
+    PageText,
+    RasterPage,
+    TextLine,
+)
+
+__all__ = [
+    "BBox",
+    "DocType",
+    "DocumentReading",
+    "Evidence",
+    "ExtractedField",
+    "LoadedFile",
+    "OcrMode",
+    "PageText",
+    "RasterPage",
+    "TextLine",
+]
