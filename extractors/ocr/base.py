@@ -1,0 +1,45 @@
+"""The engine interface. An engine reads a whole page or one line crop.
+
+Engines see upright-by-EXIF RGB uint8 arrays. `read_page` may turn the page upright and
+says by how much in `PageOcr.rotation`; boxes are in pixels of that upright page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from models import TextLine
+
+
+@dataclass
+class LineReading:
+    text: str
+    confidence: float
+
+
+@dataclass
+class PageOcr:
+    lines: list[TextLine]
+    rotation: int = 0  # degrees clockwise applied to the input to make it upright
+    width: int = 0  # of the upright page
+    height: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@runtime_checkable
+class OcrEngine(Protocol):
+    name: str
+
+    def read_page(self, image: np.ndarray) -> PageOcr: ...
+
+    def read_line(self, crop: np.ndarray) -> LineReading: ...
+
+
+def rotate_image(image: np.ndarray, degrees: int) -> np.ndarray:
+    """Rotate clockwise by a multiple of 90 degrees."""
+    k = (degrees // 90) % 4
+    # np.rot90 turns counter-clockwise for positive k.
+    return np.ascontiguousarray(np.rot90(image, -k)) if k else image
