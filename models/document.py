@@ -126,3 +126,23 @@ class LoadedFile(BaseModel):
     page_count: int
     metadata: dict[str, Any] = Field(default_factory=dict)  # PDF Producer/Creator, EXIF Software
     pages_truncated: bool = False
+
+
+class PageFailure(BaseModel):
+    """A page that could not be read (engine crash or timeout); the rest of the file goes on."""
+
+    page: int
+    code: str
+    reason_zh: str
+    detail: str = ""
+
+
+class FileReading(BaseModel):
+    """Everything read from one file."""
+
+    file: str
+    loaded: LoadedFile
+    pages: list[PageText] = Field(default_factory=list)
+    documents: list[DocumentReading] = Field(default_factory=list)
+    failures: list[PageFailure] = Field(default_factory=list)
+    seconds: float = 0.0

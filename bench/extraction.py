@@ -1,0 +1,159 @@
+"""Reading accuracy and speed on a freshly generated synthetic set.
+
+    python bench/extraction.py [--per-difficulty 60] [--seed N] [--out DIR]
+
+Prints document-type accuracy, per-field exact-match accuracy by difficulty, and seconds per
+page for the pipeline beside bare RapidOCR (`RapidOCR()(image)`, default settings) on the same
+page images. The ratio excludes the tesseract crop re-reads, reported separately. Machines are
+2 cores and noisy: medians, and the ratio of medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from extractors.loaders import load_file  # noqa: E402
+from extractors.read import Reader, ReadOptions  # noqa: E402
+from models import OcrMode  # noqa: E402
+from synth.generate import generate_documents  # noqa: E402
+
+DIFFS = ("clean", "ordinary", "poor")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--per-difficulty", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--no-bare", action="store_true", help="skip the bare RapidOCR timing")
+    ap.add_argument("--errors", type=int, default=25, help="print this many field errors")
+    args = ap.parse_args()
+    seed = args.seed if args.seed is not None else int(time.time()) % 100_000
+    out = args.out or Path(tempfile.mkdtemp(prefix="cc-bench-"))
+    t0 = time.perf_counter()
+    truth = generate_documents(out, per_difficulty=args.per_difficulty, seed=seed)
+    print(f"generated {len(truth)} pages (seed {seed}) in {time.perf_counter() - t0:.0f} s → {out}")
+    truth_by_file: dict[str, list] = defaultdict(list)
+    for t in truth:
+        truth_by_file[t.file].append(t)
+
+    type_ok: dict[str, list[bool]] = defaultdict(list)
+    field_ok: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    errors: list[str] = []
+    page_total: list[float] = []
+    page_crops: list[float] = []
+    page_ocr: list[float] = []
+    images = []
+    with Reader(ReadOptions()) as reader:
+        reader.read_file(out / truth[0].file, rel=truth[0].file)  # warm the engines
+        for rel, truths in sorted(truth_by_file.items()):
+            diff = truths[0].difficulty
+            crops0 = reader.crop_seconds
+            t = time.perf_counter()
+            try:
+                reading = reader.read_file(out / rel, rel=rel)
+            except Exception as e:  # a generated file must always read
+                errors.append(f"{rel}: {type(e).__name__}: {e}")
+                for tr in truths:
+                    type_ok[diff].append(False)
+                continue
+            elapsed = time.perf_counter() - t
+            n_ocr = sum(1 for p in reading.pages if p.mode is OcrMode.ocr)
+            if n_ocr:
+                page_total.append(elapsed / len(reading.pages))
+                page_crops.append((reader.crop_seconds - crops0) / len(reading.pages))
+                page_ocr.extend(p.seconds for p in reading.pages if p.mode is OcrMode.ocr)
+                images.append(out / rel)
+            for tr in truths:
+                docs = [d for d in reading.documents if d.page == tr.page]
+                doc = docs[0] if docs else None
+                got_type = doc.doc_type if doc else None
+                type_ok[diff].append(got_type == tr.doc_type)
+                if got_type != tr.doc_type:
+                    errors.append(f"{rel} p{tr.page} [{diff}] type {got_type} ≠ {tr.doc_type}")
+                got = doc.values() if doc else {}
+                for key, want in tr.fields.items():
+                    ok = got.get(key) == want
+                    field_ok[(diff, key)].append(ok)
+                    if not ok:
+                        errors.append(
+                            f"{rel} p{tr.page} [{diff}] {tr.doc_type}.{key}: "
+                            f"{got.get(key)!r} ≠ {want!r}"
+                        )
+
+    bare: list[float] = []
+    if not args.no_bare:
+        from rapidocr_onnxruntime import RapidOCR
+
+        engine = RapidOCR()
+        for path in images:
+            _loaded, rasters = load_file(path)
+            for r in rasters:
+                if r.image is None:
+                    continue
+                bgr = r.image[:, :, ::-1].copy()
+                t = time.perf_counter()
+                engine(bgr)
+                bare.append(time.perf_counter() - t)
+
+    print()
+    print("document type accuracy")
+    all_types = [x for v in type_ok.values() for x in v]
+    for d in DIFFS:
+        if type_ok[d]:
+            print(f"  {d:9s} {_pct(type_ok[d])}  (n={len(type_ok[d])})")
+    print(f"  {'all':9s} {_pct(all_types)}  (n={len(all_types)})")
+    print()
+    keys = sorted({k for _d, k in field_ok})
+    print("field exact match by difficulty")
+    print(f"  {'field':12s}" + "".join(f"{d:>16s}" for d in DIFFS))
+    for k in keys:
+        row = "".join(
+            f"{_pct(field_ok[(d, k)]) + f' ({len(field_ok[(d, k)])})':>16s}" for d in DIFFS
+        )
+        print(f"  {k:12s}{row}")
+    overall = []
+    for d in DIFFS:
+        vals = [x for (dd, _k), v in field_ok.items() if dd == d for x in v]
+        overall.append(f"{_pct(vals) + f' ({len(vals)})':>16s}")
+    print(f"  {'ALL':12s}" + "".join(overall))
+    print()
+    if page_total:
+        med_total = statistics.median(page_total)
+        med_crop = statistics.median(page_crops)
+        med_ocr = statistics.median(page_ocr)
+        print(f"seconds per scanned page (median of {len(page_total)} files, {os.cpu_count()} cores)")
+        print(f"  pipeline total                 {med_total:6.2f}")
+        print(f"  of which tesseract crop re-reads {med_crop:4.2f}")
+        print(f"  of which OCR (engine process)   {med_ocr:5.2f}")
+        if bare:
+            med_bare = statistics.median(bare)
+            ratio = (med_total - med_crop) / med_bare
+            print(f"  bare RapidOCR, same pages       {med_bare:5.2f}")
+            print(f"  ratio (pipeline − crop re-reads) / bare = {ratio:.2f}  (target ≤ 1.15)")
+    if errors:
+        print()
+        print(f"{len(errors)} errors; first {min(len(errors), args.errors)}:")
+        for e in errors[: args.errors]:
+            print("  " + e)
+    (out / "bench.json").write_text(
+        json.dumps({"seed": seed, "errors": errors}, ensure_ascii=False, indent=1), "utf-8"
+    )
+
+
+def _pct(xs: list[bool]) -> str:
+    return f"{100 * sum(xs) / len(xs):5.1f}%" if xs else "    —"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,637 @@
+"""Fields from positioned text: a blank spaCy `zh` pipeline with rule components.
+
+Components (registered here, in one place):
+- `cc_labels`   marks label anchors (姓名, 证件号码, 职业技能等级, 证书编号, 发证日期, 评价机构…)
+                as spans in `doc.spans["labels"]`;
+- `cc_phrases`  marks wordings that carry a value without a label ("授予…同志",
+                "获奖者：", "荣获…一等奖", "学生…，…生") in `doc.spans["phrases"]`;
+- `cc_fields`   resolves each label to its value — the rest of its cell, the next cell of
+                the row, or the cell under it — normalises it, and keeps the best candidate
+                per field with its box in `doc._.fields`.
+
+The doc's text is the page's rows joined by newlines, cells joined by tabs; the layout rides
+along in `doc.user_data` so every value can be traced to a box.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractors import normalize as nz
+from extractors.layout import Cell, Row, build_rows, sub_bbox
+from extractors.validators import parse_cert_no, validate_id_number
+from models import BBox, DocType, Evidence, ExtractedField, PageText
+
+SKILL, AWARD, TITLE, EDU, IDC = (
+    DocType.skill_certificate,
+    DocType.award_certificate,
+    DocType.title_certificate,
+    DocType.education_certificate,
+    DocType.id_card,
+)
+ALL_TYPES = frozenset(DocType)
+
+# --- value cleaners -----------------------------------------------------------------------
+
+_NAME_BAD = re.compile(r"[0-9A-Za-z：:，,。；;（）()《》“”\"]")
+_LABEL_WORDS = ("姓名", "性别", "民族", "证书", "编号", "日期", "号码", "等级", "同志", "单位")
+
+
+def _name(s: str) -> str | None:
+    s = re.split(r"[，,。；;：:\s]{1}(?=[\u4e00-\u9fff]{1,4}[：:])", s)[0]
+    s = re.sub(r"(同志|先生|女士)$", "", s.strip(" ：:，,。"))
+    n = nz.normalize_name(s)
+    if not n or _NAME_BAD.search(n) or any(w in n for w in _LABEL_WORDS):
+        return None
+    plain = n.replace("·", "")
+    if not 2 <= len(plain) <= 20 or not all("\u4e00" <= c <= "\u9fff" for c in plain):
+        return None
+    return n
+
+
+def _id_number(s: str) -> str | None:
+    t = nz.to_halfwidth(s).upper().replace(" ", "")
+    m = re.search(r"\d{17}[\dX]|\d{15}", t)
+    if not m:
+        return None
+    return validate_id_number(m.group(0)).normalized
+
+
+def _cert_no(s: str) -> str | None:
+    t = nz.clean_cert_no(s)
+    m = re.search(r"[A-Z]{1,2}\d{20,21}|\d{13,20}|[A-Z0-9]{8,24}", t)
+    if not m:
+        return None
+    value = m.group(0)
+    return value if sum(c.isdigit() for c in value) >= 6 else None
+
+
+def _text(s: str) -> str | None:
+    t = nz.to_halfwidth(s).strip(" ：:，,。;；")
+    t = re.sub(r"\s+", "", t)
+    if not t or t in {"--", "-", "—", "——", "无", "/"}:
+        return None
+    return t
+
+
+def _occupation(s: str) -> str | None:
+    t = _text(s)
+    if t is None or re.search(r"\d{4,}", t):
+        return None
+    return t
+
+
+def _year(s: str) -> str | None:
+    m = re.search(r"(19|20)\d{2}", nz.to_halfwidth(s))
+    return m.group(0) if m else None
+
+
+def _issuer(s: str) -> str | None:
+    t = _text(s)
+    if t is None or len(t) < 4 or re.search(r"\d{4}", t):
+        return None
+    return t
+
+
+# --- the field table ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    labels: tuple[str, ...]
+    clean: Callable[[str], str | None]
+    doc_types: frozenset[DocType] = ALL_TYPES
+    below: bool = True  # value may sit under the label
+
+
+FIELD_SPECS: tuple[FieldSpec, ...] = (
+    FieldSpec("name", ("姓名", "获奖者", "获奖人", "持证人", "姓名名称"), _name),
+    FieldSpec("gender", ("性别",), nz.normalize_gender),
+    FieldSpec("ethnicity", ("民族",), nz.normalize_ethnicity),
+    FieldSpec(
+        "id_number",
+        ("公民身份号码", "身份证号码", "身份证件号码", "身份证号", "证件号码", "证件号"),
+        _id_number,
+    ),
+    FieldSpec("birth_date", ("出生日期", "出生年月", "出生"), nz.parse_date),
+    FieldSpec(
+        "skill_level",
+        ("职业技能等级", "技能等级", "职业资格等级", "资格等级", "等级", "级别"),
+        nz.normalize_skill_level,
+        frozenset({SKILL}),
+    ),
+    FieldSpec(
+        "occupation",
+        ("职业名称", "职业（工种）", "职业(工种)", "职业工种", "工种", "职业"),
+        _occupation,
+        frozenset({SKILL}),
+    ),
+    FieldSpec(
+        "cert_no",
+        ("证书编号", "证书号码", "证书号", "管理号", "编号", "证号"),
+        _cert_no,
+    ),
+    FieldSpec(
+        "issue_date",
+        (
+            "发证日期",
+            "发证时间",
+            "颁证日期",
+            "颁发日期",
+            "签发日期",
+            "批准日期",
+            "授予日期",
+            "获证日期",
+            "取得时间",
+            "日期",
+        ),
+        nz.parse_date,
+    ),  # fmt: skip
+    FieldSpec(
+        "issuer",
+        (
+            "评价机构",
+            "发证机关",
+            "发证单位",
+            "颁发单位",
+            "颁证单位",
+            "认定机构",
+            "鉴定机构",
+            "评审机构",
+            "授予单位",
+            "批准机关",
+            "审批机关",
+        ),
+        _issuer,
+        frozenset({SKILL, AWARD, TITLE, EDU}),
+    ),  # fmt: skip
+    FieldSpec(
+        "title",
+        (
+            "资格名称",
+            "专业技术资格名称",
+            "专业技术职务",
+            "专业技术资格",
+            "任职资格",
+            "职称名称",
+            "职称",
+            "资格",
+        ),
+        nz.normalize_title,
+        frozenset({TITLE}),
+    ),  # fmt: skip
+    FieldSpec(
+        "title_level",
+        ("资格级别", "职称级别", "职称层级", "级别", "层级"),
+        nz.normalize_title_level,
+        frozenset({TITLE}),
+    ),
+    FieldSpec(
+        "education",
+        ("学历层次", "培养层次", "学历", "层次"),
+        nz.normalize_education,
+        frozenset({EDU}),
+    ),
+    FieldSpec(
+        "school",
+        ("学校名称", "毕业学校", "毕业院校", "学校", "校名"),
+        _issuer,
+        frozenset({EDU}),
+    ),
+    FieldSpec(
+        "award_name",
+        ("荣誉称号", "奖项名称", "获奖项目", "竞赛项目", "比赛项目", "奖励名称"),
+        _text,
+        frozenset({AWARD}),
+    ),
+    FieldSpec(
+        "award_rank",
+        ("获奖等级", "获奖等次", "等次", "名次", "等级", "奖项"),
+        nz.normalize_award_rank,
+        frozenset({AWARD}),
+    ),
+    FieldSpec("award_year", ("年度", "获奖年度"), _year, frozenset({AWARD})),
+)
+SPECS_BY_KEY = {s.key: s for s in FIELD_SPECS}
+# Labels that only end a value (not extracted themselves).
+STOP_LABELS = ("工种/职业方向", "职业方向", "证件类型", "住址", "有效期限", "专业", "学制",
+               "照片", "查询网址", "查询", "签发机关")  # fmt: skip
+
+# Confidence factors by where the value was found.
+_WHERE = {"same": 1.0, "right": 0.97, "below": 0.93, "phrase": 0.95, "pattern": 0.85}
+
+
+# Short labels that also occur in prose: they count only before a colon, a space or the end
+# of their cell ("编号：…" but not "编号规则").
+GENERIC_LABELS = frozenset({"职业", "等级", "编号", "日期", "资格", "出生", "级别", "层次", "奖项",
+                            "工种", "学历", "学校", "职称", "年度", "名次", "等次", "证号", "校名",
+                            "专业", "查询"})  # fmt: skip
+_SEPARATORS = " \t，,。；;）)】]"
+
+
+@lru_cache(maxsize=1)
+def _label_table() -> list[tuple[str, str, re.Pattern[str]]]:
+    table = [(spec.key, label) for spec in FIELD_SPECS for label in spec.labels]
+    table += [("_stop", label) for label in STOP_LABELS]
+    table.sort(key=lambda kl: len(kl[1]), reverse=True)  # longest label wins
+    # Certificates pad labels with spaces ("姓  名"); OCR keeps or drops them.
+    return [(k, lab, re.compile(r"\s*".join(map(re.escape, lab)))) for k, lab in table]
+
+
+def find_labels(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, field key) of each label in one cell's text, left to right."""
+    out: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(text):
+        boundary = i == 0 or text[i - 1] in _SEPARATORS
+        for key, label, rx in _label_table():
+            m = rx.match(text, i)
+            if not m:
+                continue
+            after = text[m.end() : m.end() + 1]
+            colon = after in ("：", ":") and after != ""
+            if not (boundary or colon):
+                continue
+            if label in GENERIC_LABELS and not (colon or after == "" or after.isspace()):
+                continue
+            out.append((i, m.end(), key))
+            i = m.end()
+            break
+        else:
+            i += 1
+    return out
+
+
+# --- spaCy plumbing -----------------------------------------------------------------------
+
+if not Doc.has_extension("fields"):
+    Doc.set_extension("fields", default=None)
+
+
+@dataclass
+class Candidate:
+    key: str
+    value: str
+    raw: str
+    bbox: BBox
+    confidence: float
+    how: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _layout(doc: Doc) -> tuple[list[Row], list[tuple[int, int, Cell]]]:
+    return doc.user_data["rows"], doc.user_data["spans"]
+
+
+def _cell_at(doc: Doc, offset: int) -> tuple[int, Cell] | None:
+    for start, end, cell in doc.user_data["spans"]:
+        if start <= offset < end or (offset == end and start == end):
+            return start, cell
+    return None
+
+
+@Language.component("cc_labels")
+def cc_labels(doc: Doc) -> Doc:
+    spans = []
+    for start, _end, cell in doc.user_data["spans"]:
+        for s, e, key in find_labels(cell.text):
+            span = doc.char_span(start + s, start + e, label=key, alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+    doc.spans["labels"] = spans
+    return doc
+
+
+_PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("name", re.compile(r"(?:兹?授予|兹有|学生|获奖者[：:]?|获奖人[：:]?)\s*(?P<v>[^\s，,：:“\"]{2,16}?)\s*(?:同志|，|,|：|:|性别|在|荣获|于|\s|$)")),
+    ("name", re.compile(r"^(?P<v>[^\s，,：:“\"]{2,16}?)\s*同志\s*[：:，,]?")),
+    ("award_name", re.compile(r"[“\"「『](?P<v>[^”\"」』]{2,40})[”\"」』]\s*(?:荣誉)?称号")),
+    ("award_name", re.compile(r"授予.*?(?:同志)?\s*(?P<v>[^\s“\"，,]{2,30}?)(?:荣誉)?称号")),
+    ("award_name", re.compile(r"在(?P<v>[^，,。]*?(?:大赛|竞赛|比赛|技能赛|技术比武)[^，,。中]*?)中")),
+    ("award_name", re.compile(r"(?P<v>(?:\d{4}年|第[一二三四五六七八九十\d]+届)[^，,。]*?(?:大赛|竞赛|比赛|技术比武))")),
+    ("award_rank", re.compile(r"(?P<v>金奖|银奖|铜奖|金牌|银牌|铜牌|一等奖|二等奖|三等奖|优秀奖)")),
+    ("gender", re.compile(r"性别\s*[：:]?\s*(?P<v>[男女])")),
+    ("birth_date", re.compile(r"(?P<v>[\d〇零○一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日)\s*生")),
+    ("education", re.compile(r"(?P<v>博士研究生|硕士研究生|研究生|本科|专科|大专|中专|高中)(?:学习|课程|毕业|学历)")),
+)  # fmt: skip
+
+
+@Language.component("cc_phrases")
+def cc_phrases(doc: Doc) -> Doc:
+    spans = []
+    for start, end, _cell in doc.user_data["spans"]:
+        text = doc.text[start:end]
+        for key, pattern in _PHRASES:
+            for m in pattern.finditer(text):
+                s, e = m.start("v") + start, m.end("v") + start
+                span = doc.char_span(s, e, label=key, alignment_mode="expand")
+                if span is not None:
+                    spans.append(span)
+    doc.spans["phrases"] = spans
+    return doc
+
+
+@Language.component("cc_fields")
+def cc_fields(doc: Doc) -> Doc:
+    doc_type: DocType = doc.user_data["doc_type"]
+    rows, _ = _layout(doc)
+    found: dict[str, list[Candidate]] = {}
+    labels = list(doc.spans["labels"])
+    label_starts = sorted(s.start_char for s in labels)
+
+    def add(key: str, raw: str, cell: Cell, start: int, end: int, how: str) -> bool:
+        spec = SPECS_BY_KEY[key]
+        value = spec.clean(raw)
+        if value is None:
+            return False
+        bbox = sub_bbox(cell, start, end)
+        found.setdefault(key, []).append(
+            Candidate(key, value, raw.strip(), bbox, cell.confidence * _WHERE[how], how)
+        )
+        return True
+
+    for span in labels:
+        key = span.label_
+        if key == "_stop" or doc_type not in SPECS_BY_KEY[key].doc_types:
+            continue
+        located = _cell_at(doc, span.start_char)
+        if located is None:
+            continue
+        cell_start, cell = located
+        cell_end = cell_start + len(cell.text)
+        # a) the rest of the cell, up to the next label
+        nxt = next((s for s in label_starts if span.end_char < s < cell_end), cell_end)
+        a, b = span.end_char - cell_start, nxt - cell_start
+        raw = cell.text[a:b]
+        stripped = raw.lstrip(" ：:")
+        a += len(raw) - len(stripped)
+        if stripped.strip() and add(key, stripped, cell, a, b, "same"):
+            continue
+        if stripped.strip() and nxt == cell_end and not _is_label_cell(doc, cell):
+            pass  # a value was there but did not clean: still try neighbours
+        # b) the next cell of the row
+        row = rows[cell.row]
+        if cell.col + 1 < len(row.cells):
+            right = row.cells[cell.col + 1]
+            if not _starts_with_label(doc, right) and add(
+                key, right.text, right, 0, len(right.text), "right"
+            ):
+                continue
+        # c) the cell under the label
+        if SPECS_BY_KEY[key].below:
+            under = _cell_below(rows, cell)
+            if under is not None and not _starts_with_label(doc, under):
+                add(key, under.text, under, 0, len(under.text), "below")
+
+    for span in doc.spans["phrases"]:
+        key = span.label_
+        if doc_type not in SPECS_BY_KEY[key].doc_types:
+            continue
+        located = _cell_at(doc, span.start_char)
+        if located is None:
+            continue
+        cell_start, cell = located
+        a, b = span.start_char - cell_start, span.end_char - cell_start
+        add(key, cell.text[a:b], cell, a, b, "phrase")
+
+    doc._.fields = found
+    return doc
+
+
+def _starts_with_label(doc: Doc, cell: Cell) -> bool:
+    start = next(s for s, _e, c in doc.user_data["spans"] if c is cell)
+    return any(sp.start_char == start for sp in doc.spans["labels"])
+
+
+def _is_label_cell(doc: Doc, cell: Cell) -> bool:
+    return _starts_with_label(doc, cell)
+
+
+def _cell_below(rows: list[Row], cell: Cell) -> Cell | None:
+    x0, _y0, x1, y1 = cell.bbox
+    for row in rows[cell.row + 1 : cell.row + 3]:
+        if row.top - y1 > 2.5 * max(cell.height, 1.0):
+            return None
+        for c in row.cells:
+            overlap = min(x1, c.bbox[2]) - max(x0, c.bbox[0])
+            if overlap > 0.3 * min(x1 - x0, c.bbox[2] - c.bbox[0]):
+                return c
+    return None
+
+
+@lru_cache(maxsize=1)
+def field_pipeline() -> Language:
+    nlp = spacy.blank("zh")  # character segmenter: no model, nothing downloaded
+    nlp.add_pipe("cc_labels")
+    nlp.add_pipe("cc_phrases")
+    nlp.add_pipe("cc_fields")
+    return nlp
+
+
+def make_doc(page: PageText, doc_type: DocType, lines_subset: list[int] | None = None) -> Doc:
+    lines = page.lines if lines_subset is None else [page.lines[i] for i in lines_subset]
+    rows = build_rows(lines)
+    parts: list[str] = []
+    spans: list[tuple[int, int, Cell]] = []
+    offset = 0
+    for r, row in enumerate(rows):
+        if r:
+            parts.append("\n")
+            offset += 1
+        for c, cell in enumerate(row.cells):
+            if c:
+                parts.append("\t")
+                offset += 1
+            parts.append(cell.text)
+            spans.append((offset, offset + len(cell.text), cell))
+            offset += len(cell.text)
+    nlp = field_pipeline()
+    doc = nlp.make_doc("".join(parts))
+    doc.user_data["rows"] = rows
+    doc.user_data["spans"] = spans
+    doc.user_data["doc_type"] = doc_type
+    return doc
+
+
+# --- from candidates to fields ------------------------------------------------------------
+
+# Which fields each document type is expected to carry.
+TYPE_FIELDS: dict[DocType, tuple[str, ...]] = {
+    SKILL: ("name", "gender", "id_number", "birth_date", "occupation", "skill_level", "cert_no",
+            "issue_date", "issuer"),
+    AWARD: ("name", "award_name", "award_rank", "award_year", "award_level", "issuer",
+            "issue_date", "cert_no"),
+    TITLE: ("name", "gender", "id_number", "birth_date", "title", "title_level", "cert_no",
+            "issue_date", "issuer"),
+    EDU: ("name", "gender", "birth_date", "school", "education", "cert_no", "issue_date"),
+    IDC: ("name", "gender", "ethnicity", "birth_date", "id_number"),
+    DocType.other: (),
+}  # fmt: skip
+
+
+def extract_fields(page: PageText, doc_type: DocType) -> dict[str, ExtractedField]:
+    """Run the pipeline over one page (or region) and choose one value per field."""
+    doc = field_pipeline()(make_doc(page, doc_type))
+    cands: dict[str, list[Candidate]] = doc._.fields or {}
+    _add_patterns(doc, doc_type, cands)
+    wanted = TYPE_FIELDS[doc_type]
+    out: dict[str, ExtractedField] = {}
+    for key in wanted:
+        best = _choose(key, cands.get(key, []), doc_type)
+        if best is not None:
+            out[key] = _to_field(page, best)
+    _derive(page, doc_type, out)
+    return out
+
+
+def _choose(key: str, cands: list[Candidate], doc_type: DocType) -> Candidate | None:
+    if not cands:
+        return None
+    if key == "issue_date":
+        # The issue date stands low on the page; a birth date higher up is not it.
+        labelled = [c for c in cands if c.how != "pattern"]
+        pool = labelled or cands
+        return (
+            max(pool, key=lambda c: (c.bbox[1], c.confidence))
+            if not labelled
+            else max(pool, key=lambda c: c.confidence)
+        )
+    if key == "id_number":
+        valid = [c for c in cands if validate_id_number(c.value).valid]
+        pool = valid or cands
+        return max(pool, key=lambda c: c.confidence)
+    return max(cands, key=lambda c: c.confidence)
+
+
+_ID_RE = re.compile(r"(?<![0-9A-Z])\d{17}[\dXx](?![0-9A-Z])")
+_CERT_RE = re.compile(r"(?<![0-9A-Z])(?:[A-Z]{1,2}\d{20,21}|\d{16}|\d{13})(?![0-9A-Z])")
+_DATE_RE = re.compile(
+    r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|[.\-/]\d{1,2}[.\-/]\d{1,2})"
+    r"|[〇零○Oo一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,2}\s*月(?:\s*[一二三四五六七八九十]{1,3}\s*日)?"
+)
+
+
+def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]) -> None:
+    """Values recognisable by their shape alone, for fields no label led to."""
+    wanted = set(TYPE_FIELDS[doc_type])
+    for _start, _end, cell in doc.user_data["spans"]:
+        text = nz.to_halfwidth(cell.text)
+        if "id_number" in wanted and "id_number" not in cands:
+            for m in _ID_RE.finditer(text):
+                _pattern_cand(cands, "id_number", cell, m)
+        if "cert_no" in wanted and "cert_no" not in cands:
+            for m in _CERT_RE.finditer(text.replace(" ", "")):
+                if not _ID_RE.fullmatch(m.group(0)):
+                    _pattern_cand(cands, "cert_no", cell, m)
+        if "issue_date" in wanted and "issue_date" not in cands:
+            for m in _DATE_RE.finditer(text):
+                if not text[m.end() : m.end() + 2].strip().startswith("生"):
+                    _pattern_cand(cands, "issue_date", cell, m)
+        for key in ("skill_level", "title", "education"):
+            if key in wanted and key not in cands:
+                spec = SPECS_BY_KEY[key]
+                value = spec.clean(text) if len(text) <= 14 else None
+                if value:
+                    cands.setdefault(key, []).append(
+                        Candidate(key, value, cell.text, cell.bbox, cell.confidence * 0.8,
+                                  "pattern")
+                    )  # fmt: skip
+    if "issuer" in wanted and "issuer" not in cands:
+        _issuer_from_layout(doc, cands)
+    if "school" in wanted and "school" not in cands:
+        for _s, _e, cell in doc.user_data["spans"]:
+            m = re.search(r"[\u4e00-\u9fff（）()]{2,30}(?:大学|学院|学校)", cell.text)
+            if m and not re.search(r"在本校|本校", cell.text[: m.start()]):
+                _pattern_cand(cands, "school", cell, m)
+
+
+_ORG_RE = re.compile(
+    r"[\u4e00-\u9fff（）()]{3,40}(?:厅|局|委员会|总工会|工会|人民政府|政府|中心|协会|学会|学院|大学"
+    r"|学校|公司|集团|部|委|办公室|研究院|评审委员会)$"
+)
+
+
+def _issuer_from_layout(doc: Doc, cands: dict[str, list[Candidate]]) -> None:
+    # Unlabelled issuers sign at the bottom: take the lowest line that names an organisation.
+    best = None
+    for _s, _e, cell in doc.user_data["spans"]:
+        text = re.sub(r"\s+", "", cell.text)
+        if _ORG_RE.search(text) and (best is None or cell.bbox[1] > best.bbox[1]):
+            best = cell
+    if best is not None:
+        value = _issuer(best.text)
+        if value:
+            cands.setdefault("issuer", []).append(
+                Candidate("issuer", value, best.text, best.bbox, best.confidence * 0.85, "pattern")
+            )
+
+
+def _pattern_cand(cands: dict[str, list[Candidate]], key: str, cell: Cell, m: re.Match) -> None:
+    value = SPECS_BY_KEY[key].clean(m.group(0))
+    if value is not None:
+        cands.setdefault(key, []).append(
+            Candidate(key, value, m.group(0), sub_bbox(cell, m.start(), m.end()),
+                      cell.confidence * _WHERE["pattern"], "pattern")
+        )  # fmt: skip
+
+
+def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -> None:
+    """Fields implied by others: title level from the title, award level and year, ID facts."""
+    if doc_type is TITLE and "title_level" not in out and "title" in out:
+        level = nz.normalize_title_level(out["title"].value)
+        if level:
+            out["title_level"] = out["title"].model_copy(
+                update={"key": "title_level", "value": level, "notes": ["derived from title"]}
+            )
+    if doc_type is AWARD:
+        if "award_level" not in out and ("award_name" in out or "issuer" in out):
+            name = out.get("award_name")
+            issuer = out.get("issuer")
+            level = nz.normalize_award_level(
+                name.value if name else "", issuer.value if issuer else None
+            )
+            src = name or issuer
+            if level and src:
+                out["award_level"] = src.model_copy(
+                    update={"key": "award_level", "value": level, "raw": src.raw,
+                            "notes": ["derived from award name and issuer"]}
+                )  # fmt: skip
+        if "award_year" not in out:
+            year = _year(out["award_name"].raw) if "award_name" in out else None
+            src = out.get("award_name")
+            if year is None and "issue_date" in out:
+                year, src = out["issue_date"].value[:4], out["issue_date"]
+            if year and src:
+                out["award_year"] = src.model_copy(
+                    update={"key": "award_year", "value": year, "notes": ["derived"]}
+                )
+    if "id_number" in out:
+        info = validate_id_number(out["id_number"].value)
+        if info.valid:
+            out["id_number"].notes.append("check digit ok")
+        else:
+            out["id_number"].notes.append("fails GB 11643: " + ",".join(info.problems))
+            out["id_number"].confidence *= 0.6
+    if "cert_no" in out and doc_type is SKILL:
+        info = parse_cert_no(out["cert_no"].value)
+        if info is None or not info.valid_structure:
+            out["cert_no"].confidence *= 0.8
+
+
+def _to_field(page: PageText, c: Candidate) -> ExtractedField:
+    return ExtractedField(
+        key=c.key,
+        value=c.value,
+        raw=c.raw,
+        confidence=round(min(1.0, c.confidence), 4),
+        evidence=Evidence(file=page.file, page=page.page, bbox=tuple(round(v, 1) for v in c.bbox)),
+        notes=[f"found: {c.how}", *c.notes],
+    )

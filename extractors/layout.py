@@ -1,0 +1,96 @@
+"""Rows and cells from positioned lines, and boxes of sub-strings.
+
+OCR gives one box per detected text run. Certificates put values after a label in the same
+run, in the next cell of a table row, or under the label; rows make all three easy to reach.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from models import BBox, TextLine
+
+
+@dataclass
+class Cell:
+    text: str
+    bbox: BBox
+    confidence: float
+    index: int  # position of the source line in PageText.lines
+    row: int = -1
+    col: int = -1
+
+    @property
+    def height(self) -> float:
+        return self.bbox[3] - self.bbox[1]
+
+
+@dataclass
+class Row:
+    cells: list[Cell] = field(default_factory=list)
+
+    @property
+    def top(self) -> float:
+        return min(c.bbox[1] for c in self.cells)
+
+    @property
+    def bottom(self) -> float:
+        return max(c.bbox[3] for c in self.cells)
+
+    @property
+    def text(self) -> str:
+        return " ".join(c.text for c in self.cells)
+
+
+def build_rows(lines: list[TextLine]) -> list[Row]:
+    """Group lines whose vertical extents overlap into rows, cells left to right."""
+    cells = [
+        Cell(text=ln.text, bbox=ln.bbox, confidence=ln.confidence, index=i)
+        for i, ln in enumerate(lines)
+    ]
+    cells.sort(key=lambda c: (c.bbox[1] + c.bbox[3]) / 2)
+    rows: list[Row] = []
+    for cell in cells:
+        placed = False
+        for row in reversed(rows[-3:]):  # only recent rows can overlap a lower line
+            top, bottom = row.top, row.bottom
+            overlap = min(bottom, cell.bbox[3]) - max(top, cell.bbox[1])
+            if overlap > 0.5 * min(cell.height, bottom - top):
+                row.cells.append(cell)
+                placed = True
+                break
+        if not placed:
+            rows.append(Row(cells=[cell]))
+    for r, row in enumerate(rows):
+        row.cells.sort(key=lambda c: c.bbox[0])
+        for col, cell in enumerate(row.cells):
+            cell.row, cell.col = r, col
+    return rows
+
+
+def _char_weight(ch: str) -> float:
+    # CJK and full-width glyphs are about twice as wide as Latin digits.
+    return 1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55
+
+
+def sub_bbox(cell: Cell, start: int, end: int) -> BBox:
+    """Box of cell.text[start:end], assuming glyph widths by East Asian width class."""
+    text = cell.text
+    if not text or (start <= 0 and end >= len(text)):
+        return cell.bbox
+    weights = [_char_weight(c) for c in text]
+    total = sum(weights) or 1.0
+    x0, y0, x1, y1 = cell.bbox
+    a = x0 + (x1 - x0) * sum(weights[:start]) / total
+    b = x0 + (x1 - x0) * sum(weights[:end]) / total
+    return (round(a, 1), y0, round(b, 1), y1)
+
+
+def union(boxes: list[BBox]) -> BBox:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )

@@ -1,0 +1,168 @@
+"""The reading stage: one file → pages → positioned text → documents with fields.
+
+`Reader` holds the engines for a run (they are heavy: load once, reuse); `Reader.read_file`
+is the plain function the pipeline wraps in a task.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from extractors.classify import classify_page
+from extractors.fields import extract_fields
+from extractors.loaders import LoadOptions, load_file
+from extractors.ocr.base import rotate_image
+from extractors.ocr.registry import get_engine
+from extractors.ocr.worker import EngineWorker
+from extractors.reconcile import SecondOpinion, second_opinion
+from models import (
+    DocType,
+    DocumentReading,
+    FileReading,
+    OcrMode,
+    PageFailure,
+    PageText,
+    RasterPage,
+)
+from models.constants import OCR_PAGE_TIMEOUT_S
+from models.exceptions import OcrEngineError, OcrEngineUnavailable
+
+
+class ReadOptions(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    engine: str = "rapidocr"
+    second_opinion: SecondOpinion = SecondOpinion.always
+    isolate_engine: bool = True  # engine in a child process, so a hung page can be killed
+    page_timeout_s: float = OCR_PAGE_TIMEOUT_S
+    engine_threads: int = 0  # 0 = all cores
+    load: LoadOptions = LoadOptions()
+
+
+class Reader:
+    def __init__(self, options: ReadOptions | None = None):
+        self.options = options or ReadOptions()
+        engine_opts = {}
+        if self.options.engine == "rapidocr" and self.options.engine_threads:
+            from extractors.ocr.rapid import RapidOptions
+
+            engine_opts["options"] = RapidOptions(threads=self.options.engine_threads)
+        if self.options.isolate_engine:
+            self._engine = EngineWorker(
+                self.options.engine, engine_opts, timeout_s=self.options.page_timeout_s
+            )
+        else:
+            self._engine = _Inline(get_engine(self.options.engine, **engine_opts))
+        self._tess = None
+        self.tesseract_note = ""
+        self.crop_seconds = 0.0  # time spent in tesseract crop re-reads (for benchmarks)
+
+    # -- engines -----------------------------------------------------------------------------
+    def _tesseract(self):
+        if self._tess is None and self.options.second_opinion is not SecondOpinion.never:
+            try:
+                self._tess = get_engine("tesseract")
+            except OcrEngineUnavailable as e:
+                self.tesseract_note = f"second opinion off: {e}"
+                self._tess = False
+        return self._tess or None
+
+    def close(self) -> None:
+        close = getattr(self._engine, "close", None)
+        if close:
+            close()
+
+    def __enter__(self) -> Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- stages ------------------------------------------------------------------------------
+    def ocr_page(self, raster: RasterPage) -> tuple[PageText, np.ndarray | None]:
+        """Positioned text of one page and the upright image it was read from."""
+        t0 = time.perf_counter()
+        if raster.mode is OcrMode.text_layer:
+            page = PageText(
+                file=raster.file, page=raster.page, mode=raster.mode, width=raster.width,
+                height=raster.height, unit="pt", lines=raster.text_lines, engine="text_layer",
+            )  # fmt: skip
+            return page, None
+        assert raster.image is not None
+        result = self._engine.call("read_page", raster.image)
+        upright = rotate_image(raster.image, result.rotation)
+        page = PageText(
+            file=raster.file, page=raster.page, mode=raster.mode, width=result.width,
+            height=result.height, unit="px", rotation=result.rotation, lines=result.lines,
+            engine=self.options.engine, seconds=round(time.perf_counter() - t0, 3),
+        )  # fmt: skip
+        return page, upright
+
+    def documents(self, page: PageText, upright: np.ndarray | None) -> list[DocumentReading]:
+        cls = classify_page(page)
+        fields = extract_fields(page, cls.doc_type)
+        tess = self._tesseract() if upright is not None else None
+        if tess is not None and fields:
+            t = time.perf_counter()
+            second_opinion(fields, upright, tess.read_line, policy=self.options.second_opinion)
+            self.crop_seconds += time.perf_counter() - t
+        confs = [f.confidence for f in fields.values()]
+        confidence = cls.confidence * (sum(confs) / len(confs) if confs else 1.0)
+        warnings = [self.tesseract_note] if self.tesseract_note else []
+        if not page.lines:
+            warnings.append("no text found on page")
+        return [
+            DocumentReading(
+                file=page.file,
+                page=page.page,
+                doc_type=cls.doc_type,
+                doc_type_confidence=cls.confidence,
+                fields=fields,
+                confidence=round(confidence, 4),
+                rotation=page.rotation,
+                warnings=warnings,
+            )  # fmt: skip
+        ]
+
+    def read_file(self, path: Path, *, rel: str | None = None) -> FileReading:
+        """Read one file. Raises UnreadableDocument when the file as a whole cannot be read;
+        a page the engine fails on becomes a PageFailure and the other pages go on."""
+        t0 = time.perf_counter()
+        loaded, rasters = load_file(Path(path), rel=rel, options=self.options.load)
+        out = FileReading(file=loaded.file, loaded=loaded)
+        for raster in rasters:
+            try:
+                page, upright = self.ocr_page(raster)
+            except OcrEngineError as e:
+                out.failures.append(
+                    PageFailure(page=raster.page, code=e.code, reason_zh=e.reason_zh,
+                                detail=e.detail)
+                )  # fmt: skip
+                continue
+            out.pages.append(page)
+            out.documents.extend(self.documents(page, upright))
+        out.seconds = round(time.perf_counter() - t0, 3)
+        return out
+
+
+class _Inline:
+    """Same `call` surface as EngineWorker, in-process (no time bound): for tests and benches."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def call(self, method: str, *args, **kwargs):
+        try:
+            return getattr(self.engine, method)(*args, **kwargs)
+        except OcrEngineError:
+            raise
+        except Exception as e:
+            raise OcrEngineError(f"{type(e).__name__}: {e}") from e
+
+
+def is_unread(doc: DocumentReading) -> bool:
+    return doc.doc_type is DocType.other and not doc.fields

@@ -1,0 +1,53 @@
+"""The engine worker turns hangs and crashes into typed errors and keeps serving."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from extractors.ocr.registry import get_engine, register_engine
+from extractors.ocr.worker import EngineWorker
+from models.exceptions import OcrEngineError, OcrTimeout, UnknownEngine
+
+PAGE = np.full((40, 60, 3), 255, np.uint8)
+
+
+def test_hanging_engine_times_out_and_worker_recovers(tmp_path, monkeypatch):
+    with EngineWorker("tests.fakes:HangingEngine", timeout_s=1.0) as w:
+        t = time.perf_counter()
+        with pytest.raises(OcrTimeout) as info:
+            w.call("read_page", PAGE)
+        assert time.perf_counter() - t < 10
+        assert info.value.code == "CC201" and "超时" in info.value.reason_zh
+        with pytest.raises(OcrTimeout):  # a fresh process, bounded again
+            w.call("read_page", PAGE)
+
+
+def test_crashing_engine_is_a_typed_error():
+    with EngineWorker("tests.fakes:CrashingEngine", timeout_s=20) as w:
+        with pytest.raises(OcrEngineError) as info:
+            w.call("read_page", PAGE)
+        assert "died" in str(info.value)
+        assert not isinstance(info.value, OcrTimeout)
+
+
+def test_raising_engine_error_crosses_the_process_boundary():
+    with EngineWorker("tests.fakes:RaisingEngine", timeout_s=20) as w:
+        with pytest.raises(OcrEngineError, match="model exploded"):
+            w.call("read_page", PAGE)
+        with pytest.raises(OcrEngineError, match="model exploded"):  # same process still serves
+            w.call("read_line", PAGE)
+
+
+def test_engine_that_cannot_start():
+    with pytest.raises(OcrEngineError, match="cannot load model"):
+        EngineWorker("tests.fakes:BadStartEngine", timeout_s=20).call("read_page", PAGE)
+
+
+def test_registry_names_and_unknown_engine():
+    register_engine("fake-raise", "tests.fakes:RaisingEngine")
+    assert get_engine("fake-raise").name == "fake-raise"
+    with pytest.raises(UnknownEngine):
+        get_engine("no-such-engine")
