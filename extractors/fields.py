@@ -496,14 +496,11 @@ def _choose(key: str, cands: list[Candidate], doc_type: DocType) -> Candidate | 
     if not cands:
         return None
     if key == "issue_date":
-        # The issue date stands low on the page; a birth date higher up is not it.
         labelled = [c for c in cands if c.how != "pattern"]
-        pool = labelled or cands
-        return (
-            max(pool, key=lambda c: (c.bbox[1], c.confidence))
-            if not labelled
-            else max(pool, key=lambda c: c.confidence)
-        )
+        if labelled:
+            return max(labelled, key=lambda c: c.confidence)
+        # Unlabelled: the issue date stands lowest on the page; a birth date sits higher.
+        return max(cands, key=lambda c: (c.bbox[1], c.confidence))
     if key == "id_number":
         valid = [c for c in cands if validate_id_number(c.value).valid]
         pool = valid or cands
@@ -521,22 +518,23 @@ _DATE_RE = re.compile(
 
 def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]) -> None:
     """Values recognisable by their shape alone, for fields no label led to."""
-    wanted = set(TYPE_FIELDS[doc_type])
+    # Only fields that no label or phrase led to; decided once, before any pattern adds.
+    wanted = set(TYPE_FIELDS[doc_type]) - set(cands)
     for _start, _end, cell in doc.user_data["spans"]:
         text = nz.to_halfwidth(cell.text)
-        if "id_number" in wanted and "id_number" not in cands:
+        if "id_number" in wanted:
             for m in _ID_RE.finditer(text):
                 _pattern_cand(cands, "id_number", cell, m)
-        if "cert_no" in wanted and "cert_no" not in cands:
+        if "cert_no" in wanted:
             for m in _CERT_RE.finditer(text.replace(" ", "")):
                 if not _ID_RE.fullmatch(m.group(0)):
                     _pattern_cand(cands, "cert_no", cell, m)
-        if "issue_date" in wanted and "issue_date" not in cands:
+        if "issue_date" in wanted:
             for m in _DATE_RE.finditer(text):
                 if not text[m.end() : m.end() + 2].strip().startswith("生"):
                     _pattern_cand(cands, "issue_date", cell, m)
         for key in ("skill_level", "title", "education"):
-            if key in wanted and key not in cands:
+            if key in wanted:
                 spec = SPECS_BY_KEY[key]
                 value = spec.clean(text) if len(text) <= 14 else None
                 if value:
@@ -544,9 +542,9 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
                         Candidate(key, value, cell.text, cell.bbox, cell.confidence * 0.8,
                                   "pattern")
                     )  # fmt: skip
-    if "issuer" in wanted and "issuer" not in cands:
+    if "issuer" in wanted:
         _issuer_from_layout(doc, cands)
-    if "school" in wanted and "school" not in cands:
+    if "school" in wanted:
         for _s, _e, cell in doc.user_data["spans"]:
             m = re.search(r"[\u4e00-\u9fff（）()]{2,30}(?:大学|学院|学校)", cell.text)
             if m and not re.search(r"在本校|本校", cell.text[: m.start()]):
