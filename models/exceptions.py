@@ -20,6 +20,11 @@ class CredcheckError(Exception):
             self.message_zh = zh
         super().__init__(f"[{self.code}] {detail}" if detail else f"[{self.code}]")
 
+    def __reduce__(self):
+        # Rebuild from the detail, not from the formatted args, so a pickled error (sent back
+        # by a worker process) keeps its message unchanged.
+        return (type(self), (self.detail,), self.__dict__.copy())
+
     @property
     def reason_zh(self) -> str:
         """Message for reviewers: what went wrong and what to do."""
@@ -69,6 +74,11 @@ class DecompressionBomb(UnreadableDocument):
 class TooManyPages(UnreadableDocument):
     code = "CC106"
     message_zh = "文件页数超过上限，超出部分未读取"
+
+
+class FileTooLarge(UnreadableDocument):
+    code = "CC111"
+    message_zh = "文件过大，请压缩或拆分后重新上传"
 
 
 class ReaderCrashed(UnreadableDocument):

@@ -1,0 +1,251 @@
+"""Run untrusted parsing in a forked child with a memory cap and a wall-clock kill.
+
+One hostile PDF can abort the process from inside pdfium (SIGABRT) or allocate gigabytes
+(../shared/spec/stack.md, "PDF and image libraries under hostile input"), so the parent never
+parses: it forks, the child sets RLIMIT_AS and runs the function, and results come back over a
+pipe. Fork (not spawn) keeps the per-call cost to a few milliseconds: the child inherits the
+imported libraries instead of importing them again, and never touches the parent's threads.
+
+Results are pickled with protocol 5 and large buffers (numpy arrays) travel out of band, so a
+rendered page is copied once into a writable buffer on the parent's side, not twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import faulthandler
+import multiprocessing
+import os
+import pickle
+import resource
+import signal
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+from models.constants import LOADER_MEMORY_BYTES, LOADER_TIMEOUT_S
+from models.exceptions import CredcheckError, ReaderCrashed, ReaderTimeout
+
+T = TypeVar("T")
+
+_CTX = multiprocessing.get_context("fork")
+_PR_SET_PDEATHSIG = 1
+# Give a finished child this long to exit on its own before it is killed.
+_EXIT_GRACE_S = 2.0
+
+
+def run_sandboxed(
+    fn: Callable[..., T],
+    *args: Any,
+    timeout_s: float = LOADER_TIMEOUT_S,
+    memory_bytes: int = LOADER_MEMORY_BYTES,
+    file: str | None = None,
+) -> T:
+    """Return fn(*args) computed in a forked child.
+
+    Raises ReaderTimeout after timeout_s (the child is killed), ReaderCrashed when the child
+    dies by a signal, runs out of memory (memory_bytes on top of its inherited address space)
+    or raises an unexpected exception; CredcheckError subclasses raised by fn come back as-is.
+    `file` is stamped on errors that do not name one. Use functools.partial for keywords.
+    """
+    with contextlib.closing(_supervise(fn, args, False, timeout_s, memory_bytes, file)) as msgs:
+        for kind, value in msgs:
+            if kind == "done":
+                return value  # type: ignore[no-any-return]
+    raise AssertionError("unreachable: _supervise ends with 'done' or raises")
+
+
+def iter_sandboxed(
+    fn: Callable[..., Iterable[T]],
+    *args: Any,
+    timeout_s: float = LOADER_TIMEOUT_S,
+    memory_bytes: int = LOADER_MEMORY_BYTES,
+    file: str | None = None,
+) -> Iterator[T]:
+    """Yield the items of fn(*args) (an iterable) as the child produces them.
+
+    Streaming keeps the child's memory to one item at a time (one rendered page), and the
+    timeout covers the whole iteration. Closing the iterator early kills the child.
+    """
+    with contextlib.closing(_supervise(fn, args, True, timeout_s, memory_bytes, file)) as msgs:
+        for kind, value in msgs:
+            if kind == "item":
+                yield value
+
+
+# --- parent side ----------------------------------------------------------------------------
+
+
+def _supervise(
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    stream: bool,
+    timeout_s: float,
+    memory_bytes: int,
+    file: str | None,
+) -> Iterator[tuple[str, Any]]:
+    if timeout_s <= 0 or memory_bytes <= 0:
+        raise ValueError("timeout_s and memory_bytes must be positive")
+    deadline = time.monotonic() + timeout_s
+    reader, writer = _CTX.Pipe(duplex=False)
+    # Not daemonic: daemonic processes may not fork, and a caller may itself be a pool worker.
+    proc = _CTX.Process(
+        target=_child_main, args=(writer, fn, args, stream, memory_bytes, os.getpid())
+    )
+    proc.start()
+    writer.close()  # so the reader sees EOF when the child dies
+    finished = False
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not reader.poll(remaining):
+                raise ReaderTimeout(f"no result after {timeout_s:g} s; reader killed", file=file)
+            try:
+                kind, value = _recv(reader)
+            except (EOFError, OSError):
+                raise _death_error(proc, memory_bytes, file) from None
+            if kind == "error":
+                raise _rebuild_error(value, file)
+            if kind == "done":
+                finished = True
+            yield kind, value
+            if finished:
+                return
+    finally:
+        reader.close()
+        _reap(proc, grace_s=_EXIT_GRACE_S if finished else 0.0)
+
+
+def _reap(proc: Any, grace_s: float) -> None:
+    if grace_s:
+        proc.join(grace_s)
+    if proc.is_alive():
+        proc.kill()
+    proc.join()
+    proc.close()
+
+
+def _death_error(proc: Any, memory_bytes: int, file: str | None) -> ReaderCrashed:
+    proc.join(_EXIT_GRACE_S)
+    code = proc.exitcode
+    if code is not None and code < 0:
+        name = _signal_name(-code)
+        hint = ""
+        if -code in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS, signal.SIGTRAP, signal.SIGKILL):
+            hint = f" (possibly out of memory: limit {memory_bytes // 2**20} MiB)"
+        return ReaderCrashed(f"reader killed by {name}{hint}", file=file)
+    return ReaderCrashed(f"reader exited with code {code} without a result", file=file)
+
+
+def _signal_name(num: int) -> str:
+    try:
+        return signal.Signals(num).name
+    except ValueError:
+        return f"signal {num}"
+
+
+def _rebuild_error(payload: tuple[Any, ...], file: str | None) -> CredcheckError:
+    tag = payload[0]
+    if tag == "typed":
+        _, cls, detail, err_file, zh = payload
+        err: CredcheckError = cls(detail, file=err_file or file, zh=zh)
+        return err
+    if tag == "memory":
+        return ReaderCrashed(f"out of memory (limit {payload[1] // 2**20} MiB)", file=file)
+    _, type_name, message, tb = payload
+    err = ReaderCrashed(f"{type_name}: {message}"[:500], file=file)
+    err.add_note("child traceback:\n" + tb)
+    return err
+
+
+def _recv(conn: Connection) -> tuple[str, Any]:
+    sizes = pickle.loads(conn.recv_bytes())
+    data = conn.recv_bytes()
+    buffers = []
+    for size in sizes:
+        buf = bytearray(size)  # writable, so arrays built on it are writable too
+        if size:
+            conn.recv_bytes_into(buf)
+        else:
+            conn.recv_bytes()
+        buffers.append(buf)
+    return pickle.loads(data, buffers=buffers)  # type: ignore[no-any-return]
+
+
+# --- child side -----------------------------------------------------------------------------
+
+
+def _send(conn: Connection, msg: tuple[str, Any]) -> None:
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(msg, protocol=5, buffer_callback=buffers.append)
+    views = [b.raw() for b in buffers]
+    conn.send_bytes(pickle.dumps([v.nbytes for v in views]))
+    conn.send_bytes(data)
+    for view in views:
+        conn.send_bytes(view)
+
+
+def _child_main(
+    conn: Connection,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    stream: bool,
+    memory_bytes: int,
+    parent_pid: int,
+) -> None:
+    _limit_child(memory_bytes, parent_pid)
+    try:
+        if stream:
+            for item in fn(*args):
+                _send(conn, ("item", item))
+            _send(conn, ("done", None))
+        else:
+            _send(conn, ("done", fn(*args)))
+    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+        _send_error(conn, exc, memory_bytes)
+    finally:
+        conn.close()
+
+
+def _send_error(conn: Connection, exc: BaseException, memory_bytes: int) -> None:
+    # Exceptions travel as plain fields: arbitrary exception objects do not always pickle,
+    # and CredcheckError's pickled args would repeat the "[CCxxx]" prefix.
+    payload: tuple[Any, ...]
+    if isinstance(exc, CredcheckError):
+        zh = exc.__dict__.get("message_zh")  # only an instance override, not the class text
+        payload = ("typed", type(exc), exc.detail, exc.file, zh)
+    elif isinstance(exc, MemoryError):
+        payload = ("memory", memory_bytes)
+    else:
+        tb = "".join(traceback.format_exception(exc))[-4000:]
+        payload = ("other", type(exc).__name__, str(exc), tb)
+    try:
+        _send(conn, ("error", payload))
+    except Exception:  # noqa: BLE001 - parent then reports a crash without a result
+        pass
+
+
+def _limit_child(memory_bytes: int, parent_pid: int) -> None:
+    # The cap is relative: a parent with onnxruntime and models mapped has a large VSZ already.
+    with open("/proc/self/statm") as f:
+        vsz = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limit = vsz + memory_bytes
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # A crash should not write a multi-gigabyte core file.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # A crash is reported as ReaderCrashed; a Python stack dump on the shared stderr (pytest
+    # and others enable faulthandler) would only be noise.
+    faulthandler.disable()
+    # Die with the parent instead of parsing on as an orphan.
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:
+        os._exit(1)

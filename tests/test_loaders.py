@@ -1,0 +1,521 @@
+"""Loader and sandbox tests: real files built in tmp_path by tests/hostile.py."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import multiprocessing
+import os
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+import pdfplumber
+import pytest
+from PIL import Image, PngImagePlugin
+from pydantic import ValidationError
+
+from extractors.loaders import (
+    LoadOptions,
+    fit_dpi,
+    group_lines,
+    load_file,
+    render_page,
+    sniff_type,
+    text_layer_usable,
+)
+from extractors.sandbox import iter_sandboxed, run_sandboxed
+from models.constants import MAX_FILE_BYTES, MAX_PAGES_PER_FILE
+from models.document import OcrMode
+from models.exceptions import (
+    CorruptFile,
+    DecompressionBomb,
+    EmptyFile,
+    EncryptedFile,
+    PageTooLarge,
+    ReaderCrashed,
+    ReaderTimeout,
+    UnreadableDocument,
+    UnsafePath,
+    UnsupportedFileType,
+    UsageError,
+)
+from tests import hostile
+
+RED = np.array([255, 0, 0])
+WHITE = np.array([255, 255, 255])
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def near(pixel: np.ndarray, colour: np.ndarray, tol: int = 40) -> bool:
+    return bool(np.all(np.abs(pixel.astype(int) - colour) <= tol))
+
+
+# --- images -----------------------------------------------------------------------------------
+
+
+def test_png_page_hash_and_dpi(tmp_path: Path) -> None:
+    data = hostile.image_bytes(hostile.marker_image(64, 48), "PNG", dpi=(150, 150))
+    path = write(tmp_path, "scan.png", data)
+    loaded, pages = load_file(path, rel="applicant/scan.png")
+    assert loaded.kind == "image" and loaded.page_count == 1 and not loaded.pages_truncated
+    assert loaded.sha256 == hashlib.sha256(data).hexdigest()
+    assert loaded.file == "applicant/scan.png" and loaded.metadata["format"] == "PNG"
+    (page,) = pages
+    assert page.file == "applicant/scan.png" and page.page == 1 and page.mode is OcrMode.ocr
+    assert page.image is not None and page.image.dtype == np.uint8
+    assert page.image.shape == (48, 64, 3) and (page.width, page.height) == (64.0, 48.0)
+    assert page.image.flags.writeable
+    assert near(page.image[2, 2], RED, 0) and near(page.image[40, 60], WHITE, 0)
+    assert page.dpi == pytest.approx(150, abs=1)
+
+
+def test_image_without_dpi_defaults_to_300(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.png", hostile.image_bytes(hostile.marker_image(20, 20), "PNG"))
+    assert load_file(path)[1][0].dpi == 300.0
+
+
+def test_jpeg_exif_orientation_6_is_rotated_upright(tmp_path: Path) -> None:
+    # Stored 64 wide × 32 high, marker top-left. Orientation 6 = rotate 90° clockwise to
+    # display, so the upright image is 32 × 64 with the marker top-right.
+    img = hostile.marker_image(64, 32)
+    data = hostile.jpeg_with_exif(img, orientation=6, software="Adobe Photoshop 2024")
+    loaded, (page,) = load_file(write(tmp_path, "phone.jpg", data))
+    assert page.image is not None and page.image.shape == (64, 32, 3)
+    assert near(page.image[4, 32 - 5], RED) and near(page.image[4, 4], WHITE)
+    assert near(page.image[60, 28], WHITE)
+    assert loaded.metadata["Software"] == "Adobe Photoshop 2024"
+    assert loaded.metadata["Orientation"] == 6
+
+
+def test_three_page_tiff(tmp_path: Path) -> None:
+    loaded, pages = load_file(write(tmp_path, "scan.tif", hostile.multipage_tiff(3)))
+    assert loaded.page_count == 3 and not loaded.pages_truncated
+    assert [p.page for p in pages] == [1, 2, 3]
+    assert [int(p.image[0, 0, 0]) for p in pages] == [0, 1, 2]  # type: ignore[index]
+    assert all(p.image.shape == (24, 32, 3) for p in pages)  # type: ignore[union-attr]
+
+
+def test_rgba_png_is_composited_on_white(tmp_path: Path) -> None:
+    arr = np.zeros((10, 30, 4), np.uint8)
+    arr[:, :10] = (255, 0, 0, 255)  # opaque red
+    arr[:, 10:20] = (0, 0, 0, 0)  # fully transparent: white
+    arr[:, 20:] = (0, 0, 0, 128)  # half-transparent black: mid grey
+    path = write(tmp_path, "a.png", hostile.image_bytes(Image.fromarray(arr, "RGBA"), "PNG"))
+    image = load_file(path)[1][0].image
+    assert image is not None and image.shape == (10, 30, 3)
+    assert near(image[5, 5], RED, 0) and near(image[5, 15], WHITE, 0)
+    assert near(image[5, 25], np.array([127, 127, 127]), 2)
+
+
+def test_palette_png_with_transparency(tmp_path: Path) -> None:
+    img = Image.new("P", (8, 4), 0)
+    img.putpalette([0, 0, 255] + [0, 255, 0] + [0] * 762)
+    img.paste(1, (4, 0, 8, 4))
+    plain = load_file(write(tmp_path, "p.png", hostile.image_bytes(img, "PNG")))[1][0].image
+    assert plain is not None and near(plain[0, 0], np.array([0, 0, 255]), 0)
+    assert near(plain[0, 6], np.array([0, 255, 0]), 0)
+    clear = hostile.image_bytes(img, "PNG", transparency=0)
+    image = load_file(write(tmp_path, "t.png", clear))[1][0].image
+    assert image is not None and near(image[0, 0], WHITE, 0)
+    assert near(image[0, 6], np.array([0, 255, 0]), 0)
+
+
+def test_16_bit_and_cmyk_become_rgb8(tmp_path: Path) -> None:
+    grey16 = Image.fromarray(np.tile(np.linspace(0, 65535, 50).astype(np.uint16), (5, 1)))
+    assert grey16.mode.startswith("I;16")
+    image = load_file(write(tmp_path, "g.png", hostile.image_bytes(grey16, "PNG")))[1][0].image
+    assert image is not None and image.dtype == np.uint8 and image.shape == (5, 50, 3)
+    assert image.max() == 255 and image.min() == 0 and image[0, 25, 0] in range(120, 136)
+    cmyk = hostile.marker_image(32, 32).convert("CMYK")
+    image = load_file(write(tmp_path, "c.jpg", hostile.image_bytes(cmyk, "JPEG")))[1][0].image
+    assert image is not None and image.shape == (32, 32, 3) and near(image[4, 4], RED, 60)
+
+
+@pytest.mark.parametrize("fmt,name", [("BMP", "a.bmp"), ("WEBP", "a.webp")])
+def test_bmp_and_webp(tmp_path: Path, fmt: str, name: str) -> None:
+    data = hostile.image_bytes(hostile.marker_image(32, 32), fmt, lossless=True)
+    image = load_file(write(tmp_path, name, data))[1][0].image
+    assert image is not None and near(image[4, 4], RED, 0)
+
+
+def test_image_xmp_creator_tool(tmp_path: Path) -> None:
+    xmp = hostile.xmp_packet("Adobe Photoshop 25.0 (Windows)", ["Adobe Photoshop 25.0"])
+    data = hostile.image_bytes(hostile.marker_image(16, 16), "JPEG", xmp=xmp)
+    meta = load_file(write(tmp_path, "x.jpg", data))[0].metadata
+    assert meta["CreatorTool"] == "Adobe Photoshop 25.0 (Windows)"
+    assert meta["XMPHistorySoftware"] == ["Adobe Photoshop 25.0"]
+
+
+def test_png_text_chunk_software(tmp_path: Path) -> None:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", "美图秀秀")
+    data = hostile.image_bytes(hostile.marker_image(16, 16), "PNG", pnginfo=info)
+    assert load_file(write(tmp_path, "m.png", data))[0].metadata["Software"] == "美图秀秀"
+
+
+# --- PDFs -------------------------------------------------------------------------------------
+
+
+def test_text_layer_pdf_reads_chinese_lines(tmp_path: Path) -> None:
+    info = {"Producer": "Adobe Photoshop 25.0", "Creator": "美图秀秀"}
+    loaded, (page,) = load_file(write(tmp_path, "cert.pdf", hostile.cert_pdf(info=info)))
+    assert loaded.kind == "pdf" and loaded.page_count == 1
+    assert loaded.metadata["Producer"] == "Adobe Photoshop 25.0"
+    assert loaded.metadata["Creator"] == "美图秀秀" and loaded.metadata["pdf_eof_markers"] == 1
+    assert page.mode is OcrMode.text_layer and page.image is None
+    assert (page.width, page.height, page.dpi) == (595.0, 842.0, 72.0)
+    texts = [line.text for line in page.text_lines]
+    assert texts == [
+        "职业技能等级证书",
+        "姓名：张三 性别：男",
+        "职业名称：电工",
+        "证书编号：S000065010001230001",
+    ]
+    title = page.text_lines[0]
+    assert title.bbox == pytest.approx((72, 80, 72 + 8 * 28, 108), abs=0.5)
+    assert title.engine == "pdf_text_layer"
+
+
+def test_sideways_text_layer_keeps_reading_order(tmp_path: Path) -> None:
+    pdf = hostile.make_pdf(
+        [hostile.PdfPage(content=hostile.cjk_text(hostile.CERT_LINES), rotate=90)]
+    )
+    (page,) = load_file(write(tmp_path, "rot.pdf", pdf))[1]
+    assert page.mode is OcrMode.text_layer and (page.width, page.height) == (842.0, 595.0)
+    assert [line.text for line in page.text_lines][:2] == [
+        "职业技能等级证书",
+        "姓名：张三 性别：男",
+    ]
+    x0, top, x1, bottom = page.text_lines[0].bbox
+    assert bottom - top > x1 - x0  # a vertical strip on the displayed page
+
+
+def test_render_page_of_text_layer_page_matches_points(tmp_path: Path) -> None:
+    path = write(tmp_path, "cert.pdf", hostile.cert_pdf())
+    image = render_page(path, 1, dpi=144)
+    assert image.shape == (1684, 1190, 3)
+    # The title's box (points × 2) holds ink; the margin above it does not.
+    assert image[160:216, 144:592].min() < 128 and image[20:120, 144:592].min() > 200
+    with pytest.raises(UsageError, match="page 2"):
+        render_page(path, 2)
+
+
+def test_text_layer_over_full_page_image_is_reported(tmp_path: Path) -> None:
+    content = hostile.cjk_text(hostile.CERT_LINES)
+    pdf = hostile.make_pdf(
+        [hostile.PdfPage(content=content, background=True), hostile.PdfPage(content=content)]
+    )
+    loaded, pages = load_file(write(tmp_path, "overlay.pdf", pdf))
+    assert [p.mode for p in pages] == [OcrMode.text_layer] * 2
+    assert loaded.metadata["text_layer_over_image_pages"] == [1]
+
+
+def test_garbage_text_layer_is_ocred_at_300_dpi(tmp_path: Path) -> None:
+    pdf = hostile.make_pdf([hostile.PdfPage(content=hostile.garbage_text(40))])
+    (page,) = load_file(write(tmp_path, "g.pdf", pdf))[1]
+    assert page.mode is OcrMode.ocr and page.dpi == 300
+    assert page.image is not None and page.image.dtype == np.uint8
+    assert abs(page.image.shape[1] - 595 * 300 / 72) <= 2
+    assert abs(page.image.shape[0] - 842 * 300 / 72) <= 2
+    assert page.text_lines and page.text_lines[0].text.startswith("(cid:")
+
+
+def test_image_only_pdf_is_rendered(tmp_path: Path) -> None:
+    # 200 × 100 px at 100 dpi → 144 × 72 pt → 600 × 300 px at 300 dpi.
+    pdf = hostile.image_pdf(hostile.marker_image(200, 100), resolution=100)
+    loaded, (page,) = load_file(write(tmp_path, "scan.pdf", pdf))
+    assert page.mode is OcrMode.ocr and page.dpi == 300 and not page.text_lines
+    assert page.image is not None and page.image.shape == (300, 600, 3)
+    assert near(page.image[10, 10], RED) and near(page.image[200, 400], WHITE)
+
+
+def test_text_layer_threshold() -> None:
+    assert text_layer_usable(["职业技能等级证书"])
+    assert not text_layer_usable(["职业技能等级证"])  # 7 CJK characters
+    assert not text_layer_usable(["职业技能等级证书" + "(cid:12)" * 8])
+    assert not text_layer_usable(["职业技能等级证书" + "\ue000" * 20])
+    assert text_layer_usable(["⾦属焊接职业技能"])  # Kangxi radical ⾦ counts
+
+
+def _char(text: str, x0: float, top: float, size: float = 10.0) -> dict[str, object]:
+    return {"text": text, "x0": x0, "x1": x0 + size, "top": top, "bottom": top + size,
+            "matrix": (1.0, 0.0, 0.0, 1.0, x0, 0.0)}  # fmt: skip
+
+
+def test_group_lines_spacing_and_order() -> None:
+    chars = [
+        _char("B", 10.5, 50.5), _char("A", 0, 50), _char("C", 40, 51),  # gaps 0.5, 19.5
+        _char("职", 0, 10), _char("业", 15, 10), _char("证", 40, 10),  # 0.5 em kept, 1.5 em spaced
+        _char(" ", 60, 10),
+    ]  # fmt: skip
+    lines = group_lines(chars, dx=-1, dy=-2)
+    assert [line.text for line in lines] == ["职业 证", "AB C"]
+    assert lines[1].bbox == (-1, 48, 49, 59)
+
+
+def test_large_page_is_rendered_at_lower_dpi(tmp_path: Path) -> None:
+    opts = LoadOptions(max_render_pixels=1_000_000)
+    path = write(tmp_path, "a4.pdf", hostile.make_pdf([hostile.PdfPage()]))
+    (page,) = load_file(path, options=opts)[1]
+    assert page.image is not None and page.dpi < 300
+    h, w, _ = page.image.shape
+    assert h * w <= 1_000_000 and abs(w - 595 * page.dpi / 72) <= 2
+    assert fit_dpi(595, 842, 300, 10**9) == 300
+
+
+def test_200_inch_page_raises_page_too_large(tmp_path: Path) -> None:
+    path = write(tmp_path, "huge.pdf", hostile.make_pdf([hostile.PdfPage(14400, 14400)]))
+    t0 = time.monotonic()
+    with pytest.raises(PageTooLarge) as info:
+        load_file(path, rel="huge.pdf")
+    assert info.value.file == "huge.pdf" and time.monotonic() - t0 < 5
+
+
+def test_2000_page_pdf_is_cut_fast(tmp_path: Path) -> None:
+    path = write(tmp_path, "many.pdf", hostile.many_pages_pdf(2000))
+    t0 = time.monotonic()
+    loaded, pages = load_file(path)
+    assert time.monotonic() - t0 < 5
+    assert loaded.page_count == 2000 and loaded.pages_truncated
+    assert len(pages) == MAX_PAGES_PER_FILE and pages[-1].page == MAX_PAGES_PER_FILE
+    assert pages[0].text_lines[0].text == "第一页职业技能等级证书"
+
+
+def test_300_frame_tiff_is_cut(tmp_path: Path) -> None:
+    loaded, pages = load_file(write(tmp_path, "t.tiff", hostile.multipage_tiff(300)))
+    assert loaded.page_count == 300 and loaded.pages_truncated
+    assert len(pages) == MAX_PAGES_PER_FILE
+    loaded, pages = load_file(tmp_path / "t.tiff", options=LoadOptions(max_pages=2))
+    assert [p.page for p in pages] == [1, 2] and loaded.pages_truncated
+
+
+def test_pdf_xmp_and_incremental_saves(tmp_path: Path) -> None:
+    xmp = hostile.xmp_packet("Adobe Acrobat Pro", ["Adobe Photoshop 24.0", "GIMP 2.10"])
+    data = hostile.cert_pdf(xmp=xmp) + b"% appended by an editor\n%%EOF\n"
+    meta = load_file(write(tmp_path, "x.pdf", data))[0].metadata
+    assert meta["CreatorTool"] == "Adobe Acrobat Pro"
+    assert meta["XMPHistorySoftware"] == ["Adobe Photoshop 24.0", "GIMP 2.10"]
+    assert meta["pdf_eof_markers"] == 2
+
+
+# --- hostile files ----------------------------------------------------------------------------
+
+
+def test_zero_bytes(tmp_path: Path) -> None:
+    with pytest.raises(EmptyFile) as info:
+        load_file(write(tmp_path, "empty.pdf", b""), rel="x/empty.pdf")
+    assert info.value.file == "x/empty.pdf"
+
+
+@pytest.mark.parametrize("fmt,name", [("JPEG", "t.jpg"), ("PNG", "t.png")])
+def test_truncated_images(tmp_path: Path, fmt: str, name: str) -> None:
+    noisy = Image.fromarray(np.random.default_rng(0).integers(0, 255, (200, 200, 3), np.uint8))
+    data = hostile.truncated(hostile.image_bytes(noisy, fmt), 0.6)
+    with pytest.raises(CorruptFile, match="truncated"):
+        load_file(write(tmp_path, name, data))
+
+
+def test_html_saved_as_pdf(tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedFileType, match="HTML") as info:
+        load_file(write(tmp_path, "cert.pdf", hostile.HTML_PAGE))
+    assert ".pdf" in info.value.detail
+
+
+def test_truncated_and_garbage_pdf(tmp_path: Path) -> None:
+    with pytest.raises(CorruptFile):
+        load_file(write(tmp_path, "t.pdf", hostile.truncated(hostile.cert_pdf(), 0.5)))
+    with pytest.raises(CorruptFile):
+        load_file(write(tmp_path, "g.pdf", b"%PDF-1.7\n" + os.urandom(2000)))
+
+
+def test_broken_xref_is_repaired_by_readers(tmp_path: Path) -> None:
+    # Both readers rebuild the table by scanning objects: the file is readable, so it reads.
+    (page,) = load_file(write(tmp_path, "x.pdf", hostile.broken_xref(hostile.cert_pdf())))[1]
+    assert page.mode is OcrMode.text_layer and page.text_lines[0].text == "职业技能等级证书"
+
+
+def test_password_protected_pdf(tmp_path: Path) -> None:
+    path = write(tmp_path, "locked.pdf", hostile.cert_pdf(user_password="secret"))
+    with pdfplumber.open(path, password="secret") as pdf:  # the file is really encrypted
+        assert "职业技能等级证书" in pdf.pages[0].extract_text()
+    with pytest.raises(EncryptedFile):
+        load_file(path)
+
+
+@pytest.mark.parametrize(
+    "name,data,says",
+    [
+        ("cv.docx", hostile.docx_bytes(), "Word"),
+        ("notes.txt", "姓名：张三\n".encode(), "plain text"),
+        ("photo.heic", hostile.heic_header(), "HEIC"),
+        ("scan.pdf", hostile.heic_header(), "HEIC"),
+        ("blob.xyz", bytes(range(256)) * 4, "unknown"),
+    ],
+)
+def test_unsupported_types(tmp_path: Path, name: str, data: bytes, says: str) -> None:
+    with pytest.raises(UnsupportedFileType, match=says):
+        load_file(write(tmp_path, name, data))
+
+
+def test_unknown_bytes_under_an_image_name_are_corrupt(tmp_path: Path) -> None:
+    with pytest.raises(CorruptFile, match="no known format"):
+        load_file(write(tmp_path, "scan.png", bytes(range(256)) * 4))
+
+
+def test_png_decompression_bombs(tmp_path: Path) -> None:
+    path = write(tmp_path, "bomb.png", hostile.bomb_png(100_000, 100_000))
+    assert path.stat().st_size < 200
+    t0 = time.monotonic()
+    with pytest.raises(DecompressionBomb):
+        load_file(path)
+    assert time.monotonic() - t0 < 5
+    # Between 1× and 2× the limit Pillow only warns; that is refused too.
+    with pytest.raises(DecompressionBomb):
+        load_file(write(tmp_path, "b2.png", hostile.bomb_png(10_000, 10_000)))
+
+
+def test_file_over_size_limit(tmp_path: Path) -> None:
+    path = tmp_path / "big.pdf"
+    with open(path, "wb") as f:
+        f.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
+    with pytest.raises(UnreadableDocument, match="limit"):
+        load_file(path)
+
+
+def test_symlinks_and_root(tmp_path: Path) -> None:
+    root, outside = tmp_path / "batch", tmp_path / "elsewhere"
+    root.mkdir()
+    outside.mkdir()
+    png = hostile.image_bytes(hostile.marker_image(16, 16), "PNG")
+    write(outside, "secret.png", png)
+    write(root, "real.png", png)
+    (root / "escape.png").symlink_to(outside / "secret.png")
+    (root / "inside.png").symlink_to(root / "real.png")
+    opts = LoadOptions(root=root)
+    with pytest.raises(UnsafePath):
+        load_file(root / "escape.png", options=opts)
+    with pytest.raises(UnsafePath):
+        load_file(root / ".." / "elsewhere" / "secret.png", options=opts)
+    assert load_file(root / "inside.png", options=opts)[0].page_count == 1
+    assert load_file(root / "escape.png")[0].page_count == 1  # no root: no restriction
+    (root / "dangling.png").symlink_to(root / "gone.png")
+    with pytest.raises(CorruptFile, match="missing"):
+        load_file(root / "dangling.png", options=opts)
+
+
+def test_fifo_is_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.png")
+    with pytest.raises(UnsupportedFileType, match="regular"):
+        load_file(tmp_path / "pipe.png")
+
+
+def test_sniffing() -> None:
+    assert sniff_type(b"\xff\xd8\xff\xe0junk", ".pdf") == ("image", "JPEG")
+    assert sniff_type(b"junk" * 10 + b"%PDF-1.4", ".jpg") == ("pdf", "PDF")
+    assert sniff_type(b"MM\x00*\x00\x00\x00\x08", "") == ("image", "TIFF")
+    with pytest.raises(UnsupportedFileType, match="GIF"):
+        sniff_type(b"GIF89a\x01\x00", ".png")
+
+
+def test_options_are_validated() -> None:
+    with pytest.raises(ValidationError):
+        LoadOptions(max_pages=0)
+    with pytest.raises(ValidationError):
+        LoadOptions(timeout=5)  # type: ignore[call-arg]
+
+
+def test_inline_mode_matches_sandbox(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.png", hostile.image_bytes(hostile.marker_image(40, 30), "PNG"))
+    sandboxed = load_file(path)
+    inline = load_file(path, options=LoadOptions(sandbox=False))
+    assert sandboxed[0] == inline[0]
+    assert np.array_equal(sandboxed[1][0].image, inline[1][0].image)  # type: ignore[arg-type]
+
+
+def test_sandbox_overhead_is_small(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.png", hostile.image_bytes(hostile.marker_image(64, 64), "PNG"))
+    load_file(path)
+    t0 = time.perf_counter()
+    for _ in range(10):
+        load_file(path)
+    assert (time.perf_counter() - t0) / 10 < 0.1
+
+
+# --- the sandbox itself -----------------------------------------------------------------------
+
+
+def _hang() -> None:
+    time.sleep(60)
+
+
+def _allocate_10_gib() -> int:
+    return int(np.empty(10 * 2**30, np.uint8).nbytes)  # fails at once under RLIMIT_AS
+
+
+def _grow_until_refused() -> int:
+    if resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY:
+        return -1  # no cap: do not eat the machine's memory
+    chunks = []
+    for _ in range(200):  # 200 × 64 MiB = 12.5 GiB, touched
+        chunks.append(np.ones(64 * 2**20, np.uint8))
+    return len(chunks)
+
+
+def _raise_typed() -> None:
+    raise CorruptFile("bad xref", file="a/b.pdf", zh="自定义说明")
+
+
+def _pages(n: int):  # type: ignore[no-untyped-def]
+    for i in range(n):
+        yield np.full((500, 500, 3), i, np.uint8)
+
+
+def test_sandbox_timeout_kills_child() -> None:
+    t0 = time.monotonic()
+    with pytest.raises(ReaderTimeout) as info:
+        run_sandboxed(_hang, timeout_s=1.0, file="slow.pdf")
+    assert time.monotonic() - t0 < 3 and info.value.file == "slow.pdf"
+    assert not multiprocessing.active_children()
+
+
+def test_sandbox_abort_is_reader_crashed() -> None:
+    with pytest.raises(ReaderCrashed, match="SIGABRT"):
+        run_sandboxed(os.abort)
+
+
+@pytest.mark.parametrize("fn", [_allocate_10_gib, _grow_until_refused])
+def test_sandbox_memory_cap(fn) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ReaderCrashed, match="memory"):
+        run_sandboxed(fn, memory_bytes=512 * 2**20, timeout_s=20)
+
+
+def test_sandbox_passes_typed_errors_as_is() -> None:
+    with pytest.raises(CorruptFile) as info:
+        run_sandboxed(_raise_typed, file="other.pdf")
+    err = info.value
+    assert type(err) is CorruptFile and err.detail == "bad xref" and err.file == "a/b.pdf"
+    assert err.reason_zh == "自定义说明" and str(err) == "[CC103] bad xref"
+
+
+def test_sandbox_unexpected_error_keeps_child_traceback() -> None:
+    with pytest.raises(ReaderCrashed, match="ZeroDivisionError") as info:
+        run_sandboxed(functools.partial(divmod, 1, 0))
+    assert "ZeroDivisionError" in info.value.__notes__[0]
+
+
+def test_sandbox_streams_and_returns_writable_arrays() -> None:
+    got = list(iter_sandboxed(_pages, 4))
+    assert [int(a[0, 0, 0]) for a in got] == [0, 1, 2, 3]
+    assert all(a.flags.writeable and a.shape == (500, 500, 3) for a in got)
+    stream = iter_sandboxed(_pages, 10_000)
+    next(stream)
+    stream.close()  # kills the child
+    assert not multiprocessing.active_children()
+    assert run_sandboxed(np.arange, 5).tolist() == [0, 1, 2, 3, 4]
