@@ -25,7 +25,16 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors import normalize as nz
-from extractors.layout import Cell, Row, build_rows, sub_bbox
+from extractors.layout import (
+    Cell,
+    Row,
+    build_rows,
+    sub_bbox,
+    typical_height,
+    union,
+    vertical_overlap,
+)
+from extractors.lexicon import mend
 from extractors.validators import parse_cert_no, validate_id_number
 from models import BBox, DocType, Evidence, ExtractedField, PageText
 
@@ -88,6 +97,24 @@ def _occupation(s: str) -> str | None:
     return t
 
 
+def _occupation_and_level(s: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    level = nz.normalize_skill_level(s)
+    if level:
+        out["skill_level"] = level
+    m = re.match(r"\s*([\u4e00-\u9fff]{2,12}?)\s*(?:[(（]?(?:[一二三四五]级|初级|中级|高级|技师|国家职业资格)|$)", s)
+    occupation = _occupation(m.group(1)) if m else None
+    if occupation:
+        out["occupation"] = occupation
+    return out
+
+
+def _title(s: str) -> str | None:
+    # Only a title the level table knows: "任职资格证书" under a heading is not one.
+    title = nz.normalize_title(s)
+    return title if title and nz.normalize_title_level(title) else None
+
+
 def _year(s: str) -> str | None:
     m = re.search(r"(19|20)\d{2}", nz.to_halfwidth(s))
     return m.group(0) if m else None
@@ -97,7 +124,7 @@ def _issuer(s: str) -> str | None:
     t = _text(s)
     if t is None or len(t) < 4 or re.search(r"\d{4}", t):
         return None
-    return t
+    return mend(t)
 
 
 # --- the field table ----------------------------------------------------------------------
@@ -110,6 +137,8 @@ class FieldSpec:
     clean: Callable[[str], str | None]
     doc_types: frozenset[DocType] = ALL_TYPES
     below: bool = True  # value may sit under the label
+    # For labels that announce two fields at once ("职业(工种)及等级：焊工 四级(中级工)").
+    split: Callable[[str], dict[str, str]] | None = None
 
 
 FIELD_SPECS: tuple[FieldSpec, ...] = (
@@ -127,6 +156,13 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
         ("职业技能等级", "技能等级", "职业资格等级", "资格等级", "等级", "级别"),
         nz.normalize_skill_level,
         frozenset({SKILL}),
+    ),
+    FieldSpec(
+        "occupation_level",
+        ("职业(工种)及等级", "职业(工种)及级别", "职业及等级"),
+        _text,
+        frozenset({SKILL}),
+        split=_occupation_and_level,
     ),
     FieldSpec(
         "occupation",
@@ -185,7 +221,7 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
             "职称",
             "资格",
         ),
-        nz.normalize_title,
+        _title,
         frozenset({TITLE}),
     ),  # fmt: skip
     FieldSpec(
@@ -226,7 +262,7 @@ STOP_LABELS = ("工种/职业方向", "职业方向", "证件类型", "住址", 
                "照片", "查询网址", "查询", "签发机关")  # fmt: skip
 
 # Confidence factors by where the value was found.
-_WHERE = {"same": 1.0, "right": 0.97, "below": 0.93, "phrase": 0.95, "pattern": 0.85}
+_WHERE = {"same": 1.0, "right": 0.97, "below": 0.93, "phrase": 0.95, "fuzzy": 0.9, "pattern": 0.85}
 
 
 # Short labels that also occur in prose: they count only before a colon, a space or the end
@@ -298,11 +334,43 @@ def _cell_at(doc: Doc, offset: int) -> tuple[int, Cell] | None:
     return None
 
 
+def _fuzzy_label(text: str, doc_type: DocType) -> tuple[int, int, str] | None:
+    """A label at the start of a cell with one character misread ("民放回" for 民族回).
+
+    Accepted only when the rest of the cell cleans as that field's value, so a near-miss
+    on prose cannot invent a field.
+    """
+    for key, label, _rx in _label_table():
+        if key == "_stop" or len(label) < 2 or len(text) <= len(label):
+            continue
+        spec = SPECS_BY_KEY[key]
+        if doc_type not in spec.doc_types:
+            continue
+        head = text[: len(label)]
+        diffs = [a for a, b in zip(head, label, strict=True) if a != b]
+        # One misread CJK glyph, never punctuation: "校(院)长" is not a misread "校名".
+        if len(diffs) != 1 or head[0] != label[0] or not "\u4e00" <= diffs[0] <= "\u9fff":
+            continue
+        if spec.clean(text[len(label) :].lstrip(" :")) is not None:
+            return 0, len(label), key
+    return None
+
+
 @Language.component("cc_labels")
 def cc_labels(doc: Doc) -> Doc:
     spans = []
+    headings = doc.user_data["headings"]
+    fuzzy = doc.user_data.setdefault("fuzzy", set())
     for start, _end, cell in doc.user_data["spans"]:
-        for s, e, key in find_labels(cell.text):
+        if id(cell) in headings:
+            continue
+        found = find_labels(cell.text)
+        if not found:
+            guess = _fuzzy_label(cell.text, doc.user_data["doc_type"])
+            if guess:
+                found = [guess]
+                fuzzy.add(start)
+        for s, e, key in found:
             span = doc.char_span(start + s, start + e, label=key, alignment_mode="expand")
             if span is not None:
                 spans.append(span)
@@ -310,24 +378,35 @@ def cc_labels(doc: Doc) -> Doc:
     return doc
 
 
+# Words that end an honour title, from the programs' notices (seeds) and the high-skill
+# measures: 全国技术能手, 五一劳动奖章, 劳动模范, 青年岗位能手, 巾帼建功标兵, 天山英才…
+_HONOUR_TAIL = (
+    r"(?:技术能手|技能大奖|技能大师|劳动模范|劳动奖章|奖章|岗位能手|建功标兵|标兵|先进工作者"
+    r"|先进个人|先进集体|优秀共产党员|工匠|英才|能手|模范|名师|首席技师|拔尖人才)"
+)
+_COMPETITION = r"(?:大赛|竞赛|比赛|技术比武|技能赛|选拔赛|锦标赛)"
+
 _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("name", re.compile(r"(?:兹?授予|兹有|学生|获奖者[：:]?|获奖人[：:]?)\s*(?P<v>[^\s，,：:“\"]{2,16}?)\s*(?:同志|，|,|：|:|性别|在|荣获|于|\s|$)")),
-    ("name", re.compile(r"^(?P<v>[^\s，,：:“\"]{2,16}?)\s*同志\s*[：:，,]?")),
+    ("name", re.compile(r"(?:兹?授予|兹有|学生|获奖者[:：]?|获奖人[:：]?)\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|，|,|:|：|性别|在|荣获|于|\s|$)")),
+    ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|先生|女士)\s*[:：，,]?")),
     ("award_name", re.compile(r"[“\"「『](?P<v>[^”\"」』]{2,40})[”\"」』]\s*(?:荣誉)?称号")),
     ("award_name", re.compile(r"授予.*?(?:同志)?\s*(?P<v>[^\s“\"，,]{2,30}?)(?:荣誉)?称号")),
-    ("award_name", re.compile(r"在(?P<v>[^，,。]*?(?:大赛|竞赛|比赛|技能赛|技术比武)[^，,。中]*?)中")),
-    ("award_name", re.compile(r"(?P<v>(?:\d{4}年|第[一二三四五六七八九十\d]+届)[^，,。]*?(?:大赛|竞赛|比赛|技术比武))")),
+    ("award_name", re.compile(r"(?:参加|在)?(?P<v>(?:\d{4}年|第[一二三四五六七八九十\d]+届|[^\s，,。:：参在]{2,})[^\s，,。:：]*?" + _COMPETITION + ")")),
+    ("award_name", re.compile(r"(?:被评为|荣获|授予|评为)?[“\"]?(?P<v>[^\s，,。:：“\"]{0,20}?" + _HONOUR_TAIL + r")(?:[”\"]|称号|荣誉称号|$)")),
     ("award_rank", re.compile(r"(?P<v>金奖|银奖|铜奖|金牌|银牌|铜牌|一等奖|二等奖|三等奖|优秀奖)")),
-    ("gender", re.compile(r"性别\s*[：:]?\s*(?P<v>[男女])")),
-    ("birth_date", re.compile(r"(?P<v>[\d〇零○一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日)\s*生")),
-    ("education", re.compile(r"(?P<v>博士研究生|硕士研究生|研究生|本科|专科|大专|中专|高中)(?:学习|课程|毕业|学历)")),
+    ("gender", re.compile(r"性别\s*[:：]?\s*(?P<v>[男女])")),
+    ("birth_date", re.compile(r"(?P<v>[\d〇零○Oo一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日)\s*(?:出)?生")),
+    ("education", re.compile(r"(?P<v>博士研究生|硕士研究生|研究生|本科|专科|大专|中专|高中)(?:\)|）)?(?:学习|课程|毕业|学历)")),
 )  # fmt: skip
 
 
 @Language.component("cc_phrases")
 def cc_phrases(doc: Doc) -> Doc:
     spans = []
-    for start, end, _cell in doc.user_data["spans"]:
+    headings = doc.user_data["headings"]
+    for start, end, cell in doc.user_data["spans"]:
+        if id(cell) in headings and not re.search(_HONOUR_TAIL + r"|称号$", cell.text):
+            continue
         text = doc.text[start:end]
         for key, pattern in _PHRASES:
             for m in pattern.finditer(text):
@@ -339,6 +418,10 @@ def cc_phrases(doc: Doc) -> Doc:
     return doc
 
 
+# Values that may run on to the next line under them (long organisation names).
+CONTINUED = frozenset({"issuer", "school", "cert_no"})
+
+
 @Language.component("cc_fields")
 def cc_fields(doc: Doc) -> Doc:
     doc_type: DocType = doc.user_data["doc_type"]
@@ -346,13 +429,23 @@ def cc_fields(doc: Doc) -> Doc:
     found: dict[str, list[Candidate]] = {}
     labels = list(doc.spans["labels"])
     label_starts = sorted(s.start_char for s in labels)
+    fuzzy = doc.user_data.get("fuzzy", set())
 
     def add(key: str, raw: str, cell: Cell, start: int, end: int, how: str) -> bool:
         spec = SPECS_BY_KEY[key]
+        bbox = sub_bbox(cell, start, end)
+        if spec.split is not None:
+            parts = spec.split(raw)
+            for k, v in parts.items():
+                found.setdefault(k, []).append(
+                    Candidate(k, v, raw.strip(), bbox, cell.confidence * _WHERE[how], how)
+                )
+            return bool(parts)
         value = spec.clean(raw)
+        if key in CONTINUED:
+            value, raw, bbox = _continue(doc, rows, cell, key, value, raw, bbox)
         if value is None:
             return False
-        bbox = sub_bbox(cell, start, end)
         found.setdefault(key, []).append(
             Candidate(key, value, raw.strip(), bbox, cell.confidence * _WHERE[how], how)
         )
@@ -366,23 +459,24 @@ def cc_fields(doc: Doc) -> Doc:
         if located is None:
             continue
         cell_start, cell = located
+        how_same = "fuzzy" if cell_start in fuzzy else "same"
         cell_end = cell_start + len(cell.text)
         # a) the rest of the cell, up to the next label
         nxt = next((s for s in label_starts if span.end_char < s < cell_end), cell_end)
         a, b = span.end_char - cell_start, nxt - cell_start
         raw = cell.text[a:b]
-        stripped = raw.lstrip(" ：:")
+        stripped = raw.lstrip(" :：")
         a += len(raw) - len(stripped)
-        if stripped.strip() and add(key, stripped, cell, a, b, "same"):
+        if stripped.strip() and add(key, stripped, cell, a, b, how_same):
             continue
-        if stripped.strip() and nxt == cell_end and not _is_label_cell(doc, cell):
-            pass  # a value was there but did not clean: still try neighbours
-        # b) the next cell of the row
+        # b) the next cell of the row, level with the label
         row = rows[cell.row]
         if cell.col + 1 < len(row.cells):
             right = row.cells[cell.col + 1]
-            if not _starts_with_label(doc, right) and add(
-                key, right.text, right, 0, len(right.text), "right"
+            if (
+                vertical_overlap(cell.bbox, right.bbox) > 0.5
+                and not _starts_with_label(doc, right)
+                and add(key, right.text, right, 0, len(right.text), "right")
             ):
                 continue
         # c) the cell under the label
@@ -406,19 +500,52 @@ def cc_fields(doc: Doc) -> Doc:
     return doc
 
 
+def _continue(
+    doc: Doc, rows: list[Row], cell: Cell, key: str, value: str | None, raw: str, bbox: BBox
+) -> tuple[str | None, str, BBox]:
+    """Append the line under a value when the value runs on there (a long name wraps)."""
+    if key == "cert_no":
+        info = parse_cert_no(value) if value else None
+        if info is not None and info.valid_structure:
+            return value, raw, bbox
+    elif value is not None and _ORG_END.search(value):
+        return value, raw, bbox
+    if not raw.strip():
+        return value, raw, bbox
+    below = _cell_below(rows, cell, x_from=bbox[0], max_gap=1.2)
+    if below is None or _starts_with_label(doc, below) or find_labels(below.text):
+        return value, raw, bbox
+    text = below.text.strip()
+    if key == "cert_no" and not re.fullmatch(r"[0-9A-Z]{2,12}", text):
+        return value, raw, bbox
+    if key != "cert_no" and not re.fullmatch(r"[\u4e00-\u9fff()（）]{2,30}", text):
+        return value, raw, bbox
+    joined = raw.strip() + text
+    new = SPECS_BY_KEY[key].clean(joined)
+    if new is None:
+        return value, raw, bbox
+    return new, joined, union([bbox, below.bbox])
+
+
+_ORG_END = re.compile(
+    r"(?:厅|局|委员会|总工会|工会|人民政府|政府|中心|协会|学会|学院|大学|学校|公司|集团|部|委"
+    r"|办公室|研究院|研究所|医院|站|所|处|社)$"
+)
+
+
 def _starts_with_label(doc: Doc, cell: Cell) -> bool:
     start = next(s for s, _e, c in doc.user_data["spans"] if c is cell)
     return any(sp.start_char == start for sp in doc.spans["labels"])
 
 
-def _is_label_cell(doc: Doc, cell: Cell) -> bool:
-    return _starts_with_label(doc, cell)
-
-
-def _cell_below(rows: list[Row], cell: Cell) -> Cell | None:
+def _cell_below(
+    rows: list[Row], cell: Cell, *, x_from: float | None = None, max_gap: float = 2.5
+) -> Cell | None:
     x0, _y0, x1, y1 = cell.bbox
+    if x_from is not None:
+        x0 = x_from
     for row in rows[cell.row + 1 : cell.row + 3]:
-        if row.top - y1 > 2.5 * max(cell.height, 1.0):
+        if row.top - y1 > max_gap * max(cell.height, 1.0):
             return None
         for c in row.cells:
             overlap = min(x1, c.bbox[2]) - max(x0, c.bbox[0])
@@ -436,9 +563,34 @@ def field_pipeline() -> Language:
     return nlp
 
 
-def make_doc(page: PageText, doc_type: DocType, lines_subset: list[int] | None = None) -> Doc:
-    lines = page.lines if lines_subset is None else [page.lines[i] for i in lines_subset]
-    rows = build_rows(lines)
+def _merge_split_labels(row: Row) -> None:
+    """Join "姓" + "名：张三": letter-spaced labels come out of OCR as separate boxes."""
+    i = 0
+    while i + 1 < len(row.cells):
+        left, right = row.cells[i], row.cells[i + 1]
+        joined = left.text + right.text
+        if len(left.text.strip()) == 1 and vertical_overlap(left.bbox, right.bbox) > 0.5:
+            found = find_labels(joined)
+            if found and found[0][0] == 0 and found[0][1] > len(left.text):
+                left.text = joined
+                left.bbox = union([left.bbox, right.bbox])
+                left.confidence = min(left.confidence, right.confidence)
+                del row.cells[i + 1]
+                continue
+        i += 1
+    for col, cell in enumerate(row.cells):
+        cell.col = col
+
+
+def make_doc(page: PageText, doc_type: DocType) -> Doc:
+    rows = build_rows(page.lines)
+    for row in rows:
+        for cell in row.cells:
+            # One char for one char, so offsets into the text stay offsets into the box.
+            cell.text = nz.to_halfwidth(cell.text)
+        _merge_split_labels(row)
+    all_cells = [c for row in rows for c in row.cells]
+    typical = typical_height(all_cells)
     parts: list[str] = []
     spans: list[tuple[int, int, Cell]] = []
     offset = 0
@@ -458,6 +610,9 @@ def make_doc(page: PageText, doc_type: DocType, lines_subset: list[int] | None =
     doc.user_data["rows"] = rows
     doc.user_data["spans"] = spans
     doc.user_data["doc_type"] = doc_type
+    # Headings (the certificate's name in large type) hold no labels.
+    doc.user_data["headings"] = {id(c) for c in all_cells if c.height > 1.6 * typical}
+    doc.user_data["typical_height"] = typical
     return doc
 
 
@@ -479,6 +634,7 @@ TYPE_FIELDS: dict[DocType, tuple[str, ...]] = {
 
 def extract_fields(page: PageText, doc_type: DocType) -> dict[str, ExtractedField]:
     """Run the pipeline over one page (or region) and choose one value per field."""
+    doc_type = DocType(doc_type)
     doc = field_pipeline()(make_doc(page, doc_type))
     cands: dict[str, list[Candidate]] = doc._.fields or {}
     _add_patterns(doc, doc_type, cands)
@@ -512,7 +668,7 @@ _ID_RE = re.compile(r"(?<![0-9A-Z])\d{17}[\dXx](?![0-9A-Z])")
 _CERT_RE = re.compile(r"(?<![0-9A-Z])(?:[A-Z]{1,2}\d{20,21}|\d{16}|\d{13})(?![0-9A-Z])")
 _DATE_RE = re.compile(
     r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|[.\-/]\d{1,2}[.\-/]\d{1,2})"
-    r"|[〇零○Oo一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,2}\s*月(?:\s*[一二三四五六七八九十]{1,3}\s*日)?"
+    r"|[〇零○Oo0一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,2}\s*月(?:\s*[一二三四五六七八九十]{1,3}\s*日)?"
 )
 
 
@@ -603,14 +759,7 @@ def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -
                             "notes": ["derived from award name and issuer"]}
                 )  # fmt: skip
         if "award_year" not in out:
-            year = _year(out["award_name"].raw) if "award_name" in out else None
-            src = out.get("award_name")
-            if year is None and "issue_date" in out:
-                year, src = out["issue_date"].value[:4], out["issue_date"]
-            if year and src:
-                out["award_year"] = src.model_copy(
-                    update={"key": "award_year", "value": year, "notes": ["derived"]}
-                )
+            _derive_award_year(page, out)
     if "id_number" in out:
         info = validate_id_number(out["id_number"].value)
         if info.valid:
@@ -622,6 +771,28 @@ def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -
         info = parse_cert_no(out["cert_no"].value)
         if info is None or not info.valid_structure:
             out["cert_no"].confidence *= 0.8
+
+
+def _derive_award_year(page: PageText, out: dict[str, ExtractedField]) -> None:
+    """The year in the award's name, else a "XXXX年度" in the text, else the issue year."""
+    src = out.get("award_name")
+    year = _year(src.raw) if src else None
+    if year is None:
+        for line in page.lines:
+            m = re.search(r"((?:19|20)\d{2})\s*年度", nz.to_halfwidth(line.text))
+            if m:
+                year = m.group(1)
+                src = ExtractedField(
+                    key="award_year", value=year, raw=line.text, confidence=line.confidence,
+                    evidence=Evidence(file=page.file, page=page.page, bbox=line.bbox),
+                )  # fmt: skip
+                break
+    if year is None and "issue_date" in out:
+        year, src = out["issue_date"].value[:4], out["issue_date"]
+    if year and src:
+        out["award_year"] = src.model_copy(
+            update={"key": "award_year", "value": year, "notes": ["derived"]}
+        )
 
 
 def _to_field(page: PageText, c: Candidate) -> ExtractedField:

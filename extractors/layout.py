@@ -44,29 +44,52 @@ class Row:
 
 
 def build_rows(lines: list[TextLine]) -> list[Row]:
-    """Group lines whose vertical extents overlap into rows, cells left to right."""
+    """Group lines into rows, cells left to right.
+
+    A line joins a row when it overlaps the row's first line by half its height. Comparing
+    with the first line (not the row's growing extent) keeps a tall box — a seal fragment,
+    a stamp — from gluing two rows of the form together; such boxes get rows of their own.
+    """
     cells = [
         Cell(text=ln.text, bbox=ln.bbox, confidence=ln.confidence, index=i)
         for i, ln in enumerate(lines)
     ]
+    heights = sorted(c.height for c in cells)
+    typical = heights[len(heights) // 2] if heights else 1.0
     cells.sort(key=lambda c: (c.bbox[1] + c.bbox[3]) / 2)
     rows: list[Row] = []
     for cell in cells:
+        tall = cell.height > 1.8 * typical
         placed = False
-        for row in reversed(rows[-3:]):  # only recent rows can overlap a lower line
-            top, bottom = row.top, row.bottom
-            overlap = min(bottom, cell.bbox[3]) - max(top, cell.bbox[1])
-            if overlap > 0.5 * min(cell.height, bottom - top):
-                row.cells.append(cell)
-                placed = True
-                break
+        if not tall:
+            for row in reversed(rows[-3:]):  # only recent rows can overlap a lower line
+                anchor = row.cells[0]
+                if anchor.height > 1.8 * typical:
+                    continue
+                overlap = min(anchor.bbox[3], cell.bbox[3]) - max(anchor.bbox[1], cell.bbox[1])
+                if overlap > 0.5 * min(cell.height, anchor.height):
+                    row.cells.append(cell)
+                    placed = True
+                    break
         if not placed:
             rows.append(Row(cells=[cell]))
+    rows.sort(key=lambda r: r.top)
     for r, row in enumerate(rows):
         row.cells.sort(key=lambda c: c.bbox[0])
         for col, cell in enumerate(row.cells):
             cell.row, cell.col = r, col
     return rows
+
+
+def typical_height(cells: list[Cell]) -> float:
+    heights = sorted(c.height for c in cells)
+    return heights[len(heights) // 2] if heights else 1.0
+
+
+def vertical_overlap(a: BBox, b: BBox) -> float:
+    """Overlap of two boxes' vertical extents, as a share of the shorter one."""
+    inter = min(a[3], b[3]) - max(a[1], b[1])
+    return inter / max(1e-6, min(a[3] - a[1], b[3] - b[1]))
 
 
 def _char_weight(ch: str) -> float:
