@@ -59,6 +59,8 @@ def _name(s: str) -> str | None:
     n = nz.normalize_name(s)
     if not n or _NAME_BAD.search(n) or any(w in n for w in _LABEL_WORDS):
         return None
+    if find_labels(n) and find_labels(n)[0][0] == 0:
+        return None  # "管理号", "证书编号": a label, not a name
     plain = n.replace("·", "")
     if not 2 <= len(plain) <= 20 or not all("\u4e00" <= c <= "\u9fff" for c in plain):
         return None
@@ -87,7 +89,8 @@ def _text(s: str) -> str | None:
     t = re.sub(r"\s+", "", t)
     if not t or t in {"--", "-", "—", "——", "无", "/"}:
         return None
-    return t
+    # Chinese names print full-width brackets: 新疆天业（集团）有限公司.
+    return t.replace("(", "（").replace(")", "）")
 
 
 def _occupation(s: str) -> str | None:
@@ -110,9 +113,24 @@ def _occupation_and_level(s: str) -> dict[str, str]:
 
 
 def _title(s: str) -> str | None:
-    # Only a title the level table knows: "任职资格证书" under a heading is not one.
+    # "具备…专业高级会计师任职资格" → 高级会计师; only a title the level table knows counts
+    # ("任职资格证书" under a heading is not one).
+    s = nz.to_halfwidth(s).strip(" 。.")
+    if "专业" in s:
+        s = s.rsplit("专业", 1)[1] or s
+    s = re.sub(r"(?:专业技术)?(?:任职)?资格$", "", s)
+    if not 2 <= len(s) <= 10:
+        return None
     title = nz.normalize_title(s)
     return title if title and nz.normalize_title_level(title) else None
+
+
+def _gender(s: str) -> str | None:
+    # A seal over the cell may add noise after the character: "女力资源和装".
+    g = nz.normalize_gender(s)
+    if g is None and s.strip()[:1] in ("男", "女"):
+        g = s.strip()[0]
+    return g
 
 
 def _year(s: str) -> str | None:
@@ -142,8 +160,8 @@ class FieldSpec:
 
 
 FIELD_SPECS: tuple[FieldSpec, ...] = (
-    FieldSpec("name", ("姓名", "获奖者", "获奖人", "持证人", "姓名名称"), _name),
-    FieldSpec("gender", ("性别",), nz.normalize_gender),
+    FieldSpec("name", ("姓名", "获奖者", "获奖人", "获奖选手", "持证人", "学生姓名"), _name),
+    FieldSpec("gender", ("性别",), _gender),
     FieldSpec("ethnicity", ("民族",), nz.normalize_ethnicity),
     FieldSpec(
         "id_number",
@@ -187,6 +205,9 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
             "授予日期",
             "获证日期",
             "取得时间",
+            "取得资格时间",
+            "资格取得时间",
+            "认定日期",
             "日期",
         ),
         nz.parse_date,
@@ -244,13 +265,13 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "award_name",
-        ("荣誉称号", "奖项名称", "获奖项目", "竞赛项目", "比赛项目", "奖励名称"),
+        ("荣誉称号", "奖项名称", "奖励名称", "赛事名称", "竞赛名称", "比赛名称", "大赛名称"),
         _text,
         frozenset({AWARD}),
     ),
     FieldSpec(
         "award_rank",
-        ("获奖等级", "获奖等次", "等次", "名次", "等级", "奖项"),
+        ("获奖等级", "获奖等次", "获得奖项", "等次", "名次", "等级", "奖项"),
         nz.normalize_award_rank,
         frozenset({AWARD}),
     ),
@@ -259,7 +280,10 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
 SPECS_BY_KEY = {s.key: s for s in FIELD_SPECS}
 # Labels that only end a value (not extracted themselves).
 STOP_LABELS = ("工种/职业方向", "职业方向", "证件类型", "住址", "有效期限", "专业", "学制",
-               "照片", "查询网址", "查询", "签发机关")  # fmt: skip
+               "照片", "查询网址", "查询", "签发机关", "工作单位", "单位", "专业名称", "文号",
+               "评审通过文号", "竞赛项目", "比赛项目", "获奖项目", "项目", "文化程度",
+               "理论知识考试成绩", "操作技能考核成绩", "评定成绩", "校(院)长", "校长", "院长",
+               "备注")  # fmt: skip
 
 # Confidence factors by where the value was found.
 _WHERE = {"same": 1.0, "right": 0.97, "below": 0.93, "phrase": 0.95, "fuzzy": 0.9, "pattern": 0.85}
@@ -384,12 +408,15 @@ _HONOUR_TAIL = (
     r"(?:技术能手|技能大奖|技能大师|劳动模范|劳动奖章|奖章|岗位能手|建功标兵|标兵|先进工作者"
     r"|先进个人|先进集体|优秀共产党员|工匠|英才|能手|模范|名师|首席技师|拔尖人才)"
 )
-_COMPETITION = r"(?:大赛|竞赛|比赛|技术比武|技能赛|选拔赛|锦标赛)"
+_COMPETITION = r"(?:大赛|竞赛|比赛|比武|技能赛|选拔赛|锦标赛|运动会)"
 
 _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile(r"(?:兹?授予|兹有|学生|获奖者[:：]?|获奖人[:：]?)\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|，|,|:|：|性别|在|荣获|于|\s|$)")),
     ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|先生|女士)\s*[:：，,]?")),
-    ("award_name", re.compile(r"[“\"「『](?P<v>[^”\"」』]{2,40})[”\"」』]\s*(?:荣誉)?称号")),
+    ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*[:：]$")),
+    ("title", re.compile(r"(?:具备|取得|具有)[^，,。]*?专业(?P<v>[^，,。]{2,12}?)(?:专业技术)?(?:任职)?资格")),
+    ("issuer", re.compile(r"(?:^|经)(?P<v>[^\s，,。经]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
+    ("award_name", re.compile(r"[“\"「『](?P<v>[^”“\"」』]{2,40})[”“\"」』]\s*(?:荣誉)?称号")),
     ("award_name", re.compile(r"授予.*?(?:同志)?\s*(?P<v>[^\s“\"，,]{2,30}?)(?:荣誉)?称号")),
     ("award_name", re.compile(r"(?:参加|在)?(?P<v>(?:\d{4}年|第[一二三四五六七八九十\d]+届|[^\s，,。:：参在]{2,})[^\s，,。:：]*?" + _COMPETITION + ")")),
     ("award_name", re.compile(r"(?:被评为|荣获|授予|评为)?[“\"]?(?P<v>[^\s，,。:：“\"]{0,20}?" + _HONOUR_TAIL + r")(?:[”\"]|称号|荣誉称号|$)")),
@@ -415,7 +442,27 @@ def cc_phrases(doc: Doc) -> Doc:
                 if span is not None:
                     spans.append(span)
     doc.spans["phrases"] = spans
+    doc.user_data["cross"] = _cross_line_phrases(doc)
     return doc
+
+
+def _cross_line_phrases(doc: Doc) -> list[tuple[str, str, Cell, Cell, int, int]]:
+    """Prose wraps mid-value ("学生古再丽努尔·帕尔哈提·买合木" / "提，性别女，…"): match the
+    phrases over each pair of consecutive one-cell rows and keep what crosses the break."""
+    rows: list[Row] = doc.user_data["rows"]
+    out = []
+    for upper, lower in zip(rows, rows[1:], strict=False):
+        if len(upper.cells) != 1 or len(lower.cells) != 1:
+            continue
+        a, b = upper.cells[0], lower.cells[0]
+        if b.bbox[1] - a.bbox[3] > 1.5 * max(a.height, 1.0):
+            continue
+        joined = a.text + b.text
+        for key, pattern in _PHRASES:
+            for m in pattern.finditer(joined):
+                if m.start() < len(a.text) < m.end():
+                    out.append((key, m.group("v"), a, b, m.start("v"), m.end("v")))
+    return out
 
 
 # Values that may run on to the next line under them (long organisation names).
@@ -496,6 +543,15 @@ def cc_fields(doc: Doc) -> Doc:
         a, b = span.start_char - cell_start, span.end_char - cell_start
         add(key, cell.text[a:b], cell, a, b, "phrase")
 
+    for key, text, upper, lower, a, b in doc.user_data["cross"]:
+        if doc_type not in SPECS_BY_KEY[key].doc_types:
+            continue
+        value = SPECS_BY_KEY[key].clean(text)
+        if value is not None:
+            bbox = union([sub_bbox(upper, a, len(upper.text)), sub_bbox(lower, 0, b - len(upper.text))])
+            conf = min(upper.confidence, lower.confidence) * _WHERE["phrase"]
+            found.setdefault(key, []).append(Candidate(key, value, text, bbox, conf, "phrase"))
+
     doc._.fields = found
     return doc
 
@@ -563,15 +619,22 @@ def field_pipeline() -> Language:
     return nlp
 
 
+@lru_cache(maxsize=1)
+def _label_prefixes() -> frozenset[str]:
+    return frozenset(lab[:i] for _k, lab, _rx in _label_table() for i in range(1, len(lab)))
+
+
 def _merge_split_labels(row: Row) -> None:
-    """Join "姓" + "名：张三": letter-spaced labels come out of OCR as separate boxes."""
+    """Join "姓" + "名：张三" or "证书编" + "号123…": letter-spaced labels come out of OCR as
+    separate boxes, split wherever the spacing was widest."""
     i = 0
     while i + 1 < len(row.cells):
         left, right = row.cells[i], row.cells[i + 1]
-        joined = left.text + right.text
-        if len(left.text.strip()) == 1 and vertical_overlap(left.bbox, right.bbox) > 0.5:
+        head = left.text.replace(" ", "")
+        if head in _label_prefixes() and vertical_overlap(left.bbox, right.bbox) > 0.5:
+            joined = head + right.text
             found = find_labels(joined)
-            if found and found[0][0] == 0 and found[0][1] > len(left.text):
+            if found and found[0][0] == 0 and found[0][1] > len(head):
                 left.text = joined
                 left.bbox = union([left.bbox, right.bbox])
                 left.confidence = min(left.confidence, right.confidence)
@@ -673,38 +736,83 @@ _DATE_RE = re.compile(
 
 
 def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]) -> None:
-    """Values recognisable by their shape alone, for fields no label led to."""
-    # Only fields that no label or phrase led to; decided once, before any pattern adds.
-    wanted = set(TYPE_FIELDS[doc_type]) - set(cands)
+    """Values recognisable by their shape alone, for fields no label or phrase led to.
+
+    Cells that start with another field's label are passed over: the date after 出生年月 is
+    not an issue date, whatever it looks like.
+    """
+    wanted = set(TYPE_FIELDS[doc_type]) - set(cands)  # decided once, before any pattern adds
+    labelled = _labelled_cells(doc)
     for _start, _end, cell in doc.user_data["spans"]:
-        text = nz.to_halfwidth(cell.text)
-        if "id_number" in wanted:
+        text = cell.text
+        other_label = labelled.get(id(cell))
+        if "id_number" in wanted and other_label in (None, "id_number"):
             for m in _ID_RE.finditer(text):
                 _pattern_cand(cands, "id_number", cell, m)
-        if "cert_no" in wanted:
-            for m in _CERT_RE.finditer(text.replace(" ", "")):
+        if "cert_no" in wanted and other_label in (None, "cert_no"):
+            for m in _CERT_RE.finditer(text):
                 if not _ID_RE.fullmatch(m.group(0)):
                     _pattern_cand(cands, "cert_no", cell, m)
-        if "issue_date" in wanted:
+        if "issue_date" in wanted and other_label in (None, "issue_date"):
             for m in _DATE_RE.finditer(text):
                 if not text[m.end() : m.end() + 2].strip().startswith("生"):
                     _pattern_cand(cands, "issue_date", cell, m)
-        for key in ("skill_level", "title", "education"):
-            if key in wanted:
-                spec = SPECS_BY_KEY[key]
-                value = spec.clean(text) if len(text) <= 14 else None
-                if value:
-                    cands.setdefault(key, []).append(
-                        Candidate(key, value, cell.text, cell.bbox, cell.confidence * 0.8,
-                                  "pattern")
-                    )  # fmt: skip
+        if other_label is None and len(text) <= 14:
+            for key in ("skill_level", "title", "education"):
+                if key in wanted:
+                    value = SPECS_BY_KEY[key].clean(text)
+                    if value:
+                        cands.setdefault(key, []).append(
+                            Candidate(key, value, text, cell.bbox, cell.confidence * 0.8,
+                                      "pattern")
+                        )  # fmt: skip
     if "issuer" in wanted:
-        _issuer_from_layout(doc, cands)
+        _issuer_from_layout(doc, cands, labelled)
     if "school" in wanted:
         for _s, _e, cell in doc.user_data["spans"]:
-            m = re.search(r"[\u4e00-\u9fff（）()]{2,30}(?:大学|学院|学校)", cell.text)
-            if m and not re.search(r"在本校|本校", cell.text[: m.start()]):
+            m = re.search(r"[\u4e00-\u9fff()]{2,30}(?:大学|学院|学校)", cell.text)
+            if m and id(cell) not in labelled and "本校" not in cell.text[: m.start()]:
                 _pattern_cand(cands, "school", cell, m)
+    if doc_type is IDC:
+        _id_card_by_content(doc, cands, labelled, wanted)
+
+
+def _labelled_cells(doc: Doc) -> dict[int, str]:
+    """id(cell) → key of the label that starts the cell."""
+    starts = {sp.start_char: sp.label_ for sp in doc.spans["labels"]}
+    return {id(c): starts[s] for s, _e, c in doc.user_data["spans"] if s in starts}
+
+
+def _id_card_by_content(
+    doc: Doc, cands: dict[str, list[Candidate]], labelled: dict[int, str], wanted: set[str]
+) -> None:
+    """ID-card copies whose printed labels are too faint to read: the values alone still say
+    what they are (a lone 男/女, an ethnic group, a birth date, a name at the top)."""
+    cells = [c for _s, _e, c in doc.user_data["spans"] if id(c) not in labelled]
+    for cell in cells:
+        text = cell.text.strip()
+        if "gender" in wanted and text in ("男", "女"):
+            cands.setdefault("gender", []).append(
+                Candidate("gender", text, text, cell.bbox, cell.confidence * 0.85, "pattern")
+            )
+        if "ethnicity" in wanted:
+            m = re.fullmatch(r"(?:民族?)?\s*([\u4e00-\u9fff]{1,6}?)(?:族)?", text)
+            eth = nz.normalize_ethnicity(m.group(1)) if m and len(m.group(1)) >= 1 else None
+            if eth and (text.startswith("民") or len(text) <= 5):
+                cands.setdefault("ethnicity", []).append(
+                    Candidate("ethnicity", eth, text, cell.bbox, cell.confidence * 0.85, "pattern")
+                )
+        if "birth_date" in wanted and re.fullmatch(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日", text):
+            _pattern_cand(cands, "birth_date", cell, re.match(r".+", text))
+    if "name" in wanted:
+        for cell in sorted(cells, key=lambda c: c.bbox[1]):
+            value = _name(cell.text)
+            if value and len(value.replace("·", "")) <= 12:
+                cands.setdefault("name", []).append(
+                    Candidate("name", value, cell.text, cell.bbox, cell.confidence * 0.8,
+                              "pattern")
+                )  # fmt: skip
+                break
 
 
 _ORG_RE = re.compile(
@@ -713,10 +821,14 @@ _ORG_RE = re.compile(
 )
 
 
-def _issuer_from_layout(doc: Doc, cands: dict[str, list[Candidate]]) -> None:
+def _issuer_from_layout(
+    doc: Doc, cands: dict[str, list[Candidate]], labelled: dict[int, str]
+) -> None:
     # Unlabelled issuers sign at the bottom: take the lowest line that names an organisation.
     best = None
     for _s, _e, cell in doc.user_data["spans"]:
+        if id(cell) in labelled:
+            continue
         text = re.sub(r"\s+", "", cell.text)
         if _ORG_RE.search(text) and (best is None or cell.bbox[1] > best.bbox[1]):
             best = cell
