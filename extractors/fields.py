@@ -54,6 +54,8 @@ _LABEL_WORDS = ("姓名", "性别", "民族", "证书", "编号", "日期", "号
 
 
 def _name(s: str) -> str | None:
+    # OCR reads the middle dot of a minority name as "?" now and then.
+    s = re.sub(r"(?<=[\u4e00-\u9fff])[?？](?=[\u4e00-\u9fff])", "·", s)
     s = re.split(r"[，,。；;：:\s]{1}(?=[\u4e00-\u9fff]{1,4}[：:])", s)[0]
     s = re.sub(r"(同志|先生|女士)$", "", s.strip(" ：:，,。"))
     n = nz.normalize_name(s)
@@ -61,6 +63,8 @@ def _name(s: str) -> str | None:
         return None
     if find_labels(n) and find_labels(n)[0][0] == 0:
         return None  # "管理号", "证书编号": a label, not a name
+    if _ORG_END.search(n):
+        return None  # "评审委员会": an organisation
     plain = n.replace("·", "")
     if not 2 <= len(plain) <= 20 or not all("\u4e00" <= c <= "\u9fff" for c in plain):
         return None
@@ -133,6 +137,15 @@ def _gender(s: str) -> str | None:
     return g
 
 
+def _date(s: str) -> str | None:
+    d = nz.parse_date(s)
+    if d is None:
+        # Poor scans lose the round 〇 of "二〇二四年": a three-numeral year after 二 has one.
+        fixed = re.sub(r"二([一二三四五六七八九])([一二三四五六七八九〇零])年", r"二〇\1\2年", s)
+        d = nz.parse_date(fixed) if fixed != s else None
+    return d
+
+
 def _year(s: str) -> str | None:
     m = re.search(r"(19|20)\d{2}", nz.to_halfwidth(s))
     return m.group(0) if m else None
@@ -168,7 +181,7 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
         ("公民身份号码", "身份证号码", "身份证件号码", "身份证号", "证件号码", "证件号"),
         _id_number,
     ),
-    FieldSpec("birth_date", ("出生日期", "出生年月", "出生"), nz.parse_date),
+    FieldSpec("birth_date", ("出生日期", "出生年月", "出生"), _date),
     FieldSpec(
         "skill_level",
         ("职业技能等级", "技能等级", "职业资格等级", "资格等级", "等级", "级别"),
@@ -210,11 +223,13 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
             "认定日期",
             "日期",
         ),
-        nz.parse_date,
+        _date,
     ),  # fmt: skip
     FieldSpec(
         "issuer",
         (
+            "评价机构名称",
+            "发证机构名称",
             "评价机构",
             "发证机关",
             "发证单位",
@@ -286,7 +301,9 @@ STOP_LABELS = ("工种/职业方向", "职业方向", "证件类型", "住址", 
                "备注")  # fmt: skip
 
 # Confidence factors by where the value was found.
-_WHERE = {"same": 1.0, "right": 0.97, "below": 0.93, "phrase": 0.95, "fuzzy": 0.9, "pattern": 0.85}
+# A cross-line match saw both lines, so it beats a one-line match cut short by the break.
+_WHERE = {"same": 1.0, "right": 0.97, "below": 0.93, "cross": 0.96, "phrase": 0.95, "fuzzy": 0.9,
+          "pattern": 0.85}  # fmt: skip
 
 
 # Short labels that also occur in prose: they count only before a colon, a space or the end
@@ -358,6 +375,11 @@ def _cell_at(doc: Doc, offset: int) -> tuple[int, Cell] | None:
     return None
 
 
+# Fields whose values have a shape strict enough to vouch for a misread label.
+_STRICT_KEYS = frozenset({"gender", "ethnicity", "id_number", "birth_date", "issue_date",
+                          "skill_level", "title_level", "education", "cert_no", "award_rank"})  # fmt: skip
+
+
 def _fuzzy_label(text: str, doc_type: DocType) -> tuple[int, int, str] | None:
     """A label at the start of a cell with one character misread ("民放回" for 民族回).
 
@@ -365,7 +387,7 @@ def _fuzzy_label(text: str, doc_type: DocType) -> tuple[int, int, str] | None:
     on prose cannot invent a field.
     """
     for key, label, _rx in _label_table():
-        if key == "_stop" or len(label) < 2 or len(text) <= len(label):
+        if key not in _STRICT_KEYS or len(label) < 2 or len(text) <= len(label):
             continue
         spec = SPECS_BY_KEY[key]
         if doc_type not in spec.doc_types:
@@ -415,15 +437,16 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|先生|女士)\s*[:：，,]?")),
     ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*[:：]$")),
     ("title", re.compile(r"(?:具备|取得|具有)[^，,。]*?专业(?P<v>[^，,。]{2,12}?)(?:专业技术)?(?:任职)?资格")),
-    ("issuer", re.compile(r"(?:^|经)(?P<v>[^\s，,。经]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
+    ("issuer", re.compile(r"(?:^|[，,]|同志)经(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
+    ("issuer", re.compile(r"^(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
     ("award_name", re.compile(r"[“\"「『](?P<v>[^”“\"」』]{2,40})[”“\"」』]\s*(?:荣誉)?称号")),
-    ("award_name", re.compile(r"授予.*?(?:同志)?\s*(?P<v>[^\s“\"，,]{2,30}?)(?:荣誉)?称号")),
+    ("award_name", re.compile(r"授予.*?(?:同志)?\s*(?P<v>[^\s“”\"，,]{2,30}?)(?:荣誉)?称号")),
     ("award_name", re.compile(r"(?:参加|在)?(?P<v>(?:\d{4}年|第[一二三四五六七八九十\d]+届|[^\s，,。:：参在]{2,})[^\s，,。:：]*?" + _COMPETITION + ")")),
     ("award_name", re.compile(r"(?:被评为|荣获|授予|评为)?[“\"]?(?P<v>[^\s，,。:：“\"]{0,20}?" + _HONOUR_TAIL + r")(?:[”\"]|称号|荣誉称号|$)")),
     ("award_rank", re.compile(r"(?P<v>金奖|银奖|铜奖|金牌|银牌|铜牌|一等奖|二等奖|三等奖|优秀奖)")),
     ("gender", re.compile(r"性别\s*[:：]?\s*(?P<v>[男女])")),
-    ("birth_date", re.compile(r"(?P<v>[\d〇零○Oo一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日)\s*(?:出)?生")),
-    ("education", re.compile(r"(?P<v>博士研究生|硕士研究生|研究生|本科|专科|大专|中专|高中)(?:\)|）)?(?:学习|课程|毕业|学历)")),
+    ("birth_date", re.compile(r"(?P<v>[\d〇零○Oo一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?)\s*(?:出)?生")),
+    ("education", re.compile(r"(?P<v>博士研究生|硕士研究生|研究生|本科|专科|大专|中等专业|中专|职业高中|高中)(?:\)|）)?[^，,。]{0,4}?(?:学习|课程|毕业|学历)")),
 )  # fmt: skip
 
 
@@ -450,11 +473,14 @@ def _cross_line_phrases(doc: Doc) -> list[tuple[str, str, Cell, Cell, int, int]]
     """Prose wraps mid-value ("学生古再丽努尔·帕尔哈提·买合木" / "提，性别女，…"): match the
     phrases over each pair of consecutive one-cell rows and keep what crosses the break."""
     rows: list[Row] = doc.user_data["rows"]
+    headings = doc.user_data["headings"]
     out = []
     for upper, lower in zip(rows, rows[1:], strict=False):
         if len(upper.cells) != 1 or len(lower.cells) != 1:
             continue
         a, b = upper.cells[0], lower.cells[0]
+        if id(a) in headings or id(b) in headings:
+            continue
         if b.bbox[1] - a.bbox[3] > 1.5 * max(a.height, 1.0):
             continue
         joined = a.text + b.text
@@ -549,8 +575,8 @@ def cc_fields(doc: Doc) -> Doc:
         value = SPECS_BY_KEY[key].clean(text)
         if value is not None:
             bbox = union([sub_bbox(upper, a, len(upper.text)), sub_bbox(lower, 0, b - len(upper.text))])
-            conf = min(upper.confidence, lower.confidence) * _WHERE["phrase"]
-            found.setdefault(key, []).append(Candidate(key, value, text, bbox, conf, "phrase"))
+            conf = min(upper.confidence, lower.confidence) * _WHERE["cross"]
+            found.setdefault(key, []).append(Candidate(key, value, text, bbox, conf, "cross"))
 
     doc._.fields = found
     return doc
@@ -624,25 +650,42 @@ def _label_prefixes() -> frozenset[str]:
     return frozenset(lab[:i] for _k, lab, _rx in _label_table() for i in range(1, len(lab)))
 
 
-def _merge_split_labels(row: Row) -> None:
+def _merge_split_labels(rows: list[Row]) -> None:
     """Join "姓" + "名：张三" or "证书编" + "号123…": letter-spaced labels come out of OCR as
-    separate boxes, split wherever the spacing was widest."""
-    i = 0
-    while i + 1 < len(row.cells):
-        left, right = row.cells[i], row.cells[i + 1]
+    separate boxes, split wherever the spacing was widest (on skewed scans, not always in
+    one row)."""
+    cells = [c for row in rows for c in row.cells]
+    gone: set[int] = set()
+    for left in cells:
         head = left.text.replace(" ", "")
-        if head in _label_prefixes() and vertical_overlap(left.bbox, right.bbox) > 0.5:
-            joined = head + right.text
-            found = find_labels(joined)
-            if found and found[0][0] == 0 and found[0][1] > len(head):
-                left.text = joined
-                left.bbox = union([left.bbox, right.bbox])
-                left.confidence = min(left.confidence, right.confidence)
-                del row.cells[i + 1]
-                continue
-        i += 1
-    for col, cell in enumerate(row.cells):
-        cell.col = col
+        if id(left) in gone or head not in _label_prefixes():
+            continue
+        h = max(left.height, 1.0)
+        right = min(
+            (c for c in cells
+             if id(c) not in gone and c is not left and c.bbox[0] > left.bbox[0]
+             and c.bbox[0] - left.bbox[2] < 8 * h
+             and vertical_overlap(left.bbox, c.bbox) > 0.3),
+            key=lambda c: c.bbox[0],
+            default=None,
+        )  # fmt: skip
+        if right is None:
+            continue
+        joined = head + right.text
+        label = next((lab for _k, lab, _rx in _label_table() if joined.startswith(lab)), "")
+        if len(label) > len(head):
+            # A space after the label keeps a short label ("职业") a label.
+            left.text = label + " " + joined[len(label) :]
+            left.bbox = union([left.bbox, right.bbox])
+            left.confidence = min(left.confidence, right.confidence)
+            gone.add(id(right))
+    if gone:
+        for row in rows:
+            row.cells = [c for c in row.cells if id(c) not in gone]
+        rows[:] = [r for r in rows if r.cells]
+        for r, row in enumerate(rows):
+            for col, cell in enumerate(row.cells):
+                cell.row, cell.col = r, col
 
 
 def make_doc(page: PageText, doc_type: DocType) -> Doc:
@@ -651,7 +694,7 @@ def make_doc(page: PageText, doc_type: DocType) -> Doc:
         for cell in row.cells:
             # One char for one char, so offsets into the text stay offsets into the box.
             cell.text = nz.to_halfwidth(cell.text)
-        _merge_split_labels(row)
+    _merge_split_labels(rows)
     all_cells = [c for row in rows for c in row.cells]
     typical = typical_height(all_cells)
     parts: list[str] = []
