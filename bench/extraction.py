@@ -64,8 +64,7 @@ def main() -> None:
                 reading = reader.read_file(out / rel, rel=rel)
             except Exception as e:  # a generated file must always read
                 errors.append(f"{rel}: {type(e).__name__}: {e}")
-                for tr in truths:
-                    type_ok[diff].append(False)
+                type_ok[diff].extend(False for _ in truths)
                 continue
             elapsed = time.perf_counter() - t
             n_ocr = sum(1 for p in reading.pages if p.mode is OcrMode.ocr)
@@ -132,7 +131,8 @@ def main() -> None:
         med_total = statistics.median(page_total)
         med_crop = statistics.median(page_crops)
         med_ocr = statistics.median(page_ocr)
-        print(f"seconds per scanned page (median of {len(page_total)} files, {os.cpu_count()} cores)")
+        n, cores = len(page_total), os.cpu_count()
+        print(f"seconds per scanned page (median of {n} files, {cores} cores)")
         print(f"  pipeline total                 {med_total:6.2f}")
         print(f"  of which tesseract crop re-reads {med_crop:4.2f}")
         print(f"  of which OCR (engine process)   {med_ocr:5.2f}")

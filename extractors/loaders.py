@@ -56,7 +56,6 @@ from models.exceptions import (
     EncryptedFile,
     FileTooLarge,
     PageTooLarge,
-    UnreadableDocument,
     UnsafePath,
     UnsupportedFileType,
     UsageError,

@@ -106,9 +106,9 @@ def demo(
                 got = doc.values() if doc else {}
                 wrong = [k for k, v in t.fields.items() if got.get(k) != v]
                 ok = len(t.fields) - len(wrong)
-                table.add_row(rel, t.doc_type, doc.doc_type if doc else "—",
-                              f"{ok}/{len(t.fields)}",
-                              ", ".join(f"{k}: {got.get(k)!r}≠{t.fields[k]!r}" for k in wrong))  # fmt: skip
+                diffs = ", ".join(f"{k}: {got.get(k)!r}≠{t.fields[k]!r}" for k in wrong)
+                found = doc.doc_type if doc else "—"
+                table.add_row(rel, t.doc_type, found, f"{ok}/{len(t.fields)}", diffs)
     (out / "readings.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), "utf-8")
     Console().print(table)
     err.print(f"识别结果 / readings: {out / 'readings.json'}")

@@ -31,7 +31,8 @@ def resolve(name_or_target: str) -> str:
     try:
         return _ENGINES[name_or_target]
     except KeyError:
-        raise UnknownEngine(f"unknown OCR engine {name_or_target!r}; known: {available_engines()}")
+        known = available_engines()
+        raise UnknownEngine(f"unknown OCR engine {name_or_target!r}; known: {known}") from None
 
 
 def get_engine(name_or_target: str, **options: Any):
