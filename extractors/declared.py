@@ -433,8 +433,8 @@ def parse_date_cell(value: Any, number_format: str = "General") -> tuple[str | N
             return None, "无法识别为日期"
         if 1900 <= value < 2101:
             return _year_dot_month(value, number_format)
-        if 1 <= value < 2958466:
-            return _date_from_serial(value), None
+        if 1 <= value < 2958466 and (iso := _date_from_serial(value)):
+            return iso, None
         return None, f"无法识别为日期（{value}）"
     if isinstance(value, int | float):
         n = int(value)
