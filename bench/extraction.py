@@ -64,7 +64,10 @@ def main() -> None:
                 reading = reader.read_file(out / rel, rel=rel)
             except Exception as e:  # a generated file must always read
                 errors.append(f"{rel}: {type(e).__name__}: {e}")
-                type_ok[diff].extend(False for _ in truths)
+                for tr in truths:  # a crash fails the page's type and every field
+                    type_ok[diff].append(False)
+                    for key in tr.fields:
+                        field_ok[(diff, key)].append(False)
                 continue
             elapsed = time.perf_counter() - t
             n_ocr = sum(1 for p in reading.pages if p.mode is OcrMode.ocr)

@@ -50,6 +50,8 @@ ALL_TYPES = frozenset(DocType)
 # --- value cleaners -----------------------------------------------------------------------
 
 _NAME_BAD = re.compile(r"[0-9A-Za-z：:，,。；;（）()《》“”\"]")
+_NOT_NAME = re.compile(r"学位|证书|称号|大赛|竞赛|比赛|项目|技能|能手|标兵|模范|奖|专业|学院|大学"
+                       r"|复印|使用|申报|身份证|有效|中华|人民|共和国")
 _LABEL_WORDS = ("姓名", "性别", "民族", "证书", "编号", "日期", "号码", "等级", "同志", "单位")
 
 
@@ -63,8 +65,8 @@ def _name(s: str) -> str | None:
         return None
     if find_labels(n) and find_labels(n)[0][0] == 0:
         return None  # "管理号", "证书编号": a label, not a name
-    if _ORG_END.search(n):
-        return None  # "评审委员会": an organisation
+    if _ORG_END.search(n) or _NOT_NAME.search(n):
+        return None  # "评审委员会", "理学硕士学位", "创业创新大赛中": not a person
     plain = n.replace("·", "")
     if not 2 <= len(plain) <= 20 or not all("\u4e00" <= c <= "\u9fff" for c in plain):
         return None
@@ -80,7 +82,7 @@ def _id_number(s: str) -> str | None:
 
 
 def _cert_no(s: str) -> str | None:
-    t = nz.clean_cert_no(s)
+    t = nz.clean_cert_no(s) or ""
     m = re.search(r"[A-Z]{1,2}\d{20,21}|\d{13,20}|[A-Z0-9]{8,24}", t)
     if not m:
         return None
@@ -229,6 +231,9 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
         "issuer",
         (
             "评价机构名称",
+            "评审组织",
+            "评审机关",
+            "评审委员会",
             "发证机构名称",
             "评价机构",
             "发证机关",
@@ -436,12 +441,14 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile(r"(?:兹?授予|兹有|学生|获奖者[:：]?|获奖人[:：]?)\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|，|,|:|：|性别|在|荣获|于|\s|$)")),
     ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|先生|女士)\s*[:：，,]?")),
     ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*[:：]$")),
+    ("name", re.compile(r"^(?!学生)(?P<v>[^\s，,:：“\"]{2,16}?)[，,]\s*(?:性别)?[男女][，,]")),
+    ("gender", re.compile(r"^[^\s，,:：]{2,16}[，,]\s*(?P<v>[男女])[，,]")),
     ("title", re.compile(r"(?:具备|取得|具有)[^，,。]*?专业(?P<v>[^，,。]{2,12}?)(?:专业技术)?(?:任职)?资格")),
     ("issuer", re.compile(r"(?:^|[，,]|同志)经(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
     ("issuer", re.compile(r"^(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
     ("award_name", re.compile(r"[“\"「『](?P<v>[^”“\"」』]{2,40})[”“\"」』]\s*(?:荣誉)?称号")),
     ("award_name", re.compile(r"授予.*?(?:同志)?\s*(?P<v>[^\s“”\"，,]{2,30}?)(?:荣誉)?称号")),
-    ("award_name", re.compile(r"(?:参加|在)?(?P<v>(?:\d{4}年|第[一二三四五六七八九十\d]+届|[^\s，,。:：参在]{2,})[^\s，,。:：]*?" + _COMPETITION + ")")),
+    ("award_name", re.compile(r"(?:参加|在)?(?P<v>(?:\d{4}年|第[一二三四五六七八九十\d]+届|[^\s，,。:：参在]{2,}?)[^\s，,。:：]*?" + _COMPETITION + ")")),
     ("award_name", re.compile(r"(?:被评为|荣获|授予|评为)?[“\"]?(?P<v>[^\s，,。:：“\"]{0,20}?" + _HONOUR_TAIL + r")(?:[”\"]|称号|荣誉称号|$)")),
     ("award_rank", re.compile(r"(?P<v>金奖|银奖|铜奖|金牌|银牌|铜牌|一等奖|二等奖|三等奖|优秀奖)")),
     ("gender", re.compile(r"性别\s*[:：]?\s*(?P<v>[男女])")),
@@ -767,7 +774,17 @@ def _choose(key: str, cands: list[Candidate], doc_type: DocType) -> Candidate | 
         valid = [c for c in cands if validate_id_number(c.value).valid]
         pool = valid or cands
         return max(pool, key=lambda c: c.confidence)
-    return max(cands, key=lambda c: c.confidence)
+    best = max(cands, key=lambda c: c.confidence)
+    if key in _TEXT_KEYS:
+        # A value cut by a line break is a piece of the reading across it: prefer that.
+        longer = [c for c in cands if c.how == "cross" and best.value in c.value
+                  and len(c.value) > len(best.value) and c.confidence >= 0.9 * best.confidence]  # fmt: skip
+        if longer:
+            best = max(longer, key=lambda c: (len(c.value), c.confidence))
+    return best
+
+
+_TEXT_KEYS = frozenset({"issuer", "school", "award_name", "name"})
 
 
 _ID_RE = re.compile(r"(?<![0-9A-Z])\d{17}[\dXx](?![0-9A-Z])")

@@ -6,6 +6,7 @@ is the plain function the pipeline wraps in a task.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -30,6 +31,8 @@ from models import (
 )
 from models.constants import OCR_PAGE_TIMEOUT_S
 from models.exceptions import OcrEngineError, OcrEngineUnavailable
+
+log = logging.getLogger(__name__)
 
 
 class ReadOptions(BaseModel):
@@ -103,6 +106,18 @@ class Reader:
         return page, upright
 
     def documents(self, page: PageText, upright: np.ndarray | None) -> list[DocumentReading]:
+        try:
+            return self._documents(page, upright)
+        except Exception as e:  # a bug in a rule must not lose the page: show it instead
+            log.exception("field extraction failed on %s p%d", page.file, page.page)
+            return [
+                DocumentReading(
+                    file=page.file, page=page.page, doc_type=DocType.other,
+                    warnings=[f"field extraction failed: {type(e).__name__}: {e}"],
+                )  # fmt: skip
+            ]
+
+    def _documents(self, page: PageText, upright: np.ndarray | None) -> list[DocumentReading]:
         cls = classify_page(page)
         fields = extract_fields(page, cls.doc_type)
         tess = self._tesseract() if upright is not None else None
