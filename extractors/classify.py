@@ -27,7 +27,9 @@ CUES: dict[DocType, tuple[tuple[str, float], ...]] = {
         ("特发此证", 3), ("以资鼓励", 3), ("获奖者", 2.5), ("称号", 2), ("一等奖", 1.5),
         ("二等奖", 1.5), ("三等奖", 1.5), ("金奖", 1.5), ("银奖", 1.5), ("铜奖", 1.5),
         ("优秀奖", 1.5), ("大赛", 1), ("竞赛", 1), ("奖章", 1.5), ("技术能手", 1.5),
-        ("劳动模范", 1.5), ("表彰", 1.5), ("荣誉", 1),
+        ("劳动模范", 1.5), ("表彰", 1.5), ("荣誉", 1), ("赛事名称", 3), ("获奖等次", 3),
+        ("获得奖项", 3), ("赛项", 2), ("比赛项目", 2), ("竞赛项目", 2), ("英才", 2),
+        ("标兵", 2), ("能手", 2), ("同志", 1),
     ),
     DocType.title_certificate: (
         ("专业技术资格证书", 6), ("职称证书", 6), ("专业技术职务任职资格", 5),
@@ -49,7 +51,8 @@ CUES: dict[DocType, tuple[tuple[str, float], ...]] = {
         ("承诺书", 6), ("证明", 3), ("兹证明", 4), ("情况说明", 5), ("花名册", 5),
         ("信息表", 5), ("审核意见", 3), ("工作简历", 3), ("主要业绩", 3), ("签字", 1),
         ("盖章", 1), ("培养徒弟", 3), ("序号", 2), ("申报人", 2), ("附件", 2),
-        ("聘用", 2), ("单位意见", 3), ("情况表", 5), ("一览表", 5), ("统计表", 5),
+        ("聘用", 2), ("单位意见", 3), ("兹推荐", 4), ("特此推荐", 4), ("特此证明", 4), ("尊敬的", 3),
+        ("同意推荐", 3), ("情况表", 5), ("一览表", 5), ("统计表", 5),
         ("名单", 3), ("带徒", 3), ("拜师", 3), ("徒弟", 3), ("复印件无效", 0),
     ),
 }  # fmt: skip
@@ -67,7 +70,12 @@ class Classification:
 
 
 def title_line(lines: list[TextLine], page_height: float) -> TextLine | None:
-    top = [ln for ln in lines if ln.bbox[1] < 0.45 * page_height and len(ln.text.strip()) >= 2]
+    """The heading: the tallest short line in the upper part of the page (a long body line
+    on a skewed scan has a tall box too, so long lines do not count)."""
+    top = [
+        ln for ln in lines
+        if ln.bbox[1] < 0.45 * page_height and 2 <= len(ln.text.strip()) <= 14
+    ]  # fmt: skip
     if not top:
         return None
     return max(top, key=lambda ln: ln.bbox[3] - ln.bbox[1])
