@@ -99,6 +99,19 @@ def _text(s: str) -> str | None:
     return t.replace("(", "（").replace(")", "）")
 
 
+def _award_name(s: str) -> str | None:
+    t = _text(s)
+    # "维修电工项目比赛" is the event within a competition, not the award.
+    if t is None or re.search(r"项目|赛项", t):
+        return None
+    return t
+
+
+def _school(s: str) -> str | None:
+    t = _issuer(re.sub(r"^(?:在|于|就读于)", "", s.strip()))
+    return t
+
+
 def _occupation(s: str) -> str | None:
     t = _text(s)
     if t is None or re.search(r"\d{4,}", t):
@@ -139,8 +152,14 @@ def _gender(s: str) -> str | None:
     return g
 
 
+# Glyphs OCR puts for Chinese numerals in dates ("二〇O七年七月乙十日").
+_DATE_CONFUSIONS = str.maketrans({"乙": "二", "O": "〇", "o": "〇", "口": "〇", "D": "〇"})
+
+
 def _date(s: str) -> str | None:
     d = nz.parse_date(s)
+    if d is None and re.search(r"[〇零一二三四五六七八九十]", s):
+        d = nz.parse_date(s.translate(_DATE_CONFUSIONS))
     if d is None:
         # Poor scans lose the round 〇 of "二〇二四年": a three-numeral year after 二 has one.
         fixed = re.sub(r"二([一二三四五六七八九])([一二三四五六七八九〇零])年", r"二〇\1\2年", s)
@@ -280,13 +299,13 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "school",
         ("学校名称", "毕业学校", "毕业院校", "学校", "校名"),
-        _issuer,
+        _school,
         frozenset({EDU}),
     ),
     FieldSpec(
         "award_name",
         ("荣誉称号", "奖项名称", "奖励名称", "赛事名称", "竞赛名称", "比赛名称", "大赛名称"),
-        _text,
+        _award_name,
         frozenset({AWARD}),
     ),
     FieldSpec(
@@ -437,6 +456,10 @@ _HONOUR_TAIL = (
 )
 _COMPETITION = r"(?:大赛|竞赛|比赛|比武|技能赛|选拔赛|锦标赛|运动会)"
 
+# An honour title on a line of its own; never joined across lines (the name above it
+# would run into it).
+_HONOUR_PHRASE = re.compile(r"(?:被评为|荣获|授予|评为)?[“\"「『]?(?P<v>[^\s，,。:：“\"「『]{0,20}?" + _HONOUR_TAIL + r")(?:[”\"」』]|称号|荣誉称号|$)")  # fmt: skip
+
 _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile(r"(?:兹?授予|兹有|学生|获奖者[:：]?|获奖人[:：]?)\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|，|,|:|：|性别|在|荣获|于|\s|$)")),
     ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|先生|女士)\s*[:：，,]?")),
@@ -449,7 +472,7 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("award_name", re.compile(r"[“\"「『](?P<v>[^”“\"」』]{2,40})[”“\"」』]\s*(?:荣誉)?称号")),
     ("award_name", re.compile(r"授予.*?(?:同志)?\s*(?P<v>[^\s“”\"，,]{2,30}?)(?:荣誉)?称号")),
     ("award_name", re.compile(r"(?:参加|在)?(?P<v>(?:\d{4}年|第[一二三四五六七八九十\d]+届|[^\s，,。:：参在]{2,}?)[^\s，,。:：]*?" + _COMPETITION + ")")),
-    ("award_name", re.compile(r"(?:被评为|荣获|授予|评为)?[“\"]?(?P<v>[^\s，,。:：“\"]{0,20}?" + _HONOUR_TAIL + r")(?:[”\"]|称号|荣誉称号|$)")),
+    ("award_name", _HONOUR_PHRASE),
     ("award_rank", re.compile(r"(?P<v>金奖|银奖|铜奖|金牌|银牌|铜牌|一等奖|二等奖|三等奖|优秀奖)")),
     ("gender", re.compile(r"性别\s*[:：]?\s*(?P<v>[男女])")),
     ("birth_date", re.compile(r"(?P<v>[\d〇零○Oo一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?)\s*(?:出)?生")),
@@ -492,6 +515,8 @@ def _cross_line_phrases(doc: Doc) -> list[tuple[str, str, Cell, Cell, int, int]]
             continue
         joined = a.text + b.text
         for key, pattern in _PHRASES:
+            if pattern is _HONOUR_PHRASE:
+                continue
             for m in pattern.finditer(joined):
                 if m.start() < len(a.text) < m.end():
                     out.append((key, m.group("v"), a, b, m.start("v"), m.end("v")))
@@ -830,7 +855,7 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
         _issuer_from_layout(doc, cands, labelled)
     if "school" in wanted:
         for _s, _e, cell in doc.user_data["spans"]:
-            m = re.search(r"[\u4e00-\u9fff()]{2,30}(?:大学|学院|学校)", cell.text)
+            m = re.search(r"[\u4e00-\u9fff()]{2,30}(?:大学|学院|学校|中学)", cell.text)
             if m and id(cell) not in labelled and "本校" not in cell.text[: m.start()]:
                 _pattern_cand(cands, "school", cell, m)
     if doc_type is IDC:
