@@ -153,17 +153,25 @@ def _gender(s: str) -> str | None:
 
 
 # Glyphs OCR puts for Chinese numerals in dates ("二〇O七年七月乙十日").
-_DATE_CONFUSIONS = str.maketrans({"乙": "二", "O": "〇", "o": "〇", "口": "〇", "D": "〇"})
+_DATE_CONFUSIONS = str.maketrans(
+    {"乙": "二", "O": "〇", "o": "〇", "口": "〇", "D": "〇", "西": "三", "0": "〇"}
+)
+_CN = "〇零一二三四五六七八九十"
 
 
 def _date(s: str) -> str | None:
+    """parse_date, then the repairs a seal or a poor scan calls for in Chinese-numeral dates:
+    look-alike glyphs, a lost 〇 or leading 一 of the year, a day without its 日."""
     d = nz.parse_date(s)
-    if d is None and re.search(r"[〇零一二三四五六七八九十]", s):
-        d = nz.parse_date(s.translate(_DATE_CONFUSIONS))
-    if d is None:
-        # Poor scans lose the round 〇 of "二〇二四年": a three-numeral year after 二 has one.
-        fixed = re.sub(r"二([一二三四五六七八九])([一二三四五六七八九〇零])年", r"二〇\1\2年", s)
-        d = nz.parse_date(fixed) if fixed != s else None
+    if d is not None and len(d) == 10 or not re.search(f"[{_CN}]", s):
+        return d
+    t = s.translate(_DATE_CONFUSIONS)
+    t = re.sub(r"(?<![〇零一二三四五六七八九])二([一二三四五六七八九])([一二三四五六七八九〇零])年", r"二〇\1\2年", t)
+    t = re.sub(r"(?<![〇零一二三四五六七八九])九([〇零一二三四五六七八九]{2})年", r"一九\1年", t)
+    t = re.sub(f"(月[{_CN}]{{1,3}})$", r"\1日", t.strip())
+    fixed = nz.parse_date(t)
+    if fixed is not None and (d is None or len(fixed) > len(d)):
+        return fixed
     return d
 
 
@@ -816,7 +824,7 @@ _ID_RE = re.compile(r"(?<![0-9A-Z])\d{17}[\dXx](?![0-9A-Z])")
 _CERT_RE = re.compile(r"(?<![0-9A-Z])(?:[A-Z]{1,2}\d{20,21}|\d{16}|\d{13})(?![0-9A-Z])")
 _DATE_RE = re.compile(
     r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|[.\-/]\d{1,2}[.\-/]\d{1,2})"
-    r"|[〇零○Oo0一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,2}\s*月(?:\s*[一二三四五六七八九十]{1,3}\s*日)?"
+    r"|[〇零○Oo0一二三四五六七八九乙]{3,4}\s*年\s*[一二三四五六七八九十]{1,2}\s*月(?:\s*[一二三四五六七八九十西乙]{1,3}\s*日?)?"
 )
 
 
