@@ -696,7 +696,7 @@ def _merge_split_labels(rows: list[Row]) -> None:
     one row)."""
     cells = [c for row in rows for c in row.cells]
     gone: set[int] = set()
-    for left in cells:
+    for left in cells:  # grows while merging: a merged piece is looked at again
         head = left.text.replace(" ", "")
         if id(left) in gone or head not in _label_prefixes():
             continue
@@ -712,6 +712,13 @@ def _merge_split_labels(rows: list[Row]) -> None:
         if right is None:
             continue
         joined = head + right.text
+        if joined.replace(" ", "") in _label_prefixes() and len(right.text.strip()) <= 2:
+            # "认" + "定" + "机构…": still a piece of a label; the next pass goes on from here.
+            left.text = joined.replace(" ", "")
+            left.bbox = union([left.bbox, right.bbox])
+            gone.add(id(right))
+            cells.append(left)
+            continue
         label = next((lab for _k, lab, _rx in _label_table() if joined.startswith(lab)), "")
         if len(label) > len(head):
             # A space after the label keeps a short label ("职业") a label.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+import cv2
 import numpy as np
 
 from models import TextLine
@@ -43,3 +44,13 @@ def rotate_image(image: np.ndarray, degrees: int) -> np.ndarray:
     k = (degrees // 90) % 4
     # np.rot90 turns counter-clockwise for positive k.
     return np.ascontiguousarray(np.rot90(image, -k)) if k else image
+
+
+def downscale(image: np.ndarray, max_side: int | None) -> tuple[np.ndarray, float]:
+    """Shrink so the longer side is at most max_side; returns the image and the scale used."""
+    h, w = image.shape[:2]
+    scale = 1.0 if not max_side else min(1.0, max_side / max(h, w))
+    if scale >= 1.0:
+        return image, 1.0
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale

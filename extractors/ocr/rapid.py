@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from extractors.ocr.base import LineReading, PageOcr, rotate_image
+from extractors.ocr.base import LineReading, PageOcr, downscale, rotate_image
 from models import TextLine
 
 # Pixel spread between channels above which a page counts as colour (greyscale scans have ~0).
@@ -61,27 +61,29 @@ class RapidOcrEngine:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         prepared = self.prepare(image)
-        small, scale = _downscale(prepared, self.options.max_side)
+        small, scale = downscale(prepared, self.options.max_side)
         timings["prepare"] = time.perf_counter() - t0
 
-        rotation = 0
         boxes = self._detect(small, timings)
-        if boxes is not None and _is_sideways(boxes):
-            small = rotate_image(small, 90)
-            rotation = 90
-            boxes = self._detect(small, timings)
-        h, w = small.shape[:2]
         if boxes is None:
-            return _empty(image, rotation, timings)
+            return _empty(image, 0, timings)
+        h, w = small.shape[:2]
+        # Lines standing on end: RapidOCR turns such crops a quarter (counter-clockwise)
+        # before reading, so the classifier then sees them upright or upside down.
+        tall = [_box_hw(b)[0] >= 1.5 * _box_hw(b)[1] for b in boxes]
+        sideways = _is_sideways(boxes)
 
         t = time.perf_counter()
         crops = self._ocr.get_crop_img_list(small, boxes)
         crops, cls_res, _ = self._ocr.text_cls(crops)
         timings["cls"] = time.perf_counter() - t
-        if _upside_down(cls_res, self.options.cls_thresh):
-            rotation = (rotation + 180) % 360
-            # Each crop was already turned by the classifier; only the boxes move.
-            boxes = [_rotate_box_180(b, w, h) for b in boxes]
+        votes = [r for r, is_tall in zip(cls_res, tall, strict=True) if is_tall == sideways]
+        flipped = _upside_down(votes, self.options.cls_thresh)
+        if sideways:
+            # Text running bottom-to-top reads upside down after that quarter turn.
+            rotation = 90 if flipped else 270
+        else:
+            rotation = 180 if flipped else 0
 
         t = time.perf_counter()
         rec_res, _ = self._ocr.text_rec(crops, False)
@@ -91,7 +93,8 @@ class RapidOcrEngine:
         for box, (text, score, *_rest) in zip(boxes, rec_res, strict=True):
             if float(score) < self.options.text_score or not text.strip():
                 continue
-            xs, ys = box[:, 0] / scale, box[:, 1] / scale
+            pts = _rotate_points(box / scale, rotation, w / scale, h / scale)
+            xs, ys = pts[:, 0], pts[:, 1]
             lines.append(
                 TextLine(
                     text=text,
@@ -124,21 +127,15 @@ def _is_colour(image: np.ndarray) -> bool:
     return float(spread.mean()) > _COLOUR_SPREAD or float((spread > 60).mean()) > 0.01
 
 
-def _downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
-    h, w = image.shape[:2]
-    scale = min(1.0, max_side / max(h, w))
-    if scale >= 1.0:
-        return image, 1.0
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
+def _box_hw(b: np.ndarray) -> tuple[float, float]:
+    return float(np.linalg.norm(b[0] - b[3])), float(np.linalg.norm(b[0] - b[1]))
 
 
 def _is_sideways(boxes: list[np.ndarray]) -> bool:
     """Most text lines stand on end: the page is turned a quarter."""
     tall = wide = 0
     for b in boxes:
-        bw = float(np.linalg.norm(b[0] - b[1]))
-        bh = float(np.linalg.norm(b[0] - b[3]))
+        bh, bw = _box_hw(b)
         if max(bw, bh) < 2.5 * min(bw, bh):
             continue  # single characters and seals say nothing
         if bh > bw:
@@ -154,11 +151,16 @@ def _upside_down(cls_res: list[list], thresh: float) -> bool:
     return flipped >= 2 and flipped > upright
 
 
-def _rotate_box_180(box: np.ndarray, w: int, h: int) -> np.ndarray:
-    out = np.empty_like(box)
-    out[:, 0] = w - box[:, 0]
-    out[:, 1] = h - box[:, 1]
-    return out[[2, 3, 0, 1]]
+def _rotate_points(pts: np.ndarray, rotation: int, w: float, h: float) -> np.ndarray:
+    """Points of a w×h image after turning it `rotation` degrees clockwise."""
+    x, y = pts[:, 0], pts[:, 1]
+    if rotation == 90:
+        return np.stack([h - y, x], axis=1)
+    if rotation == 180:
+        return np.stack([w - x, h - y], axis=1)
+    if rotation == 270:
+        return np.stack([y, w - x], axis=1)
+    return pts
 
 
 def _empty(image: np.ndarray, rotation: int, timings: dict[str, float]) -> PageOcr:
