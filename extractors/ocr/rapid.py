@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from extractors.ocr.base import LineReading, PageOcr, downscale, rotate_image
+from extractors.ocr.base import LineReading, PageOcr, downscale
 from models import TextLine
 
 # Pixel spread between channels above which a page counts as colour (greyscale scans have ~0).
