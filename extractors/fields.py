@@ -92,7 +92,9 @@ def _cert_no(s: str) -> str | None:
 
 def _text(s: str) -> str | None:
     t = nz.to_halfwidth(s).strip(" ：:，,。;；")
-    t = re.sub(r"\s+", "", t)
+    # Spaces inside a value are OCR's, except one between two names ("中共中央 国务院").
+    t = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "\0", t)
+    t = re.sub(r"\s+", "", t).replace("\0", " ")
     if not t or t in {"--", "-", "—", "——", "无", "/"}:
         return None
     # Chinese names print full-width brackets: 新疆天业（集团）有限公司.
@@ -100,6 +102,11 @@ def _text(s: str) -> str | None:
 
 
 def _award_name(s: str) -> str | None:
+    # Another label run into the same line: the award is what follows the last one.
+    labels = [e for _s, e, _k in find_labels_anywhere(s)]
+    if labels:
+        s = s[max(labels) :]
+    s = re.sub(r"(竞赛|大赛)\s*[—\-－一_]{1,2}\s*(第)", r"\1——\2", s)
     t = _text(s)
     # "维修电工项目比赛" is the event within a competition, not the award.
     if t is None or re.search(r"项目|赛项", t):
@@ -180,11 +187,21 @@ def _year(s: str) -> str | None:
     return m.group(0) if m else None
 
 
+# Two issuers on one line ("中共中央 国务院", "…党委 …人民政府") are printed apart.
+_CO_ISSUER = re.compile(
+    r"(党委|县委|州委|市委|中共中央|人民政府|政府|厅|局|部|委员会|总工会|团中央|共青团中央)"
+    r"(?=(?:中共|共青团|国务院|全国|新疆|中华|人力资源|[\u4e00-\u9fff]{2,8}(?:人民政府|政府|总工会|妇联)$))"
+)
+
+
 def _issuer(s: str) -> str | None:
     t = _text(s)
     if t is None or len(t) < 4 or re.search(r"\d{4}", t):
         return None
-    return mend(t)
+    t = mend(t)
+    if " " not in t:
+        t = _CO_ISSUER.sub(r"\1 ", t, count=1)
+    return t
 
 
 # --- the field table ----------------------------------------------------------------------
@@ -355,6 +372,15 @@ def _label_table() -> list[tuple[str, str, re.Pattern[str]]]:
     return [(k, lab, re.compile(r"\s*".join(map(re.escape, lab)))) for k, lab in table]
 
 
+def find_labels_anywhere(text: str) -> list[tuple[int, int, str]]:
+    """Labels of four characters or more wherever they stand ("…有限公司赛事名称…")."""
+    out = []
+    for key, label, rx in _label_table():
+        if len(label) >= 4:
+            out += [(m.start(), m.end(), key) for m in rx.finditer(text)]
+    return out
+
+
 def find_labels(text: str) -> list[tuple[int, int, str]]:
     """(start, end, field key) of each label in one cell's text, left to right."""
     out: list[tuple[int, int, str]] = []
@@ -478,7 +504,7 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("issuer", re.compile(r"(?:^|[，,]|同志)经(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
     ("issuer", re.compile(r"^(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
     ("award_name", re.compile(r"[“\"「『](?P<v>[^”“\"」』]{2,40})[”“\"」』]\s*(?:荣誉)?称号")),
-    ("award_name", re.compile(r"授予.*?(?:同志)?\s*(?P<v>[^\s“”\"，,]{2,30}?)(?:荣誉)?称号")),
+    ("award_name", re.compile(r"授予.*?(?:同志)?\s*[“\"「『]?(?P<v>[^\s“”\"「」『』，,]{2,30}?)[”\"」』]?(?:荣誉)?称号")),
     ("award_name", re.compile(r"(?:参加|在)?(?P<v>(?:\d{4}年|第[一二三四五六七八九十\d]+届|[^\s，,。:：参在]{2,}?)[^\s，,。:：]*?" + _COMPETITION + ")")),
     ("award_name", _HONOUR_PHRASE),
     ("award_rank", re.compile(r"(?P<v>金奖|银奖|铜奖|金牌|银牌|铜牌|一等奖|二等奖|三等奖|优秀奖)")),
@@ -634,7 +660,7 @@ def _continue(
         return value, raw, bbox
     if not raw.strip():
         return value, raw, bbox
-    below = _cell_below(rows, cell, x_from=bbox[0], max_gap=1.2)
+    below = _cell_below(rows, cell, max_gap=1.2)
     if below is None or _starts_with_label(doc, below) or find_labels(below.text):
         return value, raw, bbox
     text = below.text.strip()
@@ -916,8 +942,8 @@ def _id_card_by_content(
 
 
 _ORG_RE = re.compile(
-    r"[\u4e00-\u9fff（）()]{3,40}(?:厅|局|委员会|总工会|工会|人民政府|政府|中心|协会|学会|学院|大学"
-    r"|学校|公司|集团|部|委|办公室|研究院|评审委员会)$"
+    r"[\u4e00-\u9fff（）() ]{1,40}(?:厅|局|委员会|总工会|工会|人民政府|政府|中心|协会|学会|学院|大学"
+    r"|学校|公司|集团|部|委|办公室|研究院|评审委员会|国务院|中央|妇联|团委|领导小组|党委)$"
 )
 
 
