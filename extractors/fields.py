@@ -63,8 +63,8 @@ def _name(s: str) -> str | None:
     n = nz.normalize_name(s)
     if not n or _NAME_BAD.search(n) or any(w in n for w in _LABEL_WORDS):
         return None
-    if find_labels(n) and find_labels(n)[0][0] == 0:
-        return None  # "管理号", "证书编号": a label, not a name
+    if find_labels(n) and find_labels(n)[0][0] == 0 or find_labels_anywhere(n):
+        return None  # "管理号", "姜静赛事名称": a label, not (only) a name
     if _ORG_END.search(n) or _NOT_NAME.search(n):
         return None  # "评审委员会", "理学硕士学位", "创业创新大赛中": not a person
     plain = n.replace("·", "")
@@ -558,7 +558,7 @@ def _cross_line_phrases(doc: Doc) -> list[tuple[str, str, Cell, Cell, int, int]]
 
 
 # Values that may run on to the next line under them (long organisation names).
-CONTINUED = frozenset({"issuer", "school", "cert_no"})
+CONTINUED = frozenset({"issuer", "school", "cert_no", "award_name"})
 
 
 @Language.component("cc_fields")
@@ -655,6 +655,9 @@ def _continue(
     if key == "cert_no":
         info = parse_cert_no(value) if value else None
         if info is not None and info.valid_structure:
+            return value, raw, bbox
+    elif key == "award_name":
+        if value is None or re.search(f"(?:{_COMPETITION}|{_HONOUR_TAIL}|称号|奖)$", value):
             return value, raw, bbox
     elif value is not None and _ORG_END.search(value):
         return value, raw, bbox
@@ -951,19 +954,18 @@ def _issuer_from_layout(
     doc: Doc, cands: dict[str, list[Candidate]], labelled: dict[int, str]
 ) -> None:
     # Unlabelled issuers sign at the bottom: take the lowest line that names an organisation.
-    best = None
+    best, best_value = None, None
     for _s, _e, cell in doc.user_data["spans"]:
         if id(cell) in labelled:
             continue
         text = re.sub(r"\s+", "", cell.text)
-        if _ORG_RE.search(text) and (best is None or cell.bbox[1] > best.bbox[1]):
-            best = cell
-    if best is not None:
-        value = _issuer(best.text)
-        if value:
-            cands.setdefault("issuer", []).append(
-                Candidate("issuer", value, best.text, best.bbox, best.confidence * 0.85, "pattern")
-            )
+        value = _issuer(cell.text) if _ORG_RE.search(text) else None
+        if value and (best is None or cell.bbox[1] > best.bbox[1]):
+            best, best_value = cell, value
+    if best is not None and best_value:
+        cands.setdefault("issuer", []).append(
+            Candidate("issuer", best_value, best.text, best.bbox, best.confidence * 0.85, "pattern")
+        )
 
 
 def _pattern_cand(cands: dict[str, list[Candidate]], key: str, cell: Cell, m: re.Match) -> None:
