@@ -188,6 +188,3 @@ class _Inline:
         except Exception as e:
             raise OcrEngineError(f"{type(e).__name__}: {e}") from e
 
-
-def is_unread(doc: DocumentReading) -> bool:
-    return doc.doc_type is DocType.other and not doc.fields
