@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
@@ -157,6 +158,32 @@ def _sign_block(
 
 def _seal_text(issuer: str) -> str:
     return issuer.replace(" ", "").replace("（", "").replace("）", "")[:22]
+
+
+def _booklet_spread(
+    rng: random.Random,
+    tl: Any,
+    person: Person,
+    *,
+    palettes: tuple[str, ...],
+    kinds: tuple[str, ...],
+    photo_w: tuple[float, float],
+    photo_top: float,
+    **photo_kw: Any,
+) -> tuple[Canvas, Style, BBox, float, float, float, float]:
+    """Inner spread of a booklet with the holder's photo centred on the left page.
+
+    Returns (canvas, style, inner box, half width, photo x, photo y, photo width).
+    """
+    cv, st = new_page(rng, True, tl, palette=rng.choice(palettes))
+    ib = decorate(cv, st, rng, kind=rng.choice(kinds))
+    _fold(cv, rng)
+    half = cv.w / 2
+    pw = rng.uniform(*photo_w)
+    px = ib[0] + (half - ib[0]) / 2 - pw / 2
+    py = ib[1] + photo_top
+    photo(cv, (px, py, px + pw, py + pw * 1.4), rng, female=person.gender == "女", **photo_kw)
+    return cv, st, ib, half, px, py, pw
 
 
 def _fold(cv: Canvas, rng: random.Random) -> None:
@@ -385,18 +412,10 @@ def _skill_new(person, rng, level, grade, earliest, facts) -> RenderedDoc:
         )
     else:  # new_booklet: inner spread of a booklet, holder on the left, certificate on the right
         layout = "new_booklet"
-        cv, st = new_page(rng, True, tl, palette=rng.choice(("red", "gold", "plain")))
-        ib = decorate(cv, st, rng, kind=rng.choice(("band", "plain", "frame")))
-        _fold(cv, rng)
-        half = cv.w / 2
-        pw = rng.uniform(360, 420)
-        px = ib[0] + (half - ib[0]) / 2 - pw / 2
-        photo(
-            cv,
-            (px, ib[1] + 180, px + pw, ib[1] + 180 + pw * 1.4),
-            rng,
-            female=person.gender == "女",
-        )
+        cv, st, ib, half, px, _py, pw = _booklet_spread(
+            rng, tl, person, palettes=("red", "gold", "plain"), kinds=("band", "plain", "frame"),
+            photo_w=(360, 420), photo_top=180,
+        )  # fmt: skip
         size = rng.uniform(64, 76)
         line_rows(
             cv,
@@ -524,20 +543,11 @@ def _skill_old(person, rng, level, grade, earliest, facts) -> RenderedDoc:
     tl = bool(facts.get("text_layer"))
     bottom = rng.choice(("职业技能鉴定专用章", "", "职业资格证书专用章"))
     if layout == "old_booklet":
-        cv, st = new_page(rng, True, tl, palette=rng.choice(("red", "plain", "brown")))
-        ib = decorate(cv, st, rng, kind=rng.choice(("band", "plain", "frame")))
-        _fold(cv, rng)
-        half = cv.w / 2
-        pw = rng.uniform(330, 400)
-        px = ib[0] + (half - ib[0]) / 2 - pw / 2
-        py = ib[1] + 150
-        photo(
-            cv,
-            (px, py, px + pw, py + pw * 1.4),
-            rng,
-            female=person.gender == "女",
+        cv, st, ib, half, px, py, pw = _booklet_spread(
+            rng, tl, person, palettes=("red", "plain", "brown"), kinds=("band", "plain", "frame"),
+            photo_w=(330, 400), photo_top=150,
             background=(250, 250, 250) if rng.random() < 0.5 else None,
-        )
+        )  # fmt: skip
         cv.add_overlay(
             orn.steel_seal(rng, _seal_text(issuer), int(pw * 0.9)), (px + pw, py + pw * 1.3)
         )
@@ -988,18 +998,10 @@ def render_title_certificate(person: Person, rng: random.Random, **facts) -> Ren
     )
     seal_bottom = rng.choice(("", "职称专用章", "专业技术资格评审专用章"))
     if layout == "title_booklet":
-        cv, st = new_page(rng, True, tl, palette=rng.choice(("red", "green", "blue", "plain")))
-        ib = decorate(cv, st, rng, kind=rng.choice(("band", "plain", "guilloche")))
-        _fold(cv, rng)
-        half = cv.w / 2
-        pw = rng.uniform(340, 400)
-        px = ib[0] + (half - ib[0]) / 2 - pw / 2
-        photo(
-            cv,
-            (px, ib[1] + 140, px + pw, ib[1] + 140 + pw * 1.4),
-            rng,
-            female=person.gender == "女",
-        )
+        cv, st, ib, half, px, _py, pw = _booklet_spread(
+            rng, tl, person, palettes=("red", "green", "blue", "plain"),
+            kinds=("band", "plain", "guilloche"), photo_w=(340, 400), photo_top=140,
+        )  # fmt: skip
         cv.add_overlay(
             orn.steel_seal(rng, _seal_text(issuer), int(pw * 0.85)),
             (px + pw * 0.95, ib[1] + 140 + pw * 1.25),
