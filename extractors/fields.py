@@ -63,7 +63,8 @@ def _name(s: str) -> str | None:
     n = nz.normalize_name(s)
     if not n or _NAME_BAD.search(n) or any(w in n for w in _LABEL_WORDS):
         return None
-    if find_labels(n) and find_labels(n)[0][0] == 0 or find_labels_anywhere(n):
+    head = find_labels(n)
+    if head and head[0][0] == 0 or find_labels_anywhere(n):
         return None  # "管理号", "姜静赛事名称": a label, not (only) a name
     if _ORG_END.search(n) or _NOT_NAME.search(n):
         return None  # "评审委员会", "理学硕士学位", "创业创新大赛中": not a person
@@ -422,10 +423,6 @@ class Candidate:
     notes: list[str] = field(default_factory=list)
 
 
-def _layout(doc: Doc) -> tuple[list[Row], list[tuple[int, int, Cell]]]:
-    return doc.user_data["rows"], doc.user_data["spans"]
-
-
 def _cell_at(doc: Doc, offset: int) -> tuple[int, Cell] | None:
     for start, end, cell in doc.user_data["spans"]:
         if start <= offset < end or (offset == end and start == end):
@@ -479,6 +476,10 @@ def cc_labels(doc: Doc) -> Doc:
             if span is not None:
                 spans.append(span)
     doc.spans["labels"] = spans
+    starts = {sp.start_char: sp.label_ for sp in spans}
+    doc.user_data["labelled"] = {
+        id(c): starts[s] for s, _e, c in doc.user_data["spans"] if s in starts
+    }
     return doc
 
 
@@ -564,7 +565,7 @@ CONTINUED = frozenset({"issuer", "school", "cert_no", "award_name"})
 @Language.component("cc_fields")
 def cc_fields(doc: Doc) -> Doc:
     doc_type: DocType = doc.user_data["doc_type"]
-    rows, _ = _layout(doc)
+    rows: list[Row] = doc.user_data["rows"]
     found: dict[str, list[Candidate]] = {}
     labels = list(doc.spans["labels"])
     label_starts = sorted(s.start_char for s in labels)
@@ -685,8 +686,7 @@ _ORG_END = re.compile(
 
 
 def _starts_with_label(doc: Doc, cell: Cell) -> bool:
-    start = next(s for s, _e, c in doc.user_data["spans"] if c is cell)
-    return any(sp.start_char == start for sp in doc.spans["labels"])
+    return id(cell) in doc.user_data["labelled"]
 
 
 def _cell_below(
@@ -907,9 +907,8 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
 
 
 def _labelled_cells(doc: Doc) -> dict[int, str]:
-    """id(cell) → key of the label that starts the cell."""
-    starts = {sp.start_char: sp.label_ for sp in doc.spans["labels"]}
-    return {id(c): starts[s] for s, _e, c in doc.user_data["spans"] if s in starts}
+    """id(cell) → key of the label that starts the cell (set by cc_labels)."""
+    return doc.user_data["labelled"]
 
 
 def _id_card_by_content(
