@@ -73,6 +73,7 @@ class DocumentResult(BaseModel):
 class ApplicantResult(BaseModel):
     applicant_id: str
     program: str | None
+    name: str | None = None  # declared name (optional key: reports show it)
     status: Status
     documents: list[DocumentResult] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
