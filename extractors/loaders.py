@@ -98,6 +98,8 @@ class LoadOptions(BaseModel):
     timeout_s: float = Field(LOADER_TIMEOUT_S, gt=0)
     memory_bytes: int = Field(LOADER_MEMORY_BYTES, ge=64 * 2**20)
     root: Path | None = None  # files (after resolving symlinks) must lie under it
+    # 1-based pages to return (None: all up to max_pages; (): none, only check and count).
+    pages: tuple[int, ...] | None = None
     sandbox: bool = True  # False parses in-process: for debugging only
 
 
@@ -131,7 +133,7 @@ def load_file(
         sha256=digest,
         page_count=header.page_count,
         metadata=metadata,
-        pages_truncated=header.page_count > len(pages),
+        pages_truncated=header.page_count > opts.max_pages,
     )
     return loaded, pages
 
@@ -338,6 +340,11 @@ def _pdf_pages(path: str, label: str, fmt: str, opts: LoadOptions) -> Iterator[A
     plumber_pages = _iter_plumber_pages(plumber, warns)
     over_image: list[int] = []
     for index in range(min(page_count, opts.max_pages)):
+        if opts.pages is not None and index + 1 not in opts.pages:
+            if opts.pages and index + 1 < max(opts.pages):
+                next(plumber_pages, None)
+                continue
+            break
         ppage = next(plumber_pages, None)
         try:
             page = doc[index]
@@ -732,6 +739,8 @@ def _image_pages(path: str, label: str, fmt: str, opts: LoadOptions) -> Iterator
     # After the first frame is decoded: PNG text chunks after the pixel data are read by then.
     yield _Header(count, _image_metadata(im, fmt, warns))
     for index in range(min(count, opts.max_pages)):
+        if opts.pages is not None and index + 1 not in opts.pages:
+            continue
         image, dpi = first if index == 0 else _decode_frame(im, fmt, index, warns)
         yield RasterPage(
             file=label, page=index + 1, mode=OcrMode.ocr, image=image, dpi=dpi,

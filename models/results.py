@@ -77,6 +77,8 @@ class ApplicantResult(BaseModel):
     status: Status
     documents: list[DocumentResult] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
+    # optional key: why the status is needs_review (questions the evidence could not decide)
+    review_reasons: list[str] = Field(default_factory=list)
 
 
 class DuplicateGroup(BaseModel):

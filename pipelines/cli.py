@@ -73,45 +73,130 @@ def synth(
     err.print(f"已生成 {len(docs)} 页 / pages → {out} （标准答案 truth.json）")
 
 
+def _progress_bar():
+    """A rich progress bar on stderr, fed by the flow's (stage, done, total) callbacks."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=err, transient=False,
+    )  # fmt: skip
+    ids: dict[str, int] = {}
+    names = {"read": "识别页面 / reading pages", "assess": "核验申报人 / assessing"}
+
+    def tick(stage: str, done: int, total: int) -> None:
+        if stage not in ids:
+            ids[stage] = bar.add_task(names.get(stage, stage), total=total)
+        bar.update(ids[stage], completed=done, total=total)
+
+    return bar, tick
+
+
+def _summary(results, out: Path) -> None:
+    from collections import Counter
+
+    status = Counter(a.status.value for a in results.applicants)
+    codes = Counter(f.code.value for a in results.applicants for f in a.flags)
+    err.print(
+        f"申报人 {len(results.applicants)}：通过 {status['clear']}，有疑点 {status['flagged']}，"
+        f"需人工复核 {status['needs_review']}"
+    )
+    if codes:
+        err.print("疑点 / flags: " + ", ".join(f"{c} {n}" for c, n in sorted(codes.items())))
+    err.print(f"报告 / report: {out / 'report.html'}")
+    err.print(f"结果 / results: {out / 'results.json'}，表格 / workbook: {out / 'report.xlsx'}")
+
+
+def run_verify(batch: Path, out: Path, workers: int, as_of: str | None, debug: bool,
+               quiet: bool = False):  # fmt: skip
+    from datetime import date
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        err.print(f"[red]错误 / error[/red] --as-of 应为 YYYY-MM-DD：{as_of}")
+        raise typer.Exit(2) from None
+    try:
+        from pipelines.flows import verify_batch
+
+        if quiet:
+            results = verify_batch(batch, out, workers=workers, as_of=day)
+        else:
+            bar, tick = _progress_bar()
+            with bar:
+                results = verify_batch(batch, out, workers=workers, as_of=day, progress=tick)
+    except CredcheckError as e:
+        _fail(e, debug)
+    except Exception as e:  # noqa: BLE001 - one line unless --debug (contract)
+        if debug:
+            raise
+        err.print(f"[red]错误 / error[/red] 核验失败：{type(e).__name__}: {e}（加 --debug 查看详情）")
+        raise typer.Exit(1) from None
+    if not results.applicants:
+        err.print("[red]错误 / error[/red] 批次中没有可处理的申报人 / nothing to process")
+        raise typer.Exit(1)
+    return results
+
+
+@app.command()
+def verify(
+    batch: Path = typer.Argument(..., help="批次目录（含 declared.xlsx 和 packets/）"),
+    out: Path = typer.Option(..., "--out", help="输出目录：results.json, report.html, report.xlsx"),
+    workers: int = typer.Option(2, "--workers", min=1, max=16, help="并行识别的页数"),
+    as_of: str | None = typer.Option(None, "--as-of", help="核验日期 YYYY-MM-DD（默认今天）"),
+    quiet: bool = typer.Option(False, "--quiet", help="不显示进度条"),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """核验一个批次的申报材料 / verify a batch of applications."""
+    results = run_verify(batch, out, workers, as_of, debug, quiet)
+    _summary(results, out)
+
+
+@app.command("synth-batch")
+def synth_batch(
+    out: Path = typer.Argument(..., help="批次目录（须为空）/ batch folder to create"),
+    applicants: int = typer.Option(12, help="申报人数"),
+    seed: int = typer.Option(1, help="随机种子"),
+    workers: int = typer.Option(2, help="并行生成的进程数"),
+) -> None:
+    """生成带注入问题和标准答案的合成申报批次 / generate a batch with injected faults."""
+    from synth.batch import generate_batch, truth_path
+
+    generate_batch(out, applicants=applicants, seed=seed, workers=workers)
+    err.print(f"已生成批次 / batch: {out}（标准答案 / truth: {truth_path(out)}）")
+
+
 @app.command()
 def demo(
-    out: Path = typer.Option(Path("out/demo"), "--out", help="输出目录"),
+    out: Path = typer.Option(Path("out/demo"), "--out", help="演示目录"),
+    applicants: int = typer.Option(6, help="申报人数"),
     seed: int = typer.Option(7),
+    workers: int = typer.Option(2),
 ) -> None:
-    """生成一小批合成证书并识别，对照标准答案 / generate a few certificates, read, compare."""
-    from extractors.read import Reader
-    from synth.generate import generate_documents
+    """生成一个合成批次并核验，给出报告位置 / generate a sample batch, verify it, show the report."""
+    import shutil
 
+    from synth.batch import generate_batch
+
+    batch = out / "batch"
+    if batch.exists():
+        shutil.rmtree(batch)
     out.mkdir(parents=True, exist_ok=True)
-    docs_dir = out / "documents"
-    truth = generate_documents(docs_dir, per_difficulty=4, seed=seed,
-                               difficulties=("clean", "ordinary"))  # fmt: skip
-    table = Table(title="credcheck 读取演示 / reading demo")
-    for col in ("文件", "类型(答案)", "类型(识别)", "字段一致", "不一致的字段"):
+    err.print(f"生成合成批次 / generating a sample batch: {batch}")
+    truth = generate_batch(batch, applicants=applicants, seed=seed, workers=workers)
+    day = truth.to_dict()["as_of"]
+    results = run_verify(batch, out / "result", workers, day, debug=False)
+    table = Table(title="credcheck 核验演示 / verify demo")
+    for col in ("申报编号", "项目", "状态", "疑点", "注入的问题（答案）"):
         table.add_column(col)
-    results = []
-    with Reader() as reader:
-        by_file: dict[str, list] = {}
-        for t in truth:
-            by_file.setdefault(t.file, []).append(t)
-        for rel, truths in by_file.items():
-            try:
-                reading = reader.read_file(docs_dir / rel, rel=rel)
-            except CredcheckError as e:
-                table.add_row(rel, truths[0].doc_type, "—", "—", e.reason_zh)
-                continue
-            results.append(reading.model_dump(mode="json"))
-            for t in truths:
-                doc = next((d for d in reading.documents if d.page == t.page), None)
-                got = doc.values() if doc else {}
-                wrong = [k for k, v in t.fields.items() if got.get(k) != v]
-                ok = len(t.fields) - len(wrong)
-                diffs = ", ".join(f"{k}: {got.get(k)!r}≠{t.fields[k]!r}" for k in wrong)
-                found = doc.doc_type if doc else "—"
-                table.add_row(rel, t.doc_type, found, f"{ok}/{len(t.fields)}", diffs)
-    (out / "readings.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), "utf-8")
+    expected = {a["applicant_id"]: a for a in truth.to_dict()["applicants"]}
+    for a in results.applicants:
+        e = expected.get(a.applicant_id, {})
+        table.add_row(a.applicant_id, a.program or "", a.status.value,
+                      ", ".join(sorted({f.code.value for f in a.flags})) or "—",
+                      ", ".join(e.get("expected_codes", [])) or "—")  # fmt: skip
     Console().print(table)
-    err.print(f"识别结果 / readings: {out / 'readings.json'}")
+    _summary(results, out / "result")
 
 
 def main() -> None:  # pragma: no cover

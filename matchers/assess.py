@@ -1,0 +1,556 @@
+"""One applicant's verdict: the declared row against the documents read from the packet.
+
+`assess_applicant` is a plain function (no OCR, no Prefect): tests build packets by hand.
+Every flag carries the comparison that raised it in `reasons`; questions the evidence
+cannot decide (an unreadable level, a name that OCR may have garbled, a rule that needs a
+fact no document shows) become `review_reasons` and status needs_review, never a flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from rapidfuzz import fuzz
+
+from extractors.normalize import (
+    comparable,
+    normalize_award_level,
+    normalize_education,
+    normalize_skill_level,
+    normalize_title_level,
+)
+from extractors.validators import (
+    IdNumberInfo,
+    cert_no_consistency,
+    cert_no_consistency_messages,
+    validate_id_number,
+)
+from matchers.names import NameVerdict, compare_names
+from matchers.rules import (
+    DatedEvidence,
+    EvidencedAward,
+    RuleInput,
+    RuleKind,
+    RuleStatus,
+    canonical_program,
+    check_rules,
+)
+from models.constants import EDUCATION_RANK, SKILL_LEVELS, TITLE_LEVELS
+from models.declared import Applicant, DeclaredAward
+from models.document import DocType, DocumentReading, ExtractedField
+from models.evidence import PacketFile
+from models.results import (
+    ApplicantResult,
+    DocumentResult,
+    EvidenceRef,
+    Flag,
+    FlagCode,
+    Severity,
+    Status,
+)
+
+__all__ = ["AWARD_MATCH_MIN", "assess_applicant"]
+
+CERTIFICATES = (
+    DocType.skill_certificate,
+    DocType.award_certificate,
+    DocType.title_certificate,
+    DocType.education_certificate,
+)
+IDENTITY_DOCS = (*CERTIFICATES, DocType.id_card)
+AWARD_MATCH_MIN = 62  # rapidfuzz score (0–100) for a certificate to count as the declared award
+ID_DOUBT_CONFIDENCE = 0.8  # below this a one-digit ID difference may be OCR, not a mismatch
+_CODE_ORDER = {c: i for i, c in enumerate(FlagCode)}
+_LABEL = {"skill_level": "职业技能等级", "title_level": "职称层级", "education": "学历"}
+_DOC_LABEL = {
+    DocType.skill_certificate: "职业资格/技能等级证书",
+    DocType.award_certificate: "获奖/荣誉证书",
+    DocType.title_certificate: "职称证书",
+    DocType.education_certificate: "学历证书",
+    DocType.id_card: "居民身份证",
+    DocType.other: "其他材料",
+}
+
+
+@dataclass
+class _Verdict:
+    flags: list[Flag] = field(default_factory=list)
+    doubts: list[str] = field(default_factory=list)
+
+    def flag(self, code: FlagCode, severity: Severity, message: str, **kw) -> None:
+        self.flags.append(Flag(code=code, severity=severity, message=message, **kw))
+
+    def doubt(self, reason: str) -> None:
+        if reason not in self.doubts:
+            self.doubts.append(reason)
+
+
+@dataclass(frozen=True)
+class _Doc:
+    reading: DocumentReading
+
+    @property
+    def type(self) -> DocType:
+        return self.reading.doc_type
+
+    def get(self, key: str) -> ExtractedField | None:
+        return self.reading.fields.get(key)
+
+    def value(self, key: str) -> str | None:
+        f = self.get(key)
+        return f.value if f else None
+
+    def where(self) -> str:
+        return f"{self.reading.file} 第{self.reading.page}页"
+
+
+def _ref(f: ExtractedField | None, doc: _Doc | None = None) -> list[EvidenceRef]:
+    if f is not None:
+        ev = f.evidence
+        return [EvidenceRef(file=ev.file, page=ev.page, bbox=ev.bbox)]
+    if doc is not None:
+        return [EvidenceRef(file=doc.reading.file, page=doc.reading.page, bbox=doc.reading.region)]
+    return []
+
+
+# ---------------------------------------------------------------- files
+
+
+def _file_flags(files: list[PacketFile], v: _Verdict) -> None:
+    for pf in files:
+        where = [EvidenceRef(file=pf.file, page=1)]
+        if pf.skipped_reason_zh:
+            v.flag(FlagCode.UNREADABLE_DOCUMENT, Severity.low,
+                   f"文件 {pf.file} 未识别：{pf.skipped_reason_zh}", evidence=where,
+                   reasons=["skipped"])  # fmt: skip
+            continue
+        if pf.error_code:
+            v.flag(FlagCode.UNREADABLE_DOCUMENT, Severity.medium,
+                   f"文件 {pf.file} 无法识别：{pf.reason_zh}", evidence=where,
+                   reasons=[f"error={pf.error_code}", *([pf.detail] if pf.detail else [])])  # fmt: skip
+            continue
+        for fail in pf.failures:
+            v.flag(FlagCode.UNREADABLE_DOCUMENT, Severity.medium,
+                   f"文件 {pf.file} 第{fail.page}页无法识别：{fail.reason_zh}",
+                   evidence=[EvidenceRef(file=pf.file, page=fail.page)],
+                   reasons=[f"error={fail.code}"])  # fmt: skip
+        if pf.page_count > pf.pages_read:
+            v.flag(FlagCode.UNREADABLE_DOCUMENT, Severity.low,
+                   f"文件 {pf.file} 共{pf.page_count}页，超过页数上限，只识别了前{pf.pages_read}页",
+                   evidence=where, reasons=["page limit"])  # fmt: skip
+        for d in pf.documents:
+            if not d.fields and any("no text" in w for w in d.warnings):
+                v.doubt(f"{d.file} 第{d.page}页未识别出文字（空白页或图像过差）")
+
+
+# ---------------------------------------------------------------- identity
+
+
+def _ids_on(docs: list[_Doc]) -> list[tuple[_Doc, ExtractedField, IdNumberInfo]]:
+    out = []
+    for d in docs:
+        f = d.get("id_number")
+        if d.type in IDENTITY_DOCS and f is not None:
+            out.append((d, f, validate_id_number(f.value)))
+    return out
+
+
+def _hamming(a: str, b: str) -> int:
+    return sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b))
+
+
+def _identity(
+    a: Applicant, docs: list[_Doc], v: _Verdict, as_of: date
+) -> tuple[IdNumberInfo, str | None, list[EvidenceRef]]:
+    """ID_INVALID / ID_MISMATCH; returns the declared ID's info and the birth date to trust."""
+    info = validate_id_number(a.id_number, today=as_of)
+    on_docs = _ids_on(docs)
+    valid_seen = [(d, f, i) for d, f, i in on_docs if i.valid]
+    if not info.valid:
+        # The nearest valid number the evidence shows (an ID card first) explains the typo.
+        best = min(
+            valid_seen,
+            key=lambda t: (t[0].type is not DocType.id_card, _hamming(t[2].normalized, info.normalized)),
+            default=None,
+        )
+        found = best[2].normalized if best else None
+        problems = "；".join(info.messages) or "无效"
+        msg = ("申报表未填写身份证号码" if not info.normalized
+               else f"申报身份证号码{info.normalized}无效：{problems}")  # fmt: skip
+        if found:
+            msg += f"；{_DOC_LABEL[best[0].type]}显示为{found}"
+        v.flag(FlagCode.ID_INVALID, Severity.high if info.normalized else Severity.medium, msg,
+               field="id_number", declared=a.id_number or None, found=found,
+               evidence=_ref(best[1]) if best else [],
+               reasons=[f"problem={p}" for p in info.problems])  # fmt: skip
+        birth = best[2].birth_date if best else None
+        return info, birth, _ref(best[1]) if best else []
+    for d, f, i in on_docs:
+        if i.normalized == info.normalized:
+            continue
+        if not i.valid:
+            v.doubt(f"{d.where()} 的身份证号码识别为 {f.value}，校验不通过，可能为识别错误，请人工核对")
+            continue
+        dist = _hamming(i.normalized, info.normalized)
+        if dist == 1 and f.confidence < ID_DOUBT_CONFIDENCE:
+            v.doubt(f"{d.where()} 的身份证号码与申报相差一位（识别置信度{f.confidence:.2f}），请人工核对")
+            continue
+        v.flag(FlagCode.ID_MISMATCH, Severity.high,
+               f"申报身份证号码为{info.normalized}，{_DOC_LABEL[d.type]}（{d.where()}）显示为{i.normalized}",
+               field="id_number", declared=info.normalized, found=i.normalized, evidence=_ref(f),
+               reasons=[f"{dist} digits differ", f"ocr_confidence={f.confidence:.2f}"])  # fmt: skip
+    return info, info.birth_date, []
+
+
+def _birth_date(
+    a: Applicant, id_birth: str | None, id_ev: list[EvidenceRef], docs: list[_Doc], v: _Verdict
+) -> None:
+    declared = a.birth_date
+    if not declared:
+        return
+    found, ev, source = id_birth, id_ev, "身份证号码"
+    if found is None:
+        card = next((d for d in docs if d.type is DocType.id_card and d.value("birth_date")), None)
+        if card is None:
+            return
+        f = card.get("birth_date")
+        found, ev, source = f.value, _ref(f), "居民身份证"
+    n = len(declared)  # compare at the precision the form gives (YYYY-MM or YYYY-MM-DD)
+    if found[:n] != declared[:n]:
+        v.flag(FlagCode.BIRTHDATE_MISMATCH, Severity.medium,
+               f"申报出生日期为{declared}，{source}显示为{found[:max(n, 7)]}",
+               field="birth_date", declared=declared, found=found, evidence=ev,
+               reasons=[f"compared to {source}", f"precision={n}"])  # fmt: skip
+
+
+def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
+    if not a.name:
+        v.doubt("申报表未填写姓名，无法核对材料归属")
+        return
+    for d in docs:
+        f = d.get("name")
+        if d.type not in IDENTITY_DOCS or f is None:
+            continue
+        m = compare_names(a.name, f.value, found_confidence=f.confidence)
+        if m.verdict is NameVerdict.different:
+            v.flag(FlagCode.NAME_MISMATCH, Severity.high,
+                   f"申报人为{a.name}，{_DOC_LABEL[d.type]}（{d.where()}）上的姓名为{f.value}",
+                   field="name", declared=a.name, found=f.value, evidence=_ref(f),
+                   reasons=[*m.reasons, f"score={m.score:.2f}"])  # fmt: skip
+        elif m.verdict is NameVerdict.uncertain:
+            v.doubt(f"{d.where()} 的姓名识别为{f.value}，与申报姓名{a.name}相近但不能确认"
+                    f"（{'；'.join(m.reasons)}）")  # fmt: skip
+
+
+# ---------------------------------------------------------------- levels
+
+
+_ORDER = {
+    "skill_level": {lv: i for i, lv in enumerate(SKILL_LEVELS)},
+    "title_level": {lv: i for i, lv in enumerate(TITLE_LEVELS)},
+    "education": EDUCATION_RANK,
+}
+
+
+@dataclass
+class _Best:
+    level: str | None = None
+    field: ExtractedField | None = None
+    doc: _Doc | None = None
+    docs: int = 0  # documents of the type
+    unread: int = 0  # documents of the type whose level could not be read
+
+
+def _doc_level(d: _Doc, key: str) -> tuple[str | None, ExtractedField | None]:
+    if key == "skill_level":
+        f = d.get("skill_level")
+        return (normalize_skill_level(f.value) if f else None), f
+    if key == "title_level":
+        f = d.get("title_level")
+        if f and normalize_title_level(f.value):
+            return normalize_title_level(f.value), f
+        t = d.get("title")
+        return (normalize_title_level(t.value) if t else None), t
+    f = d.get("education")
+    return (normalize_education(f.value) if f else None), f
+
+
+def _best(docs: list[_Doc], doc_type: DocType, key: str) -> _Best:
+    b = _Best()
+    order = _ORDER[key]
+    for d in docs:
+        if d.type is not doc_type:
+            continue
+        b.docs += 1
+        level, f = _doc_level(d, key)
+        if level is None or level not in order:
+            b.unread += 1
+        elif b.level is None or order[level] > order[b.level]:
+            b.level, b.field, b.doc = level, f, d
+    return b
+
+
+def _claim(
+    key: str, declared: str | None, declared_text: str | None, best: _Best, doc_type: DocType,
+    v: _Verdict, evidence_field: str | None = None,
+) -> None:  # fmt: skip
+    label = _LABEL[key]
+    shown = declared_text or declared
+    if not shown:
+        return
+    if best.docs == 0:
+        v.flag(FlagCode.MISSING_EVIDENCE, Severity.medium,
+               f"申报{label}为{shown}，材料中未找到{_DOC_LABEL[doc_type]}",
+               field=evidence_field or key, declared=shown,
+               reasons=[f"no {doc_type.value} in packet"])  # fmt: skip
+        return
+    if declared is None:
+        if key != "title_level":
+            v.doubt(f"申报{label}“{shown}”无法归入标准等级，请人工核对")
+        return
+    order = _ORDER[key]
+    if best.level is None:
+        v.doubt(f"{_DOC_LABEL[doc_type]}上的{label}未能识别，无法核对申报的{shown}")
+        return
+    if order[declared] > order[best.level]:
+        if best.unread:
+            v.doubt(f"申报{label}{shown}高于已识别证书（{best.level}），另有证书等级未能识别，请人工核对")
+            return
+        v.flag(FlagCode.LEVEL_OVERCLAIM, Severity.high,
+               f"申报{label}为{shown}，证书显示为{best.level}（{best.doc.where()}）",
+               field=key, declared=shown, found=best.level, evidence=_ref(best.field, best.doc),
+               reasons=[f"declared rank {order[declared]} > evidence rank {order[best.level]}",
+                        f"best of {best.docs} {doc_type.value}"])  # fmt: skip
+
+
+# ---------------------------------------------------------------- awards
+
+
+def _award_text(s: str | None) -> str:
+    t = comparable(s)
+    for q in "“”\"'「」《》〈〉()（）":
+        t = t.replace(q, "")
+    return t
+
+
+def _award_score(decl: DeclaredAward, d: _Doc) -> float:
+    found = _award_text(d.value("award_name"))
+    if not found:
+        return 0.0
+    best = 0.0
+    for name in (decl.award_name, decl.project):
+        t = _award_text(name)
+        if t:
+            best = max(best, fuzz.ratio(t, found), 0.9 * fuzz.partial_ratio(t, found))
+    return best
+
+
+def _doc_year(d: _Doc) -> tuple[str | None, ExtractedField | None]:
+    f = d.get("award_year")
+    if f and f.value[:4].isdigit():
+        return f.value[:4], f
+    f = d.get("issue_date")
+    return (f.value[:4], f) if f and f.value[:4].isdigit() else (None, None)
+
+
+def _awards(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
+    award_docs = [d for d in docs if d.type is DocType.award_certificate]
+    pairs = sorted(
+        ((_award_score(decl, d), i, j) for i, decl in enumerate(a.awards)
+         for j, d in enumerate(award_docs)),
+        key=lambda t: (-t[0], t[1], t[2]),
+    )  # fmt: skip
+    taken_decl: dict[int, tuple[int, float]] = {}
+    taken_doc: set[int] = set()
+    for score, i, j in pairs:
+        if score < AWARD_MATCH_MIN or i in taken_decl or j in taken_doc:
+            continue
+        taken_decl[i], _ = (j, score), taken_doc.add(j)
+    unnamed = [d for j, d in enumerate(award_docs) if j not in taken_doc and not d.value("award_name")]
+    for i, decl in enumerate(a.awards):
+        title = decl.award_name or decl.project or f"第{i + 1}项奖励"
+        if i not in taken_decl:
+            if unnamed:
+                v.doubt(f"申报奖励“{title}”未找到对应证书，另有获奖证书的奖项名称未能识别，请人工核对")
+                continue
+            v.flag(FlagCode.AWARD_UNSUPPORTED, Severity.medium,
+                   f"申报奖励“{title}”（{decl.award_year or '年度不详'}）未找到对应的获奖证书",
+                   field="award_name", declared=title,
+                   reasons=[f"{len(award_docs)} award certificates, none scored ≥ {AWARD_MATCH_MIN}"])  # fmt: skip
+            continue
+        j, score = taken_decl[i]
+        _award_fields(decl, title, award_docs[j], score, v)
+
+
+def _award_fields(decl: DeclaredAward, title: str, d: _Doc, score: float, v: _Verdict) -> None:
+    base = [f"matched {d.where()} (name score {score:.0f})"]
+    level_f = d.get("award_level")
+    found_level = level_f.value if level_f else normalize_award_level(
+        d.value("award_name"), d.value("issuer"))  # fmt: skip
+    checks: list[tuple[str, str | None, str | None, ExtractedField | None, str]] = [
+        ("award_level", decl.award_level, found_level, level_f, "级别"),
+        ("award_rank", decl.award_rank, d.value("award_rank"), d.get("award_rank"), "名次"),
+    ]
+    for key, declared, found, f, label in checks:
+        if declared and found and declared != found:
+            v.flag(FlagCode.AWARD_MISMATCH, Severity.medium,
+                   f"申报奖励“{title}”的{label}为{declared}，证书显示为{found}（{d.where()}）",
+                   field=key, declared=declared, found=found, evidence=_ref(f, d),
+                   reasons=base)  # fmt: skip
+    year, yf = _doc_year(d)
+    if decl.award_year and year and decl.award_year[:4].isdigit():
+        gap = abs(int(decl.award_year[:4]) - int(year))
+        # "2022年度" honours are issued the next year: one year apart is the same award.
+        if gap >= 2:
+            v.flag(FlagCode.AWARD_MISMATCH, Severity.medium,
+                   f"申报奖励“{title}”的年度为{decl.award_year}，证书显示为{year}（{d.where()}）",
+                   field="award_year", declared=decl.award_year, found=year,
+                   evidence=_ref(yf, d), reasons=[*base, f"{gap} years apart"])  # fmt: skip
+
+
+# ---------------------------------------------------------------- certificate numbers
+
+
+def _cert_numbers(docs: list[_Doc], v: _Verdict, as_of: date) -> None:
+    for d in docs:
+        f = d.get("cert_no")
+        if d.type is not DocType.skill_certificate or f is None:
+            continue
+        issuer = d.value("issuer") or ""
+        province = "65" if any(w in issuer for w in ("新疆", "自治区", "兵团", "乌鲁木齐")) else None
+        kw = dict(printed_level=d.value("skill_level"), issue_date=d.value("issue_date"),
+                  province=province, today=as_of)  # fmt: skip
+        codes = cert_no_consistency(f.value, **kw)
+        msgs = cert_no_consistency_messages(f.value, **kw)
+        relevant = [(c, m) for c, m in zip(codes, msgs, strict=True)
+                    if c in ("level", "year", "province")]  # fmt: skip
+        if not relevant:
+            if codes:  # structure broken: more likely a misread than a forgery
+                v.doubt(f"{d.where()} 的证书编号{f.value}结构不符（{'；'.join(msgs)}），可能为识别错误")
+            continue
+        if f.confidence < 0.6:
+            v.doubt(f"{d.where()} 的证书编号与证书内容不一致，但编号识别置信度低，请人工核对")
+            continue
+        v.flag(FlagCode.CERT_NO_INCONSISTENT, Severity.high,
+               f"证书编号{f.value}与证书内容不一致（{d.where()}）：{'；'.join(m for _, m in relevant)}",
+               field="cert_no", found=f.value, evidence=_ref(f),
+               reasons=[f"check={c}" for c, _ in relevant])  # fmt: skip
+
+
+# ---------------------------------------------------------------- rules
+
+
+def _rule_input(
+    a: Applicant, docs: list[_Doc], files: list[PacketFile], best: dict[str, _Best],
+    id_birth: str | None, as_of: date,
+) -> RuleInput:  # fmt: skip
+    awards = []
+    for d in docs:
+        if d.type is DocType.award_certificate:
+            year, _ = _doc_year(d)
+            awards.append(EvidencedAward(
+                name=d.value("award_name"),
+                level=d.value("award_level") or normalize_award_level(
+                    d.value("award_name"), d.value("issuer")),
+                rank=d.value("award_rank"), year=year,
+                evidence=_ref(d.get("award_name"), d)[0],
+            ))  # fmt: skip
+    dates = []
+    for d in docs:
+        f = d.get("issue_date")
+        if d.type in CERTIFICATES and f is not None:
+            dates.append(DatedEvidence(value=f.value, field="issue_date", evidence=_ref(f)[0]))
+    card = next((d for d in docs if d.type is DocType.id_card), None)
+    gender = card.value("gender") if card else None
+    edu = [d for d in docs if d.type is DocType.education_certificate]
+    return RuleInput(
+        applicant=a,
+        check_day=as_of,
+        skill_level=best["skill_level"].level,
+        title_level=best["title_level"].level,
+        education=best["education"].level,
+        doctorate=any(normalize_education(d.value("education")) == "博士研究生" for d in edu)
+        or None,
+        awards=tuple(awards),
+        page_count=sum(pf.pages_read for pf in files if pf.readable),
+        evidence_dates=tuple(dates),
+        birth_date=id_birth,
+        gender=gender,
+    )
+
+
+def _rules(a: Applicant, inp: RuleInput, v: _Verdict) -> list[str]:
+    checked = []
+    for r in check_rules(a.program, inp):
+        if r.kind is RuleKind.duplicate:
+            continue
+        checked.append(f"{r.rule_id}:{r.status.value}")
+        if r.status is RuleStatus.failed:
+            flag = r.to_flag()
+            if flag is not None:
+                v.flags.append(flag)
+        elif r.status is RuleStatus.unknown:
+            v.doubt(r.message)
+    return checked
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def _sort_key(f: Flag) -> tuple:
+    ev = f.evidence[0] if f.evidence else None
+    return (_CODE_ORDER[f.code], ev.file if ev else "", ev.page if ev else 0, f.field or "",
+            f.message)  # fmt: skip
+
+
+def documents_of(files: Iterable[PacketFile]) -> list[DocumentReading]:
+    return [d for pf in sorted(files, key=lambda p: p.file) for d in pf.documents]
+
+
+def assess_applicant(applicant: Applicant, files: list[PacketFile], *, as_of: date) -> ApplicantResult:
+    """The verdict on one application. `as_of` is the day of the check (rules, ID dates)."""
+    files = sorted(files, key=lambda p: p.file)
+    readings = documents_of(files)
+    docs = [_Doc(d) for d in readings]
+    v = _Verdict()
+    for p in applicant.problems:
+        v.doubt(f"申报表：{p}")
+    if applicant.program and canonical_program(applicant.program) is None:
+        v.doubt(f"申报项目“{applicant.program}”无法识别，未检查项目条件")
+    _file_flags(files, v)
+    _info, id_birth, id_ev = _identity(applicant, docs, v, as_of)
+    _birth_date(applicant, id_birth, id_ev, docs, v)
+    _names(applicant, docs, v)
+    best = {
+        "skill_level": _best(docs, DocType.skill_certificate, "skill_level"),
+        "title_level": _best(docs, DocType.title_certificate, "title_level"),
+        "education": _best(docs, DocType.education_certificate, "education"),
+    }
+    a = applicant
+    _claim("skill_level", a.skill_level, a.skill_level,
+           best["skill_level"], DocType.skill_certificate, v)  # fmt: skip
+    title_level = a.title_level or normalize_title_level(a.title)
+    _claim("title_level", title_level, a.title or a.title_level, best["title_level"],
+           DocType.title_certificate, v, evidence_field="title" if a.title else None)  # fmt: skip
+    _claim("education", a.education, a.education, best["education"],
+           DocType.education_certificate, v)  # fmt: skip
+    _awards(a, docs, v)
+    _cert_numbers(docs, v, as_of)
+    _rules(a, _rule_input(a, docs, files, best, id_birth, as_of), v)
+    flags = sorted(v.flags, key=_sort_key)
+    status = Status.flagged if flags else Status.needs_review if v.doubts else Status.clear
+    return ApplicantResult(
+        applicant_id=a.applicant_id,
+        program=canonical_program(a.program) or a.program,
+        name=a.name,
+        status=status,
+        documents=[
+            DocumentResult(file=d.file, page=d.page, doc_type=d.doc_type, fields=d.values(),
+                           confidence=round(d.confidence, 3))
+            for d in readings
+        ],  # fmt: skip
+        flags=flags,
+        review_reasons=v.doubts,
+    )

@@ -1,0 +1,258 @@
+"""Prefect 3 wiring of the verify stages (pipelines/stages.py holds the work itself).
+
+verify_flow: plan → inspect each file (task, cached by content hash) → read each page (task,
+cached by content hash + page + reader version, retried once on engine failure) → assess
+each applicant (task) → results.json, report.html, report.xlsx (atomic writes).
+
+Settings follow ../shared/spec/stack.md: with no PREFECT_API_URL the run starts Prefect's
+temporary server on an in-memory SQLite database (a file database stalls under concurrent
+task writes); heartbeats are off for these local runs; logs are quiet. Cached page readings
+live under OUT_DIR/.credcheck/cache (PREFECT_LOCAL_STORAGE_PATH), so a re-run of an unchanged
+batch, or a run after kill -9, reads nothing again.
+"""
+
+from __future__ import annotations
+
+import os
+
+if not os.environ.get("PREFECT_API_URL"):
+    os.environ.setdefault(
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL", "sqlite+aiosqlite:///:memory:"
+    )
+for _k, _v in {
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+    "PREFECT_LOGGING_TO_API_ENABLED": "false",
+}.items():
+    os.environ.setdefault(_k, _v)
+
+import fcntl  # noqa: E402
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from datetime import date  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from prefect import flow, task  # noqa: E402
+from prefect.futures import as_completed  # noqa: E402
+from prefect.settings import (  # noqa: E402
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+    PREFECT_LOCAL_STORAGE_PATH,
+    temporary_settings,
+)
+from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
+
+from extractors.read import ReadOptions  # noqa: E402
+from models.evidence import FileInfo, PageReading  # noqa: E402
+from models.exceptions import CredcheckError, OcrEngineError, ReaderCrashed, UsageError  # noqa: E402
+from models.results import Results  # noqa: E402
+from pipelines import stages  # noqa: E402
+from pipelines.atomic import write_bytes_atomic, write_text_atomic  # noqa: E402
+from pipelines.reports import ReportMeta, write_html, write_xlsx  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = ".credcheck"
+_POOL: stages.ReaderPool | None = None
+_READ_OPTIONS = ReadOptions()
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def _options_key(options: ReadOptions) -> str:
+    # What changes a reading; threads, timeouts and process isolation do not.
+    keep = {"engine", "second_opinion", "engine_max_side"}
+    blob = json.dumps(options.model_dump(mode="json", include=keep), sort_keys=True)
+    return hashlib.sha256(f"{stages.READER_VERSION}:{blob}".encode()).hexdigest()[:16]
+
+
+def _inspect_key(_ctx: Any, params: dict[str, Any]) -> str | None:
+    fp: stages.FilePlan = params["fp"]
+    return f"inspect-{fp.sha256}-{stages.READER_VERSION}" if fp.sha256 else None
+
+
+def _page_key(_ctx: Any, params: dict[str, Any]) -> str | None:
+    fp: stages.FilePlan = params["fp"]
+    if not fp.sha256:
+        return None
+    return f"page-{fp.sha256}-{params['page']}-{_options_key(_READ_OPTIONS)}"
+
+
+@task(name="inspect-file", cache_key_fn=_inspect_key, persist_result=True)
+def inspect_task(fp: stages.FilePlan, batch_dir: str) -> FileInfo:
+    return stages.inspect_file(fp, Path(batch_dir))
+
+
+@task(
+    name="read-page",
+    cache_key_fn=_page_key,
+    persist_result=True,
+    retries=1,  # an engine crash or timeout restarts the worker; one more try, then a flag
+    retry_delay_seconds=0,
+)
+def read_page_task(fp: stages.FilePlan, page: int, batch_dir: str) -> PageReading:
+    assert _POOL is not None, "read_page_task runs inside verify_flow"
+    with _POOL.reader() as reader:
+        return stages.read_page(reader, fp, page, Path(batch_dir))
+
+
+@task(name="assess-applicant")
+def assess_task(
+    plan: stages.ApplicantPlan,
+    infos: dict[str, FileInfo],
+    pages: dict[tuple[str, int], PageReading | CredcheckError],
+    as_of: date,
+) -> Any:
+    return stages.assess(plan, stages.packet_files(plan, infos, pages), as_of)
+
+
+def _result(fut: Any) -> Any:
+    """A task's value, or the CredcheckError it ended with (unexpected errors wrapped)."""
+    try:
+        return fut.result()
+    except CredcheckError as e:
+        return e
+    except Exception as e:  # noqa: BLE001 - a bug on one page must not lose the batch
+        log.exception("task failed")
+        return ReaderCrashed(f"{type(e).__name__}: {e}")
+
+
+@flow(name="credcheck-verify", validate_parameters=False, log_prints=False)
+def verify_flow(
+    batch_dir: str, out_dir: str, as_of: str, progress: Progress | None = None
+) -> Results:
+    global _POOL
+    batch = Path(batch_dir)
+    plan = stages.plan_batch(batch)
+    tick = progress or (lambda *_: None)
+
+    inspect_futs = {fp.rel: inspect_task.submit(fp, batch_dir) for fp in plan.files}
+    infos: dict[str, FileInfo] = {}
+    for fp in plan.files:
+        got = _result(inspect_futs[fp.rel])
+        infos[fp.rel] = got if isinstance(got, FileInfo) else stages._refused(
+            FileInfo(file=fp.rel, sha256=fp.sha256, size=fp.size), got
+        )  # fmt: skip
+
+    jobs = [
+        (fp, k)
+        for ap in plan.applicants
+        for fp in ap.files
+        for k in stages.pages_to_read(ap, infos).get(fp.rel, [])
+    ]
+    page_futs = {(fp.rel, k): read_page_task.submit(fp, k, batch_dir) for fp, k in jobs}
+    tick("read", 0, len(page_futs))
+    for done, _ in enumerate(as_completed(list(page_futs.values())), 1):
+        tick("read", done, len(page_futs))
+    pages: dict[tuple[str, int], PageReading | CredcheckError] = {}
+    for key, fut in page_futs.items():
+        got = _result(fut)
+        pages[key] = got if isinstance(got, PageReading | CredcheckError) else OcrEngineError(
+            f"unexpected result {type(got).__name__}"
+        )  # fmt: skip
+
+    day = date.fromisoformat(as_of)
+    assess_futs = [assess_task.submit(ap, infos, pages, day) for ap in plan.applicants]
+    applicants = [fut.result() for fut in assess_futs]  # a crash here is a bug: surface it
+    tick("assess", len(applicants), len(applicants))
+    results = stages.assemble_results(applicants)
+    read_pages = {k: v for k, v in pages.items() if isinstance(v, PageReading)}
+    write_outputs(results, Path(out_dir), batch, as_of, read_pages)
+    return results
+
+
+def write_outputs(
+    results: Results,
+    out_dir: Path,
+    batch_dir: Path,
+    as_of: str,
+    pages: dict[tuple[str, int], PageReading],
+) -> None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ver = version("credcheck")
+    except PackageNotFoundError:
+        ver = "dev"
+    write_text_atomic(out_dir / "results.json", stages.results_json(results))
+    meta = ReportMeta(batch=batch_dir.name, generated_for=as_of, credcheck_version=ver)
+    write_html(results, out_dir / "report.html", meta, crops=stages.Cropper(batch_dir, pages))
+    write_xlsx(results, out_dir / "report.xlsx", meta)
+
+
+# ---------------------------------------------------------------- entry point
+
+
+@contextmanager
+def _out_lock(out_dir: Path):
+    """One run per OUT_DIR at a time: a second run refuses instead of mixing outputs."""
+    state = out_dir / STATE_DIR
+    state.mkdir(parents=True, exist_ok=True)
+    fh = open(state / "lock", "a+")  # noqa: SIM115 - held for the whole run
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise UsageError(
+            f"{out_dir} is locked by another run",
+            zh=f"输出目录 {out_dir} 正被另一个核验任务使用，请等待其结束或换一个输出目录",
+        ) from None
+    try:
+        yield state
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def check_dirs(batch_dir: Path, out_dir: Path) -> None:
+    b, o = batch_dir.resolve(), out_dir.resolve()
+    if not b.is_dir():
+        raise UsageError(f"{batch_dir} is not a folder", zh=f"批次目录不存在：{batch_dir}")
+    if o == b or o.is_relative_to(b):
+        raise UsageError(
+            "OUT_DIR inside BATCH_DIR", zh="输出目录不能位于批次目录之内（批次目录只读）"
+        )
+    if not (b / "declared.xlsx").exists() and not (b / "declared.csv").exists():
+        raise UsageError("no declared.*", zh=f"批次目录中没有申报数据表 declared.xlsx/csv：{b}")
+
+
+def verify_batch(
+    batch_dir: Path,
+    out_dir: Path,
+    *,
+    workers: int = 2,
+    as_of: date | None = None,
+    read_options: ReadOptions | None = None,
+    progress: Progress | None = None,
+) -> Results:
+    """Run verify_flow on a local Prefect (no server to start by hand); returns the results."""
+    global _POOL, _READ_OPTIONS
+    batch_dir, out_dir = Path(batch_dir), Path(out_dir)
+    check_dirs(batch_dir, out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    day = as_of or date.today()
+    workers = max(1, workers)
+    opts = read_options or ReadOptions(engine_threads=max(1, (os.cpu_count() or 2) // workers))
+    with _out_lock(out_dir) as state:
+        _READ_OPTIONS = opts
+        _POOL = stages.ReaderPool(workers, opts)
+        runner = ThreadPoolTaskRunner(max_workers=workers)
+        try:
+            with temporary_settings(
+                {
+                    PREFECT_LOCAL_STORAGE_PATH: str((state / "cache").resolve()),
+                    PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
+                }
+            ):
+                return verify_flow.with_options(task_runner=runner)(
+                    str(batch_dir.resolve()), str(out_dir.resolve()), day.isoformat(), progress
+                )
+        finally:
+            _POOL.close()
+            _POOL = None
+
+
+__all__ = ["check_dirs", "verify_batch", "verify_flow", "write_outputs", "write_bytes_atomic"]
