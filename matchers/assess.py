@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from extractors.normalize import (
     comparable,
@@ -27,7 +28,7 @@ from extractors.validators import (
     cert_no_consistency_messages,
     validate_id_number,
 )
-from matchers.names import NameVerdict, compare_names
+from matchers.names import NameVerdict, compare_names, name_search_key
 from matchers.rules import (
     DatedEvidence,
     EvidencedAward,
@@ -62,6 +63,7 @@ CERTIFICATES = (
 IDENTITY_DOCS = (*CERTIFICATES, DocType.id_card)
 AWARD_MATCH_MIN = 62  # rapidfuzz score (0–100) for a certificate to count as the declared award
 ID_DOUBT_CONFIDENCE = 0.8  # below this a one-digit ID difference may be OCR, not a mismatch
+NAME_DOUBT_CONFIDENCE = 0.8  # likewise for a one-character name difference
 _CODE_ORDER = {c: i for i, c in enumerate(FlagCode)}
 _LABEL = {"skill_level": "职业技能等级", "title_level": "职称层级", "education": "学历"}
 _DOC_LABEL = {
@@ -225,6 +227,15 @@ def _birth_date(
                reasons=[f"compared to {source}", f"precision={n}"])  # fmt: skip
 
 
+def _misread(declared: str, f: ExtractedField) -> bool:
+    """A difference OCR explains better than a borrowed certificate: part of the name read
+    (a character dropped at an edge), or one character changed on a doubtful reading."""
+    a, b = name_search_key(declared), name_search_key(f.value)
+    if len(b) >= 2 and b != a and b in a:
+        return True
+    return Levenshtein.distance(a, b) == 1 and f.confidence < NAME_DOUBT_CONFIDENCE
+
+
 def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
     if not a.name:
         v.doubt("申报表未填写姓名，无法核对材料归属")
@@ -234,7 +245,10 @@ def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
         if d.type not in IDENTITY_DOCS or f is None:
             continue
         m = compare_names(a.name, f.value, found_confidence=f.confidence)
-        if m.verdict is NameVerdict.different:
+        if m.verdict is NameVerdict.different and _misread(a.name, f):
+            v.doubt(f"{d.where()} 的姓名识别为{f.value}（置信度{f.confidence:.2f}），"
+                    f"与申报姓名{a.name}仅差一字或为其一部分，可能为识别错误，请人工核对")  # fmt: skip
+        elif m.verdict is NameVerdict.different:
             v.flag(FlagCode.NAME_MISMATCH, Severity.high,
                    f"申报人为{a.name}，{_DOC_LABEL[d.type]}（{d.where()}）上的姓名为{f.value}",
                    field="name", declared=a.name, found=f.value, evidence=_ref(f),
