@@ -228,12 +228,17 @@ def _birth_date(
 
 
 def _misread(declared: str, f: ExtractedField) -> bool:
-    """A difference OCR explains better than a borrowed certificate: part of the name read
-    (a character dropped at an edge), or one character changed on a doubtful reading."""
+    """A difference OCR explains better than a borrowed certificate: a character dropped or
+    added at an edge (a split label such as 姓 名), or one character changed in a name of
+    three or more (or on a doubtful reading)."""
     a, b = name_search_key(declared), name_search_key(f.value)
-    if len(b) >= 2 and b != a and b in a:
+    if not a or not b or a == b:
+        return False
+    if abs(len(a) - len(b)) == 1 and (b in a or a in b) and min(len(a), len(b)) >= 2:
         return True
-    return Levenshtein.distance(a, b) == 1 and f.confidence < NAME_DOUBT_CONFIDENCE
+    if Levenshtein.distance(a, b) != 1 or len(a) != len(b):
+        return False
+    return len(a) >= 3 or f.confidence < NAME_DOUBT_CONFIDENCE
 
 
 def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
