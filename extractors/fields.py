@@ -60,6 +60,8 @@ def _name(s: str) -> str | None:
     s = re.sub(r"(?<=[\u4e00-\u9fff])[?？](?=[\u4e00-\u9fff])", "·", s)
     s = re.split(r"[，,。；;：:\s]{1}(?=[\u4e00-\u9fff]{1,4}[：:])", s)[0]
     s = re.sub(r"(同志|先生|女士)$", "", s.strip(" ：:，,。"))
+    # The tail of a letter-spaced label "姓  名" read onto the value: 名阿合加孜·努尔兰.
+    s = re.sub(r"^名(?=[\u4e00-\u9fff]{2,}[·•．・‧⋅])", "", s)
     n = nz.normalize_name(s)
     if not n or _NAME_BAD.search(n) or any(w in n for w in _LABEL_WORDS):
         return None

@@ -101,6 +101,21 @@ class PageTooLarge(UnreadableDocument):
     message_zh = "页面尺寸异常巨大，无法按扫描分辨率渲染"
 
 
+class LinkedFolder(UnreadableDocument):
+    code = "CC112"
+    message_zh = "这是指向文件夹的链接，出于安全原因未跟随读取，请直接提交文件本身"
+
+
+class UnreadableName(UnreadableDocument):
+    code = "CC113"
+    message_zh = "文件名的字符编码无法识别（不是 UTF-8），未读取，请将文件重命名后重新提交"
+
+
+class FolderUnreadable(UnreadableDocument):
+    code = "CC114"
+    message_zh = "文件夹无法打开或嵌套层级过深，其中的文件未读取，请整理后重新提交"
+
+
 # --- an OCR engine that fails ---------------------------------------------------------------
 
 

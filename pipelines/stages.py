@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -30,10 +31,27 @@ from extractors.loaders import LoadOptions, load_file, render_page
 from extractors.ocr.base import rotate_image
 from extractors.read import Reader, ReadOptions
 from matchers.assess import assess_applicant
-from models.constants import MAX_PAGES_PER_APPLICANT, MAX_PAGES_PER_FILE, SUPPORTED_SUFFIXES
+from models.constants import (
+    MAX_FILE_BYTES,
+    MAX_PAGES_PER_APPLICANT,
+    MAX_PAGES_PER_FILE,
+    SUPPORTED_SUFFIXES,
+)
 from models.declared import Applicant, DeclaredBatch
 from models.evidence import FileInfo, PacketFile, PageReading
-from models.exceptions import CredcheckError, OcrEngineError, UnreadableDocument, UsageError
+from models.exceptions import (
+    CorruptFile,
+    CredcheckError,
+    FileTooLarge,
+    FolderUnreadable,
+    LinkedFolder,
+    OcrEngineError,
+    UnreadableDocument,
+    UnreadableName,
+    UnsafePath,
+    UnsupportedFileType,
+    UsageError,
+)
 from models.results import ApplicantResult, EvidenceRef, Results, Status
 
 log = logging.getLogger(__name__)
@@ -72,6 +90,10 @@ class BatchPlan:
         return [f for a in self.applicants for f in a.files]
 
 
+MAX_FOLDER_DEPTH = 16  # packets/<申报编号>/a/b/…: deeper folders are flagged, not walked
+_DECLARED_NAMES = ("declared.xlsx", "declared.csv", "awards.csv")
+
+
 def _hash(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -80,50 +102,148 @@ def _hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def _walk(folder: Path, root: Path) -> Iterator[Path]:
-    """Files under folder, sorted, without following directory links."""
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames.sort()
-        for name in sorted(filenames):
-            yield Path(dirpath) / name
+def _walk(folder: Path, root: Path, depth: int = 0) -> Iterator[Path]:
+    """Entries under folder in path order, never following a link.
+
+    Yields regular files and everything else that is not a plain folder (links to files or
+    folders, FIFOs, devices): _file_plan refuses what must not be read. A folder that cannot
+    be listed, or lies deeper than MAX_FOLDER_DEPTH, is yielded itself to be flagged.
+    """
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        yield folder
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        if is_dir and depth < MAX_FOLDER_DEPTH:
+            yield from _walk(path, root, depth + 1)
+        else:
+            yield path
+
+
+def _label(rel: str) -> tuple[str, str | None]:
+    """(text to name a path by, GB18030 reading) for a name that is not valid UTF-8.
+
+    Such names come from archives made on Chinese Windows; Python keeps their bytes as lone
+    surrogates, which JSON cannot carry. The label escapes the bytes (\\xd6…), so it is unique
+    and printable; the GB18030 reading is for the message only.
+    """
+    try:
+        rel.encode("utf-8")
+        return rel, None
+    except UnicodeEncodeError:
+        pass
+    raw = os.fsencode(rel)
+    try:
+        guess: str | None = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        guess = None
+    return raw.decode("utf-8", "backslashreplace"), guess
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.is_relative_to(root.resolve())
 
 
 def _file_plan(path: Path, root: Path) -> FilePlan:
-    from models.exceptions import UnsafePath
+    """A file to read, hashed; or refused before any byte of it is parsed.
 
-    rel = path.relative_to(root).as_posix()
+    Refused: names that are not UTF-8, links that leave the batch, links to folders, links
+    in a loop, anything not a regular file (FIFOs would block, devices never end), folders
+    that cannot be listed or nest too deep, files over MAX_FILE_BYTES (not even hashed).
+    """
+    rel, guess = _label(path.relative_to(root).as_posix())
     fp = FilePlan(rel=rel, path=path)
     try:
+        if guess is not None or rel != path.relative_to(root).as_posix():
+            shown = f"（按 GB18030 编码读作“{guess}”）" if guess else ""
+            raise UnreadableName(
+                f"file name is not UTF-8: {rel}",
+                zh=f"文件名的字符编码无法识别（不是 UTF-8）{shown}，未读取，"
+                "请将文件重命名后重新提交",
+            )
         if path.is_symlink():
-            target = path.resolve(strict=False)
-            if not target.is_relative_to(root.resolve()):
+            try:
+                target = path.resolve(strict=False)
+            except (RuntimeError, OSError) as e:  # a link loop: 3.11 raises RuntimeError
+                raise CorruptFile(f"link cannot be resolved ({type(e).__name__}: {e})") from None
+            if not _inside(target, root):
                 raise UnsafePath(f"link to {target.name} outside the batch")
-        if path.is_file():
-            fp.size = path.stat().st_size
-            fp.sha256 = _hash(path)
+            if target.is_dir():
+                raise LinkedFolder(f"link to the folder {target.name}")
+        st = path.stat()  # follows a link that stays inside the batch
+        if stat.S_ISDIR(st.st_mode):
+            raise FolderUnreadable(f"folder not read (cannot be listed or nested deeper "
+                                   f"than {MAX_FOLDER_DEPTH})")  # fmt: skip
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsupportedFileType("not a regular file (FIFO, socket or device)")
+        fp.size = st.st_size
+        if st.st_size > MAX_FILE_BYTES:
+            raise FileTooLarge(f"file has {st.st_size} bytes, limit {MAX_FILE_BYTES}")
+        fp.sha256 = _hash(path)
     except CredcheckError as e:
+        e.file = e.file or rel
         fp.problem = e
+    except FileNotFoundError:
+        fp.problem = CorruptFile("link to a missing file", file=rel)
     except OSError as e:
-        fp.problem = UnreadableDocument(f"{type(e).__name__}: {e}")
+        fp.problem = UnreadableDocument(f"{type(e).__name__}: {e}", file=rel)
     return fp
+
+
+def _check_not_linked_out(batch_dir: Path) -> None:
+    """The declared tables and packets/ must lie inside the batch (nothing outside is read)."""
+    try:
+        entries = list(batch_dir.iterdir())
+    except OSError as e:
+        raise UsageError(f"cannot list {batch_dir}: {e}", zh=f"批次目录无法读取：{batch_dir}") from e
+    for p in entries:
+        if p.name.lower() not in (*_DECLARED_NAMES, "packets") or not p.is_symlink():
+            continue
+        try:
+            target = p.resolve(strict=False)
+        except (RuntimeError, OSError):
+            target = None
+        if target is None or not _inside(target, batch_dir):
+            raise UsageError(
+                f"{p.name} is a link outside the batch",
+                zh=f"批次目录中的 {p.name} 是指向批次目录以外的链接，出于安全原因未读取；"
+                "请将文件本身放入批次目录",
+            )
 
 
 def plan_batch(batch_dir: Path) -> BatchPlan:
     """Declared applicants, each with the files of packets/<申报编号>/ (hashed, not read).
 
     A packet folder without a declared row still becomes an applicant (with a problem
-    noted), so every file in the batch is looked at.
+    noted), so every file in the batch is looked at. A link in packets/ becomes an applicant
+    too, whose one "file" is the refused link.
     """
     batch_dir = Path(batch_dir)
     if not batch_dir.is_dir():
         raise UsageError(f"{batch_dir} is not a folder", zh=f"批次目录不存在：{batch_dir}")
+    _check_not_linked_out(batch_dir)
     declared = load_declared(batch_dir)
     packets = batch_dir / "packets"
-    folders = {}
+    folders: dict[str, Path] = {}
     if packets.is_dir():
         for p in sorted(packets.iterdir()):
-            if p.is_dir() and not p.is_symlink():
-                folders[p.name] = p
+            if p.is_symlink() or p.is_dir():
+                folders[_label(p.name)[0]] = p
+            else:
+                log.warning("%s: a file directly in packets/, not in a packet folder", p.name)
+
+    def files_of(folder: Path) -> list[FilePlan]:
+        if folder.is_symlink():
+            return [_file_plan(folder, batch_dir)]
+        return [_file_plan(p, batch_dir) for p in _walk(folder, batch_dir)]
+
     plans: list[ApplicantPlan] = []
     seen: set[str] = set()
     for a in declared.applicants:
@@ -133,13 +253,16 @@ def plan_batch(batch_dir: Path) -> BatchPlan:
         folder = folders.get(a.applicant_id)
         ap = ApplicantPlan(applicant=a, folder_missing=folder is None)
         if folder is not None:
-            ap.files = [_file_plan(p, batch_dir) for p in _walk(folder, batch_dir)]
+            ap.files = files_of(folder)
         plans.append(ap)
     for name, folder in folders.items():
         if name in seen:
             continue
-        a = Applicant(applicant_id=name, problems=["申报表中没有该申报编号的记录，仅有材料文件夹"])
-        plans.append(ApplicantPlan(a, [_file_plan(p, batch_dir) for p in _walk(folder, batch_dir)]))
+        problems = ["申报表中没有该申报编号的记录，仅有材料文件夹"]
+        if name != folder.name:
+            problems.append("材料文件夹名的字符编码无法识别（不是 UTF-8），申报编号按原始字节记录")
+        a = Applicant(applicant_id=name, problems=problems)
+        plans.append(ApplicantPlan(a, files_of(folder)))
     plans.sort(key=lambda p: p.applicant.applicant_id)
     return BatchPlan(batch_dir, declared, plans)
 
