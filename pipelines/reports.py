@@ -273,6 +273,7 @@ LABELS = {
         "bbox": "位置",
         "no_evidence": "无证据位置",
         "no_flags": "无具体疑点，需人工复核",
+        "review_reasons": "需人工复核的原因",
         "documents": "已识别材料",
         "doc_type": "材料类型",
         "fields": "识别字段",
@@ -324,6 +325,7 @@ LABELS = {
         "bbox": "Position",
         "no_evidence": "no evidence position",
         "no_flags": "No specific flag; needs manual review",
+        "review_reasons": "Why a reviewer should look",
         "documents": "Documents read",
         "doc_type": "Document type",
         "fields": "Fields",
@@ -432,6 +434,7 @@ def _html_context(
             "status_label": statuses[a.status],
             "top_severity": top.value if top else "",
             "flags": [flag_view(f) for f in _sorted_flags(a)],
+            "review_reasons": [m.text(r) for r in a.review_reasons],
             "documents": [
                 {
                     "file": m.text(d.file),
@@ -548,6 +551,7 @@ APPLICANT_COLUMNS = (
     "疑点数",
     "最高严重程度",
     "疑点代码",
+    "需复核原因",
 )
 DUPLICATE_COLUMNS = ("类型", "申报编号", "得分", "文件", "理由")
 _EN_COLUMNS = {
@@ -556,9 +560,9 @@ _EN_COLUMNS = {
     "申报值": "Declared", "材料所示": "Found", "说明": "Message", "规则": "Rule",
     "证据文件": "Evidence file", "页码": "Page", "位置": "Position", "疑点数": "Flags",
     "最高严重程度": "Highest severity", "类型": "Type", "得分": "Score", "文件": "Files",
-    "理由": "Reasons",
+    "理由": "Reasons", "需复核原因": "Why review",
 }  # fmt: skip
-_WRAP_COLUMNS = frozenset({"说明", "理由", "文件", "证据文件"})
+_WRAP_COLUMNS = frozenset({"说明", "理由", "文件", "证据文件", "需复核原因"})
 _MAX_WIDTH = 60
 
 
@@ -650,6 +654,7 @@ def _applicant_rows(results: Results, m: _Masker, lang: str) -> list[list[Any]]:
                 len(a.flags),
                 SEVERITY_NAMES[lang][top] if top else "",
                 ", ".join(dict.fromkeys(f.code.value for f in _sorted_flags(a))),
+                "\n".join(m.text(r) for r in a.review_reasons),
             ]
         )
     return rows

@@ -158,10 +158,11 @@ def _file_plan(path: Path, root: Path) -> FilePlan:
     in a loop, anything not a regular file (FIFOs would block, devices never end), folders
     that cannot be listed or nest too deep, files over MAX_FILE_BYTES (not even hashed).
     """
-    rel, guess = _label(path.relative_to(root).as_posix())
+    original = path.relative_to(root).as_posix()
+    rel, guess = _label(original)
     fp = FilePlan(rel=rel, path=path)
     try:
-        if guess is not None or rel != path.relative_to(root).as_posix():
+        if rel != original:
             shown = f"（按 GB18030 编码读作“{guess}”）" if guess else ""
             raise UnreadableName(
                 f"file name is not UTF-8: {rel}",
@@ -202,7 +203,8 @@ def _check_not_linked_out(batch_dir: Path) -> None:
     try:
         entries = list(batch_dir.iterdir())
     except OSError as e:
-        raise UsageError(f"cannot list {batch_dir}: {e}", zh=f"批次目录无法读取：{batch_dir}") from e
+        zh = f"批次目录无法读取：{batch_dir}"
+        raise UsageError(f"cannot list {batch_dir}: {e}", zh=zh) from e
     for p in entries:
         if p.name.lower() not in (*_DECLARED_NAMES, "packets") or not p.is_symlink():
             continue
@@ -287,6 +289,8 @@ def inspect_file(fp: FilePlan, batch_dir: Path) -> FileInfo:
         return _refused(info, e)
     except FileNotFoundError:
         return _refused(info, UnreadableDocument("file vanished while reading"))
+    except (OSError, RuntimeError) as e:  # permissions, name too long, a link loop…
+        return _refused(info, UnreadableDocument(f"{type(e).__name__}: {e}"))
     info.kind, info.page_count, info.metadata = loaded.kind, loaded.page_count, loaded.metadata
     return info
 

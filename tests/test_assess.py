@@ -517,8 +517,20 @@ def test_award_unsupported_without_any_award_certificate() -> None:
             "一等奖",
             "二等奖",
         ),
-        (declared_award(year="2019"), award_cert(issue_date="2022-12-20"), "award_year", "2019", "2022"),
-        (declared_award(year="2020"), award_cert(issue_date="2022-12-20"), "award_year", "2020", "2022"),
+        (
+            declared_award(year="2019"),
+            award_cert(issue_date="2022-12-20"),
+            "award_year",
+            "2019",
+            "2022",
+        ),
+        (
+            declared_award(year="2020"),
+            award_cert(issue_date="2022-12-20"),
+            "award_year",
+            "2020",
+            "2022",
+        ),
     ],
     ids=["level", "rank", "year-3-apart", "year-2-apart"],
 )
@@ -804,7 +816,9 @@ def test_messy_applicant_flags_in_code_order() -> None:
     order = list(FlagCode)
     assert codes(r) == sorted(codes(r), key=order.index)
     for f in r.flags:
-        check_flag(f, with_evidence=f.code not in (FlagCode.MISSING_EVIDENCE, FlagCode.AWARD_UNSUPPORTED))
+        check_flag(
+            f, with_evidence=f.code not in (FlagCode.MISSING_EVIDENCE, FlagCode.AWARD_UNSUPPORTED)
+        )
 
 
 def test_same_input_twice_gives_identical_json() -> None:
