@@ -196,14 +196,19 @@ def _identity(
             v.doubt(f"{d.where()} 的身份证号码识别为 {f.value}，校验不通过，可能为识别错误，请人工核对")
             continue
         dist = _hamming(i.normalized, info.normalized)
-        if dist == 1 and f.confidence < ID_DOUBT_CONFIDENCE:
+        # One body digit misread changes the check character too: compare the 17-digit body.
+        body = _hamming(i.normalized[:17], info.normalized[:17])
+        if body == 1 and f.confidence < ID_DOUBT_CONFIDENCE:
             v.doubt(f"{d.where()} 的身份证号码与申报相差一位（识别置信度{f.confidence:.2f}），请人工核对")
             continue
         v.flag(FlagCode.ID_MISMATCH, Severity.high,
                f"申报身份证号码为{info.normalized}，{_DOC_LABEL[d.type]}（{d.where()}）显示为{i.normalized}",
                field="id_number", declared=info.normalized, found=i.normalized, evidence=_ref(f),
                reasons=[f"{dist} digits differ", f"ocr_confidence={f.confidence:.2f}"])  # fmt: skip
-    return info, info.birth_date, []
+    # The birth date comes from the declared number; show the ID card that bears it.
+    same = [f for d, f, i in on_docs if i.normalized == info.normalized]
+    card = [f for d, f, i in on_docs if i.normalized == info.normalized and d.type is DocType.id_card]
+    return info, info.birth_date, _ref((card or same or [None])[0])
 
 
 def _birth_date(
@@ -525,7 +530,11 @@ def _sort_key(f: Flag) -> tuple:
 
 
 def documents_of(files: Iterable[PacketFile]) -> list[DocumentReading]:
-    return [d for pf in sorted(files, key=lambda p: p.file) for d in pf.documents]
+    return [
+        d
+        for pf in sorted(files, key=lambda p: p.file)
+        for d in sorted(pf.documents, key=lambda d: (d.page, d.region or (0, 0, 0, 0)))
+    ]
 
 
 def assess_applicant(applicant: Applicant, files: list[PacketFile], *, as_of: date) -> ApplicantResult:

@@ -745,12 +745,6 @@ def test_one_digit_id_difference_at_low_confidence_failing_check_needs_review() 
     assert_review(r, "身份证号码")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="assess._identity: the one-digit/low-confidence doubt compares all 18 characters; "
-    "two valid GB 11643 numbers never differ in exactly one, so the branch is dead and a "
-    "low-confidence one-digit misread that still validates is flagged ID_MISMATCH",
-)
 def test_one_digit_id_difference_at_low_confidence_needs_review() -> None:
     near = with_digit(ID, 15, fix_check=True)  # body differs in one digit, still valid
     assert validate_id_number(near).valid
