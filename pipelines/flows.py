@@ -24,6 +24,9 @@ for _k, _v in {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
     "PREFECT_LOGGING_TO_API_ENABLED": "false",
+    # The temporary server takes 8-16 s to start on an idle 2-core machine and more under load;
+    # Prefect's 20 s default failed runs on a busy machine.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
 }.items():
     os.environ.setdefault(_k, _v)
 

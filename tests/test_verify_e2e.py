@@ -1,0 +1,120 @@
+"""One end-to-end run of `credcheck verify` (real OCR, real Prefect flow) on a small
+generated batch, then a second run that must reuse every cached page and give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from models.results import Results, Status
+from synth.batch import generate_batch
+
+pytestmark = pytest.mark.slow
+
+AS_OF = "2025-09-30"
+
+
+def _verify(batch: Path, out: Path) -> tuple[subprocess.CompletedProcess, float]:
+    exe = Path(sys.executable).with_name("credcheck")
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [str(exe), "verify", str(batch), "--out", str(out), "--workers", "2",
+         "--as-of", AS_OF, "--quiet"],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    return proc, time.perf_counter() - t
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    batch = root / "batch"
+    truth = generate_batch(
+        batch, applicants=3, seed=5, faults=["level_overclaim", "unreadable"], clean_share=0.34,
+        difficulties={"clean": 1.0},
+    ).to_dict()  # fmt: skip
+    out = root / "out"
+    first, t1 = _verify(batch, out)
+    assert first.returncode == 0, first.stderr
+    snapshot = (out / "results.json").read_bytes()
+    cache = sorted(p.name for p in (out / ".credcheck" / "cache").iterdir())
+    second, t2 = _verify(batch, out)
+    assert second.returncode == 0, second.stderr
+    return {
+        "truth": truth, "batch": batch, "out": out, "first": snapshot, "t1": t1, "t2": t2,
+        "cache": cache,
+    }  # fmt: skip
+
+
+def test_results_follow_the_contract_and_find_the_faults(run):
+    results = Results.model_validate_json(run["first"])
+    assert results.schema_version == 1
+    expected = {a["applicant_id"]: set(a["expected_codes"]) for a in run["truth"]["applicants"]}
+    got = {a.applicant_id: a for a in results.applicants}
+    assert set(got) == set(expected)
+    for aid, codes in expected.items():
+        a = got[aid]
+        assert {f.code.value for f in a.flags} == codes, (aid, [f.message for f in a.flags])
+        assert a.status is (Status.flagged if codes else Status.clear) or (
+            not codes and a.status is Status.needs_review
+        )
+        for f in a.flags:
+            assert f.message and f.severity
+            if f.code.value != "UNREADABLE_DOCUMENT":
+                assert f.evidence, f
+        for d in a.documents:
+            assert d.file.startswith(f"packets/{aid}/") and d.page >= 1
+    # every readable page became a document with a type
+    assert sum(len(a.documents) for a in results.applicants) >= 6
+
+
+def test_reports_are_written_and_mask_id_numbers(run):
+    out = run["out"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    results = json.loads(run["first"])
+    ids = {
+        d["fields"]["id_number"]
+        for a in results["applicants"]
+        for d in a["documents"]
+        if "id_number" in d["fields"]
+    }
+    assert ids, "no ID number read"
+    for n in ids:
+        assert n in run["first"].decode()  # results.json keeps them whole
+        assert n not in html
+        assert f"{n[:6]}********{n[-4:]}" in html
+    assert "data:image/png;base64," in html  # evidence crops embedded
+    from openpyxl import load_workbook
+
+    wb = load_workbook(out / "report.xlsx")
+    flags = sum(len(a["flags"]) for a in results["applicants"])
+    assert wb["疑点清单"].max_row - 1 == flags
+
+
+def test_second_run_is_identical_and_reads_nothing_again(run):
+    out = run["out"]
+    assert (out / "results.json").read_bytes() == run["first"]
+    assert sorted(p.name for p in (out / ".credcheck" / "cache").iterdir()) == run["cache"]
+    assert run["t2"] < run["t1"]
+
+
+def test_nothing_written_into_the_batch(run):
+    names = {p.name for p in run["batch"].rglob("*")}
+    assert not any(n in names for n in ("results.json", "report.html", ".credcheck"))
+
+
+def test_second_run_on_locked_out_dir_refuses(run, tmp_path):
+    import fcntl
+
+    lock = run["out"] / ".credcheck" / "lock"
+    with open(lock, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        proc, _ = _verify(run["batch"], run["out"])
+    assert proc.returncode != 0
+    assert "正被另一个核验任务使用" in proc.stderr
