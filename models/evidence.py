@@ -58,3 +58,8 @@ class PageReading(BaseModel):
     width: float = 0.0
     height: float = 0.0
     seconds: float = 0.0
+    # Perceptual hashes (hex) of the upright page image: the same certificate rescanned or
+    # photographed again stays within a few bits (duplicate-evidence search). None for
+    # text-layer pages.
+    phash: str | None = None
+    dhash: str | None = None

@@ -57,7 +57,7 @@ from models.results import ApplicantResult, EvidenceRef, Results, Status
 log = logging.getLogger(__name__)
 
 # Bump when reading code changes in a way that should invalidate cached page readings.
-READER_VERSION = "2026-11-21.1"
+READER_VERSION = "2026-11-21.2"
 
 
 # ---------------------------------------------------------------- plan
@@ -347,10 +347,23 @@ def read_page(reader: Reader, fp: FilePlan, page: int, batch_dir: Path) -> PageR
         raise UnreadableDocument(f"page {page} not found")
     text, upright = reader.ocr_page(rasters[0])
     docs = reader.documents(text, upright)
+    phash, dhash = page_hashes(upright)
     return PageReading(
         file=fp.rel, page=page, documents=docs, rotation=text.rotation, unit=text.unit,
         width=text.width, height=text.height, seconds=round(time.perf_counter() - t0, 3),
+        phash=phash, dhash=dhash,
     )  # fmt: skip
+
+
+def page_hashes(upright: np.ndarray | None) -> tuple[str | None, str | None]:
+    """pHash and dHash (16×16 → 256 bits) of a page, on a small grey copy."""
+    if upright is None:
+        return None, None
+    import imagehash
+
+    im = Image.fromarray(upright).convert("L")
+    im.thumbnail((512, 512))
+    return str(imagehash.phash(im, hash_size=16)), str(imagehash.dhash(im, hash_size=16))
 
 
 def pages_to_read(plan: ApplicantPlan, infos: dict[str, FileInfo]) -> dict[str, list[int]]:
