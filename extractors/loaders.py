@@ -370,9 +370,18 @@ def _pdf_pages(path: str, label: str, fmt: str, opts: LoadOptions) -> Iterator[A
             )  # fmt: skip
         page.close()
     if plumber is not None:
-        plumber.close()
+        _close_plumber(plumber)
     doc.close()
     yield _Trailer(warns, {"text_layer_over_image_pages": over_image} if over_image else {})
+
+
+def _close_plumber(pdf: pdfplumber.PDF) -> None:
+    """Close the file only: PDF.close() first builds a Page for every page of the document
+    (~1 s for 2000 pages, on each page read) and raises on a page pdfminer cannot size."""
+    with contextlib.suppress(Exception):
+        pdf.flush_cache()
+        if not pdf.stream_is_external:
+            pdf.stream.close()
 
 
 def _open_plumber(path: str, warns: list[str]) -> pdfplumber.PDF | None:

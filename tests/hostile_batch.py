@@ -276,8 +276,8 @@ def _page_files(hb: HostileBatch) -> None:
 
     # A TIFF of hundreds of tiny blank frames: read up to the per-file limit.
     tiff = "packets/HX-TIFF/百帧.tif"
-    _write(hb.batch / tiff, hostile.multipage_tiff(120, (50, 50)))
-    hb.page_cut[tiff] = (120, MAX_PAGES_PER_FILE)
+    _write(hb.batch / tiff, hostile.multipage_tiff(200, (50, 50)))
+    hb.page_cut[tiff] = (200, MAX_PAGES_PER_FILE)
     # Four identical 2000-page PDFs (identical bytes: one set of cached page readings) fill
     # the applicant's budget; the file after them is not read at all.
     many = hostile.many_pages_pdf(2000)
@@ -382,6 +382,23 @@ def set_read_only(folder: Path, read_only: bool) -> None:
             os.chmod(d, mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
         else:
             os.chmod(d, mode | stat.S_IWUSR)
+
+
+def credcheck_cmd() -> list[str]:
+    """The installed `credcheck` script beside this interpreter, else the app via -c."""
+    import sys
+
+    exe = Path(sys.executable).with_name("credcheck")
+    if exe.exists():
+        return [str(exe)]
+    return [sys.executable, "-c", "from pipelines.cli import app; app()"]
+
+
+def cli_env() -> dict[str, str]:
+    """Environment for CLI subprocesses: wide rich output (no wrapped messages)."""
+    env = dict(os.environ)
+    env["COLUMNS"] = "400"
+    return env
 
 
 if __name__ == "__main__":  # python -m tests.hostile_batch DIR: build one to look at
