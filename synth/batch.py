@@ -35,6 +35,7 @@ same whatever the worker count.
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import datetime as dt
 import io
@@ -52,6 +53,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from extractors.normalize import normalize_name
 from extractors.validators import XINJIANG_PREFECTURES, id_check_char
 from models.constants import SKILL_LEVEL_TO_GRADE, SKILL_LEVELS
 from models.exceptions import UsageError
@@ -121,7 +123,14 @@ EXPECTED_CODES: dict[str, frozenset[str]] = {
     "cert_no_inconsistent": frozenset({"CERT_NO_INCONSISTENT"}),
     "ineligible": frozenset({"INELIGIBLE"}),
     "unreadable": frozenset({"UNREADABLE_DOCUMENT"}),
+    # Opt-in kinds (never drawn by default; see "duplicates and edited copies" below). A
+    # duplicate raises no flag of its own: it is a `duplicates` group of results.json.
+    "duplicate_applicant": frozenset(),
+    "duplicate_evidence": frozenset({"NAME_MISMATCH"}),
+    "tamper": frozenset({"TAMPER_SUSPECTED"}),
 }
+# Asked for by name only: `faults=None` keeps drawing FAULT_KINDS.
+EXTRA_FAULT_KINDS = ("duplicate_applicant", "duplicate_evidence", "tamper")
 DEFAULT_DIFFICULTIES = {"clean": 0.45, "ordinary": 0.45, "poor": 0.10}
 # Phone photos are jpg; png/tif scans of 300 dpi pages weigh 5–12 MB, so they stay rare.
 FORMAT_WEIGHTS = {"jpg": 58, "pdf": 25, "png": 10, "tif": 7}
@@ -219,6 +228,10 @@ class PageSpec:
     mounted: bool = False
     text_layer: str | None = None  # None, "vector" or "sandwich"
     fault: str | None = None
+    # Opt-in faults: render the certificate of this page seed (the same certificate as
+    # another applicant's page), then damage it with this page's own seed ("rescanned").
+    render_seed: str | None = None
+    same_as: dict | None = None  # {"applicant_id", "role", "file", "page", "edited"}
 
 
 @dataclass
@@ -231,6 +244,7 @@ class FileSpec:
     seed: str
     broken: str | None = None  # one of BROKEN_KINDS
     fault: str | None = None
+    software: str | None = None  # EXIF Software written into a jpg (tamper fault)
 
 
 @dataclass
@@ -262,9 +276,17 @@ class ApplicantPlan:
     files: list[FileSpec] = field(default_factory=list)
     declared: dict = field(default_factory=dict)  # canonical, filled when the row is written
     written: dict = field(default_factory=dict)
+    # Opt-in faults: cells written as given, expected codes that depend on the variant, and
+    # roles whose certificate is another applicant's (role → (applicant index, role, edited)).
+    name_cell: str | None = None
+    id_cell: str | None = None
+    codes: list[str] | None = None
+    render_links: dict[str, tuple[int, str, bool]] = field(default_factory=dict)
 
     @property
     def expected_codes(self) -> list[str]:
+        if self.codes is not None:
+            return sorted(self.codes)
         return sorted(EXPECTED_CODES[self.fault]) if self.fault else []
 
 
@@ -1242,12 +1264,14 @@ def _plan_files(
 def _render_page(
     spec: FileSpec, k: int, ps: PageSpec, dpi: int | None
 ) -> tuple[Image.Image | bytes, TruthDoc]:
-    rng = random.Random(f"{spec.seed}:page:{k}")
+    rng = random.Random(ps.render_seed or f"{spec.seed}:page:{k}")
     person = Person(**ps.person)
     facts = dict(ps.facts)
     if ps.text_layer:
         facts["text_layer"] = True
     doc: RenderedDoc = RENDERERS[ps.doc_type](person, rng, **facts)
+    if ps.render_seed:  # another applicant's certificate, scanned again
+        rng = random.Random(f"{spec.seed}:page:{k}:rescan")
     M = np.eye(3)
     if ps.mounted:
         doc, Mm = mount(doc, rng)
@@ -1340,6 +1364,8 @@ def build_packet_file(spec: FileSpec) -> tuple[str, bytes, list[dict]]:
         images.append(out)
         truths.append(truth)
     data = _encode(images, spec.fmt, truths, rng)
+    if spec.software:
+        data = _with_exif_software(data, spec.software)
     return spec.path, data, [_doc_truth(t, ps) for t, ps in zip(truths, spec.pages, strict=True)]
 
 
@@ -1347,7 +1373,291 @@ def _doc_truth(truth: TruthDoc, ps: PageSpec) -> dict:
     d = truth.to_dict()
     d["role"] = ps.role
     d["fault"] = ps.fault
+    if ps.same_as is not None:
+        d["same_as"] = dict(ps.same_as)
     return d
+
+
+# ---------------------------------------------------------------------------------------
+# duplicates and edited copies (opt-in fault kinds, EXTRA_FAULT_KINDS)
+#
+# These faults link two applicants, so they are applied after every applicant is planned:
+# - duplicate_applicant: the applicant is another (clean) applicant applying again, in the
+#   same program or, when the rules allow it, the other skill program (新疆工匠 ↔ 乌鲁木齐市
+#   技能大师工作室). Their certificates are the same certificates scanned again; the declared
+#   row spells the person another way (DUPLICATE_VARIANTS). No flag of its own, except
+#   ID_INVALID for the mistyped-ID variant. Notes: code DUPLICATE_APPLICANT, "of".
+# - duplicate_evidence: the applicant declares a clean applicant's award and submits that
+#   applicant's certificate (rescanned, or the very same file): NAME_MISMATCH, and a
+#   DUPLICATE_EVIDENCE note.
+# - tamper: two tamper applicants share one award certificate, the copy with the name
+#   edited and scanned again (both get TAMPER_SUSPECTED: the scans cannot tell which one is
+#   the original); or one certificate file carries an image editor in its EXIF Software.
+# A copied certificate's truth documents carry "same_as": {"applicant_id", "role", "file",
+# "page", "edited"}: the DUPLICATE_EVIDENCE pairs of the batch.
+
+DUPLICATE_VARIANTS = ("same", "dot", "traditional", "fullwidth_id", "short_name", "id_typo")
+EDITOR_SOFTWARE = (
+    "Adobe Photoshop 25.0 (Windows)", "Adobe Photoshop CC 2019 (Macintosh)", "GIMP 2.10.34",
+    "美图秀秀", "Meitu", "PicsArt", "Snapseed 2.0", "醒图", "Canva", "WPS图片",
+)  # fmt: skip
+# Whole-page hashes cannot match a phone photo of a sheet on a desk to a flatbed scan, so a
+# copied certificate is at worst an office scan ("ordinary") on both sides.
+LINKED_MAX_DIFFICULTY = "ordinary"
+
+
+def _switch_program(rng: random.Random, j: ApplicantPlan) -> tuple[str, int | None] | None:
+    """Another program the same person meets the rules of, with its team size; or None."""
+    if j.program == XJGJ and j.person.birth >= dt.date(1981, 1, 1) and rng.random() < 0.5:
+        return UMQ, rng.randint(2, 8)  # UMQ-RETIRE: far from retirement; UMQ-TEAM ≥ 2
+    if j.program == UMQ and j.skill_level == "高级技师" and rng.random() < 0.5:
+        return XJGJ, None
+    return None
+
+
+def _clone(rng: random.Random, j: ApplicantPlan, index: int) -> ApplicantPlan:
+    c = copy.deepcopy(j)
+    c.index = index
+    switched = _switch_program(rng, j)
+    if switched:
+        c.program, c.team_size = switched
+    c.applicant_id = f"{ID_PREFIX[c.program]}-{index + 1:04d}"
+    c.fault, c.notes, c.files, c.broken = "duplicate_applicant", [], [], []
+    c.render_links = {d.role: (j.index, d.role, False) for d in c.docs}
+    name = j.person.name
+    parts = _name_parts(name)
+    variants = ["same", "fullwidth_id", "id_typo"]
+    if "·" in name:
+        variants.append("dot")
+    if to_traditional(name):
+        variants.append("traditional")
+    if len(parts) >= 3:
+        variants += ["short_name", "short_name"]  # rare names: make the variant show up
+    variant = rng.choice(variants)
+    if variant == "dot":
+        c.name_cell = name.replace("·", rng.choice(("•", "．", "・", " ", "‧")))
+    elif variant == "traditional":
+        c.name_cell = to_traditional(name)
+    elif variant == "short_name":
+        c.name_cell = "·".join(parts[:2])
+    elif variant == "fullwidth_id":
+        c.id_cell = "".join(_FULLWIDTH.get(ch, ch) for ch in j.person.id_number)
+    elif variant == "id_typo":
+        _ensure_id_card(rng, c)
+        c.declared_id = _typo_id(rng, j.person.id_number)
+        c.codes = ["ID_INVALID"]
+        c.notes.append(
+            {"kind": c.fault, "code": "ID_INVALID", "field": "id_number",
+             "note": f"declared ID {c.declared_id} has a mistyped digit (check character fails)",
+             "declared": c.declared_id, "found": j.person.id_number}
+        )  # fmt: skip
+    if variant in ("same", "fullwidth_id", "id_typo"):
+        c.name_cell = name  # the variant is the only difference
+    if variant != "fullwidth_id":
+        c.id_cell = c.declared_id or j.person.id_number
+    c.variations.append(f"the same person as {j.applicant_id}, declared name/ID: {variant}")
+    c.notes.append(
+        {"kind": c.fault, "code": "DUPLICATE_APPLICANT", "of": j.applicant_id,
+         "variant": variant, "note": f"{j.applicant_id} applying again ({j.program} → "
+         f"{c.program}), declared {variant}"}
+    )  # fmt: skip
+    return c
+
+
+def _award_doc(rng: random.Random, j: ApplicantPlan, cap: dt.date) -> tuple[DocPlan, dict] | None:
+    """An award certificate of j dated on or before cap (added when j has none)."""
+    for d in j.docs:
+        if d.role.startswith("award:") and dt.date.fromisoformat(d.facts["issue_date"]) <= cap:
+            return d, j.awards[int(d.role.split(":")[1])]
+    facts, declared = _award(
+        rng,
+        j.person,
+        min(cap, EVIDENCE_CAP[j.program]),
+        exclude=[x["award_name"] for x in j.awards],
+    )
+    n = _add_award(j, facts, declared)
+    j.variations.append("an award added as the source of another applicant's copy")
+    d = _doc(j, f"award:{n}")
+    assert d is not None
+    return d, declared
+
+
+def _borrow_award(
+    rng: random.Random, a: ApplicantPlan, j: ApplicantPlan, *, edited: bool
+) -> DocPlan:
+    """a declares j's award and submits j's certificate (its name edited to a's if edited)."""
+    src, row = _award_doc(rng, j, EVIDENCE_CAP[a.program])  # type: ignore[misc]
+    facts = dict(src.facts)
+    if edited:
+        # Both renders take the name from the facts, so they draw the same layout.
+        src.facts.setdefault("name", j.person.name)
+        facts["name"] = a.person.name
+        person = None
+    else:
+        person = src.person or j.person
+    n = _add_award(a, facts, dict(row))
+    d = _doc(a, f"award:{n}")
+    assert d is not None
+    d.person = person
+    a.render_links[d.role] = (j.index, src.role, edited)
+    return d
+
+
+def _apply_linked_faults(
+    plans: list[ApplicantPlan], linked: list[str | None], seed: int
+) -> list[ApplicantPlan]:
+    rng = random.Random(f"batch-linked:{seed}")
+    clean = [a for a, k in zip(plans, linked, strict=True) if k is None and a.fault is None]
+    rng.shuffle(clean)
+    if not clean:
+        raise UsageError("duplicate and tamper faults need clean applicants to copy from")
+    sources = iter(clean * 3)  # each clean applicant is copied once before any twice
+    out = list(plans)
+    tamper = [i for i, k in enumerate(linked) if k == "tamper"]
+    pairs: dict[int, int] = {}  # copy index → original index (edited copies)
+    while len(tamper) >= 2:  # two of every three tamper slots share an edited certificate
+        i, j = tamper.pop(0), tamper.pop(0)
+        pairs[j] = i
+        tamper = tamper[1:]  # the next one: an editor in the metadata
+    for i, kind in enumerate(linked):
+        a = out[i]
+        if kind == "duplicate_applicant":
+            out[i] = _clone(rng, next(sources), i)
+        elif kind == "duplicate_evidence":
+            j = next(sources)
+            a.fault = kind
+            d = _borrow_award(rng, a, j, edited=False)
+            d.fault = kind
+            printed = (d.person or j.person).name
+            _note(a, f"submits {j.applicant_id}'s award certificate (printed name {printed})", d,
+                  field="name", declared=a.person.name, found=printed)  # fmt: skip
+            a.notes.append(
+                {
+                    "kind": kind,
+                    "code": "DUPLICATE_EVIDENCE",
+                    "of": j.applicant_id,
+                    "role": d.role,
+                    "note": f"the certificate of {j.applicant_id}",
+                }
+            )
+        elif kind == "tamper":
+            a.fault = kind
+            if i in pairs:  # the copy, name edited to a's
+                j = out[pairs[i]]
+                j.fault = kind
+                d = _borrow_award(rng, a, j, edited=True)
+                d.fault = kind
+                src_role = a.render_links[d.role][1]
+                src = _doc(j, src_role)
+                assert src is not None
+                src.fault = kind
+                for who, other, role in ((a, j, d.role), (j, a, src_role)):
+                    who.notes.append(
+                        {
+                            "kind": kind,
+                            "code": "TAMPER_SUSPECTED",
+                            "role": role,
+                            "of": other.applicant_id,
+                            "note": f"award certificate shared with {other.applicant_id}, the "
+                            "holder's name edited on one of them and scanned again",
+                        }
+                    )
+                    who.notes.append(
+                        {
+                            "kind": kind,
+                            "code": "DUPLICATE_EVIDENCE",
+                            "of": other.applicant_id,
+                            "note": f"the same certificate as {other.applicant_id}'s",
+                        }
+                    )
+    return out
+
+
+def _page_with(a: ApplicantPlan, role: str) -> tuple[FileSpec, int, PageSpec] | None:
+    for spec in a.files:
+        for k, ps in enumerate(spec.pages):
+            if ps.role == role:
+                return spec, k, ps
+    return None
+
+
+def _rename(a: ApplicantPlan, spec: FileSpec, ext: str) -> None:
+    stem = spec.path.rsplit("/", 1)[1].rsplit(".", 1)[0]
+    taken = {f.path.lower() for f in a.files if f is not spec}
+    path, k = f"packets/{a.applicant_id}/{stem}{ext}", 2
+    while path.lower() in taken:
+        path, k = f"packets/{a.applicant_id}/{stem}({k}){ext}", k + 1
+    spec.path = path
+
+
+def _editor_metadata(a: ApplicantPlan) -> None:
+    rng = random.Random(f"batch-editor:{a.applicant_id}")
+    singles = [f for f in a.files if len(f.pages) == 1 and not f.broken]
+    certs = [f for f in singles if f.pages[0].doc_type not in ("id_card", "other")]
+    spec = rng.choice(certs or singles)
+    ps = spec.pages[0]
+    ps.text_layer, ps.fault = None, "tamper"
+    spec.software, spec.fault = rng.choice(EDITOR_SOFTWARE), "tamper"
+    if spec.fmt != "jpg":
+        spec.fmt = "jpg"
+        _rename(a, spec, ".jpg")
+    a.notes.append(
+        {"kind": "tamper", "code": "TAMPER_SUSPECTED", "file": spec.path, "page": 1,
+         "field": "metadata", "found": spec.software,
+         "note": f"EXIF Software of {spec.path} names an image editor ({spec.software})"}
+    )  # fmt: skip
+
+
+def _cap_difficulty(ps: PageSpec) -> None:
+    order = list(DIFFICULTIES)
+    if order.index(ps.difficulty) > order.index(LINKED_MAX_DIFFICULTY):
+        ps.difficulty = LINKED_MAX_DIFFICULTY
+
+
+def _link_renders(plans: list[ApplicantPlan]) -> None:
+    """Point each copied certificate at the page seed of its original (files are planned)."""
+    by_index = {a.index: a for a in plans}
+    for a in plans:
+        for role, (src_index, src_role, edited) in sorted(a.render_links.items()):
+            src = by_index[src_index]
+            got, own = _page_with(src, src_role), _page_with(a, role)
+            if got is None or own is None:
+                continue
+            sspec, sk, sps = got
+            ospec, _, ops = own
+            for ps in (sps, ops):  # scans on both sides (see LINKED_MAX_DIFFICULTY)
+                ps.text_layer = None
+                _cap_difficulty(ps)
+            ops.same_as = {"applicant_id": src.applicant_id, "role": src_role,
+                           "file": sspec.path, "page": sk + 1, "edited": edited}  # fmt: skip
+            same_file = (
+                a.fault == "duplicate_evidence"
+                and len(sspec.pages) == len(ospec.pages) == 1
+                and random.Random(f"batch-same-file:{a.applicant_id}").random() < 0.35
+            )
+            if same_file:  # the very same file: same seed, same page, same bytes
+                ospec.seed, ospec.fmt = sspec.seed, sspec.fmt
+                keep = (ops.role, ops.fault, ops.same_as)
+                ospec.pages = [copy.deepcopy(sps)]
+                ospec.pages[0].role, ospec.pages[0].fault, ospec.pages[0].same_as = keep
+                _rename(a, ospec, "." + sspec.path.rsplit(".", 1)[1])
+            else:
+                ops.render_seed = f"{sspec.seed}:page:{sk}"
+        if a.fault == "tamper" and not any(n["code"] == "DUPLICATE_EVIDENCE" for n in a.notes):
+            _editor_metadata(a)
+
+
+def _with_exif_software(data: bytes, software: str) -> bytes:
+    """A JPEG with an EXIF block naming `software`, inserted after the JFIF header."""
+    exif = Image.Exif()
+    # UTF-8 bytes in the ASCII field, as Chinese apps write their names
+    exif[0x0131] = software if software.isascii() else software.encode("utf-8")
+    body = exif.tobytes()
+    segment = b"\xff\xe1" + (len(body) + 2).to_bytes(2, "big") + body
+    at = 2
+    if data[2:4] == b"\xff\xe0":  # keep APP0 (JFIF) first
+        at = 4 + int.from_bytes(data[4:6], "big")
+    return data[:at] + segment + data[at:]
 
 
 # ---------------------------------------------------------------------------------------
@@ -1430,10 +1740,10 @@ def _declared_row(rng: random.Random, a: ApplicantPlan, title_level_col: bool) -
     cells = {
         "applicant_id": a.applicant_id,
         "program": program_cell,
-        "name": _spell_name(rng, a),
+        "name": _spell_name(rng, a) if a.name_cell is None else a.name_cell,
         "gender": p.gender,
         "ethnicity": p.ethnicity,
-        "id_number": _spell_id(rng, idn, a),
+        "id_number": _spell_id(rng, idn, a) if a.id_cell is None else a.id_cell,
         "birth_date": birth_cell,
         "work_unit": a.work_unit + (" " if rng.random() < 0.05 else ""),
         "prefecture": a.prefecture,
@@ -1466,6 +1776,8 @@ def _declared_row(rng: random.Random, a: ApplicantPlan, title_level_col: bool) -
         "work_start": f"{a.work_start.year}-{a.work_start.month:02d}",
         "team_size": a.team_size,
     }
+    if a.name_cell is not None:
+        a.declared["name"] = normalize_name(a.name_cell)
     a.written = {
         k: (v.date().isoformat() if isinstance(v, dt.datetime) else v) for k, v in cells.items()
     }
@@ -1633,7 +1945,8 @@ def plan_batch(
     kinds = tuple(FAULT_KINDS if faults is None else faults)
     unknown = [k for k in kinds if k not in EXPECTED_CODES]
     if unknown:
-        raise UsageError(f"unknown fault kinds {unknown}; known: {', '.join(FAULT_KINDS)}")
+        known = ", ".join((*FAULT_KINDS, *EXTRA_FAULT_KINDS))
+        raise UsageError(f"unknown fault kinds {unknown}; known: {known}")
     if applicants < 1:
         raise UsageError("applicants must be at least 1")
     if not 0 <= clean_share <= 1:
@@ -1646,10 +1959,17 @@ def plan_batch(
     rng = random.Random(f"batch-plan:{seed}")
     slots = _fault_slots(rng, applicants, kinds, clean_share)
     used: set[str] = set()
-    plans = [_plan_applicant(seed, i, slots[i], used) for i in range(applicants)]
+    linked = [s if s in EXTRA_FAULT_KINDS else None for s in slots]
+    plans = [
+        _plan_applicant(seed, i, None if linked[i] else slots[i], used) for i in range(applicants)
+    ]
+    if any(linked):
+        plans = _apply_linked_faults(plans, linked, seed)
     for a in plans:
         frng = random.Random(f"batch-files:{seed}:{a.index}")
         a.files = _plan_files(frng, a, seed, diffs)
+    if any(linked):
+        _link_renders(plans)
     return BatchPlan(seed, plans, kinds)
 
 
@@ -1808,7 +2128,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("out_dir", type=Path, help="the BATCH_DIR to create (must be new or empty)")
     ap.add_argument("--applicants", type=int, default=40)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--faults", default=None, help=f"comma list of {', '.join(FAULT_KINDS)}")
+    ap.add_argument(
+        "--faults",
+        default=None,
+        help=f"comma list of {', '.join(FAULT_KINDS)} (default: all of these), or of the "
+        f"opt-in {', '.join(EXTRA_FAULT_KINDS)}",
+    )
     ap.add_argument("--clean-share", type=float, default=0.4)
     ap.add_argument("--difficulties", default=None, help="e.g. clean=0.45,ordinary=0.45,poor=0.1")
     ap.add_argument("--workers", type=int, default=1)

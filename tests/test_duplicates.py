@@ -1,0 +1,443 @@
+"""Duplicate applicants (variants, namesakes, history, the command) and duplicate evidence."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from extractors.declared import load_declared
+from extractors.validators import id_check_char
+from matchers.duplicates import (
+    find_duplicate_applicants,
+    find_duplicate_evidence,
+    link_applicants,
+)
+from matchers.history import History
+from matchers.tamper import tamper_flags
+from models.declared import Applicant
+from models.document import DocType, DocumentReading, Evidence, ExtractedField
+from models.evidence import PacketFile, PageReading
+from models.results import FlagCode
+from pipelines.dupcmd import main, read_identities, run_duplicates
+
+XJGJ, UMQ, MB = "新疆工匠", "乌鲁木齐市技能大师工作室", "少数民族科技骨干特殊培养"
+_FW = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+def idn(region: str, birth: str, seq: int) -> str:
+    first17 = f"{region}{birth.replace('-', '')}{seq:03d}"
+    return first17 + id_check_char(first17)
+
+
+def app(aid: str, name: str | None, id_number: str | None, birth: str | None = "1985-03-12",
+        program: str = XJGJ, gender: str = "男", ethnicity: str = "维吾尔族") -> Applicant:  # fmt: skip
+    """As the importer makes it: the name normalised, the name as written kept in raw."""
+    from extractors.normalize import normalize_name
+
+    return Applicant(
+        applicant_id=aid, program=program, name=normalize_name(name) or None, gender=gender,
+        ethnicity=ethnicity, id_number=id_number, birth_date=birth,
+        raw={"姓名": name} if name else {},
+    )  # fmt: skip
+
+
+P_NAME = "艾力·买买提·吐尔逊"
+P_ID = idn("653101", "1985-03-12", 123)
+
+
+def typo(s: str, pos: int) -> str:
+    return s[:pos] + str((int(s[pos]) + 3) % 10) + s[pos + 1 :]
+
+
+VARIANTS = {
+    # variant: (name, id, birth, reason the group must give)
+    "exact": (P_NAME, P_ID, "1985-03-12", "same id_number"),
+    "dot": ("艾力•买买提•吐尔逊", P_ID, "1985-03-12", "middle-dot or spacing variant"),
+    "undotted": ("艾力买买提吐尔逊", P_ID, "1985-03-12", "middle dot"),
+    "short_name": ("艾力·买买提", P_ID, "1985-03-12", "fewer parts"),
+    "first_part": ("艾力", P_ID, "1985-03-12", "first part only"),
+    "fullwidth_id": (P_NAME, P_ID.translate(_FW), "1985-03-12", "same id_number"),
+    "id_typo_sequence": (P_NAME, typo(P_ID, 15), "1985-03-12", "differs in 1 digit (typo?)"),
+    "id_typo_region": (P_NAME, typo(P_ID, 2), "1985-03-12", "differs in 1 digit (typo?)"),
+    "id_typo_birth": (P_NAME, typo(P_ID, 9), "1985-03-12", "differs in 1 digit (typo?)"),
+    "id_swap": (
+        P_NAME,
+        P_ID[:14] + P_ID[15] + P_ID[14] + P_ID[16:],
+        "1985-03-12",
+        "adjacent digits swapped",
+    ),  # fmt: skip
+    "typo_and_short": ("艾力·买买提", typo(P_ID, 16), "1985-03-12", "fewer parts"),
+    "birth_month": (P_NAME, P_ID, "1985-03", "equal to the month"),
+    "missing_id": (P_NAME, None, "1985-03-12", "missing on one side"),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_each_variant_is_one_person(variant):
+    name, id_number, birth, reason = VARIANTS[variant]
+    groups = find_duplicate_applicants(
+        [app("XJ-1", P_NAME, P_ID), app("UM-7", name, id_number, birth, program=UMQ)]
+    )
+    assert [g.applicant_ids for g in groups] == [["UM-7", "XJ-1"]]
+    g = groups[0]
+    assert g.code is FlagCode.DUPLICATE_APPLICANT and 0.8 <= g.score <= 1.0
+    assert any(reason in r for r in g.reasons), g.reasons
+    assert all("[" in r for r in g.reasons[:2]), "field reasons carry their weight"
+
+
+def test_traditional_han_name():
+    a = app("A", "张国华", idn("650102", "1980-01-02", 11), "1980-01-02", ethnicity="汉族")
+    b = app("B", "張國華", idn("650102", "1980-01-02", 11), "1980-01-02", ethnicity="汉族")
+    (g,) = find_duplicate_applicants([a, b])
+    assert any("traditional vs simplified" in r for r in g.reasons)
+
+
+def test_namesakes_are_different_people():
+    birth = "1980-01-02"
+    people = [
+        # same name and birth date, same region: sibling ID numbers (other sequence)
+        app("A", "张伟", idn("650102", birth, 11), birth, ethnicity="汉族"),
+        app("B", "张伟", idn("650102", birth, 31), birth, ethnicity="汉族"),
+        # same name and birth date, another region
+        app("C", "张伟", idn("652301", birth, 75), birth, ethnicity="汉族"),
+        # same first part and father's name, different ID
+        app("D", "艾力·买买提", idn("653101", birth, 13), birth),
+        app("E", "艾力·买买提·吐尔逊", idn("653121", birth, 57), birth),
+        # same region and birth date in the ID, other names
+        app("F", "王芳", idn("650102", birth, 24), birth, gender="女", ethnicity="汉族"),
+    ]
+    links = link_applicants(people)
+    assert links.candidate_pairs >= 5  # they were compared ...
+    assert links.groups == []  # ... and told apart
+
+
+def test_one_group_per_person_with_pairwise_reasons():
+    people = [
+        app("A", P_NAME, P_ID),
+        app("B", "艾力•买买提•吐尔逊", P_ID, program=UMQ),
+        app("C", "艾力·买买提", typo(P_ID, 15), program=MB),
+        app("D", "古丽", idn("653201", "1990-05-06", 22), "1990-05-06", gender="女"),
+    ]
+    (g,) = find_duplicate_applicants(people)
+    assert g.applicant_ids == ["A", "B", "C"]
+    assert any(r.startswith("A ~ B：") and "same id_number" in r for r in g.reasons)
+    assert any(r.startswith("A ~ C：") and "typo" in r for r in g.reasons)
+    assert any("XJGJ-EXCLUSIVE" in r for r in g.reasons)
+    assert any("3 applications" in r for r in g.reasons)
+
+
+def test_rule_reasons():
+    (g,) = find_duplicate_applicants(
+        [app("U1", P_NAME, P_ID, program=UMQ), app("U2", P_NAME, P_ID, program=UMQ)]
+    )
+    assert any("UMQ-ONE-STUDIO" in r for r in g.reasons)
+    assert not any("XJGJ-EXCLUSIVE" in r for r in g.reasons)
+    (g,) = find_duplicate_applicants([app("X1", P_NAME, P_ID), app("X2", P_NAME, P_ID)])
+    assert not any("XJGJ-EXCLUSIVE" in r or "UMQ-ONE-STUDIO" in r for r in g.reasons)
+
+
+def _crowd(n: int, seed: int) -> list[Applicant]:
+    from synth.people import make_person
+
+    rng, seen, out = random.Random(seed), set(), []
+    while len(out) < n:
+        p = make_person(rng)
+        if p.id_number in seen:  # real ID numbers are unique
+            continue
+        seen.add(p.id_number)
+        out.append(app(f"R{len(out):05d}", p.name, p.id_number, p.birth_date,
+                       gender=p.gender, ethnicity=p.ethnicity))  # fmt: skip
+    return out
+
+
+def test_blocking_compares_few_pairs_and_output_is_deterministic():
+    crowd = _crowd(1500, 3)
+    crowd += [app("Z1", P_NAME, P_ID), app("Z2", "艾力·买买提", typo(P_ID, 5))]
+    links = link_applicants(crowd)
+    n = len(crowd)
+    assert links.candidate_pairs < 0.01 * n * (n - 1) / 2
+    assert [g.applicant_ids for g in links.groups] == [["Z1", "Z2"]]
+    shuffled = list(crowd)
+    random.Random(1).shuffle(shuffled)
+    again = find_duplicate_applicants(shuffled)
+    assert [g.model_dump() for g in again] == [g.model_dump() for g in links.groups]
+
+
+# ---------------------------------------------------------------- history
+
+
+def test_history_across_intakes(tmp_path):
+    db = tmp_path / "history.sqlite"
+    first = [app("A1", P_NAME, P_ID), app("A2", "王芳", idn("650102", "1979-02-03", 24), "1979-02-03", gender="女")]  # fmt: skip
+    second = [app("B1", "艾力•买买提", typo(P_ID, 16), program=UMQ), app("B2", "李强", idn("650103", "1988-08-08", 15), "1988-08-08")]  # fmt: skip
+    with History.open(db) as h:
+        assert find_duplicate_applicants(first, history=h, intake="2024") == []
+        assert h.add_intake("2024", first, source="declared_2024.xlsx") == 2
+        groups = find_duplicate_applicants(second, history=h, intake="2025")
+        assert [g.applicant_ids for g in groups] == [["2024:A1", "B1"]]
+        assert any(
+            "earlier intake 2024" in r and "declared_2024.xlsx" in r for r in groups[0].reasons
+        )
+        h.add_intake("2025", second, source="declared_2025.xlsx")
+    with History.open(db) as h:  # reopened: still there
+        assert [i for i, _, _ in h.intakes()] == ["2024", "2025"]
+        # the same intake again: nothing new against itself, the same answer as before
+        assert find_duplicate_applicants(first, history=h, intake="2024") == []
+        h.add_intake("2024", first, source="declared_2024.xlsx")
+        again = find_duplicate_applicants(second, history=h, intake="2025")
+        assert [g.model_dump() for g in again] == [g.model_dump() for g in groups]
+        h.add_intake("2025", second)
+        assert [n for _, _, n in h.intakes()] == [2, 2]
+        rows = h._conn.execute("SELECT count(*) FROM applicants").fetchone()[0]
+        assert rows == 4
+
+
+def test_history_rejects_a_non_database(tmp_path):
+    from models.exceptions import UsageError
+
+    bad = tmp_path / "notes.sqlite"
+    bad.write_text("not a database", encoding="utf-8")
+    with pytest.raises(UsageError):
+        History.open(bad)
+
+
+# ---------------------------------------------------------------- the command
+
+CSV_HEAD = (
+    "2025年度人才项目申报人员汇总表\n申报编号,项目,姓名,性别,民族,公民身份号码,出生年月,工作单位\n"
+)
+
+
+def _csv(path: Path, rows: list[tuple], encoding: str = "utf-8") -> Path:
+    text = CSV_HEAD + "".join(",".join(map(str, r)) + "\n" for r in rows)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_duplicates_command_and_history(tmp_path):
+    d1 = _csv(tmp_path / "d1.csv", [
+        ("XJ-1", "新疆工匠", "艾力·买买提·吐尔逊", "男", "维吾尔族", P_ID, "1985.03"),
+        ("XJ-2", "新疆工匠（2025年度）", "艾力．买买提．吐尔逊", "男", "维吾尔", P_ID.translate(_FW), "1985年3月"),
+        ("XJ-3", "新疆工匠", "张伟", "男", "汉族", idn("650102", "1980-01-02", 11), "1980-01-02"),
+        ("XJ-4", "新疆工匠", "张伟", "男", "汉族", idn("650102", "1980-01-02", 31), "1980-01-02"),
+    ], encoding="gb18030")  # fmt: skip
+    applicants, problems = read_identities(d1)
+    assert [a.name for a in applicants[:2]] == [P_NAME, P_NAME] and not problems
+    assert applicants[1].program == XJGJ and applicants[1].ethnicity == "维吾尔族"
+    db = tmp_path / "h.sqlite"
+    res = run_duplicates(d1, tmp_path / "out1", history=db)
+    written = json.loads((tmp_path / "out1" / "duplicates.json").read_text(encoding="utf-8"))
+    assert written["schema_version"] == 1 and set(written) == {"schema_version", "duplicates"}
+    assert [g["applicant_ids"] for g in written["duplicates"]] == [["XJ-1", "XJ-2"]]
+    assert res.stats is not None and res.stats.candidate_pairs >= 2
+    assert not list((tmp_path / "out1").glob(".*.tmp"))
+
+    d2 = _csv(tmp_path / "d2.csv", [
+        ("UM-1", "乌鲁木齐市技能大师工作室", "艾力·买买提", "男", "维吾尔族", typo(P_ID, 4), "1985-03-12"),
+    ])  # fmt: skip
+    assert (
+        main([str(d2), "--out", str(tmp_path / "out2"), "--history", str(db), "--intake", "2025"])
+        == 0
+    )
+    second = json.loads((tmp_path / "out2" / "duplicates.json").read_text(encoding="utf-8"))
+    (g,) = second["duplicates"]
+    intake1 = res.stats.intake
+    assert g["applicant_ids"] == [f"{intake1}:XJ-1", f"{intake1}:XJ-2", "UM-1"] or g[
+        "applicant_ids"
+    ] == sorted([f"{intake1}:XJ-1", f"{intake1}:XJ-2", "UM-1"])
+    assert any(f"earlier intake {intake1}" in r and "d1.csv" in r for r in g["reasons"])
+    # the first intake again: the same output, nothing from itself
+    run_duplicates(d1, tmp_path / "out1b", history=db)
+    assert (tmp_path / "out1b" / "duplicates.json").read_bytes() == (
+        tmp_path / "out1" / "duplicates.json"
+    ).read_bytes()
+
+
+def test_duplicates_command_reads_xlsx_and_fails_cleanly(tmp_path, capsys):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "申报人"
+    ws.append(["申报编号", "申报项目", "姓名", "身份证号", "出生日期"])
+    ws.append(["A", "新疆工匠", "張偉", idn("650102", "1980-01-02", 11), "1980-01-02"])
+    ws.append(["B", "乌鲁木齐市技能大师工作室", "张伟", idn("650102", "1980-01-02", 11), None])
+    path = tmp_path / "declared.xlsx"
+    buf = io.BytesIO()
+    wb.save(buf)
+    path.write_bytes(buf.getvalue())
+    assert main([str(path), "--out", str(tmp_path / "o")]) == 0
+    out = json.loads((tmp_path / "o" / "duplicates.json").read_text(encoding="utf-8"))
+    assert [g["applicant_ids"] for g in out["duplicates"]] == [["A", "B"]]
+    assert main([str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o2")]) == 5
+    assert "不存在" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- generated batches
+
+
+def test_generated_batch_duplicate_applicants(tmp_path):
+    from synth.batch import EXTRA_FAULT_KINDS, FAULT_KINDS, plan_batch, write_declared
+
+    assert not set(EXTRA_FAULT_KINDS) & set(FAULT_KINDS)  # opt-in only
+    plan = plan_batch(40, 11, faults=["duplicate_applicant"], clean_share=0.6)
+    write_declared(tmp_path, plan, "csv")
+    truth = set()
+    by_id = {a.applicant_id: a for a in plan.applicants}
+    for a in plan.applicants:
+        for n in a.notes:
+            if n["code"] == "DUPLICATE_APPLICANT":
+                assert by_id[n["of"]].person == a.person
+                truth.add(frozenset((a.applicant_id, n["of"])))
+    assert len(truth) >= 10
+    groups = find_duplicate_applicants(load_declared(tmp_path).applicants)
+    found = {frozenset(p) for g in groups for p in [g.applicant_ids] if len(p) == 2}
+    assert all(len(g.applicant_ids) == 2 for g in groups)
+    assert found == truth
+
+
+# ---------------------------------------------------------------- evidence (rendered pages)
+
+
+def _doc(
+    file: str, doc_type: str, fields: dict[str, str], boxes: dict | None = None
+) -> DocumentReading:
+    return DocumentReading(
+        file=file, page=1, doc_type=DocType(doc_type), confidence=0.95,
+        fields={k: ExtractedField(key=k, value=v, raw=v, confidence=0.95,
+                                  evidence=Evidence(file=file, page=1,
+                                                    bbox=tuple((boxes or {}).get(k, (0, 0, 10, 10)))))
+                for k, v in fields.items() if v},
+    )  # fmt: skip
+
+
+def _packet(
+    file: str, image: np.ndarray | None, doc: DocumentReading | None, data: bytes | None = None
+):
+    import hashlib
+
+    from pipelines.stages import page_hashes
+
+    ph, dh = page_hashes(image) if image is not None else (None, None)
+    blob = data if data is not None else (image.tobytes() if image is not None else file.encode())
+    pf = PacketFile(file=file, sha256=hashlib.sha256(blob).hexdigest(), size=len(blob),
+                    documents=[doc] if doc else [], page_count=1, pages_read=1)  # fmt: skip
+    pr = PageReading(file=file, page=1, documents=pf.documents, phash=ph, dhash=dh)
+    return pf, pr
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    """Certificates rendered once and scanned twice; an award with its name edited."""
+    from synth.damage import degrade
+    from synth.documents import RENDERERS
+    from synth.people import make_person
+
+    rng = random.Random(5)
+    p = make_person(rng, ethnicity="维吾尔族", gender="男")
+    q = make_person(rng, ethnicity="维吾尔族", gender="男")
+
+    def render(doc_type: str, person, seed: str, **facts):
+        return RENDERERS[doc_type](person, random.Random(seed), **facts)
+
+    def scan(img, difficulty: str, seed: str) -> np.ndarray:
+        return np.asarray(degrade(img, difficulty, random.Random(seed))[0].convert("RGB"))
+
+    skill = render("skill_certificate", p, "skill", skill_level="技师", era="new")
+    other_skill = render("skill_certificate", q, "skill-2", skill_level="技师", era="new",
+                         layout=skill.layout)  # fmt: skip
+    facts = {"kind": "honour", "issue_date": "2019-05-20"}  # as synth.batch plans them
+    award = render("award_certificate", p, "award", name=p.name, **facts)
+    edited = render("award_certificate", q, "award", name=q.name, **facts)
+    return {
+        "p": p, "q": q,
+        "skill": (skill, scan(skill.image, "clean", "s1"), scan(skill.image, "ordinary", "s2")),
+        "other_skill": (other_skill, scan(other_skill.image, "ordinary", "s3")),
+        "award": (award, scan(award.image, "ordinary", "a1"), scan(award.image, "clean", "a2")),
+        "edited": (edited, scan(edited.image, "ordinary", "e1")),
+    }  # fmt: skip
+
+
+def _f(r) -> dict[str, str]:
+    return {k: str(v) for k, v in r.fields.items() if v}
+
+
+def test_rescans_and_same_number_are_duplicate_evidence(rendered):
+    skill, s1, s2 = rendered["skill"]
+    award, a1, a2 = rendered["award"]
+    files, pages = {}, {}
+    for aid, name, img, doc in (
+        ("XJ-1", "packets/XJ-1/skill.jpg", s1, _doc("packets/XJ-1/skill.jpg", "skill_certificate", _f(skill))),
+        ("UM-2", "packets/UM-2/证书.jpg", s2, _doc("packets/UM-2/证书.jpg", "skill_certificate", _f(skill))),
+        ("XJ-1", "packets/XJ-1/award.jpg", a1, _doc("packets/XJ-1/award.jpg", "award_certificate", _f(award))),
+        ("MB-3", "packets/MB-3/荣誉.jpg", a2, _doc("packets/MB-3/荣誉.jpg", "award_certificate", _f(award))),
+        ("XJ-1", "packets/XJ-1/skill_again.jpg", s2, _doc("packets/XJ-1/skill_again.jpg", "skill_certificate", _f(skill))),
+    ):  # fmt: skip
+        pf, pr = _packet(name, img, doc)
+        files.setdefault(aid, []).append(pf)
+        pages[(name, 1)] = pr
+    groups = find_duplicate_evidence(files, pages)
+    by_files = {tuple(g.files): g for g in groups}
+    skill_group = by_files[
+        ("packets/UM-2/证书.jpg", "packets/XJ-1/skill.jpg", "packets/XJ-1/skill_again.jpg")
+    ]
+    assert skill_group.applicant_ids == ["UM-2", "XJ-1"]
+    assert any("same cert_no" in r for r in skill_group.reasons)
+    award_group = by_files[("packets/MB-3/荣誉.jpg", "packets/XJ-1/award.jpg")]
+    assert any(
+        "same holder, same certificate content" in r or "same image" in r
+        for r in award_group.reasons
+    )
+    assert len(groups) == 2
+    assert tamper_flags(files, pages) == {}
+
+
+def test_name_edited_rescan_is_duplicate_and_tamper(rendered):
+    award, a1, _ = rendered["award"]
+    edited, e1 = rendered["edited"]
+    assert _f(award)["name"] != _f(edited)["name"]
+    assert {k: v for k, v in _f(award).items() if k != "name"} == {
+        k: v for k, v in _f(edited).items() if k != "name"
+    }
+    fa, pa = _packet(
+        "packets/A/award.jpg",
+        a1,
+        _doc("packets/A/award.jpg", "award_certificate", _f(award), award.field_boxes),
+    )
+    fb, pb = _packet(
+        "packets/B/award.jpg",
+        e1,
+        _doc("packets/B/award.jpg", "award_certificate", _f(edited), edited.field_boxes),
+    )
+    files, pages = (
+        {"A": [fa], "B": [fb]},
+        {("packets/A/award.jpg", 1): pa, ("packets/B/award.jpg", 1): pb},
+    )
+    (g,) = find_duplicate_evidence(files, pages)
+    assert g.applicant_ids == ["A", "B"] and any("edited copy" in r for r in g.reasons)
+    flags = tamper_flags(files, pages)
+    assert set(flags) == {"A", "B"}
+    (fa_flag,) = flags["A"]
+    assert fa_flag.code is FlagCode.TAMPER_SUSPECTED and fa_flag.severity == "high"
+    assert "packets/B/award.jpg" in fa_flag.message and fa_flag.field == "name"
+    assert fa_flag.evidence[0].bbox == tuple(award.field_boxes["name"])
+    assert "packets/A/award.jpg" in flags["B"][0].message
+
+
+def test_different_certificates_and_same_bytes(rendered):
+    skill, s1, _ = rendered["skill"]
+    other, o1 = rendered["other_skill"]
+    fa, pa = _packet("packets/A/s.jpg", s1, _doc("packets/A/s.jpg", "skill_certificate", _f(skill)))
+    fb, pb = _packet("packets/B/s.jpg", o1, _doc("packets/B/s.jpg", "skill_certificate", _f(other)))
+    # an unread file byte-identical to A's
+    fc = PacketFile(file="packets/C/copy.jpg", sha256=fa.sha256, size=fa.size, error_code="CC108")
+    files = {"A": [fa], "B": [fb], "C": [fc]}
+    pages = {("packets/A/s.jpg", 1): pa, ("packets/B/s.jpg", 1): pb}
+    (g,) = find_duplicate_evidence(files, pages)
+    assert g.applicant_ids == ["A", "C"] and any("byte-identical" in r for r in g.reasons)
+    assert tamper_flags(files, pages) == {}
