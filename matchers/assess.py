@@ -52,7 +52,7 @@ from models.results import (
     Status,
 )
 
-__all__ = ["AWARD_MATCH_MIN", "assess_applicant"]
+__all__ = ["AWARD_MATCH_MIN", "assess_applicant", "flag_sort_key"]
 
 CERTIFICATES = (
     DocType.skill_certificate,
@@ -174,7 +174,10 @@ def _identity(
         # The nearest valid number the evidence shows (an ID card first) explains the typo.
         best = min(
             valid_seen,
-            key=lambda t: (t[0].type is not DocType.id_card, _hamming(t[2].normalized, info.normalized)),
+            key=lambda t: (
+                t[0].type is not DocType.id_card,
+                _hamming(t[2].normalized, info.normalized),
+            ),
             default=None,
         )
         found = best[2].normalized if best else None
@@ -193,13 +196,17 @@ def _identity(
         if i.normalized == info.normalized:
             continue
         if not i.valid:
-            v.doubt(f"{d.where()} 的身份证号码识别为 {f.value}，校验不通过，可能为识别错误，请人工核对")
+            v.doubt(
+                f"{d.where()} 的身份证号码识别为 {f.value}，校验不通过，可能为识别错误，请人工核对"
+            )
             continue
         dist = _hamming(i.normalized, info.normalized)
         # One body digit misread changes the check character too: compare the 17-digit body.
         body = _hamming(i.normalized[:17], info.normalized[:17])
         if body == 1 and f.confidence < ID_DOUBT_CONFIDENCE:
-            v.doubt(f"{d.where()} 的身份证号码与申报相差一位（识别置信度{f.confidence:.2f}），请人工核对")
+            v.doubt(
+                f"{d.where()} 的身份证号码与申报相差一位（识别置信度{f.confidence:.2f}），请人工核对"
+            )
             continue
         v.flag(FlagCode.ID_MISMATCH, Severity.high,
                f"申报身份证号码为{info.normalized}，{_DOC_LABEL[d.type]}（{d.where()}）显示为{i.normalized}",
@@ -207,7 +214,9 @@ def _identity(
                reasons=[f"{dist} digits differ", f"ocr_confidence={f.confidence:.2f}"])  # fmt: skip
     # The birth date comes from the declared number; show the ID card that bears it.
     same = [f for d, f, i in on_docs if i.normalized == info.normalized]
-    card = [f for d, f, i in on_docs if i.normalized == info.normalized and d.type is DocType.id_card]
+    card = [
+        f for d, f, i in on_docs if i.normalized == info.normalized and d.type is DocType.id_card
+    ]
     return info, info.birth_date, _ref((card or same or [None])[0])
 
 
@@ -340,7 +349,9 @@ def _claim(
         return
     if order[declared] > order[best.level]:
         if best.unread:
-            v.doubt(f"申报{label}{shown}高于已识别证书（{best.level}），另有证书等级未能识别，请人工核对")
+            v.doubt(
+                f"申报{label}{shown}高于已识别证书（{best.level}），另有证书等级未能识别，请人工核对"
+            )
             return
         v.flag(FlagCode.LEVEL_OVERCLAIM, Severity.high,
                f"申报{label}为{shown}，证书显示为{best.level}（{best.doc.where()}）",
@@ -392,12 +403,16 @@ def _awards(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
         if score < AWARD_MATCH_MIN or i in taken_decl or j in taken_doc:
             continue
         taken_decl[i], _ = (j, score), taken_doc.add(j)
-    unnamed = [d for j, d in enumerate(award_docs) if j not in taken_doc and not d.value("award_name")]
+    unnamed = [
+        d for j, d in enumerate(award_docs) if j not in taken_doc and not d.value("award_name")
+    ]
     for i, decl in enumerate(a.awards):
         title = decl.award_name or decl.project or f"第{i + 1}项奖励"
         if i not in taken_decl:
             if unnamed:
-                v.doubt(f"申报奖励“{title}”未找到对应证书，另有获奖证书的奖项名称未能识别，请人工核对")
+                v.doubt(
+                    f"申报奖励“{title}”未找到对应证书，另有获奖证书的奖项名称未能识别，请人工核对"
+                )
                 continue
             v.flag(FlagCode.AWARD_UNSUPPORTED, Severity.medium,
                    f"申报奖励“{title}”（{decl.award_year or '年度不详'}）未找到对应的获奖证书",
@@ -443,7 +458,9 @@ def _cert_numbers(docs: list[_Doc], v: _Verdict, as_of: date) -> None:
         if d.type is not DocType.skill_certificate or f is None:
             continue
         issuer = d.value("issuer") or ""
-        province = "65" if any(w in issuer for w in ("新疆", "自治区", "兵团", "乌鲁木齐")) else None
+        province = (
+            "65" if any(w in issuer for w in ("新疆", "自治区", "兵团", "乌鲁木齐")) else None
+        )
         kw = dict(printed_level=d.value("skill_level"), issue_date=d.value("issue_date"),
                   province=province, today=as_of)  # fmt: skip
         codes = cert_no_consistency(f.value, **kw)
@@ -452,7 +469,9 @@ def _cert_numbers(docs: list[_Doc], v: _Verdict, as_of: date) -> None:
                     if c in ("level", "year", "province")]  # fmt: skip
         if not relevant:
             if codes:  # structure broken: more likely a misread than a forgery
-                v.doubt(f"{d.where()} 的证书编号{f.value}结构不符（{'；'.join(msgs)}），可能为识别错误")
+                v.doubt(
+                    f"{d.where()} 的证书编号{f.value}结构不符（{'；'.join(msgs)}），可能为识别错误"
+                )
             continue
         if f.confidence < 0.6:
             v.doubt(f"{d.where()} 的证书编号与证书内容不一致，但编号识别置信度低，请人工核对")
@@ -523,7 +542,7 @@ def _rules(a: Applicant, inp: RuleInput, v: _Verdict) -> list[str]:
 # ---------------------------------------------------------------- entry point
 
 
-def _sort_key(f: Flag) -> tuple:
+def flag_sort_key(f: Flag) -> tuple:
     ev = f.evidence[0] if f.evidence else None
     return (_CODE_ORDER[f.code], ev.file if ev else "", ev.page if ev else 0, f.field or "",
             f.message)  # fmt: skip
@@ -537,7 +556,9 @@ def documents_of(files: Iterable[PacketFile]) -> list[DocumentReading]:
     ]
 
 
-def assess_applicant(applicant: Applicant, files: list[PacketFile], *, as_of: date) -> ApplicantResult:
+def assess_applicant(
+    applicant: Applicant, files: list[PacketFile], *, as_of: date
+) -> ApplicantResult:
     """The verdict on one application. `as_of` is the day of the check (rules, ID dates)."""
     files = sorted(files, key=lambda p: p.file)
     readings = documents_of(files)
@@ -567,7 +588,7 @@ def assess_applicant(applicant: Applicant, files: list[PacketFile], *, as_of: da
     _awards(a, docs, v)
     _cert_numbers(docs, v, as_of)
     _rules(a, _rule_input(a, docs, files, best, id_birth, as_of), v)
-    flags = sorted(v.flags, key=_sort_key)
+    flags = sorted(v.flags, key=flag_sort_key)
     status = Status.flagged if flags else Status.needs_review if v.doubts else Status.clear
     return ApplicantResult(
         applicant_id=a.applicant_id,
@@ -575,8 +596,13 @@ def assess_applicant(applicant: Applicant, files: list[PacketFile], *, as_of: da
         name=a.name,
         status=status,
         documents=[
-            DocumentResult(file=d.file, page=d.page, doc_type=d.doc_type, fields=d.values(),
-                           confidence=round(d.confidence, 3))
+            DocumentResult(
+                file=d.file,
+                page=d.page,
+                doc_type=d.doc_type,
+                fields=d.values(),
+                confidence=round(d.confidence, 3),
+            )
             for d in readings
         ],  # fmt: skip
         flags=flags,

@@ -108,7 +108,7 @@ def _summary(results, out: Path) -> None:
 
 
 def run_verify(batch: Path, out: Path, workers: int, as_of: str | None, debug: bool,
-               quiet: bool = False):  # fmt: skip
+               quiet: bool = False, history: Path | None = None):  # fmt: skip
     from datetime import date
 
     try:
@@ -120,17 +120,20 @@ def run_verify(batch: Path, out: Path, workers: int, as_of: str | None, debug: b
         from pipelines.flows import verify_batch
 
         if quiet:
-            results = verify_batch(batch, out, workers=workers, as_of=day)
+            results = verify_batch(batch, out, workers=workers, as_of=day, history=history)
         else:
             bar, tick = _progress_bar()
             with bar:
-                results = verify_batch(batch, out, workers=workers, as_of=day, progress=tick)
+                results = verify_batch(batch, out, workers=workers, as_of=day, progress=tick,
+                                       history=history)  # fmt: skip
     except CredcheckError as e:
         _fail(e, debug)
     except Exception as e:  # noqa: BLE001 - one line unless --debug (contract)
         if debug:
             raise
-        err.print(f"[red]错误 / error[/red] 核验失败：{type(e).__name__}: {e}（加 --debug 查看详情）")
+        err.print(
+            f"[red]错误 / error[/red] 核验失败：{type(e).__name__}: {e}（加 --debug 查看详情）"
+        )
         raise typer.Exit(1) from None
     if not results.applicants:
         err.print("[red]错误 / error[/red] 批次中没有可处理的申报人 / nothing to process")
@@ -145,11 +148,25 @@ def verify(
     workers: int = typer.Option(2, "--workers", min=1, max=16, help="并行识别的页数"),
     as_of: str | None = typer.Option(None, "--as-of", help="核验日期 YYYY-MM-DD（默认今天）"),
     quiet: bool = typer.Option(False, "--quiet", help="不显示进度条"),
+    history: Path | None = typer.Option(
+        None, "--history", help="历史申报库（SQLite 文件），查找往批重复申报"
+    ),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     """核验一个批次的申报材料 / verify a batch of applications."""
-    results = run_verify(batch, out, workers, as_of, debug, quiet)
+    results = run_verify(batch, out, workers, as_of, debug, quiet, history)
     _summary(results, out)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def duplicates(ctx: typer.Context) -> None:
+    """在申报数据表中查找重复申报 / find duplicate applicants in a declared table.
+
+    credcheck duplicates DECLARED.(xlsx|csv) --out OUT_DIR [--history DB]
+    """
+    from pipelines.dupcmd import main as dup_main
+
+    raise typer.Exit(dup_main(list(ctx.args)))
 
 
 @app.command("synth-batch")

@@ -16,9 +16,7 @@ from __future__ import annotations
 import os
 
 if not os.environ.get("PREFECT_API_URL"):
-    os.environ.setdefault(
-        "PREFECT_SERVER_DATABASE_CONNECTION_URL", "sqlite+aiosqlite:///:memory:"
-    )
+    os.environ.setdefault("PREFECT_SERVER_DATABASE_CONNECTION_URL", "sqlite+aiosqlite:///:memory:")
 for _k, _v in {
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -50,8 +48,15 @@ from prefect.settings import (  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 from extractors.read import ReadOptions  # noqa: E402
-from models.evidence import FileInfo, PageReading  # noqa: E402
-from models.exceptions import CredcheckError, OcrEngineError, ReaderCrashed, UsageError  # noqa: E402
+from models.evidence import FileInfo, PacketFile, PageReading  # noqa: E402
+from models.exceptions import (  # noqa: E402
+    CredcheckError,
+    OcrEngineError,
+    ReaderCrashed,
+    ReaderTimeout,
+    UnreadableDocument,
+    UsageError,
+)
 from models.results import Results  # noqa: E402
 from pipelines import stages  # noqa: E402
 from pipelines.atomic import write_bytes_atomic, write_text_atomic  # noqa: E402
@@ -74,7 +79,11 @@ def _options_key(options: ReadOptions) -> str:
 
 def _inspect_key(_ctx: Any, params: dict[str, Any]) -> str | None:
     fp: stages.FilePlan = params["fp"]
-    return f"inspect-{fp.sha256}-{stages.READER_VERSION}" if fp.sha256 else None
+    if not fp.sha256:
+        return None
+    # A refusal's detail names the suffix ("file named '.pdf' is actually …").
+    suffix = hashlib.sha256(Path(fp.rel).suffix.lower().encode()).hexdigest()[:8]
+    return f"inspect-{fp.sha256}-{suffix}-{stages.READER_VERSION}"
 
 
 def _page_key(_ctx: Any, params: dict[str, Any]) -> str | None:
@@ -96,20 +105,22 @@ def inspect_task(fp: stages.FilePlan, batch_dir: str) -> FileInfo:
     retries=1,  # an engine crash or timeout restarts the worker; one more try, then a flag
     retry_delay_seconds=0,
 )
-def read_page_task(fp: stages.FilePlan, page: int, batch_dir: str) -> PageReading:
+def read_page_task(
+    fp: stages.FilePlan, page: int, batch_dir: str
+) -> PageReading | UnreadableDocument:
     assert _POOL is not None, "read_page_task runs inside verify_flow"
-    with _POOL.reader() as reader:
-        return stages.read_page(reader, fp, page, Path(batch_dir))
+    try:
+        with _POOL.reader() as reader:
+            return stages.read_page(reader, fp, page, Path(batch_dir))
+    except (ReaderTimeout, ReaderCrashed):
+        raise  # may pass on another try (a busy machine): retried, never cached
+    except UnreadableDocument as e:
+        return e  # a property of the bytes: cached, not retried, no traceback in the log
 
 
 @task(name="assess-applicant")
-def assess_task(
-    plan: stages.ApplicantPlan,
-    infos: dict[str, FileInfo],
-    pages: dict[tuple[str, int], PageReading | CredcheckError],
-    as_of: date,
-) -> Any:
-    return stages.assess(plan, stages.packet_files(plan, infos, pages), as_of)
+def assess_task(plan: stages.ApplicantPlan, files: list[PacketFile], as_of: date) -> Any:
+    return stages.assess(plan, files, as_of)
 
 
 def _result(fut: Any) -> Any:
@@ -125,7 +136,11 @@ def _result(fut: Any) -> Any:
 
 @flow(name="credcheck-verify", validate_parameters=False, log_prints=False)
 def verify_flow(
-    batch_dir: str, out_dir: str, as_of: str, progress: Progress | None = None
+    batch_dir: str,
+    out_dir: str,
+    as_of: str,
+    progress: Progress | None = None,
+    history: str | None = None,
 ) -> Results:
     global _POOL
     batch = Path(batch_dir)
@@ -136,6 +151,8 @@ def verify_flow(
     infos: dict[str, FileInfo] = {}
     for fp in plan.files:
         got = _result(inspect_futs[fp.rel])
+        if isinstance(got, FileInfo):
+            got = got.model_copy(update={"file": fp.rel})  # cached by content, as pages are
         infos[fp.rel] = got if isinstance(got, FileInfo) else stages._refused(
             FileInfo(file=fp.rel, sha256=fp.sha256, size=fp.size), got
         )  # fmt: skip
@@ -153,16 +170,26 @@ def verify_flow(
     pages: dict[tuple[str, int], PageReading | CredcheckError] = {}
     for key, fut in page_futs.items():
         got = _result(fut)
+        if isinstance(got, PageReading):
+            got = stages.relabel(got, key[0])  # cached by content: maybe another file's name
         pages[key] = got if isinstance(got, PageReading | CredcheckError) else OcrEngineError(
             f"unexpected result {type(got).__name__}"
         )  # fmt: skip
 
     day = date.fromisoformat(as_of)
-    assess_futs = [assess_task.submit(ap, infos, pages, day) for ap in plan.applicants]
+    files = {
+        ap.applicant.applicant_id: stages.packet_files(ap, infos, pages) for ap in plan.applicants
+    }
+    assess_futs = [
+        assess_task.submit(ap, files[ap.applicant.applicant_id], day) for ap in plan.applicants
+    ]
     applicants = [fut.result() for fut in assess_futs]  # a crash here is a bug: surface it
     tick("assess", len(applicants), len(applicants))
-    results = stages.assemble_results(applicants)
     read_pages = {k: v for k, v in pages.items() if isinstance(v, PageReading)}
+    results = stages.cross_checks(
+        applicants, plan, files, read_pages,
+        history_path=Path(history) if history else None,
+    )  # fmt: skip
     write_outputs(results, Path(out_dir), batch, as_of, read_pages)
     return results
 
@@ -230,6 +257,7 @@ def verify_batch(
     as_of: date | None = None,
     read_options: ReadOptions | None = None,
     progress: Progress | None = None,
+    history: Path | None = None,
 ) -> Results:
     """Run verify_flow on a local Prefect (no server to start by hand); returns the results."""
     global _POOL, _READ_OPTIONS
@@ -251,7 +279,11 @@ def verify_batch(
                 }
             ):
                 return verify_flow.with_options(task_runner=runner)(
-                    str(batch_dir.resolve()), str(out_dir.resolve()), day.isoformat(), progress
+                    str(batch_dir.resolve()),
+                    str(out_dir.resolve()),
+                    day.isoformat(),
+                    progress,
+                    str(history) if history else None,
                 )
         finally:
             _POOL.close()

@@ -1,7 +1,7 @@
 """The verify stages as plain functions; pipelines/flows.py wires them into a Prefect flow.
 
     plan_batch → inspect_file (per file) → read_page (per page) → packet_files →
-    assess_applicant (per applicant) → assemble_results → write_outputs
+    assess_applicant (per applicant) → cross_checks → write_outputs
 
 Nothing here writes into BATCH_DIR, follows a link out of it, or depends on Prefect.
 """
@@ -30,7 +30,7 @@ from extractors.declared import load_declared
 from extractors.loaders import LoadOptions, load_file, render_page
 from extractors.ocr.base import rotate_image
 from extractors.read import Reader, ReadOptions
-from matchers.assess import assess_applicant
+from matchers.assess import assess_applicant, flag_sort_key
 from models.constants import (
     MAX_FILE_BYTES,
     MAX_PAGES_PER_APPLICANT,
@@ -366,6 +366,21 @@ def page_hashes(upright: np.ndarray | None) -> tuple[str | None, str | None]:
     return str(imagehash.phash(im, hash_size=16)), str(imagehash.dhash(im, hash_size=16))
 
 
+def relabel(reading: PageReading, rel: str) -> PageReading:
+    """A page reading under the name of the file it stands for: readings are cached by
+    content, so identical files (one scan uploaded twice, or by two applicants) share one."""
+    if reading.file == rel:
+        return reading
+    docs = []
+    for d in reading.documents:
+        fields = {
+            k: f.model_copy(update={"evidence": f.evidence.model_copy(update={"file": rel})})
+            for k, f in d.fields.items()
+        }
+        docs.append(d.model_copy(update={"file": rel, "fields": fields}))
+    return reading.model_copy(update={"file": rel, "documents": docs})
+
+
 def pages_to_read(plan: ApplicantPlan, infos: dict[str, FileInfo]) -> dict[str, list[int]]:
     """Pages of each readable file, within the per-file and per-applicant limits."""
     out: dict[str, list[int]] = {}
@@ -424,8 +439,46 @@ def assess(plan: ApplicantPlan, files: list[PacketFile], as_of: date) -> Applica
     return result
 
 
-def assemble_results(applicants: list[ApplicantResult]) -> Results:
-    return Results(applicants=sorted(applicants, key=lambda a: a.applicant_id))
+def cross_checks(
+    applicants: list[ApplicantResult],
+    plan: BatchPlan,
+    files: dict[str, list[PacketFile]],
+    pages: dict[tuple[str, int], PageReading],
+    *,
+    history_path: Path | None = None,
+    intake: str | None = None,
+) -> Results:
+    """Checks across applicants: the same person twice (DUPLICATE_APPLICANT, also against
+    earlier intakes in the history database), the same certificate twice
+    (DUPLICATE_EVIDENCE), and files showing signs of editing (TAMPER_SUSPECTED flags)."""
+    from matchers.duplicates import find_duplicate_applicants, find_duplicate_evidence
+    from matchers.history import History
+    from matchers.tamper import tamper_flags
+
+    declared = [ap.applicant for ap in plan.applicants]
+    if history_path is not None:
+        from pipelines.dupcmd import intake_id
+
+        # The intake is named by its declared file's content, so a re-run never meets itself.
+        src = next(
+            p for p in (plan.batch_dir / "declared.xlsx", plan.batch_dir / "declared.csv")
+            if p.exists()
+        )  # fmt: skip
+        intake = intake or intake_id(src)
+        with History.open(history_path) as history:
+            groups = find_duplicate_applicants(declared, history=history, intake=intake)
+            history.add_intake(intake, declared, source=src.name)
+    else:
+        groups = find_duplicate_applicants(declared)
+    groups += find_duplicate_evidence(files, pages)
+    tampered = tamper_flags(files, pages)
+    for a in applicants:
+        extra = tampered.get(a.applicant_id, [])
+        if extra:
+            a.flags = sorted([*a.flags, *extra], key=flag_sort_key)
+            a.status = Status.flagged
+    groups.sort(key=lambda g: (g.code.value, g.applicant_ids, g.files or []))
+    return Results(applicants=sorted(applicants, key=lambda a: a.applicant_id), duplicates=groups)
 
 
 def results_json(results: Results) -> str:
