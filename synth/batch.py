@@ -141,7 +141,8 @@ COMBINED_FILE_SHARE = 0.15  # several certificates scanned into one multi-page f
 BROKEN_KINDS = ("empty", "truncated_jpeg", "docx", "html_pdf")
 
 # Header aliases of the contract (sheet 申报人), canonical key first; weights favour the
-# common labels.
+# common labels. Copied from batch-contract.md on purpose, not imported from the importer's
+# table (extractors/declared.py): a wrong alias there must fail the tests, not be mirrored.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "applicant_id": ("申报编号", "编号", "applicant_id"),
     "program": ("申报项目", "项目", "program"),
