@@ -500,7 +500,9 @@ _HONOUR_PHRASE = re.compile(r"(?:被评为|荣获|授予|评为)?[“\"「『]?(
 _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "授予" also opens degree wording (授予工学学士学位): only "授予…同志/同学" names a person.
     ("name", re.compile(r"兹?授予\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学)")),
-    ("name", re.compile(r"(?:兹有|学生|获奖者[:：]?|获奖人[:：]?)\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|，|,|:|：|性别|在|荣获|于|\s|$)")),
+    # After "学生" a name ends at a comma or 性别: 技工院校学生创业创新大赛 names no student.
+    ("name", re.compile(r"学生[:：]?\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:，|,|性别)")),
+    ("name", re.compile(r"(?:兹有|获奖者[:：]?|获奖人[:：]?)\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|，|,|:|：|性别|在|荣获|于|\s|$)")),
     ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|先生|女士)\s*[:：，,]?")),
     ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*[:：]$")),
     ("name", re.compile(r"^(?!学生)(?P<v>[^\s，,:：“\"]{2,16}?)[，,]\s*(?:性别)?[男女][，,]")),
