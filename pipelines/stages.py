@@ -57,7 +57,7 @@ from models.results import ApplicantResult, EvidenceRef, Results, Status
 log = logging.getLogger(__name__)
 
 # Bump when reading code changes in a way that should invalidate cached page readings.
-READER_VERSION = "2026-11-21.2"
+READER_VERSION = "2026-11-21.3"
 
 
 # ---------------------------------------------------------------- plan
