@@ -183,7 +183,13 @@ def verify_flow(
     assess_futs = [
         assess_task.submit(ap, files[ap.applicant.applicant_id], day) for ap in plan.applicants
     ]
-    applicants = [fut.result() for fut in assess_futs]  # a crash here is a bug: surface it
+    applicants = []
+    for ap, fut in zip(plan.applicants, assess_futs, strict=True):
+        try:
+            applicants.append(fut.result())
+        except Exception as e:  # noqa: BLE001 - a bug on one applicant must not lose the batch
+            log.exception("assessment failed for %s", ap.applicant.applicant_id)
+            applicants.append(stages.assessment_failed(ap, e))
     tick("assess", len(applicants), len(applicants))
     read_pages = {k: v for k, v in pages.items() if isinstance(v, PageReading)}
     results = stages.cross_checks(

@@ -439,6 +439,16 @@ def assess(plan: ApplicantPlan, files: list[PacketFile], as_of: date) -> Applica
     return result
 
 
+def assessment_failed(plan: ApplicantPlan, e: Exception) -> ApplicantResult:
+    """The applicant still appears, for a reviewer, when assessing them hit a bug."""
+    a = plan.applicant
+    return ApplicantResult(
+        applicant_id=a.applicant_id, program=a.program, name=a.name,
+        status=Status.needs_review,
+        review_reasons=[f"自动核验出错（{type(e).__name__}），请人工审核全部材料"],
+    )  # fmt: skip
+
+
 def cross_checks(
     applicants: list[ApplicantResult],
     plan: BatchPlan,
