@@ -58,16 +58,16 @@ from extractors.validators import XINJIANG_PREFECTURES, id_check_char
 from models.constants import SKILL_LEVEL_TO_GRADE, SKILL_LEVELS
 from models.exceptions import UsageError
 from synth import textpdf, vocab
-from synth.damage import DIFFICULTIES, degrade, rotate_page, rotation_matrix
+from synth.damage import DIFFICULTIES
 from synth.dates import cn_number, random_date
-from synth.documents import DEGREE, EDU_AGE, LAYOUTS, RENDERERS, RenderedDoc, mount
+from synth.documents import DEGREE, EDU_AGE, LAYOUTS, RENDERERS, RenderedDoc
 from synth.generate import (
     MOUNT_SHARE,
     ROTATION_SHARE,
     TEXT_LAYER_SHARE,
     TruthDoc,
-    _boxes,
-    _encode,
+    encode_pages,
+    scan_page,
 )
 from synth.people import (
     COUNTIES,
@@ -1273,40 +1273,11 @@ def _render_page(
     doc: RenderedDoc = RENDERERS[ps.doc_type](person, rng, **facts)
     if ps.render_seed:  # another applicant's certificate, scanned again
         rng = random.Random(f"{spec.seed}:page:{k}:rescan")
-    M = np.eye(3)
-    if ps.mounted:
-        doc, Mm = mount(doc, rng)
-        M = np.asarray(Mm) @ M
-    truth = TruthDoc(
-        spec.path,
-        k + 1,
-        ps.doc_type,
-        ps.difficulty,
-        ps.rotation,
-        dict(doc.fields),
-        spec.fmt,
-        layout=doc.layout,
-        person=dict(ps.person),
-    )
-    if ps.text_layer:
-        assert doc.canvas is not None
-        data = textpdf.text_pdf_bytes(doc.canvas, ps.text_layer)
-        pt = textpdf.PT
-        truth.text_layer, truth.unit = True, "pt"
-        truth.width, truth.height = round(doc.image.width * pt, 2), round(doc.image.height * pt, 2)
-        truth.damage = {"text_pdf": ps.text_layer}
-        _boxes(truth, doc, np.diag([pt, pt, 1.0]), None)
-        return data, truth
-    img, info = degrade(doc.image, ps.difficulty, rng, dpi=dpi)
-    M = np.asarray(info.pop("matrix")) @ M
-    if ps.rotation:
-        M = rotation_matrix(ps.rotation, img.width, img.height) @ M
-        img = rotate_page(img, ps.rotation)
-    truth.upright_rotation = (360 - ps.rotation) % 360
-    truth.width, truth.height, truth.dpi = img.width, img.height, info["dpi"]
-    truth.damage = info
-    _boxes(truth, doc, M, img.size)
-    return img, truth
+    return scan_page(
+        doc, rng, file=spec.path, page=k + 1, doc_type=ps.doc_type, fmt=spec.fmt,
+        difficulty=ps.difficulty, rotation=ps.rotation, mounted=ps.mounted,
+        text_layer=ps.text_layer, dpi=dpi, person=dict(ps.person),
+    )  # fmt: skip
 
 
 def _broken_bytes(kind: str, rng: random.Random) -> bytes:
@@ -1364,7 +1335,7 @@ def build_packet_file(spec: FileSpec) -> tuple[str, bytes, list[dict]]:
             return spec.path, out, docs
         images.append(out)
         truths.append(truth)
-    data = _encode(images, spec.fmt, truths, rng)
+    data = encode_pages(images, spec.fmt, truths, rng)
     if spec.software:
         data = _with_exif_software(data, spec.software)
     return spec.path, data, [_doc_truth(t, ps) for t, ps in zip(truths, spec.pages, strict=True)]

@@ -158,37 +158,54 @@ def _page(
     rng = random.Random(f"synth-page:{job.seed}:{k}")
     facts = {"text_layer": True} if pj.text_layer else {}
     doc: RenderedDoc = RENDERERS[pj.doc_type](person, rng, **facts)
+    return scan_page(
+        doc, rng, file=job.name, page=k + 1, doc_type=pj.doc_type, fmt=job.fmt,
+        difficulty=pj.difficulty,
+        rotation=pj.rotation, mounted=pj.mounted, text_layer=pj.text_layer, dpi=dpi,
+        person=asdict(person),
+    )  # fmt: skip
+
+
+def scan_page(
+    doc: RenderedDoc,
+    rng: random.Random,
+    *,
+    file: str,
+    page: int,
+    doc_type: str,
+    fmt: str,
+    difficulty: str,
+    rotation: int,
+    mounted: bool,
+    text_layer: str | None,
+    dpi: int | None,
+    person: dict,
+) -> tuple[Image.Image | bytes, TruthDoc]:
+    """A rendered certificate as submitted: mounted, then a text-layer PDF page or a damaged
+    and turned scan; the truth carries field boxes in the stored page's coordinates."""
     M = np.eye(3)
-    if pj.mounted:
+    if mounted:
         doc, Mm = mount(doc, rng)
         M = np.asarray(Mm) @ M
     truth = TruthDoc(
-        job.name,
-        k + 1,
-        pj.doc_type,
-        pj.difficulty,
-        pj.rotation,
-        dict(doc.fields),
-        job.fmt,
-        layout=doc.layout,
-        person=asdict(person),
-    )
-    if pj.text_layer:
+        file, page, doc_type, difficulty, rotation, dict(doc.fields), fmt,
+        layout=doc.layout, person=person,
+    )  # fmt: skip
+    if text_layer:
         assert doc.canvas is not None
-        data = textpdf.text_pdf_bytes(doc.canvas, pj.text_layer)
+        data = textpdf.text_pdf_bytes(doc.canvas, text_layer)
         pt = textpdf.PT
-        S = np.diag([pt, pt, 1.0])
         truth.text_layer, truth.unit = True, "pt"
         truth.width, truth.height = round(doc.image.width * pt, 2), round(doc.image.height * pt, 2)
-        truth.damage = {"text_pdf": pj.text_layer}
-        _boxes(truth, doc, S, None)
+        truth.damage = {"text_pdf": text_layer}
+        _boxes(truth, doc, np.diag([pt, pt, 1.0]), None)
         return data, truth
-    img, info = degrade(doc.image, pj.difficulty, rng, dpi=dpi)
+    img, info = degrade(doc.image, difficulty, rng, dpi=dpi)
     M = np.asarray(info.pop("matrix")) @ M
-    if pj.rotation:
-        M = rotation_matrix(pj.rotation, img.width, img.height) @ M
-        img = rotate_page(img, pj.rotation)
-    truth.upright_rotation = (360 - pj.rotation) % 360
+    if rotation:
+        M = rotation_matrix(rotation, img.width, img.height) @ M
+        img = rotate_page(img, rotation)
+    truth.upright_rotation = (360 - rotation) % 360
     truth.width, truth.height, truth.dpi = img.width, img.height, info["dpi"]
     truth.damage = info
     _boxes(truth, doc, M, img.size)
@@ -213,7 +230,7 @@ def _boxes(truth: TruthDoc, doc: RenderedDoc, M: np.ndarray, size) -> None:
         ]
 
 
-def _encode(
+def encode_pages(
     pages: list[Image.Image], fmt: str, truths: list[TruthDoc], rng: random.Random
 ) -> bytes:
     buf = io.BytesIO()
@@ -270,7 +287,7 @@ def build_file(job: FileJob) -> tuple[str, bytes, list[TruthDoc]]:
             return job.name, out, [truth]
         images.append(out)
         truths.append(truth)
-    return job.name, _encode(images, job.fmt, truths, rng), truths
+    return job.name, encode_pages(images, job.fmt, truths, rng), truths
 
 
 def generate_documents(
