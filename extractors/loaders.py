@@ -107,19 +107,25 @@ class LoadOptions(BaseModel):
 
 
 def load_file(
-    path: Path, *, rel: str | None = None, options: LoadOptions | None = None
+    path: Path,
+    *,
+    rel: str | None = None,
+    options: LoadOptions | None = None,
+    sha256: str | None = None,
 ) -> tuple[LoadedFile, list[RasterPage]]:
     """Read a PDF or image into pages: text-layer pages carry text lines, others an RGB image.
 
     At most options.max_pages pages are returned; LoadedFile.page_count is the real count and
     pages_truncated says when pages were left out. Raises UnreadableDocument subclasses.
+    `sha256`: the file's hash when the caller already has it (a batch reads a file once per
+    page; hashing it again each time is wasted I/O).
     """
     opts = options or LoadOptions()
     label = rel if rel is not None else str(path)
     with _name_file(label):
         real, size = _checked_path(Path(path), opts.root)
         kind, fmt = sniff_type(_read_head(real), Path(path).suffix or real.suffix, size)
-        digest = _sha256(real)
+        digest = sha256 or sha256_file(real)
         worker = _pdf_pages if kind == "pdf" else _image_pages
         items = list(_run_iter(worker, opts, label, str(real), label, fmt, opts))
     header, pages, trailer = items[0], items[1:-1], items[-1]
@@ -209,7 +215,7 @@ def _read_head(path: Path) -> bytes:
         return f.read(_HEAD_BYTES)
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

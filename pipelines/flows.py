@@ -153,7 +153,7 @@ def verify_flow(
         got = _result(inspect_futs[fp.rel])
         if isinstance(got, FileInfo):
             got = got.model_copy(update={"file": fp.rel})  # cached by content, as pages are
-        infos[fp.rel] = got if isinstance(got, FileInfo) else stages._refused(
+        infos[fp.rel] = got if isinstance(got, FileInfo) else stages.refused(
             FileInfo(file=fp.rel, sha256=fp.sha256, size=fp.size), got
         )  # fmt: skip
 

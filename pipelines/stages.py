@@ -8,7 +8,6 @@ Nothing here writes into BATCH_DIR, follows a link out of it, or depends on Pref
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import os
@@ -27,10 +26,13 @@ import numpy as np
 from PIL import Image
 
 from extractors.declared import load_declared
-from extractors.loaders import LoadOptions, load_file, render_page
+from extractors.loaders import LoadOptions, load_file, render_page, sha256_file
 from extractors.ocr.base import rotate_image
 from extractors.read import Reader, ReadOptions
 from matchers.assess import assess_applicant, flag_sort_key
+from matchers.duplicates import find_duplicate_applicants, find_duplicate_evidence
+from matchers.history import History
+from matchers.tamper import tamper_flags
 from models.constants import (
     MAX_FILE_BYTES,
     MAX_PAGES_PER_APPLICANT,
@@ -53,6 +55,7 @@ from models.exceptions import (
     UsageError,
 )
 from models.results import ApplicantResult, EvidenceRef, Results, Status
+from pipelines.dupcmd import intake_id
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +95,6 @@ class BatchPlan:
 
 MAX_FOLDER_DEPTH = 16  # packets/<申报编号>/a/b/…: deeper folders are flagged, not walked
 _DECLARED_NAMES = ("declared.xlsx", "declared.csv", "awards.csv")
-
-
-def _hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _walk(folder: Path, root: Path, depth: int = 0) -> Iterator[Path]:
@@ -187,7 +182,7 @@ def _file_plan(path: Path, root: Path) -> FilePlan:
         fp.size = st.st_size
         if st.st_size > MAX_FILE_BYTES:
             raise FileTooLarge(f"file has {st.st_size} bytes, limit {MAX_FILE_BYTES}")
-        fp.sha256 = _hash(path)
+        fp.sha256 = sha256_file(path)
     except CredcheckError as e:
         e.file = e.file or rel
         fp.problem = e
@@ -280,22 +275,24 @@ def inspect_file(fp: FilePlan, batch_dir: Path) -> FileInfo:
     """Open and count the file's pages in the sandbox; a refused file gets its reason."""
     info = FileInfo(file=fp.rel, sha256=fp.sha256, size=fp.size)
     if fp.problem is not None:
-        return _refused(info, fp.problem)
+        return refused(info, fp.problem)
     if Path(fp.rel).suffix.lower() not in SUPPORTED_SUFFIXES:
         log.info("%s: unexpected suffix, sniffing content", fp.rel)
     try:
-        loaded, _ = load_file(fp.path, rel=fp.rel, options=load_options(batch_dir, pages=()))
+        loaded, _ = load_file(
+            fp.path, rel=fp.rel, options=load_options(batch_dir, pages=()), sha256=fp.sha256
+        )
     except CredcheckError as e:
-        return _refused(info, e)
+        return refused(info, e)
     except FileNotFoundError:
-        return _refused(info, UnreadableDocument("file vanished while reading"))
+        return refused(info, UnreadableDocument("file vanished while reading"))
     except (OSError, RuntimeError) as e:  # permissions, name too long, a link loop…
-        return _refused(info, UnreadableDocument(f"{type(e).__name__}: {e}"))
+        return refused(info, UnreadableDocument(f"{type(e).__name__}: {e}"))
     info.kind, info.page_count, info.metadata = loaded.kind, loaded.page_count, loaded.metadata
     return info
 
 
-def _refused(info: FileInfo, e: CredcheckError) -> FileInfo:
+def refused(info: FileInfo, e: CredcheckError) -> FileInfo:
     info.error_code, info.reason_zh, info.detail = e.code, e.reason_zh, e.detail
     return info
 
@@ -342,7 +339,9 @@ def read_page(reader: Reader, fp: FilePlan, page: int, batch_dir: Path) -> PageR
     UnreadableDocument when the page cannot be loaded.
     """
     t0 = time.perf_counter()
-    _, rasters = load_file(fp.path, rel=fp.rel, options=load_options(batch_dir, pages=(page,)))
+    _, rasters = load_file(
+        fp.path, rel=fp.rel, options=load_options(batch_dir, pages=(page,)), sha256=fp.sha256
+    )
     if not rasters:
         raise UnreadableDocument(f"page {page} not found")
     text, upright = reader.ocr_page(rasters[0])
@@ -461,14 +460,8 @@ def cross_checks(
     """Checks across applicants: the same person twice (DUPLICATE_APPLICANT, also against
     earlier intakes in the history database), the same certificate twice
     (DUPLICATE_EVIDENCE), and files showing signs of editing (TAMPER_SUSPECTED flags)."""
-    from matchers.duplicates import find_duplicate_applicants, find_duplicate_evidence
-    from matchers.history import History
-    from matchers.tamper import tamper_flags
-
     declared = [ap.applicant for ap in plan.applicants]
     if history_path is not None:
-        from pipelines.dupcmd import intake_id
-
         # The intake is named by its declared file's content, so a re-run never meets itself.
         src = next(
             p for p in (plan.batch_dir / "declared.xlsx", plan.batch_dir / "declared.csv")
