@@ -175,11 +175,12 @@ def synth_batch(
     applicants: int = typer.Option(12, help="申报人数"),
     seed: int = typer.Option(1, help="随机种子"),
     workers: int = typer.Option(2, help="并行生成的进程数"),
+    max_dpi: int = typer.Option(0, help="扫描页最高分辨率（0 为不限；小页面用于压力测试）"),
 ) -> None:
     """生成带注入问题和标准答案的合成申报批次 / generate a batch with injected faults."""
     from synth.batch import generate_batch, truth_path
 
-    generate_batch(out, applicants=applicants, seed=seed, workers=workers)
+    generate_batch(out, applicants=applicants, seed=seed, workers=workers, max_dpi=max_dpi or None)
     err.print(f"已生成批次 / batch: {out}（标准答案 / truth: {truth_path(out)}）")
 
 

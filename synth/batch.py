@@ -246,6 +246,7 @@ class FileSpec:
     broken: str | None = None  # one of BROKEN_KINDS
     fault: str | None = None
     software: str | None = None  # EXIF Software written into a jpg (tamper fault)
+    max_dpi: int | None = None  # small pages: scans stored at no more than this resolution
 
 
 @dataclass
@@ -1276,7 +1277,7 @@ def _render_page(
     return scan_page(
         doc, rng, file=spec.path, page=k + 1, doc_type=ps.doc_type, fmt=spec.fmt,
         difficulty=ps.difficulty, rotation=ps.rotation, mounted=ps.mounted,
-        text_layer=ps.text_layer, dpi=dpi, person=dict(ps.person),
+        text_layer=ps.text_layer, dpi=dpi, person=dict(ps.person), max_dpi=spec.max_dpi,
     )  # fmt: skip
 
 
@@ -1980,8 +1981,11 @@ def generate_batch(
     difficulties: dict[str, float] | None = None,
     workers: int = 1,
     declared_format: str = "xlsx",
+    max_dpi: int | None = None,
 ) -> BatchTruth:
-    """Write a batch (declared data + packets) and its truth file beside it; return the truth."""
+    """Write a batch (declared data + packets) and its truth file beside it; return the truth.
+
+    `max_dpi` stores every scan at no more than that resolution (small pages: load tests)."""
     batch_dir = Path(batch_dir)
     if declared_format not in ("xlsx", "csv"):
         raise UsageError(f"declared_format must be xlsx or csv, not {declared_format!r}")
@@ -1989,7 +1993,7 @@ def generate_batch(
     plan = plan_batch(applicants, seed, faults, clean_share, difficulties)
     batch_dir.mkdir(parents=True, exist_ok=True)
 
-    specs = plan.files
+    specs = [replace(f, max_dpi=max_dpi) for f in plan.files] if max_dpi else plan.files
     docs_by_file: dict[str, list[dict]] = {}
 
     def store(result: tuple[str, bytes, list[dict]]) -> None:

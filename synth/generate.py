@@ -180,9 +180,11 @@ def scan_page(
     text_layer: str | None,
     dpi: int | None,
     person: dict,
+    max_dpi: int | None = None,
 ) -> tuple[Image.Image | bytes, TruthDoc]:
     """A rendered certificate as submitted: mounted, then a text-layer PDF page or a damaged
-    and turned scan; the truth carries field boxes in the stored page's coordinates."""
+    and turned scan; the truth carries field boxes in the stored page's coordinates.
+    `max_dpi` stores scans at no more than that resolution (small pages for load tests)."""
     M = np.eye(3)
     if mounted:
         doc, Mm = mount(doc, rng)
@@ -202,6 +204,13 @@ def scan_page(
         return data, truth
     img, info = degrade(doc.image, difficulty, rng, dpi=dpi)
     M = np.asarray(info.pop("matrix")) @ M
+    if max_dpi and info["dpi"] > max_dpi:
+        s = max_dpi / info["dpi"]
+        nw, nh = round(img.width * s), round(img.height * s)
+        M = np.diag([nw / img.width, nh / img.height, 1.0]) @ M
+        img = img.resize((nw, nh), Image.Resampling.LANCZOS)
+        info["dpi"] = max_dpi
+        info["ops"].append({"max_dpi": max_dpi})
     if rotation:
         M = rotation_matrix(rotation, img.width, img.height) @ M
         img = rotate_page(img, rotation)

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from extractors.declared import load_declared
 from extractors.loaders import LoadOptions, load_file
@@ -347,3 +348,28 @@ def test_same_seed_same_bytes_whatever_the_workers(batch, tmp_path):
     generate_batch(again, applicants=7, seed=11, faults=KINDS, workers=1)
     assert _hashes(again) == _hashes(bdir)
     assert truth_path(again).read_bytes() == truth_path(bdir).read_bytes()
+
+
+def test_small_pages_keep_boxes_on_the_page(tmp_path):
+    """max_dpi (load tests) shrinks scans and their truth boxes together."""
+    bdir = tmp_path / "small"
+    truth = generate_batch(bdir, applicants=2, seed=5, max_dpi=100)
+    scans = [
+        (f, d)
+        for a in truth.applicants
+        for f in a.files
+        for d in f["documents"]
+        if not d.get("text_layer")
+    ]
+    assert scans
+    for f, d in scans:
+        assert d["dpi"] <= 100
+        # A4 (or a card photo) at ≤ 100 dpi: no side beyond 11.7 in × 100 dpi, plus a margin.
+        assert max(d["width"], d["height"]) <= 1300, (f["file"], d["width"], d["height"])
+        for box in d["field_boxes"].values():
+            x0, y0, x1, y1 = box
+            assert 0 <= x0 < x1 <= d["width"] + 1 and 0 <= y0 < y1 <= d["height"] + 1, box
+    im_files = [f for f, _ in scans if f["format"] in ("jpg", "png")]
+    for f in im_files:
+        with Image.open(bdir / f["file"]) as im:
+            assert max(im.size) <= 1300
