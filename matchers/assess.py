@@ -62,6 +62,8 @@ CERTIFICATES = (
 )
 IDENTITY_DOCS = (*CERTIFICATES, DocType.id_card)
 AWARD_MATCH_MIN = 62  # rapidfuzz score (0–100) for a certificate to count as the declared award
+# classify.py gives a page with nothing certificate-like on it type `other` at this confidence.
+UNPLACED_CONFIDENCE = 0.6
 ID_DOUBT_CONFIDENCE = 0.8  # below this a one-digit ID difference may be OCR, not a mismatch
 NAME_DOUBT_CONFIDENCE = 0.8  # likewise for a one-character name difference
 _CODE_ORDER = {c: i for i, c in enumerate(FlagCode)}
@@ -406,12 +408,25 @@ def _awards(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
     unnamed = [
         d for j, d in enumerate(award_docs) if j not in taken_doc and not d.value("award_name")
     ]
+    # A page the classifier could not place (nothing certificate-like read: a poor scan) may
+    # be the missing award certificate: a reviewer decides, not a flag.
+    unplaced = [
+        d for d in docs
+        if d.type is DocType.other and d.reading.doc_type_confidence <= UNPLACED_CONFIDENCE
+    ]  # fmt: skip
     for i, decl in enumerate(a.awards):
         title = decl.award_name or decl.project or f"第{i + 1}项奖励"
         if i not in taken_decl:
             if unnamed:
                 v.doubt(
                     f"申报奖励“{title}”未找到对应证书，另有获奖证书的奖项名称未能识别，请人工核对"
+                )
+                continue
+            if unplaced:
+                where = "、".join(d.where() for d in unplaced[:3])
+                v.doubt(
+                    f"申报奖励“{title}”未找到对应证书；{where}未能识别材料类型，"
+                    "可能即为该证书，请人工核对"
                 )
                 continue
             v.flag(FlagCode.AWARD_UNSUPPORTED, Severity.medium,

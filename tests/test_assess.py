@@ -500,6 +500,26 @@ def test_award_unsupported_without_any_award_certificate() -> None:
     assert f.declared == AWARD_NAME
 
 
+def test_award_on_a_page_of_unknown_type_is_for_a_reviewer() -> None:
+    """A poor scan the classifier could not place may be the award: review, not a flag."""
+    unplaced = doc(DocType.other, file=f"{DIR}/奖状1.jpg").model_copy(
+        update={"doc_type_confidence": 0.6}
+    )
+    r = assess(applicant(), packets(clean_docs(award=None) + [unplaced]))
+    assert r.flags == [], [(f.code, f.message) for f in r.flags]
+    assert r.status is Status.needs_review
+    (reason,) = r.review_reasons
+    assert AWARD_NAME in reason and "奖状1.jpg" in reason
+
+
+def test_a_placed_non_certificate_page_does_not_excuse_a_missing_award() -> None:
+    form = doc(DocType.other, file=f"{DIR}/申报表.pdf").model_copy(
+        update={"doc_type_confidence": 0.93}
+    )
+    r = assess(applicant(), packets(clean_docs(award=None) + [form]))
+    only_flag(r, FlagCode.AWARD_UNSUPPORTED, with_evidence=False)
+
+
 @pytest.mark.parametrize(
     ("decl", "cert", "key", "declared", "found"),
     [
