@@ -129,9 +129,15 @@ def _fold_shadow(f: np.ndarray, rng: random.Random) -> dict:
 
 
 def degrade(
-    img: Image.Image, difficulty: str, rng: random.Random, dpi: int | None = None
+    img: Image.Image,
+    difficulty: str,
+    rng: random.Random,
+    dpi: int | None = None,
+    max_dpi: int | None = None,
 ) -> tuple[Image.Image, dict]:
-    """Damage a 300 dpi page; `dpi` fixes the resolution of "poor" pages (multi-page files)."""
+    """Damage a 300 dpi page; `dpi` fixes the resolution of "poor" pages (multi-page files);
+    `max_dpi` caps the stored resolution (small pages for load tests; shrunk first, so the
+    damage costs less too)."""
     if difficulty not in DIFFICULTIES:
         raise ValueError(f"difficulty must be one of {DIFFICULTIES}")
     nrng = _np_rng(rng)
@@ -146,6 +152,18 @@ def degrade(
     }
     M = np.eye(3)
 
+    def shrink(to_dpi: int) -> None:
+        nonlocal arr, M, w, h
+        s = to_dpi / 300
+        nw, nh = int(round(w * s)), int(round(h * s))
+        arr = cv2.resize(arr, (nw, nh), interpolation=cv2.INTER_AREA)
+        M = np.diag([nw / w, nh / h, 1.0]) @ M
+        w, h = nw, nh
+        info["dpi"] = to_dpi
+        info["ops"].append({"downscale_dpi": to_dpi})
+
+    if max_dpi and max_dpi < 300 and difficulty != "poor":
+        shrink(max_dpi)
     if difficulty == "clean":
         sigma = rng.uniform(0.6, 1.8)
         noise = nrng.standard_normal((h, w), dtype=np.float32) * sigma
@@ -161,13 +179,7 @@ def degrade(
     # page fills only part of the frame); shrink first so later steps run on fewer pixels.
     if poor:
         dpi = dpi or (200 if phone else rng.choice((150, 150, 160, 200, 200)))
-        s = dpi / 300
-        nw, nh = int(round(w * s)), int(round(h * s))
-        arr = cv2.resize(arr, (nw, nh), interpolation=cv2.INTER_AREA)
-        M = np.diag([nw / w, nh / h, 1.0]) @ M
-        w, h = nw, nh
-        info["dpi"] = dpi
-        info["ops"].append({"downscale_dpi": dpi})
+        shrink(min(dpi, max_dpi or dpi))
 
     if phone:
         # A phone photo of the sheet on a desk: keystone perspective, page smaller than the frame.

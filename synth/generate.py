@@ -202,15 +202,8 @@ def scan_page(
         truth.damage = {"text_pdf": text_layer}
         _boxes(truth, doc, np.diag([pt, pt, 1.0]), None)
         return data, truth
-    img, info = degrade(doc.image, difficulty, rng, dpi=dpi)
+    img, info = degrade(doc.image, difficulty, rng, dpi=dpi, max_dpi=max_dpi)
     M = np.asarray(info.pop("matrix")) @ M
-    if max_dpi and info["dpi"] > max_dpi:
-        s = max_dpi / info["dpi"]
-        nw, nh = round(img.width * s), round(img.height * s)
-        M = np.diag([nw / img.width, nh / img.height, 1.0]) @ M
-        img = img.resize((nw, nh), Image.Resampling.LANCZOS)
-        info["dpi"] = max_dpi
-        info["ops"].append({"max_dpi": max_dpi})
     if rotation:
         M = rotation_matrix(rotation, img.width, img.height) @ M
         img = rotate_page(img, rotation)
