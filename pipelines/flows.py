@@ -196,7 +196,8 @@ def verify_flow(
         applicants, plan, files, read_pages,
         history_path=Path(history) if history else None,
     )  # fmt: skip
-    write_outputs(results, Path(out_dir), batch, as_of, read_pages)
+    shas = {fp.rel: fp.sha256 for fp in plan.files}
+    write_outputs(results, Path(out_dir), batch, as_of, read_pages, shas=shas)
     return results
 
 
@@ -206,6 +207,8 @@ def write_outputs(
     batch_dir: Path,
     as_of: str,
     pages: dict[tuple[str, int], PageReading],
+    *,
+    shas: dict[str, str | None] | None = None,
 ) -> None:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -215,7 +218,8 @@ def write_outputs(
         ver = "dev"
     write_text_atomic(out_dir / "results.json", stages.results_json(results))
     meta = ReportMeta(batch=batch_dir.name, generated_for=as_of, credcheck_version=ver)
-    write_html(results, out_dir / "report.html", meta, crops=stages.Cropper(batch_dir, pages))
+    crops = stages.Cropper(batch_dir, pages, shas=shas, cache_dir=out_dir / STATE_DIR / "crops")
+    write_html(results, out_dir / "report.html", meta, crops=crops)
     write_xlsx(results, out_dir / "report.xlsx", meta)
 
 

@@ -8,6 +8,7 @@ Nothing here writes into BATCH_DIR, follows a link out of it, or depends on Pref
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os
@@ -55,6 +56,7 @@ from models.exceptions import (
     UsageError,
 )
 from models.results import ApplicantResult, EvidenceRef, Results, Status
+from pipelines.atomic import write_bytes_atomic
 from pipelines.dupcmd import intake_id
 
 log = logging.getLogger(__name__)
@@ -497,10 +499,21 @@ class Cropper:
     MARGIN = 0.35  # of the box height, around the box
     MAX_WIDTH = 900
 
-    def __init__(self, batch_dir: Path, pages: dict[tuple[str, int], PageReading]):
+    def __init__(
+        self,
+        batch_dir: Path,
+        pages: dict[tuple[str, int], PageReading],
+        *,
+        shas: dict[str, str | None] | None = None,
+        cache_dir: Path | None = None,
+    ):
         self.batch_dir = Path(batch_dir)
         self.pages = pages
         self._page = lru_cache(maxsize=8)(self._upright)
+        # Crops of files whose hash is known are kept under cache_dir: a re-run of an unchanged
+        # batch renders no page again (rendering was most of a second run's time).
+        self.shas = shas or {}
+        self.cache_dir = cache_dir
 
     def _upright(self, file: str, page: int) -> np.ndarray | None:
         reading = self.pages.get((file, page))
@@ -509,7 +522,7 @@ class Cropper:
         opts = load_options(self.batch_dir)
         try:
             img = render_page(self.batch_dir / file, page, rel=file, options=opts)
-        except CredcheckError:
+        except (CredcheckError, OSError):  # gone or changed since it was read: no crop
             return None
         if reading.unit == "pt" and reading.width:
             return img  # scaled in __call__
@@ -523,10 +536,30 @@ class Cropper:
             for f in d.fields.values()
         )
 
+    def _cache_path(self, ref: EvidenceRef, mask_digits: bool) -> Path | None:
+        sha, reading = self.shas.get(ref.file), self.pages.get((ref.file, ref.page))
+        if self.cache_dir is None or not sha or reading is None:
+            return None
+        spec = ":".join(map(str, (
+            READER_VERSION, sha, ref.page, reading.rotation, reading.unit, reading.width,
+            ref.bbox, mask_digits, self.MARGIN, self.MAX_WIDTH,
+        )))  # fmt: skip
+        return self.cache_dir / f"{hashlib.sha256(spec.encode()).hexdigest()[:32]}.png"
+
     def __call__(self, ref: EvidenceRef) -> bytes | None:
         if ref.bbox is None:
             return None
         mask_digits = self._is_id_number(ref)
+        cached = self._cache_path(ref, mask_digits)
+        if cached is not None and cached.is_file():
+            return cached.read_bytes()
+        data = self._crop(ref, mask_digits)
+        if cached is not None and data is not None:
+            write_bytes_atomic(cached, data)
+        return data
+
+    def _crop(self, ref: EvidenceRef, mask_digits: bool) -> bytes | None:
+        assert ref.bbox is not None
         img = self._page(ref.file, ref.page)
         if img is None:
             return None
