@@ -100,52 +100,12 @@ def fit_slope(xs: list[float], ys: list[float]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den if den else 0.0
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--applicants", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=31)
-    ap.add_argument("--max-dpi", type=int, default=100)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--interval", type=float, default=2.0)
-    ap.add_argument("--work", type=Path, default=ROOT / "out" / "bench-memory")
-    ap.add_argument("--keep", action="store_true", help="reuse the batch in --work")
-    a = ap.parse_args(argv)
-    batch, out = a.work / "batch", a.work / "out"
-    if not (a.keep and batch.exists()):
-        shutil.rmtree(a.work, ignore_errors=True)
-        t = time.perf_counter()
-        generate_batch(
-            batch, applicants=a.applicants, seed=a.seed, workers=a.workers, max_dpi=a.max_dpi
-        )
-        print(f"generated {a.applicants} applicants in {time.perf_counter() - t:.0f} s", flush=True)
-    truth = load_truth(batch)
-    pages_total = sum(
-        f["pages"] for x in truth["applicants"] for f in x["files"] if not f["unreadable"]
-    )
-    shutil.rmtree(out, ignore_errors=True)
-    exe = Path(sys.executable).with_name("credcheck")
-    cmd = [str(exe), "verify", str(batch), "--out", str(out), "--workers", str(a.workers),
-           "--as-of", truth["as_of"], "--quiet"]  # fmt: skip
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd)
-    samples = []
-    cache = out / ".credcheck" / "cache"
-    while proc.poll() is None:
-        s = sample_tree(proc.pid)
-        samples.append({"t": round(time.perf_counter() - t0, 1), "pages": _progress(cache), **s})
-        time.sleep(a.interval)
-    wall = time.perf_counter() - t0
-    if proc.returncode:
-        print(f"verify exited {proc.returncode}")
-        return 1
-    (a.work / "memory.json").write_text(json.dumps(samples), encoding="utf-8")
-
+def summarize(samples: list[dict]) -> None:
+    """RSS by component at shares of the pages read, growth over the second half, peaks."""
     read = max(s["pages"] for s in samples)
     kinds = ["main", "workers", "prefect_server", "other", "total"]
     mb = 1 << 20
-    print(f"\n{len(truth['applicants'])} applicants, {pages_total} readable pages "
-          f"(≤ {a.max_dpi} dpi), {read} page readings cached; wall {wall / 60:.1f} min, "
-          f"{a.workers} workers, {len(samples)} samples")  # fmt: skip
+    print(f"{read} page readings cached, {len(samples)} samples")
     print(f"{'pages read':>12s} " + " ".join(f"{k:>15s}" for k in kinds) + "   (RSS MB)")
     for share in (0.10, 0.25, 0.50, 0.75, 1.00):
         target = share * read
@@ -168,6 +128,57 @@ def main(argv: list[str] | None = None) -> int:
           f"after reading (assess, cross-checks, reports) peak "
           f"{max((s['total'] for s in after), default=0) / mb:.0f} MB")  # fmt: skip
 
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--applicants", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=31)
+    ap.add_argument("--max-dpi", type=int, default=100)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--interval", type=float, default=5.0)
+    ap.add_argument("--work", type=Path, default=ROOT / "out" / "bench-memory")
+    ap.add_argument("--keep", action="store_true", help="reuse the batch in --work")
+    ap.add_argument("--summarize", type=Path, help="only print the figures of a memory.jsonl")
+    a = ap.parse_args(argv)
+    if a.summarize:
+        rows = a.summarize.read_text(encoding="utf-8").splitlines()
+        summarize([json.loads(x) for x in rows if x.strip()])
+        return 0
+    batch, out = a.work / "batch", a.work / "out"
+    if not (a.keep and batch.exists()):
+        shutil.rmtree(a.work, ignore_errors=True)
+        t = time.perf_counter()
+        generate_batch(
+            batch, applicants=a.applicants, seed=a.seed, workers=a.workers, max_dpi=a.max_dpi
+        )
+        print(f"generated {a.applicants} applicants in {time.perf_counter() - t:.0f} s", flush=True)
+    truth = load_truth(batch)
+    pages_total = sum(
+        f["pages"] for x in truth["applicants"] for f in x["files"] if not f["unreadable"]
+    )
+    shutil.rmtree(out, ignore_errors=True)
+    exe = Path(sys.executable).with_name("credcheck")
+    cmd = [str(exe), "verify", str(batch), "--out", str(out), "--workers", str(a.workers),
+           "--as-of", truth["as_of"], "--quiet"]  # fmt: skip
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd)
+    samples = []
+    cache = out / ".credcheck" / "cache"
+    with (a.work / "memory.jsonl").open("w", encoding="utf-8") as log:  # kept as it goes
+        while proc.poll() is None:
+            s = sample_tree(proc.pid)
+            row = {"t": round(time.perf_counter() - t0, 1), "pages": _progress(cache), **s}
+            samples.append(row)
+            log.write(json.dumps(row) + "\n")
+            log.flush()
+            time.sleep(a.interval)
+    wall = time.perf_counter() - t0
+    if proc.returncode:
+        print(f"verify exited {proc.returncode}")
+        return 1
+    print(f"\n{len(truth['applicants'])} applicants, {pages_total} readable pages "
+          f"(≤ {a.max_dpi} dpi); wall {wall / 60:.1f} min, {a.workers} workers")  # fmt: skip
+    summarize(samples)
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     got = {x["applicant_id"] for x in results["applicants"]}
     want = {x["applicant_id"] for x in truth["applicants"]}
