@@ -106,12 +106,15 @@ def summarize(samples: list[dict]) -> None:
     kinds = ["main", "workers", "prefect_server", "other", "total"]
     mb = 1 << 20
     print(f"{read} page readings cached, {len(samples)} samples")
-    print(f"{'pages read':>12s} " + " ".join(f"{k:>15s}" for k in kinds) + "   (RSS MB)")
-    for share in (0.10, 0.25, 0.50, 0.75, 1.00):
-        target = share * read
-        s = next(x for x in samples if x["pages"] >= target)
-        print(f"{s['pages']:>6d} ({share:4.0%}) "
-              + " ".join(f"{s.get(k, 0) / mb:15.0f}" for k in kinds))  # fmt: skip
+    # Peak RSS within each tenth of the reading: flat memory means no upward trend.
+    print(f"{'pages read':>14s} " + " ".join(f"{k:>15s}" for k in kinds) + "   (peak RSS MB)")
+    for d in range(10):
+        lo, hi = d * read / 10, (d + 1) * read / 10
+        win = [x for x in samples if lo <= x["pages"] < hi or (d == 9 and x["pages"] == read)]
+        if not win:
+            continue
+        print(f"{int(lo):>6d}–{int(hi):<6d} "
+              + " ".join(f"{max(x.get(k, 0) for x in win) / mb:15.0f}" for k in kinds))  # fmt: skip
     half = [s for s in samples if read / 2 <= s["pages"] < read]
     if len(half) > 3:
         xs = [s["pages"] for s in half]
