@@ -886,6 +886,24 @@ def _sub_box(cv: Canvas, sub: str, within: str | None = None) -> BBox:
             x0 = op.x + f.getlength(op.text[:i])
             b = f.getbbox(sub, anchor="ls")
             return (int(x0 + b[0]), int(op.y + b[1]), int(x0 + b[2]) + 1, int(op.y + b[3]) + 1)
+    if within and within.find(sub) >= 0:
+        # `within` was wrapped over several lines (a long value in a table cell): the union of
+        # the parts of `sub` on each line.
+        s0 = within.find(sub)
+        s1 = s0 + len(sub)
+        boxes = []
+        for op in cv.ops:
+            j = within.find(op.text) if op.text.strip() else -1
+            if j < 0 or j >= s1 or j + len(op.text) <= s0:
+                continue
+            a, b = max(s0, j) - j, min(s1, j + len(op.text)) - j
+            f = font(op.family, op.size)
+            x0 = op.x + f.getlength(op.text[:a])
+            bb = f.getbbox(op.text[a:b], anchor="ls")
+            boxes.append((x0 + bb[0], op.y + bb[1], x0 + bb[2] + 1, op.y + bb[3] + 1))
+        if boxes:
+            return (int(min(b[0] for b in boxes)), int(min(b[1] for b in boxes)),
+                    int(max(b[2] for b in boxes)), int(max(b[3] for b in boxes)))  # fmt: skip
     raise KeyError(sub)
 
 

@@ -28,6 +28,7 @@ from synth.batch import (
     EXPECTED_CODES,
     FAULT_KINDS,
     ApplicantPlan,
+    build_packet_file,
     generate_batch,
     main,
     plan_batch,
@@ -373,3 +374,18 @@ def test_small_pages_keep_boxes_on_the_page(tmp_path):
     for f in im_files:
         with Image.open(bdir / f["file"]) as im:
             assert max(im.size) <= 1300
+
+
+def test_a_long_value_wrapped_in_its_cell_keeps_a_truth_box():
+    """工业机器人系统操作员 + level wraps in the old booklet's cell (seed 31 broke at applicant 538)."""
+    plan = plan_batch(1000, 31, None, 0.4, None)
+    (a,) = [a for a in plan.applicants if a.applicant_id == "XJ2025-0538"]
+    (spec,) = [s for s in a.files if s.path.endswith("扫描件17.jpg")]
+    _, _, docs = build_packet_file(spec)
+    (d,) = [d for d in docs if d["doc_type"] == "skill_certificate"]
+    assert d["fields"]["occupation"] == "工业机器人系统操作员"
+    x0, y0, x1, y1 = d["field_boxes"]["occupation"]
+    lx0, ly0, lx1, ly1 = d["field_boxes"]["skill_level"]
+    assert 0 <= x0 < x1 <= d["width"] and 0 <= y0 < y1 <= d["height"]
+    # the level is printed after the occupation, inside the same wrapped value
+    assert x0 <= lx0 and lx1 <= x1 and y0 <= ly0 and ly1 <= y1
