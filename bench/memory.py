@@ -141,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--interval", type=float, default=5.0)
     ap.add_argument("--work", type=Path, default=ROOT / "out" / "bench-memory")
     ap.add_argument("--keep", action="store_true", help="reuse the batch in --work")
+    ap.add_argument(
+        "--resume", action="store_true", help="keep OUT's cache (pages read by an earlier run)"
+    )
     ap.add_argument("--summarize", type=Path, help="only print the figures of a memory.jsonl")
     a = ap.parse_args(argv)
     if a.summarize:
@@ -159,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     pages_total = sum(
         f["pages"] for x in truth["applicants"] for f in x["files"] if not f["unreadable"]
     )
-    shutil.rmtree(out, ignore_errors=True)
+    if not a.resume:
+        shutil.rmtree(out, ignore_errors=True)
     exe = Path(sys.executable).with_name("credcheck")
     cmd = [str(exe), "verify", str(batch), "--out", str(out), "--workers", str(a.workers),
            "--as-of", truth["as_of"], "--quiet"]  # fmt: skip
@@ -167,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     proc = subprocess.Popen(cmd)
     samples = []
     cache = out / ".credcheck" / "cache"
-    with (a.work / "memory.jsonl").open("w", encoding="utf-8") as log:  # kept as it goes
+    name = "memory-resumed.jsonl" if a.resume else "memory.jsonl"
+    with (a.work / name).open("w", encoding="utf-8") as log:  # kept as it goes
         while proc.poll() is None:
             s = sample_tree(proc.pid)
             row = {"t": round(time.perf_counter() - t0, 1), "pages": _progress(cache), **s}
