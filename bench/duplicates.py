@@ -16,7 +16,9 @@ to add the intake, then the same intake again (must find nothing new against its
 Batch mode generates a batch with the opt-in faults of synth.batch (duplicate_applicant,
 duplicate_evidence, tamper), hashes every page image as the verifier does
 (pipelines.stages.page_hashes on the upright page), builds the readings from the truth (no
-OCR) and scores DUPLICATE_APPLICANT and DUPLICATE_EVIDENCE pairs and TAMPER_SUSPECTED flags.
+OCR), loads page images again for alignment as the verifier's cross-checks do
+(pipelines.stages.PageImages) and scores DUPLICATE_APPLICANT and DUPLICATE_EVIDENCE pairs and
+TAMPER_SUSPECTED flags.
 """
 
 from __future__ import annotations
@@ -322,13 +324,15 @@ def intake_bench(a: argparse.Namespace, work: Path) -> None:
 
 def readings_from_truth(batch_dir: Path, truth: dict):  # noqa: ANN201 - models imported late
     """PacketFiles and PageReadings of a generated batch built from its truth (no OCR):
-    fields as printed, page hashes of the upright page image as the verifier computes them."""
+    fields as printed with their boxes on the upright page (as OCR of the upright page gives
+    them), page hashes of the upright page image as the verifier computes them."""
     from extractors.loaders import load_file
     from extractors.ocr.base import rotate_image
     from models.document import DocType, DocumentReading, Evidence, ExtractedField
     from models.evidence import PacketFile, PageReading
     from models.exceptions import CredcheckError
     from pipelines.stages import page_hashes
+    from synth.damage import rotation_matrix, transform_box
 
     files_by_applicant: dict[str, list] = {}
     pages: dict[tuple[str, int], object] = {}
@@ -353,7 +357,13 @@ def readings_from_truth(batch_dir: Path, truth: dict):  # noqa: ANN201 - models 
             for raster in rasters:
                 d = by_page.get(raster.page)
                 docs = []
+                rot = d.get("upright_rotation", 0) if d else 0
                 if d is not None:
+                    boxes = d.get("field_boxes", {})
+                    if rot and raster.image is not None:  # truth boxes are on the stored page
+                        h, w = raster.image.shape[:2]
+                        turn = rotation_matrix(rot, w, h)
+                        boxes = {k: transform_box(b, turn) for k, b in boxes.items()}
                     fields = {
                         k: ExtractedField(
                             key=k,
@@ -363,9 +373,7 @@ def readings_from_truth(batch_dir: Path, truth: dict):  # noqa: ANN201 - models 
                             evidence=Evidence(
                                 file=f["file"],
                                 page=raster.page,
-                                bbox=tuple(d["field_boxes"][k])
-                                if k in d.get("field_boxes", {})
-                                else None,
+                                bbox=tuple(boxes[k]) if k in boxes else None,
                             ),
                         )  # fmt: skip
                         for k, v in d["fields"].items()
@@ -375,12 +383,15 @@ def readings_from_truth(batch_dir: Path, truth: dict):  # noqa: ANN201 - models 
                                                 doc_type=DocType(d["doc_type"]), fields=fields,
                                                 confidence=0.95))  # fmt: skip
                 ph = dh = None
+                width, height = 0.0, 0.0
                 if raster.image is not None:
-                    rot = d.get("upright_rotation", 0) if d else 0
-                    ph, dh = page_hashes(rotate_image(raster.image, rot))
+                    upright = rotate_image(raster.image, rot)
+                    ph, dh = page_hashes(upright)
+                    height, width = float(upright.shape[0]), float(upright.shape[1])
                 pages[(f["file"], raster.page)] = PageReading(
-                    file=f["file"], page=raster.page, documents=docs, phash=ph, dhash=dh
-                )
+                    file=f["file"], page=raster.page, documents=docs, rotation=rot,
+                    width=width, height=height, phash=ph, dhash=dh,
+                )  # fmt: skip
                 pf.documents.extend(docs)
             pf.pages_read = len(rasters)
             out.append(pf)
@@ -445,8 +456,13 @@ def evidence_group_pairs(groups: list) -> set[frozenset[str]]:
 
 def batch_bench(a: argparse.Namespace, work: Path) -> None:
     from extractors.declared import load_declared
-    from matchers.duplicates import find_duplicate_applicants, find_duplicate_evidence
+    from matchers.duplicates import (
+        evidence_pairs,
+        find_duplicate_applicants,
+        find_duplicate_evidence,
+    )
     from matchers.tamper import tamper_flags
+    from pipelines.stages import PageImages
     from synth.batch import EXTRA_FAULT_KINDS, generate_batch, load_truth
 
     batch = work / "batch"
@@ -460,11 +476,14 @@ def batch_bench(a: argparse.Namespace, work: Path) -> None:
     t2 = time.perf_counter()
     applicants = load_declared(batch).applicants
     dup_a = find_duplicate_applicants(applicants)
-    dup_e = find_duplicate_evidence(files, pages)
-    flags = tamper_flags(files, pages)
+    images = PageImages(batch, pages)  # type: ignore[arg-type]
+    pairs = evidence_pairs(files, pages, images=images)
+    dup_e = find_duplicate_evidence(files, pages, pairs=pairs)
+    flags = tamper_flags(files, pages, pairs=pairs)
     t3 = time.perf_counter()
     print(f"batch: {a.batch} applicants, {len(pages)} pages; generated in {t1 - t0:.0f} s, "
-          f"hashed in {t2 - t1:.0f} s, searched in {t3 - t2:.2f} s")  # fmt: skip
+          f"hashed in {t2 - t1:.0f} s, searched in {t3 - t2:.2f} s "
+          f"({images.loaded} page images loaded again for alignment)")  # fmt: skip
 
     ta = truth_applicant_pairs(truth)
     pa = group_pairs([g.model_dump() for g in dup_a])
@@ -496,6 +515,12 @@ def batch_bench(a: argparse.Namespace, work: Path) -> None:
     p, r, f1 = prf(raised, expected)
     print(f"TAMPER_SUSPECTED applicants: precision {p:.3f} recall {r:.3f} "
           f"(expected {len(expected)}, raised {len(raised)})")  # fmt: skip
+    by_id = {x["applicant_id"]: x for x in truth["applicants"]}
+    for aid in sorted(expected - raised):
+        notes = [n["note"] for n in by_id[aid]["notes"] if n["code"] == "TAMPER_SUSPECTED"]
+        print("  tamper missed", aid, notes)
+    for aid in sorted(raised - expected):
+        print("  tamper extra ", aid, [f.message for f in flags[aid]])
 
 
 def main(argv: list[str] | None = None) -> int:

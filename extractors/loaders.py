@@ -491,7 +491,7 @@ def _pdf_metadata(
     meta: dict[str, Any] = {"format": "PDF"}
     try:
         for key, value in doc.get_metadata_dict(skip_empty=True).items():
-            meta[key] = _clean(value)
+            meta[key] = _meta_text(value)
         meta["pdf_version"] = doc.get_version()
     except Exception as e:  # noqa: BLE001 - metadata is a bonus
         warns.append(f"info dictionary unreadable ({type(e).__name__})")
@@ -812,7 +812,7 @@ def _image_metadata(im: Image.Image, fmt: str, warns: list[str]) -> dict[str, An
         exif = im.getexif()
         for tag, name in _EXIF_TAGS.items():
             if exif.get(tag):
-                meta[name] = _clean(exif[tag])
+                meta[name] = _meta_text(exif[tag])
         original = exif.get_ifd(0x8769).get(0x9003)
         if original:
             meta["DateTimeOriginal"] = _clean(original)
@@ -825,7 +825,7 @@ def _image_metadata(im: Image.Image, fmt: str, warns: list[str]) -> dict[str, An
     for key in ("Software", "Comment", "Author", "Description"):
         value = texts.get(key)
         if isinstance(value, str | bytes) and value and key not in meta:
-            meta[key] = _clean(value)
+            meta[key] = _meta_text(value)
     xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
     if xmp is None and fmt == "TIFF":
         xmp = getattr(im, "tag_v2", {}).get(700)
@@ -855,6 +855,19 @@ def _clean(value: Any) -> str:
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     return str(value).replace("\x00", "").strip()[:_MAX_META_CHARS]
+
+
+def _meta_text(value: Any) -> str:
+    """A metadata string as the writing program meant it. EXIF ASCII fields, PNG tEXt chunks
+    and PDF info strings are read as Latin-1 (PDFDocEncoding), but Chinese apps write UTF-8
+    into them: "é\x86\x92å\x9b¾" is 醒图. Text that is not valid UTF-8 that way stays."""
+    text = _clean(value)
+    if text.isascii():
+        return text
+    try:
+        return _clean(text.encode("latin-1").decode("utf-8"))
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
 
 
 # --- single-page rendering (child side) ---------------------------------------------------

@@ -23,10 +23,13 @@ History: members found in an earlier intake are named "<intake>:<applicant_id>" 
 names the intake and its source file (matchers/history.py).
 
 Evidence (DUPLICATE_EVIDENCE): `evidence_pairs` links pages of different applicants by
-byte-identical file (sha256), equal certificate number, or a similar page image (pHash/dHash
-Hamming distance) whose certificate fields agree. A pair whose certificate content agrees
-but whose holder (name or ID number) differs is "the same certificate with the name
-edited": matchers/tamper.py turns it into TAMPER_SUSPECTED on both applicants.
+byte-identical file (sha256), equal certificate number, or a similar page image whose
+certificate fields agree: a pHash/dHash Hamming distance, or, when the page images are at
+hand (`images`), keypoint alignment (matchers.imagematch), which also finds a certificate
+mounted on a backing sheet, skewed under the scanner lid or photographed, and says where the
+two images differ. A pair whose certificate content agrees but whose holder (name or ID
+number) differs is "the same certificate with the name edited": matchers/tamper.py turns it
+into TAMPER_SUSPECTED on both applicants.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from typing import TYPE_CHECKING
 
 from extractors.normalize import clean_cert_no, comparable, name_key
 from extractors.validators import id_check_char, upgrade_15_to_18
+from matchers.imagematch import Alignment, PageAligner, PageImage, Region
 from matchers.names import NameVerdict, compare_names
 from matchers.rules import UMQ, XJGJ, get_rule
 from models.declared import Applicant
@@ -567,6 +571,8 @@ CONTENT_FIELDS = (
     "skill_level", "occupation", "title", "title_level", "education", "school",
 )  # fmt: skip
 HOLDER_FIELDS = ("name", "id_number")
+# The holder's own lines: an edited copy changes them, the rest of the sheet stays.
+PERSONAL_FIELDS = ("name", "id_number", "gender", "ethnicity", "birth_date")
 MIN_CERT_NO = 6  # shorter numbers ("001") repeat across issuers
 # pHash/dHash (256 bits each) Hamming distances, measured on synthetic certificates scanned
 # twice (synth.damage): rescans of one certificate have a median of ~36/51 bits, office scans
@@ -593,6 +599,7 @@ class _Page:
     phash: int | None
     dhash: int | None
     docs: list[DocumentReading]
+    size: tuple[float, float] = (0.0, 0.0)  # width, height of the page in its bbox unit
 
     @property
     def node(self) -> tuple[str, int]:
@@ -612,6 +619,9 @@ class EvidencePair:
     doc_type: str | None = None
     bbox_a: tuple[float, float, float, float] | None = None  # the holder field on each side
     bbox_b: tuple[float, float, float, float] | None = None
+    # Where the aligned images differ (largest first), in each page's bbox unit.
+    regions_a: tuple[tuple[float, float, float, float], ...] = ()
+    regions_b: tuple[tuple[float, float, float, float], ...] = ()
 
 
 def _hash_int(h: str | None) -> int | None:
@@ -649,6 +659,7 @@ def _pages(
                     _hash_int(pr.phash) if pr else None,
                     _hash_int(pr.dhash) if pr else None,
                     [d for d in pf.documents if d.page == k] or (list(pr.documents) if pr else []),
+                    (pr.width, pr.height) if pr else (0.0, 0.0),
                 )
     return [out[k] for k in sorted(out)]
 
@@ -685,6 +696,9 @@ def _evidence_keys(p: _Page) -> Iterator[str]:
         issued = _value(d, "issue_date")
         if issued:
             yield f"date\x1f{d.doc_type}\x1f{issued}"
+        award = _value(d, "award_name")  # awards carry no number, and dates misread
+        if award:
+            yield f"award\x1f{award}"
     for tag, h in (("ph", p.phash), ("dh", p.dhash)):
         if h is not None:
             for band in range(_BANDS):
@@ -776,15 +790,91 @@ def _best_match(a: _Page, b: _Page) -> _DocMatch | None:
     return best
 
 
-def _judge_pages(a: _Page, b: _Page) -> EvidencePair | None:
+_Box = tuple[float, float, float, float]
+
+
+def _to_units(region: Region, page: _Page) -> _Box:
+    w, h = page.size
+    return (round(region[0] * w, 1), round(region[1] * h, 1), round(region[2] * w, 1),
+            round(region[3] * h, 1))  # fmt: skip
+
+
+def _personal_regions(d: DocumentReading, page: _Page) -> list[Region]:
+    """The holder's fields on a page as fractions of it (none when its size is unknown)."""
+    w, h = page.size
+    if not w or not h:
+        return []
+    out = []
+    for key in PERSONAL_FIELDS:
+        box = _bbox(d.fields.get(key))
+        if box is not None:
+            out.append((box[0] / w, box[1] / h, box[2] / w, box[3] / h))
+    return out
+
+
+def _on_lines(regions: Sequence[Region], lines: Sequence[Region]) -> bool:
+    """Does a differing region lie on the text line of one of `lines`?"""
+    return any(r[1] < b[3] and b[1] < r[3] for r in regions for b in lines)
+
+
+def _same_holder_and_content(m: _DocMatch) -> bool:
+    """One holder has no two certificates alike: same holder, ≥3 content fields equal with
+    the issue date, none different."""
+    content = [k for k in m.agree if k != "cert_no"]
+    return m.holder_same and len(content) >= 3 and "issue_date" in content and not m.differ
+
+
+def _align(
+    a: _Page, b: _Page, aligner: PageAligner | None, best: _DocMatch | None, image: str | None
+) -> tuple[Alignment | None, list[Region]]:
+    """Align the two page images when that decides something: an edited copy (is it the same
+    sheet apart from the holder's lines, and where do they differ?), or content that agrees
+    where neither the hashes nor the same holder with the issue date link the pages (a
+    mounted or photographed copy). ID cards are told apart by their numbers only: the back
+    of every card is alike. Returns the alignment and the holder's lines on page a."""
+    if aligner is None or best is None or best.differ or len(best.agree) < 2:
+        return None, []
+    if best.x.doc_type is DocType.id_card:
+        return None, []
+    if not best.holder_differs:
+        if image is not None or _same_holder_and_content(best):
+            return None, []
+        return aligner(a.node, b.node), []
+    lines_a, lines_b = _personal_regions(best.x, a), _personal_regions(best.y, b)
+    return aligner(a.node, b.node, ignore_a=lines_a, ignore_b=lines_b), lines_a
+
+
+def _image_reason(al: Alignment) -> str:
+    return (
+        f"页面图像对齐后一致 (same image after alignment: {al.inliers} matching keypoints, "
+        f"{al.differing}/{al.compared} cells differ)"
+    )
+
+
+def _edit_reason(al: Alignment, holder: str, on_line: bool) -> str:
+    what = "姓名" if holder == "name" else "身份证号"
+    if on_line:
+        return (
+            f"对齐后两图仅在持证人信息所在行不同（{what}等） (after alignment the images differ "
+            f"only on the holder's lines, the {holder} among them: {al.differing}/{al.compared} "
+            "other cells differ)"
+        )
+    return (
+        f"对齐后除持证人信息外两图一致 (after alignment the images agree apart from the "
+        f"holder's fields: {al.differing}/{al.compared} other cells differ)"
+    )
+
+
+def _judge_pages(a: _Page, b: _Page, aligner: PageAligner | None = None) -> EvidencePair | None:
     """Do two pages show one certificate? Tried in order; the reasons say which held.
 
     - same bytes; - same certificate (ID card) number, content not contradicting it unless
-    the images match; - similar image and ≥2 content fields equal, none different;
-    - same holder and ≥3 content fields equal including the issue date (one holder has no
-    two certificates alike); - a near-identical image where nothing read disagrees (no
-    documents read: only an all-but-identical image).
-    "Edited" (TAMPER) needs a number or image+content basis and another holder.
+    the images match; - similar image (hashes, or alignment when the images are at hand) and
+    ≥2 content fields equal, none different; - same holder and ≥3 content fields equal
+    including the issue date (one holder has no two certificates alike); - a near-identical
+    image where nothing read disagrees (no documents read: only an all-but-identical image).
+    "Edited" (TAMPER) needs a number or image+content basis and another holder. An alignment
+    that finds the images different in most places overrides a loose hash similarity.
     """
     image, image_reason = _image_level(a, b)
     best = _best_match(a, b)
@@ -794,14 +884,17 @@ def _judge_pages(a: _Page, b: _Page) -> EvidencePair | None:
     if same_bytes:
         reasons.append("文件完全相同 (byte-identical file, same sha256)")
         score = 1.0
+    alignment, holder_lines = (None, []) if same_bytes else _align(a, b, aligner, best, image)
+    if alignment is not None:
+        if alignment.same_image and image is None:
+            image, image_reason = "aligned", _image_reason(alignment)
+        elif alignment.different_image and image == "similar":
+            image, image_reason = None, None
     by_number = by_image = by_holder = by_near = False
     if best is not None:
-        content = [k for k in best.agree if k != "cert_no"]
         by_number = bool(best.number) and (not best.differ or image is not None)
         by_image = image is not None and len(best.agree) >= 2 and not best.differ
-        by_holder = (
-            best.holder_same and len(content) >= 3 and "issue_date" in content and not best.differ
-        )
+        by_holder = _same_holder_and_content(best)
         by_near = image in ("identical", "near") and not best.differ and not best.holder_differs
     elif image == "identical":
         by_near = True  # nothing read on one side: only the image speaks
@@ -817,7 +910,7 @@ def _judge_pages(a: _Page, b: _Page) -> EvidencePair | None:
         reasons.append("持证人与证书内容均相同 (same holder, same certificate content)")
         score = max(score, 0.9)
     if by_image or by_near:
-        score = max(score, 0.95 if image in ("identical", "near") else 0.9)
+        score = max(score, 0.95 if image in ("identical", "near", "aligned") else 0.9)
     if not (same_bytes or by_number or by_image or by_holder or by_near):
         return None
     if image_reason:
@@ -831,13 +924,23 @@ def _judge_pages(a: _Page, b: _Page) -> EvidencePair | None:
         and (by_number or by_image)
     )
     holder = best.holder_differs if edited and best is not None else None
-    if edited and best is not None:
+    bbox_a = bbox_b = None
+    regions_a: tuple[_Box, ...] = ()
+    regions_b: tuple[_Box, ...] = ()
+    if edited and best is not None and holder:
         what = "姓名" if holder == "name" else "身份证号"
         reasons.append(
             f"同一证书但{what}不同，疑似修改后重新扫描 "
             f"(same certificate, {holder} differs: edited copy?)"
             + (f"：{best.name_reason}" if best.name_reason else "")
         )
+        bbox_a, bbox_b = _bbox(best.x.fields.get(holder)), _bbox(best.y.fields.get(holder))
+        if alignment is not None and alignment.same_image:
+            on_line = _on_lines(alignment.regions_a, holder_lines)
+            reasons.append(_edit_reason(alignment, holder, on_line))
+            if all(a.size) and all(b.size):
+                regions_a = tuple(_to_units(r, a) for r in alignment.regions_a[:3])
+                regions_b = tuple(_to_units(r, b) for r in alignment.regions_b[:3])
     return EvidencePair(
         a=(a.applicant, a.file, a.page),
         b=(b.applicant, b.file, b.page),
@@ -846,16 +949,23 @@ def _judge_pages(a: _Page, b: _Page) -> EvidencePair | None:
         edited=edited,
         holder_field=holder,
         doc_type=best.x.doc_type.value if best is not None else None,
-        bbox_a=_bbox(best.x.fields.get(holder)) if edited and best is not None and holder else None,
-        bbox_b=_bbox(best.y.fields.get(holder)) if edited and best is not None and holder else None,
+        bbox_a=bbox_a,
+        bbox_b=bbox_b,
+        regions_a=regions_a,
+        regions_b=regions_b,
     )
 
 
 def evidence_pairs(
     files_by_applicant: Mapping[str, Sequence[PacketFile]],
     pages: Mapping[tuple[str, int], PageReading],
+    *,
+    images: PageImage | None = None,
 ) -> list[EvidencePair]:
-    """Pages of different applicants showing the same certificate (blocked, then judged)."""
+    """Pages of different applicants showing the same certificate (blocked, then judged).
+
+    `images` gives the upright image of a page (file, page) as it was read; with it, pages
+    whose certificate content agrees are also compared by keypoint alignment."""
     items = _pages(files_by_applicant, pages)
     buckets: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(items):
@@ -869,9 +979,10 @@ def evidence_pairs(
             for j in members[x + 1 :]:
                 if items[i].applicant != items[j].applicant:
                     candidates.add((i, j))
+    aligner = PageAligner(images) if images is not None else None
     out = []
     for i, j in sorted(candidates):
-        pair = _judge_pages(items[i], items[j])
+        pair = _judge_pages(items[i], items[j], aligner)
         if pair is not None:
             out.append(pair)
     return out
@@ -880,9 +991,14 @@ def evidence_pairs(
 def find_duplicate_evidence(
     files_by_applicant: Mapping[str, Sequence[PacketFile]],
     pages: Mapping[tuple[str, int], PageReading],
+    *,
+    images: PageImage | None = None,
+    pairs: Sequence[EvidencePair] | None = None,
 ) -> list[DuplicateGroup]:
-    """DUPLICATE_EVIDENCE groups: connected components of `evidence_pairs` over pages."""
-    pairs = evidence_pairs(files_by_applicant, pages)
+    """DUPLICATE_EVIDENCE groups: connected components of `evidence_pairs` over pages
+    (`pairs` when the caller already has them)."""
+    if pairs is None:
+        pairs = evidence_pairs(files_by_applicant, pages, images=images)
     index: dict[tuple[str, str, int], int] = {}
     for p in pairs:
         for side in (p.a, p.b):

@@ -7,8 +7,10 @@ Two signs, each a per-applicant flag:
   applicants brighten phone photos too, so it asks for the original, it does not prove.
 - an edited copy: the same certificate as another applicant's (same number or a matching
   page image, content fields equal) with another holder name or ID number
-  (matchers.duplicates.evidence_pairs). Which one is the original cannot be told from the
-  scans, so both applicants get a high-severity flag naming the other file.
+  (matchers.duplicates.evidence_pairs; with the page images at hand, keypoint alignment
+  finds the copy mounted or photographed too, and where the two images differ). Which one
+  is the original cannot be told from the scans, so both applicants get a high-severity flag
+  naming the other file; its box is the holder field, else the largest differing region.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from matchers.duplicates import EvidencePair, evidence_pairs
+from matchers.imagematch import PageImage
 from models.evidence import PacketFile, PageReading
 from models.results import EvidenceRef, Flag, FlagCode, Severity
 
@@ -123,6 +126,9 @@ def _metadata_flags(pf: PacketFile) -> list[Flag]:
 def _copy_flag(pair: EvidencePair, mine: int) -> Flag:
     me, other = (pair.a, pair.b) if mine == 0 else (pair.b, pair.a)
     bbox = pair.bbox_a if mine == 0 else pair.bbox_b
+    regions = pair.regions_a if mine == 0 else pair.regions_b
+    if bbox is None and regions:
+        bbox = regions[0]
     what = "姓名" if pair.holder_field == "name" else "身份证号"
     return Flag(
         code=FlagCode.TAMPER_SUSPECTED,
@@ -141,13 +147,21 @@ def _copy_flag(pair: EvidencePair, mine: int) -> Flag:
 def tamper_flags(
     files_by_applicant: Mapping[str, Sequence[PacketFile]],
     pages: Mapping[tuple[str, int], PageReading],
+    *,
+    images: PageImage | None = None,
+    pairs: Sequence[EvidencePair] | None = None,
 ) -> dict[str, list[Flag]]:
-    """TAMPER_SUSPECTED flags per applicant id (applicants without any are left out)."""
+    """TAMPER_SUSPECTED flags per applicant id (applicants without any are left out).
+
+    `pairs`: the batch's evidence pairs when the caller already has them (else found here,
+    with `images` when given)."""
     out: dict[str, list[Flag]] = defaultdict(list)
     for aid in sorted(files_by_applicant):
         for pf in sorted(files_by_applicant[aid], key=lambda f: f.file):
             out[aid].extend(_metadata_flags(pf))
-    for pair in evidence_pairs(files_by_applicant, pages):
+    if pairs is None:
+        pairs = evidence_pairs(files_by_applicant, pages, images=images)
+    for pair in pairs:
         if pair.edited:
             out[pair.a[0]].append(_copy_flag(pair, 0))
             out[pair.b[0]].append(_copy_flag(pair, 1))

@@ -31,7 +31,7 @@ from extractors.loaders import LoadOptions, load_file, render_page, sha256_file
 from extractors.ocr.base import rotate_image
 from extractors.read import Reader, ReadOptions
 from matchers.assess import assess_applicant, flag_sort_key
-from matchers.duplicates import find_duplicate_applicants, find_duplicate_evidence
+from matchers.duplicates import evidence_pairs, find_duplicate_applicants, find_duplicate_evidence
 from matchers.history import History
 from matchers.tamper import tamper_flags
 from models.constants import (
@@ -461,7 +461,9 @@ def cross_checks(
 ) -> Results:
     """Checks across applicants: the same person twice (DUPLICATE_APPLICANT, also against
     earlier intakes in the history database), the same certificate twice
-    (DUPLICATE_EVIDENCE), and files showing signs of editing (TAMPER_SUSPECTED flags)."""
+    (DUPLICATE_EVIDENCE), and files showing signs of editing (TAMPER_SUSPECTED flags).
+    Page images are loaded again (`PageImages`) only for pages whose certificate content
+    agrees with another applicant's, to align the two."""
     declared = [ap.applicant for ap in plan.applicants]
     if history_path is not None:
         # The intake is named by its declared file's content, so a re-run never meets itself.
@@ -475,8 +477,9 @@ def cross_checks(
             history.add_intake(intake, declared, source=src.name)
     else:
         groups = find_duplicate_applicants(declared)
-    groups += find_duplicate_evidence(files, pages)
-    tampered = tamper_flags(files, pages)
+    pairs = evidence_pairs(files, pages, images=PageImages(plan.batch_dir, pages))
+    groups += find_duplicate_evidence(files, pages, pairs=pairs)
+    tampered = tamper_flags(files, pages, pairs=pairs)
     for a in applicants:
         extra = tampered.get(a.applicant_id, [])
         if extra:
@@ -484,6 +487,32 @@ def cross_checks(
             a.status = Status.flagged
     groups.sort(key=lambda g: (g.code.value, g.applicant_ids, g.files or []))
     return Results(applicants=sorted(applicants, key=lambda a: a.applicant_id), duplicates=groups)
+
+
+class PageImages:
+    """The upright image of a page as it was read, loaded again from BATCH_DIR on demand
+    (matchers.imagematch aligns two pages whose certificates agree); None when the page was
+    not read or no longer loads."""
+
+    def __init__(self, batch_dir: Path, pages: dict[tuple[str, int], PageReading]):
+        self.batch_dir = Path(batch_dir)
+        self.pages = pages
+        self.loaded = 0  # pages loaded so far
+
+    def __call__(self, file: str, page: int) -> np.ndarray | None:
+        reading = self.pages.get((file, page))
+        if reading is None:
+            return None
+        self.loaded += 1
+        try:
+            img = render_page(
+                self.batch_dir / file, page, rel=file, options=load_options(self.batch_dir)
+            )
+        except (CredcheckError, OSError):  # gone or changed since it was read
+            return None
+        if reading.unit == "pt" or not reading.rotation:
+            return img
+        return rotate_image(img, reading.rotation)
 
 
 def results_json(results: Results) -> str:

@@ -441,3 +441,239 @@ def test_different_certificates_and_same_bytes(rendered):
     (g,) = find_duplicate_evidence(files, pages)
     assert g.applicant_ids == ["A", "C"] and any("byte-identical" in r for r in g.reasons)
     assert tamper_flags(files, pages) == {}
+
+
+# ---------------------------------------------------------------- evidence: page images aligned
+
+
+@pytest.fixture(scope="module")
+def mounted():
+    """An award scanned flat, the same sheet mounted on a backing sheet, a copy with the
+    name edited mounted and photographed, and a co-awardee's own certificate (same award,
+    same day, same layout, printed on its own)."""
+    from synth.damage import degrade
+    from synth.documents import RENDERERS
+    from synth.generate import scan_page
+    from synth.people import make_person
+
+    rng = random.Random(11)
+    p = make_person(rng, ethnicity="维吾尔族", gender="男")
+    q = make_person(rng, ethnicity="汉族", gender="女")
+    facts = {"kind": "honour", "issue_date": "2019-05-20", "award_name": "自治区劳动模范",
+             "issuer": "新疆维吾尔自治区人民政府", "award_level": "省级",
+             "award_year": "2019"}  # fmt: skip
+
+    def render(person, seed: str, **extra):
+        return RENDERERS["award_certificate"](
+            person, random.Random(seed), name=person.name, **facts, **extra
+        )
+
+    def scan(doc, seed: str, difficulty: str, mount: bool):
+        img, truth = scan_page(
+            doc, random.Random(seed), file="x.jpg", page=1, doc_type="award_certificate",
+            fmt="jpg", difficulty=difficulty, rotation=0, mounted=mount, text_layer=None,
+            dpi=None, person={},
+        )  # fmt: skip
+        return np.asarray(img.convert("RGB")), truth
+
+    def phone_photo(doc):
+        for k in range(50):
+            img, info = degrade(doc.image, "poor", random.Random(f"phone{k}"))
+            if any("phone_photo" in op for op in info["ops"]):
+                return np.asarray(img.convert("RGB")), info
+        raise AssertionError("no phone photo drawn")
+
+    award, edited = render(p, "award"), render(q, "award")  # one layout, one seal: a copy
+    co = render(q, "co-awardee", layout=award.layout)
+    return {
+        "p": p, "q": q, "award": award, "edited": edited, "co": co,
+        "flat": scan(award, "s1", "clean", False),
+        "mounted": scan(award, "s2", "ordinary", True),
+        "edited_mounted": scan(edited, "s3", "ordinary", True),
+        "edited_phone": phone_photo(edited),
+        "co_scan": scan(co, "s4", "ordinary", False),
+    }  # fmt: skip
+
+
+def _scanned(aid: str, file: str, img: np.ndarray, fields: dict, boxes: dict, hashes=None):
+    """PacketFile and PageReading of one scanned page, with its size and field boxes (a field
+    missing from `boxes` has none)."""
+    import hashlib
+
+    from pipelines.stages import page_hashes
+
+    ph, dh = hashes or page_hashes(img)
+    doc = DocumentReading(
+        file=file, page=1, doc_type=DocType.award_certificate, confidence=0.95,
+        fields={k: ExtractedField(key=k, value=v, raw=v, confidence=0.95,
+                                  evidence=Evidence(file=file, page=1, bbox=boxes.get(k)))
+                for k, v in fields.items() if v},
+    )  # fmt: skip
+    blob = img.tobytes()
+    pf = PacketFile(file=file, sha256=hashlib.sha256(blob).hexdigest(), size=len(blob),
+                    documents=[doc], page_count=1, pages_read=1)  # fmt: skip
+    pr = PageReading(file=file, page=1, documents=[doc], phash=ph, dhash=dh,
+                     width=float(img.shape[1]), height=float(img.shape[0]))  # fmt: skip
+    return aid, pf, pr, img
+
+
+def _batch(*scanned):
+    files = {aid: [pf] for aid, pf, _, _ in scanned}
+    pages = {(pf.file, 1): pr for _, pf, pr, _ in scanned}
+    images = {pf.file: img for _, pf, _, img in scanned}
+    return files, pages, lambda file, page: images.get(file) if page == 1 else None
+
+
+def _distance(x: str, y: str) -> int:
+    return (int(x, 16) ^ int(y, 16)).bit_count()
+
+
+def test_alignment_tells_rescans_edits_and_co_awardees_apart(mounted):
+    from matchers.imagematch import compare_images
+
+    flat, truth = mounted["flat"]
+    h, w = flat.shape[:2]
+    name = truth.field_boxes["name"]
+    name_line = [(name[0] / w, name[1] / h, name[2] / w, name[3] / h)]
+    rescan = compare_images(flat, mounted["mounted"][0])
+    assert rescan is not None and rescan.same_image and rescan.differing_share < 0.05
+    for key in ("edited_mounted", "edited_phone"):
+        al = compare_images(flat, mounted[key][0], ignore_a=name_line)
+        assert al is not None and al.same_image, key
+        # what differs lies on the name's line
+        assert al.regions_a and all(r[1] < name_line[0][3] and name_line[0][1] < r[3]
+                                    for r in al.regions_a[:1]), key  # fmt: skip
+        assert compare_images(flat, mounted[key][0]).differing > al.differing
+    co = compare_images(flat, mounted["co_scan"][0], ignore_a=name_line)
+    assert not co.same_image and co.different_image
+
+
+def test_mounted_name_edited_copy_is_duplicate_evidence_and_tamper(mounted):
+    flat, t1 = mounted["flat"]
+    copy, t2 = mounted["edited_mounted"]
+    a = _scanned("A", "packets/A/award.jpg", flat, _f(mounted["award"]), t1.field_boxes)
+    b = _scanned("B", "packets/B/荣誉证书.jpg", copy, _f(mounted["edited"]), t2.field_boxes)
+    assert _distance(a[2].phash, b[2].phash) > 80  # whole-page hashes lose the mounted copy
+    files, pages, images = _batch(a, b)
+    assert find_duplicate_evidence(files, pages) == []  # without the images: not found
+    (g,) = find_duplicate_evidence(files, pages, images=images)
+    assert g.files == ["packets/A/award.jpg", "packets/B/荣誉证书.jpg"]
+    assert any("same image after alignment" in r for r in g.reasons)
+    assert any("edited copy" in r for r in g.reasons)
+    assert any("only on the holder's lines, the name among them" in r for r in g.reasons)
+    flags = tamper_flags(files, pages, images=images)
+    assert set(flags) == {"A", "B"}
+    (fa,) = flags["A"]
+    assert fa.field == "name" and fa.evidence[0].bbox == tuple(t1.field_boxes["name"])
+    assert "packets/B/荣誉证书.jpg" in fa.message
+    assert flags["B"][0].evidence[0].bbox == tuple(t2.field_boxes["name"])
+
+
+def test_phone_photo_of_an_edited_copy_is_found(mounted):
+    flat, t1 = mounted["flat"]
+    photo, _ = mounted["edited_phone"]
+    a = _scanned("A", "packets/A/award.jpg", flat, _f(mounted["award"]), t1.field_boxes)
+    # a phone's OCR gives the name without a box: the flag points at where the images differ
+    b = _scanned("B", "packets/B/IMG_0001.jpg", photo, _f(mounted["edited"]), {})
+    files, pages, images = _batch(a, b)
+    flags = tamper_flags(files, pages, images=images)
+    assert set(flags) == {"A", "B"}
+    x0, y0, x1, y1 = flags["B"][0].evidence[0].bbox
+    assert 0 <= x0 < x1 <= photo.shape[1] and 0 <= y0 < y1 <= photo.shape[0]
+
+
+def test_same_holder_mounted_rescan_without_issue_date_needs_alignment(mounted):
+    flat, t1 = mounted["flat"]
+    again, t2 = mounted["mounted"]
+    fields = {k: v for k, v in _f(mounted["award"]).items() if k != "issue_date"}
+    a = _scanned("A", "packets/A/award.jpg", flat, fields, t1.field_boxes)
+    b = _scanned("B", "packets/B/award.jpg", again, fields, t2.field_boxes)
+    files, pages, images = _batch(a, b)
+    assert find_duplicate_evidence(files, pages) == []
+    (g,) = find_duplicate_evidence(files, pages, images=images)
+    assert any("same image after alignment" in r for r in g.reasons)
+    assert tamper_flags(files, pages, images=images) == {}
+
+
+def test_co_awardees_alignment_overrides_a_loose_hash_similarity(mounted):
+    flat, t1 = mounted["flat"]
+    other, t2 = mounted["co_scan"]
+    assert {k: v for k, v in _f(mounted["award"]).items() if k != "name"} == {
+        k: v for k, v in _f(mounted["co"]).items() if k != "name"
+    }
+    h = "f" * 64
+    near_h = "0" * 11 + "f" * 53  # 44 bits away: "similar" by the hashes alone
+    a = _scanned("A", "packets/A/award.jpg", flat, _f(mounted["award"]), t1.field_boxes, (h, h))
+    b = _scanned("B", "packets/B/award.jpg", other, _f(mounted["co"]), t2.field_boxes,
+                 (near_h, near_h))  # fmt: skip
+    files, pages, images = _batch(a, b)
+    assert len(find_duplicate_evidence(files, pages)) == 1  # the hashes alone would link them
+    assert find_duplicate_evidence(files, pages, images=images) == []
+    assert tamper_flags(files, pages, images=images) == {}
+
+
+def test_page_images_loads_the_page_upright(tmp_path):
+    from PIL import Image
+
+    from extractors.ocr.base import rotate_image
+    from pipelines.stages import PageImages
+
+    page = np.zeros((40, 60, 3), np.uint8)
+    page[:10, :20] = 255
+    turned = rotate_image(page, 90)  # stored turned; read with a 270° turn to upright
+    (tmp_path / "packets" / "A").mkdir(parents=True)
+    Image.fromarray(turned).save(tmp_path / "packets" / "A" / "x.png")
+    reading = PageReading(file="packets/A/x.png", page=1, rotation=270)
+    images = PageImages(tmp_path, {("packets/A/x.png", 1): reading})
+    assert np.array_equal(images("packets/A/x.png", 1), page)
+    assert images("packets/A/missing.png", 1) is None and images.loaded == 1
+
+
+@pytest.mark.parametrize(
+    ("names", "ethnicity", "seed", "turned"),
+    [
+        # a shorter name pulls the award onto the name's line: the paragraph re-wraps
+        (("阿卜杜热西提·阿不都热合曼", "萨仁"), "维吾尔族", "r2", 0),
+        # seed 55 of the bench: one RANSAC fit over all keypoints sheared the page to line up
+        # the moved text; only the fit grown from a similarity lines the sheet up
+        (("萨仁", "万志强"), "汉族", "r6", 180),
+    ],
+)
+def test_name_edit_that_moves_text_is_still_an_edited_copy(names, ethnicity, seed, turned):
+    import dataclasses
+
+    from extractors.ocr.base import rotate_image
+    from synth.documents import RENDERERS
+    from synth.generate import scan_page
+    from synth.people import make_person
+
+    base = make_person(random.Random(1), ethnicity=ethnicity, gender="男")
+    facts = {"kind": "honour", "issue_date": "2019-04-19", "award_name": "自治区技术能手",
+             "issuer": "新疆维吾尔自治区人力资源和社会保障厅", "award_level": "省级",
+             "award_year": "2019"}  # fmt: skip
+    docs = [
+        RENDERERS["award_certificate"](
+            dataclasses.replace(base, name=n), random.Random(seed), name=n, **facts
+        )
+        for n in names
+    ]
+    scans = []
+    for doc, scan_seed, difficulty, rot in ((docs[0], "a2", "ordinary", turned),
+                                            (docs[1], "b2", "clean", 0)):  # fmt: skip
+        img, truth = scan_page(
+            doc, random.Random(scan_seed), file="x.jpg", page=1, doc_type="award_certificate",
+            fmt="jpg", difficulty=difficulty, rotation=rot, mounted=False, text_layer=None,
+            dpi=None, person={},
+        )  # fmt: skip
+        upright = rotate_image(np.asarray(img.convert("RGB")), (360 - rot) % 360)
+        h, w = upright.shape[:2]
+        boxes = {k: ((w - b[2], h - b[3], w - b[0], h - b[1]) if rot == 180 else tuple(b))
+                 for k, b in truth.field_boxes.items()}  # fmt: skip
+        scans.append((upright, boxes))
+    a = _scanned("A", "packets/A/award.jpg", scans[0][0], _f(docs[0]), scans[0][1])
+    b = _scanned("B", "packets/B/award.jpg", scans[1][0], _f(docs[1]), scans[1][1],
+                 hashes=("0" * 64, "0" * 64))  # fmt: skip  # far from A's: alignment decides
+    files, pages, images = _batch(a, b)
+    (g,) = find_duplicate_evidence(files, pages, images=images)
+    assert any("only on the holder's lines" in r for r in g.reasons)
+    assert set(tamper_flags(files, pages, images=images)) == {"A", "B"}

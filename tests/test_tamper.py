@@ -88,6 +88,30 @@ def test_synthetic_editor_exif_reaches_the_loader(tmp_path):
         assert software.split()[0] in f.message or "美图秀秀" in f.message
 
 
+def test_utf8_in_exif_ascii_fields_is_decoded_by_the_loader(tmp_path):
+    """Chinese apps write UTF-8 into EXIF ASCII fields; Pillow reads them as Latin-1."""
+    from extractors.loaders import load_file
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), "white").save(buf, "JPEG", quality=80)
+    plain = Image.open(io.BytesIO(buf.getvalue()))
+    for software in ("醒图", "美图秀秀 9.6", "Café Scan 2", "EPSON Scan 2"):
+        exif = plain.getexif()
+        latin = software == "Café Scan 2"  # Latin-1 text that is not UTF-8 stays as it was
+        exif[0x0131] = software.encode("latin-1" if latin else "utf-8")
+        exif[0x010F] = "华为".encode()  # Make
+        path = tmp_path / "scan.jpg"
+        out = io.BytesIO()
+        plain.save(out, "JPEG", exif=exif.tobytes())
+        path.write_bytes(out.getvalue())
+        loaded, _ = load_file(path)
+        assert loaded.metadata["Make"] == "华为"
+        assert loaded.metadata["Software"] == software
+    flags = tamper_flags({"A": [PacketFile(file="packets/A/scan.jpg", sha256="d" * 64, size=1,
+                                           metadata={"Software": "醒图"})]}, {})  # fmt: skip
+    assert "醒图" in flags["A"][0].message
+
+
 # ---------------------------------------------------------------- edited copies (hand-built)
 
 AWARD = {"award_name": "自治区技术能手", "issuer": "新疆维吾尔自治区人力资源和社会保障厅",
