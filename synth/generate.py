@@ -187,8 +187,7 @@ def scan_page(
     `max_dpi` stores scans at no more than that resolution (small pages for load tests)."""
     M = np.eye(3)
     if mounted:
-        doc, Mm = mount(doc, rng)
-        M = np.asarray(Mm) @ M
+        doc, _ = mount(doc, rng)  # moves the doc's field boxes itself
     truth = TruthDoc(
         file, page, doc_type, difficulty, rotation, dict(doc.fields), fmt,
         layout=doc.layout, person=person,

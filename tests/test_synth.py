@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -25,7 +26,7 @@ from models.constants import (
 )
 from synth.damage import degrade, rotate_page, rotation_matrix, transform_box
 from synth.documents import DOC_TYPES, LAYOUTS, RENDERERS
-from synth.generate import FileJob, PageJob, build_file, generate_documents, plan
+from synth.generate import FileJob, PageJob, build_file, generate_documents, plan, scan_page
 from synth.people import TRADITIONAL, make_person
 
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -264,3 +265,21 @@ def test_text_layer_pdf_carries_the_truth() -> None:
         x0, top, x1, bottom = t.field_boxes["cert_no"]
         crop = page.crop((x0 - 2, top - 2, x1 + 2, bottom + 2)).extract_text().replace(" ", "")
         assert t.fields["cert_no"] in crop
+
+
+def test_truth_boxes_of_a_mounted_page_sit_on_the_ink():
+    """mount() moves the field boxes; scan_page must not move them a second time."""
+    person = make_person(random.Random(3))
+    rng = random.Random(5)
+    doc = RENDERERS["skill_certificate"](person, rng)
+    img, truth = scan_page(
+        doc, rng, file="x.png", page=1, doc_type="skill_certificate", fmt="png",
+        difficulty="clean", rotation=0, mounted=True, text_layer=None, dpi=None,
+        person={},
+    )  # fmt: skip
+    grey = np.asarray(img.convert("L"))
+    for key in ("name", "cert_no"):
+        x0, y0, x1, y1 = truth.field_boxes[key]
+        assert 0 <= x0 < x1 <= img.width and 0 <= y0 < y1 <= img.height
+        ink = (grey[y0:y1, x0:x1] < 110).mean()
+        assert ink > 0.03, (key, ink)  # a box on text has dark strokes
