@@ -1,6 +1,9 @@
 """Reading accuracy and speed on a freshly generated synthetic set.
 
-    python bench/extraction.py [--per-difficulty 60] [--seed N] [--out DIR]
+    python bench/extraction.py [--per-difficulty 60] [--seed N] [--out DIR] [--reuse]
+
+With --out DIR --reuse, a set already generated there with the same seed and size is read
+again instead of regenerated (iterate on the reading without paying for generation).
 
 Prints document-type accuracy, per-field exact-match accuracy by difficulty, and seconds per
 page for the pipeline beside bare RapidOCR (`RapidOCR()(image)`, default settings) on the same
@@ -26,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from extractors.loaders import LoadOptions, load_file  # noqa: E402
 from extractors.read import Reader, ReadOptions  # noqa: E402
 from models import OcrMode  # noqa: E402
-from synth.generate import generate_documents  # noqa: E402
+from synth.generate import TruthDoc, generate_documents  # noqa: E402
 
 DIFFS = ("clean", "ordinary", "poor")
 
@@ -38,12 +41,25 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--no-bare", action="store_true", help="skip the bare RapidOCR timing")
     ap.add_argument("--errors", type=int, default=25, help="print this many field errors")
+    ap.add_argument("--reuse", action="store_true", help="reuse the set already in --out")
+    ap.add_argument("--workers", type=int, default=1, help="processes for generation")
     args = ap.parse_args()
     seed = args.seed if args.seed is not None else int(time.time()) % 100_000
     out = args.out or Path(tempfile.mkdtemp(prefix="cc-bench-"))
-    t0 = time.perf_counter()
-    truth = generate_documents(out, per_difficulty=args.per_difficulty, seed=seed)
-    print(f"generated {len(truth)} pages (seed {seed}) in {time.perf_counter() - t0:.0f} s → {out}")
+    stamp = {"seed": seed, "per_difficulty": args.per_difficulty}
+    stamp_file = out / "bench-set.json"
+    if args.reuse and stamp_file.exists() and json.loads(stamp_file.read_text("utf-8")) == stamp:
+        raw = json.loads((out / "truth.json").read_text("utf-8"))
+        truth = [TruthDoc(**d) for d in raw]
+        print(f"reusing {len(truth)} pages (seed {seed}) in {out}")
+    else:
+        t0 = time.perf_counter()
+        truth = generate_documents(
+            out, per_difficulty=args.per_difficulty, seed=seed, workers=args.workers
+        )
+        stamp_file.write_text(json.dumps(stamp), "utf-8")
+        took = time.perf_counter() - t0
+        print(f"generated {len(truth)} pages (seed {seed}) in {took:.0f} s → {out}")
     truth_by_file: dict[str, list] = defaultdict(list)
     for t in truth:
         truth_by_file[t.file].append(t)

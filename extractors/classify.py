@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from extractors import normalize as nz
+from extractors.fields import HONOUR_LINE
 from models import DocType, PageText, TextLine
 
 CUES: dict[DocType, tuple[tuple[str, float], ...]] = {
@@ -60,6 +61,7 @@ CUES: dict[DocType, tuple[tuple[str, float], ...]] = {
 
 # Below this best score a page shows nothing certificate-like.
 MIN_SCORE = 4.0
+HONOUR_LINE_WEIGHT = 4.0
 
 
 @dataclass
@@ -96,6 +98,10 @@ def classify_lines(lines: list[TextLine], page_height: float) -> Classification:
                 if cue in title_text:
                     score += 2 * weight
         scores[doc_type] = score
+    if any(HONOUR_LINE.fullmatch(re.sub(r"\s", "", nz.to_halfwidth(ln.text))) for ln in lines):
+        # A line that is an honour title and nothing else ("全国劳动模范"): what an honour
+        # certificate prints in large type, whatever its heading ("证书" alone, or none).
+        scores[DocType.award_certificate] += HONOUR_LINE_WEIGHT
     if title_text.endswith("表"):
         # 申报表, 情况表, 汇总表…: a form or a table, whatever labels it repeats.
         scores[DocType.other] += 8

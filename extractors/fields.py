@@ -34,7 +34,7 @@ from extractors.layout import (
     union,
     vertical_overlap,
 )
-from extractors.lexicon import mend
+from extractors.lexicon import PHRASES, mend
 from extractors.validators import parse_cert_no, validate_id_number
 from models import BBox, DocType, Evidence, ExtractedField, PageText
 
@@ -50,8 +50,10 @@ ALL_TYPES = frozenset(DocType)
 # --- value cleaners -----------------------------------------------------------------------
 
 _NAME_BAD = re.compile(r"[0-9A-Za-z：:，,。；;（）()《》“”\"]")
-_NOT_NAME = re.compile(r"学位|证书|称号|大赛|竞赛|比赛|项目|技能|能手|标兵|模范|奖|专业|学院|大学"
-                       r"|复印|使用|申报|身份证|有效|中华|人民|共和国|学士|硕士|博士")
+_NOT_NAME = re.compile(
+    r"学位|证书|称号|大赛|竞赛|比赛|项目|技能|能手|标兵|模范|奖|专业|学院|大学"
+    r"|复印|使用|申报|身份证|有效|中华|人民|共和国|学士|硕士|博士"
+)
 _LABEL_WORDS = ("姓名", "性别", "民族", "证书", "编号", "日期", "号码", "等级", "同志", "单位")
 
 
@@ -60,6 +62,7 @@ def _name(s: str) -> str | None:
     s = re.sub(r"(?<=[\u4e00-\u9fff])[?？](?=[\u4e00-\u9fff])", "·", s)
     s = re.split(r"[，,。；;：:\s]{1}(?=[\u4e00-\u9fff]{1,4}[：:])", s)[0]
     s = re.sub(r"(同志|先生|女士)$", "", s.strip(" ：:，,。"))
+    s = re.sub(r"^学生(?=\S{2})", "", s)  # "学生麦麦提·吐尔逊·吾斯曼：" opening a diploma
     # The tail of a letter-spaced label "姓  名" read onto the value: 名阿合加孜·努尔兰.
     s = re.sub(r"^名(?=[\u4e00-\u9fff]{2,}[·•．・‧⋅])", "", s)
     n = nz.normalize_name(s)
@@ -78,13 +81,18 @@ def _name(s: str) -> str | None:
 
 def _id_number(s: str) -> str | None:
     t = nz.to_halfwidth(s).upper().replace(" ", "")
-    m = re.search(r"\d{17}[\dX]|\d{15}", t)
+    m = re.search(r"\d{17}[\dX]|(?<!\d)\d{15}(?![\dX])", t)
     if not m:
-        return None
+        # A digit lost (16–17 left): not a 15-digit number with a tail. Kept as read, so it
+        # fails the check and the second opinion re-reads it.
+        m = re.search(r"(?<!\d)\d{16,17}(?![\dX])", t)
+        return m.group(0) if m else None
     return validate_id_number(m.group(0)).normalized
 
 
 def _cert_no(s: str) -> str | None:
+    # A date printed on the same line ("10763120230129777 2023年06月01日") is no part of it.
+    s = re.split(r"\s+(?=[0-9０-９]{4}\s*年)", s)[0]
     t = nz.clean_cert_no(s) or ""
     m = re.search(r"[A-Z]{1,2}\d{20,21}|\d{13,20}|[A-Z0-9]{8,24}", t)
     if not m:
@@ -94,7 +102,7 @@ def _cert_no(s: str) -> str | None:
 
 
 def _text(s: str) -> str | None:
-    t = nz.to_halfwidth(s).strip(" ：:，,。;；")
+    t = nz.to_halfwidth(s).strip(" ：:，,。;；_")
     # Spaces inside a value are OCR's, except one between two names ("中共中央 国务院").
     t = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "\0", t)
     t = re.sub(r"\s+", "", t).replace("\0", " ")
@@ -110,6 +118,8 @@ def _award_name(s: str) -> str | None:
     if labels:
         s = s[max(labels) :]
     s = re.sub(r"(竞赛|大赛)\s*[—\-－一_]{1,2}\s*(第)", r"\1——\2", s)
+    # "授予钟秀婷同志" / "“全国巾帼建功标兵”称号" read across the break: the person goes.
+    s = re.sub(r"^[^“\"「『]*?(?:同志|同学)[:：，,]?\s*", "", s)
     t = _text(s)
     # "维修电工项目比赛" is the event within a competition, not the award.
     if t is None or re.search(r"项目|赛项", t):
@@ -119,6 +129,9 @@ def _award_name(s: str) -> str | None:
 
 def _school(s: str) -> str | None:
     t = _issuer(re.sub(r"^(?:在|于|就读于)", "", s.strip()))
+    if t is not None and "（" not in t:
+        # The campus's opening bracket lost on a poor scan: "中国石油大学华东）".
+        t = re.sub(r"(大学|学院|学校)([\u4e00-\u9fff]{2,6})）$", r"\1（\2）", t)
     return t
 
 
@@ -134,7 +147,10 @@ def _occupation_and_level(s: str) -> dict[str, str]:
     level = nz.normalize_skill_level(s)
     if level:
         out["skill_level"] = level
-    m = re.match(r"\s*([\u4e00-\u9fff]{2,12}?)\s*(?:[(（]?(?:[一二三四五]级|初级|中级|高级|技师|国家职业资格)|$)", s)
+    m = re.match(
+        r"[\s:：]*([\u4e00-\u9fff]{2,12}?)\s*(?:[(（]?(?:[一二三四五]级|初级|中级|高级|技师|国家职业资格)|$)",
+        s,
+    )
     occupation = _occupation(m.group(1)) if m else None
     if occupation:
         out["occupation"] = occupation
@@ -164,7 +180,7 @@ def _gender(s: str) -> str | None:
 
 # Glyphs OCR puts for Chinese numerals in dates ("二〇O七年七月乙十日").
 _DATE_CONFUSIONS = str.maketrans(
-    {"乙": "二", "O": "〇", "o": "〇", "口": "〇", "D": "〇", "西": "三", "0": "〇"}
+    {"乙": "二", "O": "〇", "o": "〇", "口": "〇", "D": "〇", "C": "〇", "西": "三", "0": "〇"}
 )
 _CN = "〇零一二三四五六七八九十"
 
@@ -176,7 +192,12 @@ def _date(s: str) -> str | None:
     if d is not None and len(d) == 10 or not re.search(f"[{_CN}]", s):
         return d
     t = s.translate(_DATE_CONFUSIONS)
-    t = re.sub(r"(?<![〇零一二三四五六七八九])二([一二三四五六七八九])([一二三四五六七八九〇零])年", r"二〇\1\2年", t)
+    t = re.sub(f"(?<=[{_CN}])明(?=[{_CN}])", "月", t)  # 月 inside a seal's ring reads 明
+    t = re.sub(
+        r"(?<![〇零一二三四五六七八九])二([一二三四五六七八九])([一二三四五六七八九〇零])年",
+        r"二〇\1\2年",
+        t,
+    )
     t = re.sub(r"(?<![〇零一二三四五六七八九])九([〇零一二三四五六七八九]{2})年", r"一九\1年", t)
     t = re.sub(f"(月[{_CN}]{{1,3}})$", r"\1日", t.strip())
     fixed = nz.parse_date(t)
@@ -197,11 +218,29 @@ _CO_ISSUER = re.compile(
 )
 
 
+def _mend_edges(text: str) -> str:
+    """Misreads `mend` leaves alone, where a seal's ring crosses the first glyph of a long
+    phrase ("自治区父力资源和社会保障厅") or a middle glyph of a short phrase that ends a
+    name no known ending ends ("克拉玛依市总卫会"); the rest must agree exactly."""
+    for phrase in PHRASES:
+        n = len(phrase)
+        if n >= 9 and phrase not in text:
+            i = text.find(phrase[1:])
+            if i > 0 and text[i - 1] != phrase[0] and "\u4e00" <= text[i - 1] <= "\u9fff":
+                text = text[: i - 1] + phrase + text[i - 1 + n :]
+        elif 3 <= n <= 4 and len(text) > n and not _ORG_END.search(text):
+            tail = text[-n:]
+            diff = sum(a != b for a, b in zip(tail, phrase, strict=True))
+            if diff == 1 and tail[0] == phrase[0] and tail[-1] == phrase[-1]:
+                text = text[:-n] + phrase
+    return text
+
+
 def _issuer(s: str) -> str | None:
     t = _text(s)
     if t is None or len(t) < 4 or re.search(r"\d{4}", t):
         return None
-    t = mend(t)
+    t = _mend_edges(mend(t))
     if " " not in t:
         t = _CO_ISSUER.sub(r"\1 ", t, count=1)
     return t
@@ -400,12 +439,22 @@ def find_labels(text: str) -> list[tuple[int, int, str]]:
                 continue
             if label in GENERIC_LABELS and not (colon or after == "" or after.isspace()):
                 continue
+            if not colon and _word_not_label(key, text[m.end() :]):
+                continue
             out.append((i, m.end(), key))
             i = m.end()
             break
         else:
             i += 1
     return out
+
+
+def _word_not_label(key: str, rest: str) -> bool:
+    """A strict label run straight into words that are not its value starts a word of its
+    own: 民族乐器制作工 is an occupation, not 民族 + "乐器制作工"."""
+    if key not in _STRICT_KEYS or not re.match(r"[\u4e00-\u9fff]{2}", rest):
+        return False
+    return SPECS_BY_KEY[key].clean(rest) is None
 
 
 # --- spaCy plumbing -----------------------------------------------------------------------
@@ -456,7 +505,26 @@ def _fuzzy_label(text: str, doc_type: DocType) -> tuple[int, int, str] | None:
             continue
         if spec.clean(text[len(label) :].lstrip(" :")) is not None:
             return 0, len(label), key
+    # The head of a letter-spaced label boxed with another line ("管" lost into a column of
+    # first characters): what is left, with its colon, still names one field ("理号：…").
+    m = re.match(r"([\u4e00-\u9fff]{2,5})\s*[:：]", text)
+    key = _label_suffixes().get(m.group(1)) if m else None
+    if m and key in _STRICT_KEYS and doc_type in SPECS_BY_KEY[key].doc_types:
+        if SPECS_BY_KEY[key].clean(text[m.end() :].strip()) is not None:
+            return 0, m.end(1), key
     return None
+
+
+@lru_cache(maxsize=1)
+def _label_suffixes() -> dict[str, str]:
+    """Labels less their first character (two characters or more left, no label themselves)
+    → the one field they belong to; a tail two fields share ("号码") is left out."""
+    full = {lab for _k, lab, _rx in _label_table()}
+    keys: dict[str, set[str]] = {}
+    for key, label, _rx in _label_table():
+        if len(label) >= 3 and label[1:] not in full:
+            keys.setdefault(label[1:], set()).add(key)
+    return {tail: ks.pop() for tail, ks in keys.items() if len(ks) == 1}
 
 
 @Language.component("cc_labels")
@@ -487,15 +555,19 @@ def cc_labels(doc: Doc) -> Doc:
 
 # Words that end an honour title, from the programs' notices (seeds) and the high-skill
 # measures: 全国技术能手, 五一劳动奖章, 劳动模范, 青年岗位能手, 巾帼建功标兵, 天山英才…
-_HONOUR_TAIL = (
+HONOUR_TAIL = (
     r"(?:技术能手|技能大奖|技能大师|劳动模范|劳动奖章|奖章|岗位能手|建功标兵|标兵|先进工作者"
     r"|先进个人|先进集体|优秀共产党员|工匠|英才|能手|模范|名师|首席技师|拔尖人才)"
+)
+# An honour title alone on its line ("全国劳动模范", "“天山英才”称号").
+HONOUR_LINE = re.compile(
+    r"[“\"「『]?[\u4e00-\u9fff]{1,14}" + HONOUR_TAIL + r"[”\"」』]?(?:称号|荣誉称号)?"
 )
 _COMPETITION = r"(?:大赛|竞赛|比赛|比武|技能赛|选拔赛|锦标赛|运动会)"
 
 # An honour title on a line of its own; never joined across lines (the name above it
 # would run into it).
-_HONOUR_PHRASE = re.compile(r"(?:被评为|荣获|授予|评为)?[“\"「『]?(?P<v>[^\s，,。:：“\"「『]{0,20}?" + _HONOUR_TAIL + r")(?:[”\"」』]|称号|荣誉称号|$)")  # fmt: skip
+_HONOUR_PHRASE = re.compile(r"(?:被评为|荣获|授予|评为)?[“\"「『]?(?P<v>[^\s，,。:：“\"「『]{0,20}?" + HONOUR_TAIL + r")(?:[”\"」』]|称号|荣誉称号|$)")  # fmt: skip
 
 _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "授予" also opens degree wording (授予工学学士学位): only "授予…同志/同学" names a person.
@@ -505,8 +577,9 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile(r"(?:兹有|获奖者[:：]?|获奖人[:：]?)\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|，|,|:|：|性别|在|荣获|于|\s|$)")),
     ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|先生|女士)\s*[:：，,]?")),
     ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*[:：]$")),
-    ("name", re.compile(r"^(?!学生)(?P<v>[^\s，,:：“\"]{2,16}?)[，,]\s*(?:性别)?[男女][，,]")),
-    ("gender", re.compile(r"^[^\s，,:：]{2,16}[，,]\s*(?P<v>[男女])[，,]")),
+    # "买合木提·玉素甫·木合塔尔，男" may end its line (学位证书 wrap there).
+    ("name", re.compile(r"^(?!学生)(?P<v>[^\s，,:：“\"]{2,16}?)[，,]\s*(?:性别)?[男女](?:[，,]|$)")),
+    ("gender", re.compile(r"^[^\s，,:：]{2,16}[，,]\s*(?P<v>[男女])(?:[，,]|$)")),
     ("title", re.compile(r"(?:具备|取得|具有)[^，,。]*?专业(?P<v>[^，,。]{2,12}?)(?:专业技术)?(?:任职)?资格")),
     ("issuer", re.compile(r"(?:^|[，,]|同志)经(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
     ("issuer", re.compile(r"^(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
@@ -516,7 +589,7 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("award_name", _HONOUR_PHRASE),
     ("award_rank", re.compile(r"(?P<v>金奖|银奖|铜奖|金牌|银牌|铜牌|一等奖|二等奖|三等奖|优秀奖)")),
     ("gender", re.compile(r"性别\s*[:：]?\s*(?P<v>[男女])")),
-    ("birth_date", re.compile(r"(?P<v>[\d〇零○Oo一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?)\s*(?:出)?生")),
+    ("birth_date", re.compile(r"(?P<v>[\d〇零○Oo一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?|(?:19|20)\d{2}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?)\s*(?:出)?生")),
     ("education", re.compile(r"(?P<v>博士研究生|硕士研究生|研究生|本科|专科|大专|中等专业|中专|职业高中|高中)(?:\)|）)?[^，,。]{0,4}?(?:学习|课程|毕业|学历)")),
 )  # fmt: skip
 
@@ -526,7 +599,7 @@ def cc_phrases(doc: Doc) -> Doc:
     spans = []
     headings = doc.user_data["headings"]
     for start, end, cell in doc.user_data["spans"]:
-        if id(cell) in headings and not re.search(_HONOUR_TAIL + r"|称号$", cell.text):
+        if id(cell) in headings and not re.search(HONOUR_TAIL + r"|称号$", cell.text):
             continue
         text = doc.text[start:end]
         for key, pattern in _PHRASES:
@@ -535,9 +608,39 @@ def cc_phrases(doc: Doc) -> Doc:
                 span = doc.char_span(s, e, label=key, alignment_mode="expand")
                 if span is not None:
                     spans.append(span)
+    spans += _names_over_prose(doc)
     doc.spans["phrases"] = spans
     doc.user_data["cross"] = _cross_line_phrases(doc)
     return doc
+
+
+# How the line under a name alone on its line opens: "马国旭" / "在2020年度工作中…被评为".
+_PROSE_OPENER = re.compile(r"^(?:在|于|荣获|被评为|参加|获得|经)")
+
+
+def _names_over_prose(doc: Doc) -> list:
+    """A name printed alone, in larger type, over the sentence that tells what it won or
+    over the honour title itself."""
+    rows: list[Row] = doc.user_data["rows"]
+    starts = {id(c): s for s, _e, c in doc.user_data["spans"]}
+    out = []
+    for upper, lower in zip(rows, rows[1:], strict=False):
+        if len(upper.cells) != 1:
+            continue
+        a, b = upper.cells[0], lower.cells[0]
+        if b.bbox[1] - a.bbox[3] > 1.5 * max(a.height, 1.0):
+            continue
+        if not (_PROSE_OPENER.match(b.text) or HONOUR_LINE.fullmatch(b.text.strip())):
+            continue
+        if _name(a.text) is None or id(a) in doc.user_data["labelled"]:
+            continue
+        text = a.text
+        lead = len(text) - len(text.lstrip())
+        s = starts[id(a)] + lead
+        span = doc.char_span(s, s + len(text.strip()), label="name", alignment_mode="expand")
+        if span is not None:
+            out.append(span)
+    return out
 
 
 def _cross_line_phrases(doc: Doc) -> list[tuple[str, str, Cell, Cell, int, int]]:
@@ -576,6 +679,9 @@ def cc_fields(doc: Doc) -> Doc:
     labels = list(doc.spans["labels"])
     label_starts = sorted(s.start_char for s in labels)
     fuzzy = doc.user_data.get("fuzzy", set())
+    # Cells taken whole as a label's value (the cell right of or under it): the shape
+    # patterns leave them alone, so 出生日期 | 1989.01.22 is not an issue date.
+    consumed: dict[int, str] = doc.user_data.setdefault("consumed", {})
 
     def add(key: str, raw: str, cell: Cell, start: int, end: int, how: str) -> bool:
         spec = SPECS_BY_KEY[key]
@@ -595,6 +701,8 @@ def cc_fields(doc: Doc) -> Doc:
         found.setdefault(key, []).append(
             Candidate(key, value, raw.strip(), bbox, cell.confidence * _WHERE[how], how)
         )
+        if how in ("right", "below"):
+            consumed[id(cell)] = key
         return True
 
     for span in labels:
@@ -622,6 +730,7 @@ def cc_fields(doc: Doc) -> Doc:
             if (
                 vertical_overlap(cell.bbox, right.bbox) > 0.5
                 and not _starts_with_label(doc, right)
+                and not _under_bare_label(doc, rows, right)
                 and add(key, right.text, right, 0, len(right.text), "right")
             ):
                 continue
@@ -647,7 +756,9 @@ def cc_fields(doc: Doc) -> Doc:
             continue
         value = SPECS_BY_KEY[key].clean(text)
         if value is not None:
-            bbox = union([sub_bbox(upper, a, len(upper.text)), sub_bbox(lower, 0, b - len(upper.text))])
+            bbox = union(
+                [sub_bbox(upper, a, len(upper.text)), sub_bbox(lower, 0, b - len(upper.text))]
+            )
             conf = min(upper.confidence, lower.confidence) * _WHERE["cross"]
             found.setdefault(key, []).append(Candidate(key, value, text, bbox, conf, "cross"))
 
@@ -664,16 +775,26 @@ def _continue(
         if info is not None and info.valid_structure:
             return value, raw, bbox
     elif key == "award_name":
-        if value is None or re.search(f"(?:{_COMPETITION}|{_HONOUR_TAIL}|称号|奖)$", value):
+        if value is None or re.search(f"(?:{_COMPETITION}|{HONOUR_TAIL}|称号|奖)$", value):
             return value, raw, bbox
     elif value is not None and _ORG_END.search(value):
         return value, raw, bbox
     if not raw.strip():
         return value, raw, bbox
     below = _cell_below(rows, cell, max_gap=1.2)
-    if below is None or _starts_with_label(doc, below) or find_labels(below.text):
+    if below is None:
         return value, raw, bbox
     text = below.text.strip()
+    # "…农业技术系列高级" / "专业技术职务评审委员会": the rest of an organisation's name may
+    # open with a label's words; it still ends the name, and no colon follows a label there.
+    org_tail = (
+        key in ("issuer", "school")
+        and _ORG_END.search(text) is not None
+        and not re.search(r"[:：]", text)
+        and doc.user_data["labelled"].get(id(below)) not in ("_stop", "issuer", "school")
+    )
+    if not org_tail and (_starts_with_label(doc, below) or find_labels(below.text)):
+        return value, raw, bbox
     if key == "cert_no" and not re.fullmatch(r"[0-9A-Z]{2,12}", text):
         return value, raw, bbox
     if key != "cert_no" and not re.fullmatch(r"[\u4e00-\u9fff()（）]{2,30}", text):
@@ -686,13 +807,32 @@ def _continue(
 
 
 _ORG_END = re.compile(
-    r"(?:厅|局|委员会|总工会|工会|人民政府|政府|中心|协会|学会|学院|大学|学校|公司|集团|部|委"
+    r"(?:厅|局|委员会|总工会|工会|商会|人民政府|政府|中心|协会|学会|学院|大学|学校|公司|集团|部|委"
     r"|办公室|研究院|研究所|医院|站|所|处|出版社|合作社)$"
 )
 
 
 def _starts_with_label(doc: Doc, cell: Cell) -> bool:
     return id(cell) in doc.user_data["labelled"]
+
+
+def _under_bare_label(doc: Doc, rows: list[Row], cell: Cell) -> bool:
+    """The cell stands under a label that is alone in its cell: it is that label's value,
+    not the next cell of a row it only grazes (stacked layouts on a skewed scan:
+    职业名称 | 钎焊工, where 钎焊工 is under 工种/职业方向)."""
+    x0, y0, x1, _y1 = cell.bbox
+    h = max(cell.height, 1.0)
+    for row in rows[max(0, cell.row - 2) : cell.row]:
+        for c in row.cells:
+            if id(c) not in doc.user_data["labelled"] or y0 - c.bbox[3] > 1.5 * h:
+                continue
+            overlap = min(x1, c.bbox[2]) - max(x0, c.bbox[0])
+            if overlap <= 0.3 * min(x1 - x0, c.bbox[2] - c.bbox[0]):
+                continue
+            found = find_labels(c.text)
+            if found and not c.text[found[-1][1] :].strip(" :："):
+                return True
+    return False
 
 
 def _cell_below(
@@ -798,8 +938,11 @@ def make_doc(page: PageText, doc_type: DocType) -> Doc:
     doc.user_data["rows"] = rows
     doc.user_data["spans"] = spans
     doc.user_data["doc_type"] = doc_type
-    # Headings (the certificate's name in large type) hold no labels.
-    doc.user_data["headings"] = {id(c) for c in all_cells if c.height > 1.6 * typical}
+    # Headings (the certificate's name in large type) hold no labels. They are short: a long
+    # line with a tall box is body text on a skewed scan, its box grown by the slant.
+    doc.user_data["headings"] = {
+        id(c) for c in all_cells if c.height > 1.6 * typical and len(c.text.strip()) <= 16
+    }
     doc.user_data["typical_height"] = typical
     return doc
 
@@ -865,8 +1008,9 @@ _TEXT_KEYS = frozenset({"issuer", "school", "award_name", "name"})
 _ID_RE = re.compile(r"(?<![0-9A-Z])\d{17}[\dXx](?![0-9A-Z])")
 _CERT_RE = re.compile(r"(?<![0-9A-Z])(?:[A-Z]{1,2}\d{20,21}|\d{16}|\d{13})(?![0-9A-Z])")
 _DATE_RE = re.compile(
-    r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|[.\-/]\d{1,2}[.\-/]\d{1,2})"
-    r"|[〇零○Oo0一二三四五六七八九乙]{3,4}\s*年\s*[一二三四五六七八九十]{1,2}\s*月(?:\s*[一二三四五六七八九十西乙]{1,3}\s*日?)?"
+    # The day's 日 may be lost under a seal: "2021年3月14" ends its line.
+    r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*(?:日|$))?|[.\-/]\d{1,2}[.\-/]\d{1,2})"
+    r"|[〇零○OoC0-9一二三四五六七八九乙]{3,4}\s*年\s*[一二三四五六七八九十]{1,2}\s*[月明](?:\s*[一二三四五六七八九十西乙]{1,3}\s*日?)?"
 )
 
 
@@ -878,9 +1022,10 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
     """
     wanted = set(TYPE_FIELDS[doc_type]) - set(cands)  # decided once, before any pattern adds
     labelled = _labelled_cells(doc)
+    consumed = doc.user_data.get("consumed", {})
     for _start, _end, cell in doc.user_data["spans"]:
         text = cell.text
-        other_label = labelled.get(id(cell))
+        other_label = labelled.get(id(cell)) or consumed.get(id(cell))
         if "id_number" in wanted and other_label in (None, "id_number"):
             for m in _ID_RE.finditer(text):
                 _pattern_cand(cands, "id_number", cell, m)
@@ -888,10 +1033,19 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
             for m in _CERT_RE.finditer(text):
                 if not _ID_RE.fullmatch(m.group(0)):
                     _pattern_cand(cands, "cert_no", cell, m)
-        if "issue_date" in wanted and other_label in (None, "issue_date"):
+        # A certificate number's line may end with the date ("编号：… 2023年06月01日").
+        if "issue_date" in wanted and other_label in (None, "issue_date", "cert_no"):
             for m in _DATE_RE.finditer(text):
-                if not text[m.end() : m.end() + 2].strip().startswith("生"):
+                after = text[m.end() : m.end() + 2].strip()
+                # Not a birth date (…生) nor a span of study (于2019年09月至2023年06月).
+                if not after.startswith(("生", "至", "起")) and not text[: m.start()].endswith(
+                    ("于", "至", "自")
+                ):
                     _pattern_cand(cands, "issue_date", cell, m)
+            # A numeric date read with gaps between its glyphs: "2 01 4.0 7.2 0".
+            squeezed = re.sub(r"(?<=[\d.\-/])\s+(?=[\d.\-/])", "", text.strip())
+            if squeezed != text.strip() and _DATE_RE.fullmatch(squeezed):
+                _pattern_cand(cands, "issue_date", cell, re.match(r".+", text))
         if other_label is None and len(text) <= 14:
             for key in ("skill_level", "title", "education"):
                 if key in wanted:
@@ -905,11 +1059,20 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
         _issuer_from_layout(doc, cands, labelled)
     if "school" in wanted:
         for _s, _e, cell in doc.user_data["spans"]:
-            m = re.search(r"[\u4e00-\u9fff()]{2,30}(?:大学|学院|学校|中学)", cell.text)
+            m = _SCHOOL_RE.search(cell.text)
             if m and id(cell) not in labelled and "本校" not in cell.text[: m.start()]:
                 _pattern_cand(cands, "school", cell, m)
     if doc_type is IDC:
         _id_card_by_content(doc, cands, labelled, wanted)
+
+
+# A school's name: …大学/学院/学校/中学, then a campus in brackets ("中国石油大学
+# (华东)") or a school attached to it ("…高等专科学校附属中专"). Not a bare …中专: the
+# prose says "3年制中专学习".
+_SCHOOL_RE = re.compile(
+    r"[\u4e00-\u9fff()]{2,30}(?:大学|学院|学校|中学)"
+    r"(?:\s*\(?[\u4e00-\u9fff]{2,6}\)|附属[\u4e00-\u9fff]{0,8}(?:中学|中专|小学|学校|医院))?"
+)
 
 
 def _labelled_cells(doc: Doc) -> dict[int, str]:
@@ -950,7 +1113,7 @@ def _id_card_by_content(
 
 
 _ORG_RE = re.compile(
-    r"[\u4e00-\u9fff（）() ]{1,40}(?:厅|局|委员会|总工会|工会|人民政府|政府|中心|协会|学会|学院|大学"
+    r"[\u4e00-\u9fff（）() ]{1,40}(?:厅|局|委员会|总工会|工会|商会|人民政府|政府|中心|协会|学会|学院|大学"
     r"|学校|公司|集团|部|委|办公室|研究院|评审委员会|国务院|中央|妇联|团委|领导小组|党委)$"
 )
 
@@ -963,7 +1126,7 @@ def _issuer_from_layout(
     for _s, _e, cell in doc.user_data["spans"]:
         if id(cell) in labelled:
             continue
-        text = re.sub(r"\s+", "", cell.text)
+        text = _mend_edges(re.sub(r"\s+", "", cell.text))
         value = _issuer(cell.text) if _ORG_RE.search(text) else None
         if value and (best is None or cell.bbox[1] > best.bbox[1]):
             best, best_value = cell, value

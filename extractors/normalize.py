@@ -563,6 +563,8 @@ _NUM_DATE_RE = re.compile(
 )
 _COMPACT_DATE_RE = re.compile(r"(?<![0-9])([0-9]{4})([0-9]{2})([0-9]{2})(?![0-9])")
 _WHOLE_YM_RE = re.compile(r"^\s*([0-9]{4})([0-9]{2})?\s*$")
+# Digits and separators only, with two separators: spaces inside are gaps, not breaks.
+_SPACED_NUM_DATE_RE = re.compile(r"\s*[0-9][0-9\s]*[.\-/][0-9\s]+[.\-/][0-9\s]*[0-9]\s*")
 
 
 def _ymd(year: int | None, month: int | None, day: int | None) -> str | None:
@@ -616,6 +618,9 @@ def parse_date(s: str | None) -> str | None:
     t = _ZERO_WIDTH_RE.sub("", to_halfwidth(s or ""))
     if not t.strip():
         return None
+    if _SPACED_NUM_DATE_RE.fullmatch(t):
+        # A numeric date OCR read with gaps between the glyphs: "2 01 4.0 7.2 0".
+        t = re.sub(r"\s+", "", t)
     whole = _WHOLE_YM_RE.match(t)
     if whole:
         month = int(whole.group(2)) if whole.group(2) else None

@@ -122,7 +122,9 @@ class Reader:
             log.exception("field extraction failed on %s p%d", page.file, page.page)
             return [
                 DocumentReading(
-                    file=page.file, page=page.page, doc_type=DocType.other,
+                    file=page.file,
+                    page=page.page,
+                    doc_type=DocType.other,
                     warnings=[f"field extraction failed: {type(e).__name__}: {e}"],
                 )  # fmt: skip
             ]
@@ -133,7 +135,10 @@ class Reader:
         tess = self._tesseract() if upright is not None else None
         if tess is not None and fields:
             t = time.perf_counter()
-            second_opinion(fields, upright, tess.read_line, policy=self.options.second_opinion)
+            second_opinion(
+                fields, upright, tess.read_line, policy=self.options.second_opinion,
+                keys=_second_opinion_keys(cls.doc_type),
+            )  # fmt: skip
             self.crop_seconds += time.perf_counter() - t
         confs = [f.confidence for f in fields.values()]
         confidence = cls.confidence * (sum(confs) / len(confs) if confs else 1.0)
@@ -174,6 +179,15 @@ class Reader:
         return out
 
 
+def _second_opinion_keys(doc_type: DocType) -> tuple[str, ...]:
+    """Fields re-read by tesseract. A certificate number is checked against the structure
+    of skill certificates' numbers, so only there: on a title or award certificate a
+    misread with a stray digit can pass that structure ("5202631326436" for 202631326436)
+    and would win over the right reading."""
+    keys = ("id_number", "issue_date", "birth_date")
+    return keys + ("cert_no",) if doc_type is DocType.skill_certificate else keys
+
+
 class _Inline:
     """Same `call` surface as EngineWorker, in-process (no time bound): for tests and benches."""
 
@@ -187,4 +201,3 @@ class _Inline:
             raise
         except Exception as e:
             raise OcrEngineError(f"{type(e).__name__}: {e}") from e
-

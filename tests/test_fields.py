@@ -94,7 +94,10 @@ def test_diploma_prose():
     p = page(
         ("毕业证书", (500, 100, 1000, 250)),
         ("学生王小明，性别男，一九九八年三月十二日生，于二〇一六年九月至", (100, 500, 1400, 560)),
-        ("二〇二〇年六月在本校机械工程专业四年制本科学习，修完教学计划规定的", (100, 580, 1400, 640)),
+        (
+            "二〇二〇年六月在本校机械工程专业四年制本科学习，修完教学计划规定的",
+            (100, 580, 1400, 640),
+        ),
         ("全部课程，成绩合格，准予毕业。", (100, 660, 800, 720)),
         ("校名：新疆大学", (100, 900, 500, 960)),
         ("证书编号：107551202005001234", (100, 1000, 800, 1060)),
@@ -119,3 +122,272 @@ def test_form_page_is_other():
         ("申报人签字：", (100, 1500, 500, 1560)),
     )
     assert classify_page(p).doc_type is DocType.other
+
+
+# --- regressions from the extraction bench (seed 4242) ------------------------------------
+
+
+def _fields(p: PageText, doc_type: DocType) -> dict[str, str]:
+    return {k: v.value for k, v in extract_fields(p, doc_type).items()}
+
+
+def _diploma(*tail: tuple[str, tuple[float, float, float, float]]) -> PageText:
+    return page(
+        ("毕业证书", (500, 100, 1000, 250)),
+        ("学生王小明，性别男，一九九八年三月十二日生，于二〇一六年九月至", (100, 500, 1400, 560)),
+        (
+            "二〇二〇年六月在本校机械工程专业四年制本科学习，修完教学计划规定的",
+            (100, 580, 1400, 640),
+        ),
+        ("全部课程，成绩合格，准予毕业。", (100, 660, 800, 720)),
+        ("校长：武涛超", (700, 800, 1000, 860)),
+        *tail,
+    )
+
+
+def test_school_keeps_its_campus_and_attached_school():
+    got = _fields(
+        _diploma(("中国石油大学 (华东)", (800, 900, 1300, 960))), DocType.education_certificate
+    )
+    assert got["school"] == "中国石油大学（华东）"
+    p = _diploma(("中国石油大学华东）", (800, 900, 1300, 960)))  # "（" lost on a poor scan
+    assert _fields(p, DocType.education_certificate)["school"] == "中国石油大学（华东）"
+    p = _diploma(("新疆工业高等专科学校附属中专", (800, 900, 1400, 960)))
+    assert _fields(p, DocType.education_certificate)["school"] == "新疆工业高等专科学校附属中专"
+
+
+def test_date_read_with_gaps_between_glyphs():
+    p = _diploma(("2 01 4.0 7.2 0", (800, 1000, 1300, 1060)))
+    assert _fields(p, DocType.education_certificate)["issue_date"] == "2014-07-20"
+
+
+def test_label_word_opening_a_value_is_no_label():
+    # 民族乐器制作工 under 职业 (工种): an occupation, not 民族 + "乐器制作工".
+    assert find_labels("民族乐器制作工") == []
+    assert [k for *_x, k in find_labels("民族维吾尔")] == ["ethnicity"]
+    p = page(
+        ("职业技能等级证书", (400, 100, 1100, 200)),
+        ("姓名", (200, 400, 300, 440)),
+        ("赵勇杰", (200, 460, 400, 500)),
+        ("职业 (工种)", (200, 560, 450, 600)),
+        ("民族乐器制作工", (200, 620, 600, 660)),
+        ("技能等级", (200, 720, 400, 760)),
+        ("四级/中级工", (200, 780, 450, 820)),
+    )
+    got = _fields(p, DocType.skill_certificate)
+    assert got["occupation"] == "民族乐器制作工"
+    assert got["skill_level"] == "中级工"
+
+
+def test_name_alone_over_the_prose_or_the_honour():
+    p = page(
+        ("荣誉证书", (650, 400, 1800, 640)),
+        ("马国旭", (1040, 880, 1440, 1020)),
+        ("在2020年度工作中表现突出，被评为", (470, 1180, 2010, 1270)),
+        ("沙雅县劳动模范", (640, 1380, 1840, 1560)),
+        ("沙雅县人民政府", (1400, 2900, 2040, 3000)),
+        ("2021年5月29日", (1420, 3060, 2020, 3140)),
+    )
+    got = _fields(p, DocType.award_certificate)
+    assert got["name"] == "马国旭"
+    assert got["award_name"] == "沙雅县劳动模范"
+    # Heading "证书" alone: the honour title on its own line still makes it an award.
+    p = page(
+        ("证书", (1390, 360, 2070, 670)),
+        ("沈伟彬", (1530, 940, 1950, 1090)),
+        ("全国劳动模范", (1210, 1240, 2280, 1430)),
+        ("中共中央国务院", (2030, 1680, 2710, 1800)),
+        ("二〇二五年八月八日", (1960, 1850, 2780, 1950)),
+        h=2480,
+    )
+    assert classify_page(p).doc_type is DocType.award_certificate
+    got = _fields(p, DocType.award_certificate)
+    assert got["name"] == "沈伟彬"
+    assert got["award_name"] == "全国劳动模范"
+    assert got["issuer"] == "中共中央 国务院"
+    assert got["issue_date"] == "2025-08-08"
+
+
+def test_id_number_with_a_lost_digit_is_kept_as_read():
+    # 17 digits are not a 15-digit number with a tail: kept, failing the check, for review.
+    p = page(
+        ("专业技术资格证书", (540, 310, 1940, 470)),
+        ("冯婷同志，经新疆生产建设兵团人力资源和社会保障局", (420, 750, 2150, 820)),
+        ("评审通过，具备财政税收专业高级经济师资格。", (280, 880, 1730, 940)),
+        ("公民身份号码65010919860515118", (310, 1200, 1330, 1270)),
+    )
+    f = extract_fields(p, DocType.title_certificate)
+    assert f["id_number"].value == "65010919860515118"
+    assert any("fails GB 11643" in n for n in f["id_number"].notes)
+
+
+def test_dates_under_a_seal():
+    for text, want in (
+        ("2021年3月14", "2021-03-14"),  # 日 lost under the seal
+        ("二〇一五年九明二十六日", "2015-09-26"),  # 月 read 明
+        ("二C一八年九月八日", "2018-09-08"),  # 〇 read C
+    ):
+        p = page(
+            ("荣誉证书", (650, 400, 1800, 640)),
+            ("张伟同志：", (400, 900, 900, 1000)),
+            ("荣获“先进个人”称号。", (400, 1100, 1400, 1200)),
+            ("新疆维吾尔自治区人力资源和社会保障厅", (1100, 1800, 2300, 1900)),
+            (text, (1300, 1950, 2000, 2050)),
+        )
+        assert _fields(p, DocType.award_certificate)["issue_date"] == want, text
+
+
+def test_award_name_across_lines_drops_the_person():
+    p = page(
+        ("荣誉证书", (1190, 380, 2320, 690)),
+        ("在2024年度工作中成绩突出，授予钟秀婷同志", (750, 890, 2990, 1060)),
+        ("全国巾帼建功标兵”称号。", (570, 1120, 1760, 1250)),
+        ("全国妇联", (2390, 1740, 2770, 1840)),
+        ("2025年10月26日", (2240, 1900, 2920, 2000)),
+    )
+    got = _fields(p, DocType.award_certificate)
+    assert got["name"] == "钟秀婷"
+    assert got["award_name"] == "全国巾帼建功标兵"
+
+
+def test_value_right_of_a_label_is_no_pattern_for_another_field():
+    # Old booklet: 出生日期 | 1989.01.22 is not the issue date (that one is under a seal).
+    p = page(
+        *row(360, ("职业（工种）及等级", 1900, 2500), ("：茶艺师", 2510, 2760)),
+        *row(490, ("初级工 (国家职业资格五级)", 2580, 3200)),
+        *row(950, ("姓名", 330, 490), ("布合力其·塔依尔", 820, 1340)),
+        *row(1130, ("性别", 330, 490), ("女", 810, 900)),
+        *row(1300, ("出生日期", 340, 620), ("1989.01.22", 810, 1200)),
+        *row(1360, ("发证机关", 1890, 2170)),
+        *row(1650, ("颁证日期", 1890, 2170)),
+    )
+    got = _fields(p, DocType.skill_certificate)
+    assert got["birth_date"] == "1989-01-22"
+    assert "issue_date" not in got
+    assert got["occupation"] == "茶艺师"
+    assert got["skill_level"] == "初级工"
+
+
+def test_tall_long_lines_of_a_skewed_scan_are_no_headings():
+    # Skewed 3°: each long line's box is twice the height of a short one's.
+    p = page(
+        ("毕业证书", (860, 140, 1460, 300)),
+        ("学生邱成，性别男，一九七八年十月生，于一九九七年九", (620, 350, 2180, 520)),
+        ("月至二〇〇〇年七月在本校机械设计制造及其自动化专业3年", (520, 480, 2120, 650)),
+        ("制专科学习，修完教学计划规定的全部课程，成绩合格，准予", (520, 600, 2150, 770)),
+        ("毕业。", (520, 820, 680, 900)),
+        ("校（院）长：高俊", (1300, 1200, 1720, 1290)),
+        ("乌鲁木齐职业大学", (1680, 1300, 2080, 1380)),
+        ("二〇〇〇年七月一日", (1660, 1380, 2110, 1460)),
+        ("证书编号：10995120000692103", (210, 1510, 700, 1580)),
+    )
+    got = _fields(p, DocType.education_certificate)
+    assert got["name"] == "邱成"
+    assert got["gender"] == "男"
+    assert got["birth_date"] == "1978-10"
+    assert got["education"] == "大专"
+
+
+def test_stacked_value_belongs_to_the_label_above_it():
+    # 钎焊工 grazes the row of 职业名称 on a skewed scan but stands under 工种/职业方向.
+    p = page(
+        ("职业技能等级证书", (360, 330, 1880, 550)),
+        ("姓名", (395, 1290, 485, 1345)),
+        ("关帆东", (405, 1350, 590, 1430)),
+        ("工种/职业方向", (1184, 1640, 1451, 1703)),
+        ("职业名称", (414, 1680, 579, 1744)),
+        ("钎焊工", (1186, 1708, 1380, 1793)),
+        ("焊工", (419, 1752, 554, 1829)),
+    )
+    assert _fields(p, DocType.skill_certificate)["occupation"] == "焊工"
+
+
+def test_degree_wording_name_and_gender_end_the_line():
+    p = page(
+        ("硕士学位证书", (520, 640, 1040, 760)),
+        ("买合木提·玉素甫·木合塔尔，男", (510, 1100, 1100, 1190)),
+        ("1981年08月生。在兰州大学化学工程与", (430, 1180, 1170, 1280)),
+        ("工艺专业完成了硕士研究生学习计划，业", (435, 1275, 1210, 1370)),
+    )
+    got = _fields(p, DocType.education_certificate)
+    assert got["name"] == "买合木提·玉素甫·木合塔尔"
+    assert got["gender"] == "男"
+
+
+def test_label_missing_its_first_glyph():
+    # "管" of 管理号 boxed into a column with 专 and 级: "理号：…" still names the number.
+    p = page(
+        ("专业技术职务任职资格证书", (580, 560, 2030, 740)),
+        ("专级管", (574, 1530, 665, 1863)),
+        ("理号：XJ2028Z432060", (620, 1790, 1370, 1880)),
+    )
+    assert _fields(p, DocType.title_certificate)["cert_no"] == "XJ2028Z432060"
+
+
+def test_issuer_glyphs_misread_under_a_seal():
+    for text, want in (
+        ("新疆维吾尔自治区父力资源和社会保障厅", "新疆维吾尔自治区人力资源和社会保障厅"),
+        ("克拉玛依市总卫会", "克拉玛依市总工会"),
+        ("乌鲁木齐市总商会", "乌鲁木齐市总商会"),  # a real ending is left alone
+    ):
+        p = page(
+            ("证书", (840, 450, 1400, 720)),
+            ("获奖人：龚颖", (400, 950, 1070, 1100)),
+            ("赛事名称：2011年克拉玛依市职工技能大赛", (420, 1140, 1940, 1350)),
+            (text, (1300, 2720, 2300, 2900)),
+            ("2011年05月20日", (1320, 2890, 2020, 3040)),
+        )
+        assert _fields(p, DocType.award_certificate)["issuer"] == want, text
+
+
+def test_issuer_wrapped_before_a_label_word():
+    p = page(
+        ("专业技术职务任职资格证书", (230, 120, 1090, 250)),
+        *row(300, ("评审委员会：新疆维吾尔自治区农业技术系列高级", 100, 1200)),
+        *row(350, ("专业技术职务评审委员会", 400, 900)),
+        *row(450, ("资格名称：农艺师", 100, 600)),
+    )
+    got = _fields(p, DocType.title_certificate)
+    assert got["issuer"] == "新疆维吾尔自治区农业技术系列高级专业技术职务评审委员会"
+
+
+def test_second_opinion_checks_certificate_numbers_on_skill_certificates_only():
+    from extractors.read import _second_opinion_keys
+
+    assert "cert_no" in _second_opinion_keys(DocType.skill_certificate)
+    assert "cert_no" not in _second_opinion_keys(DocType.title_certificate)
+    assert "id_number" in _second_opinion_keys(DocType.title_certificate)
+
+
+# --- regressions from the extraction bench (seed 9191) ------------------------------------
+
+
+def test_diploma_prose_dates_school_and_number_on_one_line():
+    # Text-layer PDF: number and date share a line; the study span is no issue date.
+    p = page(
+        ("毕业证书", (318, 101, 524, 144)),
+        ("学生卡德尔·迪力夏提，性别男，1994年12月生，", (263, 194, 755, 216)),
+        ("于2019年09月至2023年06月在本校护理专业3年制中专学习，", (220, 242, 735, 264)),
+        ("修完教学计划规定的全部课程，成绩合格，准予毕业。", (220, 289, 722, 311)),
+        ("证书编号：10763120230129777 ２０２３年０６月０１日", (96, 483, 719, 506)),
+        h=595,
+    )
+    got = _fields(p, DocType.education_certificate)
+    assert got["cert_no"] == "10763120230129777"
+    assert got["issue_date"] == "2023-06-01"
+    assert "school" not in got  # "3年制中专" is a course, not a school
+
+
+def test_mixed_digit_year_and_numeric_birth_date():
+    p = page(
+        ("毕业证书", (744, 432, 1740, 624)),
+        ("学生麦麦提·吐尔逊·吾斯曼：", (665, 1442, 1886, 1554)),
+        ("性别男，1976.06生，于二〇〇五年九月至二", (438, 1668, 2033, 1747)),
+        ("O○九年六月在本校数控技术专业4年制本科学习，", (435, 1849, 2029, 1931)),
+        ("昌吉学院", (2166, 1959, 2450, 2043)),
+        ("2O0九年六月三十日", (1961, 2086, 2647, 2156)),
+    )
+    got = _fields(p, DocType.education_certificate)
+    assert got["name"] == "麦麦提·吐尔逊·吾斯曼"
+    assert got["birth_date"] == "1976-06"
+    assert got["issue_date"] == "2009-06-30"

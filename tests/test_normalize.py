@@ -399,6 +399,8 @@ def test_award_level_issuer_beats_award_name() -> None:
         ("1899年1月1日", None),
         ("2101-01-01", None),
         ("650102198503120011", None),  # digits inside an ID number are not a date
+        ("2 01 4.0 7.2 0", "2014-07-20"),  # glyphs read apart on a poor scan
+        ("2014 07 20", None),  # no separators: not a spaced numeric date
         ("无", None),
         ("", None),
     ],
