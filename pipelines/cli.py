@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -107,6 +108,10 @@ def _summary(results, out: Path) -> None:
     err.print(f"结果 / results: {out / 'results.json'}，表格 / workbook: {out / 'report.xlsx'}")
 
 
+def _terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def run_verify(batch: Path, out: Path, workers: int, as_of: str | None, debug: bool,
                quiet: bool = False, history: Path | None = None):  # fmt: skip
     from datetime import date
@@ -116,6 +121,9 @@ def run_verify(batch: Path, out: Path, workers: int, as_of: str | None, debug: b
     except ValueError:
         err.print(f"[red]错误 / error[/red] --as-of 应为 YYYY-MM-DD：{as_of}")
         raise typer.Exit(2) from None
+    # SIGTERM (a scheduler stopping the run) leaves through Python's shutdown, so the OCR
+    # workers and Prefect's temporary server stop too instead of running on as orphans.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         from pipelines.flows import verify_batch
 

@@ -202,3 +202,34 @@ def test_atomic_write_replaces_and_is_readable_by_others(tmp_path: Path) -> None
     # Not mkstemp's 0600: officials open these files.
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
     assert [p.name for p in target.parent.iterdir()] == ["results.json"]
+
+
+# ---------------------------------------------------------------- SIGTERM
+
+
+def test_sigterm_stops_the_run_and_everything_it_started(tmp_path: Path) -> None:
+    """A scheduler stopping a run with SIGTERM (to the verify process only) must not leave
+    Prefect's temporary server or OCR workers running as orphans."""
+    from synth.batch import generate_batch
+
+    batch = tmp_path / "batch"
+    generate_batch(batch, applicants=2, seed=28, clean_share=1.0, workers=2)
+    out = tmp_path / "out"
+    cache = out / ".credcheck" / "cache"
+    proc = subprocess.Popen(
+        _verify_cmd(batch, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True, env=cli_env(),
+    )  # fmt: skip
+    pgid = os.getpgid(proc.pid)
+    try:
+        deadline = time.monotonic() + 300
+        while not _complete_pages(cache):
+            assert proc.poll() is None, "the run ended before any page was read"
+            assert time.monotonic() < deadline, "no page was cached within 300 s"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=90) == 128 + signal.SIGTERM
+        assert _group_gone(pgid, timeout=30), "processes of the stopped run still alive"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
