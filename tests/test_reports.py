@@ -343,7 +343,13 @@ def test_xlsx_sheets_rows_and_no_formulas(tmp_path: Path) -> None:
 
     applicants = [[c.value for c in r] for r in wb["申报人"].iter_rows(min_row=2)]
     assert [r[0] for r in applicants] == ["XJ2025-0001", "XJ2025-0002", "XJ2025-0003"]
-    assert applicants[0][3:] == ["有疑点", 3, "高", "ID_MISMATCH, LEVEL_OVERCLAIM, AWARD_MISMATCH", None]
+    assert applicants[0][3:] == [
+        "有疑点",
+        3,
+        "高",
+        "ID_MISMATCH, LEVEL_OVERCLAIM, AWARD_MISMATCH",
+        None,
+    ]
     assert applicants[2][3:5] == ["通过", 0]
     dups = [[c.value for c in r] for r in wb["重复申报"].iter_rows(min_row=2)]
     assert len(dups) == 2 and dups[0][2] == 0.98 and dups[1][4] == "=same cert_no"

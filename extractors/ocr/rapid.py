@@ -41,9 +41,7 @@ class RapidOcrEngine:
         self.options = options or RapidOptions()
         kwargs = {"text_score": self.options.text_score, "max_side_len": self.options.max_side}
         if self.options.threads:
-            kwargs.update(
-                intra_op_num_threads=self.options.threads, inter_op_num_threads=1
-            )
+            kwargs.update(intra_op_num_threads=self.options.threads, inter_op_num_threads=1)
         self._ocr = RapidOCR(**kwargs)
 
     # -- page --------------------------------------------------------------------------------

@@ -88,8 +88,9 @@ class TesseractEngine:
             y1 = max(data["top"][i] + data["height"][i] for i in idx)
             conf = min(max(0.0, float(data["conf"][i])) for i in idx) / 100.0
             text = "".join(data["text"][i].strip() for i in idx)
-            lines.append(TextLine(text=text, bbox=(x0, y0, x1, y1), confidence=conf,
-                                  engine=self.name))
+            lines.append(
+                TextLine(text=text, bbox=(x0, y0, x1, y1), confidence=conf, engine=self.name)
+            )
         h, w = image.shape[:2]
         return PageOcr(lines=lines, rotation=0, width=w, height=h)
 

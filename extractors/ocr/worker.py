@@ -141,4 +141,3 @@ class EngineWorker:
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
-
