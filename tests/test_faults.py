@@ -50,6 +50,27 @@ def _complete_pages(cache: Path) -> dict[str, int]:
     return out
 
 
+def _start_until_a_page_is_cached(batch: Path, out: Path) -> tuple[subprocess.Popen, int]:
+    """A verify run in its own process group, returned once its first page is cached."""
+    cache = out / ".credcheck" / "cache"
+    proc = subprocess.Popen(
+        _verify_cmd(batch, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True, env=cli_env(),
+    )  # fmt: skip
+    pgid = os.getpgid(proc.pid)
+    deadline = time.monotonic() + 300
+    try:
+        while not _complete_pages(cache):
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "no page was cached within 300 s"
+            time.sleep(0.05)
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+        raise
+    return proc, pgid
+
+
 def _group_gone(pgid: int, timeout: float = 15.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -105,17 +126,8 @@ def test_kill_9_then_rerun_completes_without_rereading(tmp_path: Path) -> None:
     assert len(clean_pages) >= 6
 
     cache = out / ".credcheck" / "cache"
-    proc = subprocess.Popen(
-        _verify_cmd(batch, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True, env=cli_env(),
-    )  # fmt: skip
-    pgid = os.getpgid(proc.pid)
+    proc, pgid = _start_until_a_page_is_cached(batch, out)
     try:
-        deadline = time.monotonic() + 300
-        while not _complete_pages(cache):
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "no page was cached within 300 s"
-            time.sleep(0.05)
         os.killpg(pgid, signal.SIGSTOP)  # frozen mid-batch, still holding the lock
         assert not (out / "results.json").exists()
 
@@ -214,22 +226,13 @@ def test_sigterm_stops_the_run_and_everything_it_started(tmp_path: Path) -> None
 
     batch = tmp_path / "batch"
     generate_batch(batch, applicants=2, seed=28, clean_share=1.0, workers=2)
-    out = tmp_path / "out"
-    cache = out / ".credcheck" / "cache"
-    proc = subprocess.Popen(
-        _verify_cmd(batch, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True, env=cli_env(),
-    )  # fmt: skip
-    pgid = os.getpgid(proc.pid)
+    proc, pgid = _start_until_a_page_is_cached(batch, tmp_path / "out")
     try:
-        deadline = time.monotonic() + 300
-        while not _complete_pages(cache):
-            assert proc.poll() is None, "the run ended before any page was read"
-            assert time.monotonic() < deadline, "no page was cached within 300 s"
-            time.sleep(0.05)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=90) == 128 + signal.SIGTERM
         assert _group_gone(pgid, timeout=30), "processes of the stopped run still alive"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
+        if proc.stderr:
+            proc.stderr.close()
