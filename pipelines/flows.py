@@ -2,7 +2,8 @@
 
 verify_flow: plan → inspect each file (task, cached by content hash) → read each page (task,
 cached by content hash + page + reader version, retried once on engine failure) → assess
-each applicant (task) → results.json, report.html, report.xlsx (atomic writes).
+each applicant (task) → results.json, report.html, report.xlsx (atomic writes). Tasks run in
+waves of WAVE, each a subflow (Prefect's per-task memory is freed when a flow ends).
 
 Settings follow ../shared/spec/stack.md: with no PREFECT_API_URL the run starts Prefect's
 temporary server on an in-memory SQLite database (a file database stalls under concurrent
@@ -135,9 +136,10 @@ def _result(fut: Any) -> Any:
 
 
 # Prefect keeps every task's state and result until its flow ends (PrefectHQ/prefect#12668):
-# one flow with a task per page grew by ~70 KB a page on a 3,800-page batch. Pages, files and
-# applicants therefore run in waves, each a subflow whose bookkeeping goes when it returns;
-# measured on 2,500 no-op tasks: 19 MB per 1,000 tasks in one flow, 1.7 MB in waves.
+# with one flow the verify process grew ~30 KB a page over the first 822 pages of a
+# 3,817-page batch (bench/memory.py). Pages, files and applicants therefore run in waves, each
+# a subflow whose bookkeeping goes when it returns; measured on 2,500 no-op tasks: 19 MB per
+# 1,000 tasks in one flow, 1.7 MB in waves.
 # A subflow's parameters go to the Prefect API as JSON (file names need not be UTF-8, and a
 # wave's plans are large), so each wave is handed over by a key into _WAVE_INPUT.
 WAVE = 200
