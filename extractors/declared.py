@@ -49,6 +49,7 @@ __all__ = [
     "load_declared",
     "load_declared_table",
     "normalize_header",
+    "table_format",
 ]
 
 # Header aliases of the contract (batch-contract.md, sheet 申报人), canonical key first.
@@ -919,8 +920,9 @@ def load_declared(batch_dir: Path) -> DeclaredBatch:
     )
 
 
-def load_declared_table(path: Path) -> DeclaredBatch:
-    """One declared table given directly (.xlsx with its sheets, or a single .csv)."""
+def table_format(path: Path) -> str:
+    """ "xlsx" or "csv" for a declared table given directly; DeclaredDataError when the file is
+    missing or of another type."""
     path = Path(path)
     if not path.is_file():
         raise DeclaredDataError(
@@ -928,11 +930,19 @@ def load_declared_table(path: Path) -> DeclaredBatch:
         )
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _load_xlsx(path, path.name)
+        return "xlsx"
     if suffix in (".csv", ".txt"):
-        return _load_csv(path, None, path.name)
+        return "csv"
     raise DeclaredDataError(
         f"unsupported declared table type: {path.suffix}",
         file=str(path),
         zh=f"不支持的申报数据表格式 {path.suffix}，请提交 .xlsx 或 .csv 文件",
     )
+
+
+def load_declared_table(path: Path) -> DeclaredBatch:
+    """One declared table given directly (.xlsx with its sheets, or a single .csv)."""
+    path = Path(path)
+    if table_format(path) == "xlsx":
+        return _load_xlsx(path, path.name)
+    return _load_csv(path, None, path.name)

@@ -32,7 +32,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from extractors.declared import APPLICANT_HEADERS, normalize_header, parse_date_cell
+from extractors.declared import (
+    APPLICANT_HEADERS,
+    normalize_header,
+    parse_date_cell,
+    table_format,
+)
 from extractors.normalize import normalize_ethnicity, normalize_gender, normalize_name
 from matchers.duplicates import HALFWIDTH, link_applicants
 from matchers.history import History
@@ -149,21 +154,7 @@ def _text(v: Any) -> str:
 def read_identities(path: Path) -> tuple[list[Applicant], list[str]]:
     """Identity columns of a declared table (.csv or .xlsx): applicants and problems (Chinese)."""
     path = Path(path)
-    if not path.is_file():
-        raise DeclaredDataError(
-            f"file not found: {path}", file=str(path), zh=f"申报数据表 {path} 不存在"
-        )
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(path)
-    elif suffix in (".csv", ".txt"):
-        rows = _csv_rows(path)
-    else:
-        raise DeclaredDataError(
-            f"unsupported declared table type: {path.suffix}",
-            file=str(path),
-            zh=f"不支持的申报数据表格式 {path.suffix}，请提交 .xlsx 或 .csv 文件",
-        )
+    rows = _xlsx_rows(path) if table_format(path) == "xlsx" else _csv_rows(path)
     try:
         return _parse(rows, path)
     except (OSError, ValueError, KeyError, csv.Error) as e:

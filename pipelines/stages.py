@@ -538,24 +538,12 @@ class Cropper:
     ):
         self.batch_dir = Path(batch_dir)
         self.pages = pages
-        self._page = lru_cache(maxsize=8)(self._upright)
+        # Text-layer pages come unturned (boxes in points, scaled in _crop).
+        self._page = lru_cache(maxsize=8)(PageImages(batch_dir, pages))
         # Crops of files whose hash is known are kept under cache_dir: a re-run of an unchanged
         # batch renders no page again (rendering was most of a second run's time).
         self.shas = shas or {}
         self.cache_dir = cache_dir
-
-    def _upright(self, file: str, page: int) -> np.ndarray | None:
-        reading = self.pages.get((file, page))
-        if reading is None:
-            return None
-        opts = load_options(self.batch_dir)
-        try:
-            img = render_page(self.batch_dir / file, page, rel=file, options=opts)
-        except (CredcheckError, OSError):  # gone or changed since it was read: no crop
-            return None
-        if reading.unit == "pt" and reading.width:
-            return img  # scaled in __call__
-        return rotate_image(img, reading.rotation) if reading.rotation else img
 
     def _is_id_number(self, ref: EvidenceRef) -> bool:
         reading = self.pages.get((ref.file, ref.page))
