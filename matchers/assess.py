@@ -473,8 +473,13 @@ def _cert_numbers(docs: list[_Doc], v: _Verdict, as_of: date) -> None:
         if d.type is not DocType.skill_certificate or f is None:
             continue
         issuer = d.value("issuer") or ""
+        # "自治区…厅" alone is Xinjiang's own issuer; the other four regions are named.
+        other_region = any(w in issuer for w in ("广西", "西藏", "宁夏", "内蒙古"))
         province = (
-            "65" if any(w in issuer for w in ("新疆", "自治区", "兵团", "乌鲁木齐")) else None
+            "65"
+            if any(w in issuer for w in ("新疆", "兵团", "乌鲁木齐"))
+            or ("自治区" in issuer and not other_region)
+            else None
         )
         kw = dict(printed_level=d.value("skill_level"), issue_date=d.value("issue_date"),
                   province=province, today=as_of)  # fmt: skip

@@ -597,6 +597,15 @@ def test_cert_no_consistent(cert_no: str, issued: str) -> None:
     assert_clear(assess(applicant(), packets(docs)))
 
 
+def test_another_autonomous_region_is_not_xinjiang() -> None:
+    """A Guangxi certificate's province digits (45) are not checked against Xinjiang (65)."""
+    cert = skill_cert(cert_no="S000045000123211000456")
+    cert.fields["issuer"] = cert.fields["issuer"].model_copy(
+        update={"value": "广西壮族自治区职业技能鉴定指导中心"}
+    )
+    assert_clear(assess(applicant(), packets(clean_docs(skill=cert))))
+
+
 # ---------------------------------------------------------------- program rules
 
 MB_NAME = "阿依古丽·买买提"
