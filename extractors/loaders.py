@@ -100,6 +100,9 @@ class LoadOptions(BaseModel):
     root: Path | None = None  # files (after resolving symlinks) must lie under it
     # 1-based pages to return (None: all up to max_pages; (): none, only check and count).
     pages: tuple[int, ...] | None = None
+    # Read the file's metadata (PDF info, XMP, %%EOF count; EXIF, PNG text): once per file is
+    # enough, so a caller loading page by page turns it off.
+    metadata: bool = True
     sandbox: bool = True  # False parses in-process: for debugging only
 
 
@@ -336,7 +339,7 @@ def _pdf_pages(path: str, label: str, fmt: str, opts: LoadOptions) -> Iterator[A
         raise CorruptFile("PDF has no pages")
     warns: list[str] = []
     plumber = _open_plumber(path, warns)
-    metadata = _pdf_metadata(doc, plumber, path, warns)
+    metadata = _pdf_metadata(doc, plumber, path, warns) if opts.metadata else {}
     yield _Header(page_count, metadata)
 
     try:
@@ -752,7 +755,7 @@ def _image_pages(path: str, label: str, fmt: str, opts: LoadOptions) -> Iterator
     count = _frame_count(im, fmt)
     first = _decode_frame(im, fmt, 0, warns)
     # After the first frame is decoded: PNG text chunks after the pixel data are read by then.
-    yield _Header(count, _image_metadata(im, fmt, warns))
+    yield _Header(count, _image_metadata(im, fmt, warns) if opts.metadata else {})
     for index in range(min(count, opts.max_pages)):
         if opts.pages is not None and index + 1 not in opts.pages:
             continue

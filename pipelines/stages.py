@@ -31,7 +31,12 @@ from extractors.loaders import LoadOptions, load_file, render_page, sha256_file
 from extractors.ocr.base import rotate_image
 from extractors.read import Reader, ReadOptions
 from matchers.assess import assess_applicant, flag_sort_key
-from matchers.duplicates import evidence_pairs, find_duplicate_applicants, find_duplicate_evidence
+from matchers.duplicates import (
+    evidence_pairs,
+    find_duplicate_applicants,
+    find_duplicate_evidence,
+    link_applicants,
+)
 from matchers.history import History
 from matchers.tamper import tamper_flags
 from models.constants import (
@@ -342,8 +347,11 @@ def read_page(reader: Reader, fp: FilePlan, page: int, batch_dir: Path) -> PageR
     """
     t0 = time.perf_counter()
     _, rasters = load_file(
-        fp.path, rel=fp.rel, options=load_options(batch_dir, pages=(page,)), sha256=fp.sha256
-    )
+        fp.path,
+        rel=fp.rel,
+        options=load_options(batch_dir, pages=(page,), metadata=False),
+        sha256=fp.sha256,
+    )  # metadata was read once, by inspect_file
     if not rasters:
         raise UnreadableDocument(f"page {page} not found")
     text, upright = reader.ocr_page(rasters[0])
@@ -457,7 +465,6 @@ def cross_checks(
     pages: dict[tuple[str, int], PageReading],
     *,
     history_path: Path | None = None,
-    intake: str | None = None,
 ) -> Results:
     """Checks across applicants: the same person twice (DUPLICATE_APPLICANT, also against
     earlier intakes in the history database), the same certificate twice
@@ -471,10 +478,11 @@ def cross_checks(
             p for p in (plan.batch_dir / "declared.xlsx", plan.batch_dir / "declared.csv")
             if p.exists()
         )  # fmt: skip
-        intake = intake or intake_id(src)
+        intake = intake_id(src)
         with History.open(history_path) as history:
-            groups = find_duplicate_applicants(declared, history=history, intake=intake)
-            history.add_intake(intake, declared, source=src.name)
+            links = link_applicants(declared, history=history, intake=intake)
+            history.add_intake(intake, declared, source=src.name, keys=links.keys)
+        groups = links.groups
     else:
         groups = find_duplicate_applicants(declared)
     pairs = evidence_pairs(files, pages, images=PageImages(plan.batch_dir, pages))

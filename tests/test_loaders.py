@@ -519,3 +519,14 @@ def test_sandbox_streams_and_returns_writable_arrays() -> None:
     stream.close()  # kills the child
     assert not multiprocessing.active_children()
     assert run_sandboxed(np.arange, 5).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_pages_without_metadata_read_the_same(tmp_path: Path) -> None:
+    """A caller loading page by page skips the metadata scan (read once per file)."""
+    info = {"Producer": "Adobe Photoshop 25.0", "Creator": "美图秀秀"}
+    path = write(tmp_path, "cert.pdf", hostile.cert_pdf(info=info))
+    full, (a,) = load_file(path)
+    bare, (b,) = load_file(path, options=LoadOptions(metadata=False))
+    assert full.metadata["Producer"] and bare.metadata == {}
+    assert [t.text for t in a.text_lines] == [t.text for t in b.text_lines]
+    assert bare.page_count == full.page_count
