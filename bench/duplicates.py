@@ -347,7 +347,7 @@ def readings_from_truth(batch_dir: Path, truth: dict):  # noqa: ANN201 - models 
                 out.append(pf)
                 continue
             try:
-                loaded, rasters = load_file(path, rel=f["file"])
+                loaded, rasters = load_file(path, rel=f["file"], sha256=pf.sha256)
             except CredcheckError as e:  # pragma: no cover - generated files open
                 pf.error_code = e.code
                 out.append(pf)

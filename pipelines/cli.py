@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -127,13 +128,11 @@ def run_verify(batch: Path, out: Path, workers: int, as_of: str | None, debug: b
     try:
         from pipelines.flows import verify_batch
 
-        if quiet:
-            results = verify_batch(batch, out, workers=workers, as_of=day, history=history)
-        else:
-            bar, tick = _progress_bar()
-            with bar:
-                results = verify_batch(batch, out, workers=workers, as_of=day, progress=tick,
-                                       history=history)  # fmt: skip
+        bar, tick = (contextlib.nullcontext(), None) if quiet else _progress_bar()
+        with bar:
+            results = verify_batch(
+                batch, out, workers=workers, as_of=day, progress=tick, history=history
+            )
     except CredcheckError as e:
         _fail(e, debug)
     except Exception as e:  # noqa: BLE001 - one line unless --debug (contract)

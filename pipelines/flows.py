@@ -31,6 +31,7 @@ for _k, _v in {
 
 import fcntl  # noqa: E402
 import hashlib  # noqa: E402
+import itertools  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
@@ -138,12 +139,13 @@ def _result(fut: Any) -> Any:
 # Prefect keeps every task's state and result until its flow ends (PrefectHQ/prefect#12668):
 # with one flow the verify process grew ~30 KB a page over the first 822 pages of a
 # 3,817-page batch (bench/memory.py). Pages, files and applicants therefore run in waves, each
-# a subflow whose bookkeeping goes when it returns; measured on 2,500 no-op tasks: 19 MB per
-# 1,000 tasks in one flow, 1.7 MB in waves.
+# a subflow whose bookkeeping goes when it returns (bench/prefect_waves.py: 26.5 MB per 1,000
+# tasks in one flow, 1.6 MB in waves).
 # A subflow's parameters go to the Prefect API as JSON (file names need not be UTF-8, and a
 # wave's plans are large), so each wave is handed over by a key into _WAVE_INPUT.
 WAVE = 200
 _WAVE_INPUT: dict[str, tuple] = {}
+_WAVE_NO = itertools.count()
 
 
 def _waves(items: list, size: int = WAVE) -> Iterator[list]:
@@ -152,7 +154,7 @@ def _waves(items: list, size: int = WAVE) -> Iterator[list]:
 
 
 def _run_wave(sub: Any, name: str, *args: Any) -> list[Any]:
-    key = f"{name}-{len(_WAVE_INPUT)}-{id(args)}"
+    key = f"{name}-{next(_WAVE_NO)}"
     _WAVE_INPUT[key] = args
     try:
         return sub.with_options(task_runner=_runner())(key)
@@ -219,12 +221,10 @@ def verify_flow(
             FileInfo(file=fp.rel, sha256=fp.sha256, size=fp.size), got
         )  # fmt: skip
 
-    jobs = [
-        (fp, k)
-        for ap in plan.applicants
-        for fp in ap.files
-        for k in stages.pages_to_read(ap, infos).get(fp.rel, [])
-    ]
+    jobs = []
+    for ap in plan.applicants:
+        wanted = stages.pages_to_read(ap, infos)
+        jobs += [(fp, k) for fp in ap.files for k in wanted.get(fp.rel, [])]
     tick("read", 0, len(jobs))
     done = 0
 

@@ -185,7 +185,6 @@ def scan_page(
     """A rendered certificate as submitted: mounted, then a text-layer PDF page or a damaged
     and turned scan; the truth carries field boxes in the stored page's coordinates.
     `max_dpi` stores scans at no more than that resolution (small pages for load tests)."""
-    M = np.eye(3)
     if mounted:
         doc, _ = mount(doc, rng)  # moves the doc's field boxes itself
     truth = TruthDoc(
@@ -202,7 +201,7 @@ def scan_page(
         _boxes(truth, doc, np.diag([pt, pt, 1.0]), None)
         return data, truth
     img, info = degrade(doc.image, difficulty, rng, dpi=dpi, max_dpi=max_dpi)
-    M = np.asarray(info.pop("matrix")) @ M
+    M = np.asarray(info.pop("matrix"))
     if rotation:
         M = rotation_matrix(rotation, img.width, img.height) @ M
         img = rotate_page(img, rotation)
