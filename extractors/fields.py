@@ -53,6 +53,8 @@ _NAME_BAD = re.compile(r"[0-9A-Za-z：:，,。；;（）()《》“”\"]")
 _NOT_NAME = re.compile(
     r"学位|证书|称号|大赛|竞赛|比赛|项目|技能|能手|标兵|模范|奖|专业|学院|大学"
     r"|复印|使用|申报|身份证|有效|中华|人民|共和国|学士|硕士|博士"
+    # An ID card's address line standing where the name was lost: "新疆伊犁哈萨克自治州昭苏".
+    r"|新疆|自治|地区|公安|街道|[省市县乡镇村路]$"
 )
 _LABEL_WORDS = ("姓名", "性别", "民族", "证书", "编号", "日期", "号码", "等级", "同志", "单位")
 
@@ -64,7 +66,18 @@ def _name(s: str) -> str | None:
     s = re.sub(r"(同志|先生|女士)$", "", s.strip(" ：:，,。"))
     s = re.sub(r"^学生(?=\S{2})", "", s)  # "学生麦麦提·吐尔逊·吾斯曼：" opening a diploma
     # The tail of a letter-spaced label "姓  名" read onto the value: 名阿合加孜·努尔兰.
-    s = re.sub(r"^名(?=[\u4e00-\u9fff]{2,}[·•．・‧⋅])", "", s)
+    s = re.sub(r"^名(?=[\u4e00-\u9fff]{2,}[·•．・‧⋅]|[\u4e00-\u9fff]{2,3}$)", "", s)
+    # ... as a comma ("托合提，阿吉"), or printed as a space ("努尔古丽 吾守尔"), when the
+    # value holds nothing but the name's parts; two short parts ("张三，李四") are two people.
+    parts = re.split(r"[，,]|\s+", s.strip())
+    if (
+        len(parts) in (2, 3)
+        and all(re.fullmatch(r"[\u4e00-\u9fff]{2,8}", p) for p in parts)
+        and sum(map(len, parts)) >= 5
+        and not nz.normalize_gender(parts[-1])
+        and not nz.normalize_ethnicity(parts[-1])
+    ):
+        s = "·".join(parts)
     n = nz.normalize_name(s)
     if not n or _NAME_BAD.search(n) or any(w in n for w in _LABEL_WORDS):
         return None
@@ -118,6 +131,7 @@ def _award_name(s: str) -> str | None:
     if labels:
         s = s[max(labels) :]
     s = re.sub(r"(竞赛|大赛)\s*[—\-－一_]{1,2}\s*(第)", r"\1——\2", s)
+    s = re.sub(r"^参加(?=.{4})", "", s.strip())  # "参加2014年…职工技能大赛": the event itself
     # "授予钟秀婷同志" / "“全国巾帼建功标兵”称号" read across the break: the person goes.
     s = re.sub(r"^[^“\"「『]*?(?:同志|同学)[:：，,]?\s*", "", s)
     t = _text(s)
@@ -161,6 +175,7 @@ def _title(s: str) -> str | None:
     # "具备…专业高级会计师任职资格" → 高级会计师; only a title the level table knows counts
     # ("任职资格证书" under a heading is not one).
     s = nz.to_halfwidth(s).strip(" 。.")
+    s = re.sub(r"^(?:资格|名称)\s*[:：]?", "", s)  # "资格正高级工程师": 资格名称 half read
     if "专业" in s:
         s = s.rsplit("专业", 1)[1] or s
     s = re.sub(r"(?:专业技术)?(?:任职)?资格$", "", s)
@@ -192,6 +207,13 @@ def _date(s: str) -> str | None:
     if d is not None and len(d) == 10 or not re.search(f"[{_CN}]", s):
         return d
     t = s.translate(_DATE_CONFUSIONS)
+    # A year has no 十: "二〇十三年" is 一 read as 十 (a seal's stroke or a thin horizontal);
+    # a 6 amid Chinese numerals is a 〇 with its ring broken ("二6二三年").
+    t = re.sub(
+        f"(?<![0-9{_CN}])[{_CN}6]{{4}}(?=年)",
+        lambda m: m.group(0).replace("十", "一").replace("6", "〇"),
+        t,
+    )
     t = re.sub(f"(?<=[{_CN}])明(?=[{_CN}])", "月", t)  # 月 inside a seal's ring reads 明
     t = re.sub(
         r"(?<![〇零一二三四五六七八九])二([一二三四五六七八九])([一二三四五六七八九〇零])年",
@@ -238,9 +260,25 @@ def _mend_edges(text: str) -> str:
 
 def _issuer(s: str) -> str | None:
     t = _text(s)
-    if t is None or len(t) < 4 or re.search(r"\d{4}", t):
+    if t is None:
+        return None
+    # The tail of a label whose head glyph was lost: "定机构:国网新疆电力有限公司".
+    m = re.match(r"([\u4e00-\u9fff]{2,5})[:：]", t)
+    if m and any(lab.endswith(m.group(1)) for lab in SPECS_BY_KEY["issuer"].labels):
+        t = t[m.end() :]
+    t = re.sub(r"^.{2,20}?同志[，,]?经", "", t)  # "马娜兰同志,经…局" (prose run together)
+    # Not a date either, whatever its digits: "二6二三年九月十七日".
+    if len(t) < 4 or re.search(r"\d{4}|年[^年]{0,3}月", t):
         return None
     t = _mend_edges(mend(t))
+    # A seal over the name's end: "…人力资源和社会保障" lost its 局, "…社会保乌鲁木齐" took
+    # the seal's ring text. The bureau's rank follows from whose it is.
+    m = re.search(r"人力资源(和?)社会保(?!障[局厅部])", t)
+    rest = t[m.end() :] if m else ""
+    if m and (rest == "障" or not rest.startswith("障")):  # not "…社会保障服务中心"
+        head = t[: m.start()]
+        end = "厅" if head.endswith("自治区") else "部" if head in ("", "中华人民共和国") else "局"
+        t = f"{head}人力资源{m.group(1)}社会保障{end}"
     if " " not in t:
         t = _CO_ISSUER.sub(r"\1 ", t, count=1)
     return t
@@ -410,8 +448,10 @@ def _label_table() -> list[tuple[str, str, re.Pattern[str]]]:
     table = [(spec.key, label) for spec in FIELD_SPECS for label in spec.labels]
     table += [("_stop", label) for label in STOP_LABELS]
     table.sort(key=lambda kl: len(kl[1]), reverse=True)  # longest label wins
-    # Certificates pad labels with spaces ("姓  名"); OCR keeps or drops them.
-    return [(k, lab, re.compile(r"\s*".join(map(re.escape, lab)))) for k, lab in table]
+    # Certificates pad labels with spaces ("姓  名"); OCR keeps or drops them, and now and
+    # then reads a speck in the gap as a stop ("持。证人阿依谢·艾山").
+    gap = r"\s*(?:[。.·]\s*)?"
+    return [(k, lab, re.compile(gap.join(map(re.escape, lab)))) for k, lab in table]
 
 
 def find_labels_anywhere(text: str) -> list[tuple[int, int, str]]:
@@ -787,11 +827,19 @@ def _continue(
     text = below.text.strip()
     # "…农业技术系列高级" / "专业技术职务评审委员会": the rest of an organisation's name may
     # open with a label's words; it still ends the name, and no colon follows a label there.
+    below_label = doc.user_data["labelled"].get(id(below))
+    heads = find_labels(text)
     org_tail = (
         key in ("issuer", "school")
         and _ORG_END.search(text) is not None
         and not re.search(r"[:：]", text)
-        and doc.user_data["labelled"].get(id(below)) not in ("_stop", "issuer", "school")
+        and (
+            below_label not in ("_stop", "issuer", "school")
+            # "评审委员会" alone under "…中级专业技术职务": a label word, but no value follows it.
+            or below_label == "issuer"
+            and bool(heads)
+            and heads[-1][1] >= len(text)
+        )
     )
     if not org_tail and (_starts_with_label(doc, below) or find_labels(below.text)):
         return value, raw, bbox
@@ -807,8 +855,8 @@ def _continue(
 
 
 _ORG_END = re.compile(
-    r"(?:厅|局|委员会|总工会|工会|商会|人民政府|政府|中心|协会|学会|学院|大学|学校|公司|集团|部|委"
-    r"|办公室|研究院|研究所|医院|站|所|处|出版社|合作社)$"
+    r"(?:厅|局|委员会|总工会|工会|商会|联合会|人民政府|政府|中心|协会|学会|学院|大学|学校|公司|集团"
+    r"|部|委|办公室|研究院|研究所|医院|站|所|处|出版社|合作社|兵团|行政公署)$"
 )
 
 
@@ -865,16 +913,63 @@ def _label_prefixes() -> frozenset[str]:
     return frozenset(lab[:i] for _k, lab, _rx in _label_table() for i in range(1, len(lab)))
 
 
+def _split_stacked_glyphs(rows: list[Row]) -> bool:
+    """ "姓性" in one tall box: the first glyphs of two letter-spaced labels in a column
+    (姓  名 over 性  别), boxed together by the detector. Each glyph goes back to its row as
+    a cell of its own, so the labels can be joined again."""
+    prefixes = _label_prefixes()
+    split = False
+    for row in list(rows):
+        for cell in list(row.cells):
+            text = cell.text.replace(" ", "")
+            x0, y0, x1, y1 = cell.bbox
+            if not (
+                2 <= len(text) <= 3
+                and all(ch in prefixes for ch in text)
+                and y1 - y0 >= 2 * (x1 - x0)
+                and text not in prefixes
+            ):
+                continue
+            step = (y1 - y0) / len(text)
+            pieces = [
+                Cell(ch, (x0, y0 + i * step, x1, y0 + (i + 1) * step), cell.confidence,
+                     cell.index)
+                for i, ch in enumerate(text)
+            ]  # fmt: skip
+            row.cells.remove(cell)
+            for piece in pieces:  # into the row it stands level with
+                near = [r for r in rows if r.cells]
+                home = max(near, key=lambda r: _row_overlap(r, piece.bbox), default=row)
+                if home is not row and _row_overlap(home, piece.bbox) <= 0:
+                    home = row
+                home.cells.append(piece)
+                home.cells.sort(key=lambda c: c.bbox[0])
+            split = True
+    rows[:] = [r for r in rows if r.cells]
+    return split
+
+
+def _row_overlap(row: Row, box: BBox) -> float:
+    return min(row.bottom, box[3]) - max(row.top, box[1])
+
+
 def _merge_split_labels(rows: list[Row]) -> None:
     """Join "姓" + "名：张三" or "证书编" + "号123…": letter-spaced labels come out of OCR as
     separate boxes, split wherever the spacing was widest (on skewed scans, not always in
     one row)."""
+    split = _split_stacked_glyphs(rows)
     cells = [c for row in rows for c in row.cells]
     gone: set[int] = set()
     for left in cells:  # grows while merging: a merged piece is looked at again
         head = left.text.replace(" ", "")
-        if id(left) in gone or head not in _label_prefixes():
+        if id(left) in gone:
             continue
+        if head not in _label_prefixes():
+            # "性另" + "别：男": the label's second glyph caught twice, once misread.
+            if len(head) == 2 and head[0] in _label_prefixes():
+                head = head[0]
+            else:
+                continue
         h = max(left.height, 1.0)
         right = min(
             (c for c in cells
@@ -901,7 +996,7 @@ def _merge_split_labels(rows: list[Row]) -> None:
             left.bbox = union([left.bbox, right.bbox])
             left.confidence = min(left.confidence, right.confidence)
             gone.add(id(right))
-    if gone:
+    if gone or split:
         for row in rows:
             row.cells = [c for c in row.cells if id(c) not in gone]
         rows[:] = [r for r in rows if r.cells]
@@ -1055,6 +1150,12 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
                             Candidate(key, value, text, cell.bbox, cell.confidence * 0.8,
                                       "pattern")
                         )  # fmt: skip
+    if "issue_date" in wanted:
+        _dates_over_two_lines(doc, cands, labelled)
+    if "award_rank" in wanted:
+        _rank_in_two_boxes(doc, cands)
+    if "occupation" in wanted and "occupation" not in cands:
+        _occupation_after_lost_label(doc, cands, labelled)
     if "issuer" in wanted:
         _issuer_from_layout(doc, cands, labelled)
     if "school" in wanted:
@@ -1073,6 +1174,86 @@ _SCHOOL_RE = re.compile(
     r"[\u4e00-\u9fff()]{2,30}(?:大学|学院|学校|中学)"
     r"(?:\s*\(?[\u4e00-\u9fff]{2,6}\)|附属[\u4e00-\u9fff]{0,8}(?:中学|中专|小学|学校|医院))?"
 )
+
+
+_YEAR_ONLY = re.compile(r"(?:(?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})\s*年")
+_MONTH_DAY = re.compile(
+    r"\d{1,2}\s*月\s*\d{1,2}\s*日?|[一二三四五六七八九十]{1,2}\s*月\s*[一二三四五六七八九十]{1,3}\s*日?"
+)
+
+
+def _dates_over_two_lines(
+    doc: Doc, cands: dict[str, list[Candidate]], labelled: dict[int, str]
+) -> None:
+    """A signature date OCR boxed in two pieces, "2024年" | "06月19日" (a gap in the print)
+    or "2024年" over "06月19日": no single cell holds a date."""
+    cells = [c for _s, _e, c in doc.user_data["spans"] if id(c) not in labelled]
+    for upper in cells:
+        if not _YEAR_ONLY.fullmatch(upper.text.strip()):
+            continue
+        h = max(upper.height, 1.0)
+        for lower in cells:
+            if lower is upper or not _MONTH_DAY.fullmatch(lower.text.strip()):
+                continue
+            gap = lower.bbox[1] - upper.bbox[3]
+            overlap = min(upper.bbox[2], lower.bbox[2]) - max(upper.bbox[0], lower.bbox[0])
+            beside = (
+                vertical_overlap(upper.bbox, lower.bbox) > 0.5
+                and -0.5 * h < lower.bbox[0] - upper.bbox[2] < 1.5 * h
+            )
+            under = -0.3 * h < gap < 1.2 * h and overlap > 0.3 * min(
+                upper.bbox[2] - upper.bbox[0], lower.bbox[2] - lower.bbox[0]
+            )
+            if beside or under:
+                joined = upper.text.strip() + lower.text.strip()
+                value = _date(joined)
+                if value:
+                    cands.setdefault("issue_date", []).append(
+                        Candidate("issue_date", value, joined, union([upper.bbox, lower.bbox]),
+                                  min(upper.confidence, lower.confidence) * 0.85, "pattern")
+                    )  # fmt: skip
+                break
+
+
+def _rank_in_two_boxes(doc: Doc, cands: dict[str, list[Candidate]]) -> None:
+    """ "一" | "等奖": the numeral boxed apart from the rest of the rank."""
+    cells = [c for _s, _e, c in doc.user_data["spans"]]
+    for tail in cells:
+        if tail.text.strip() != "等奖":
+            continue
+        h = max(tail.height, 1.0)
+        for head in cells:
+            if (
+                head is not tail
+                and head.text.strip() in ("一", "二", "三", "特")
+                and vertical_overlap(head.bbox, tail.bbox) > 0.5
+                and -h < tail.bbox[0] - head.bbox[2] < h
+                and head.bbox[0] < tail.bbox[0]
+            ):
+                value = head.text.strip() + "等奖"
+                cands.setdefault("award_rank", []).append(
+                    Candidate("award_rank", nz.normalize_award_rank(value) or value, value,
+                              union([head.bbox, tail.bbox]),
+                              min(head.confidence, tail.confidence) * _WHERE["pattern"],
+                              "pattern")
+                )  # fmt: skip
+                return
+
+
+def _occupation_after_lost_label(
+    doc: Doc, cands: dict[str, list[Candidate]], labelled: dict[int, str]
+) -> None:
+    """ "工 种" letter-spaced with its 工 never detected: "种电力电缆安装运维工" holds the
+    label's tail and the occupation."""
+    for _s, _e, cell in doc.user_data["spans"]:
+        m = re.fullmatch(r"种\s*[:：]?\s*([\u4e00-\u9fff]{2,14}(?:工|员|师))", cell.text.strip())
+        value = _occupation(m.group(1)) if m and id(cell) not in labelled else None
+        if value:
+            cands.setdefault("occupation", []).append(
+                Candidate("occupation", value, m.group(1), sub_bbox(cell, m.start(1), m.end(1)),
+                          cell.confidence * _WHERE["pattern"], "pattern")
+            )  # fmt: skip
+            return
 
 
 def _labelled_cells(doc: Doc) -> dict[int, str]:
@@ -1114,7 +1295,8 @@ def _id_card_by_content(
 
 _ORG_RE = re.compile(
     r"[\u4e00-\u9fff（）() ]{1,40}(?:厅|局|委员会|总工会|工会|商会|人民政府|政府|中心|协会|学会|学院|大学"
-    r"|学校|公司|集团|部|委|办公室|研究院|评审委员会|国务院|中央|妇联|团委|领导小组|党委)$"
+    r"|学校|公司|集团|部|委|办公室|研究院|评审委员会|国务院|中央|妇联|联合会|团委|领导小组|党委"
+    r"|兵团|行政公署)$"
 )
 
 

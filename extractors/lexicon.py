@@ -10,12 +10,14 @@ from __future__ import annotations
 
 PHRASES: tuple[str, ...] = (
     "新疆维吾尔自治区", "新疆生产建设兵团", "人力资源和社会保障厅", "人力资源和社会保障局",
-    "人力资源和社会保障部", "人力资源社会保障厅", "人力资源社会保障局", "职业技能鉴定中心",
+    "人力资源和社会保障部", "人力资源社会保障厅", "人力资源社会保障局",
+    "人力资源社会保障部", "职业技能鉴定中心",
     "职业技能鉴定指导中心", "职业技能鉴定所", "技能等级认定", "评审委员会", "专业技术职务",
     "专业技术资格", "中小学教师系列", "工程技术系列", "卫生系列", "总工会", "人民政府",
     "有限责任公司", "股份有限公司", "集团有限公司", "职业技术学院", "职业技术学校", "技师学院",
     "高级技工学校", "乌鲁木齐", "克拉玛依", "哈萨克自治州", "回族自治州", "蒙古自治州",
-    "柯尔克孜自治州", "巴音郭楞", "博尔塔拉", "伊犁哈萨克", "昌吉回族", "阿克苏地区", "喀什地区",
+    "柯尔克孜自治州", "巴音郭楞蒙古自治州", "巴音郭楞", "博尔塔拉", "伊犁哈萨克", "昌吉回族",
+    "阿克苏地区", "喀什地区",
     "和田地区", "塔城地区", "阿勒泰地区", "吐鲁番市", "哈密市", "共产主义青年团", "妇女联合会",
     "科学技术协会", "教育厅", "工业和信息化厅",
 )  # fmt: skip
@@ -44,11 +46,14 @@ def mend(text: str) -> str:
             window = chars[i : i + n]
             diff = sum(a != b for a, b in zip(window, phrase, strict=True))
             # Ends must agree: a window shifted by one would otherwise "match" with one diff.
+            # Only glyphs that differ must be unprotected: "巴音郭榜蒙古自治州" holds an exact
+            # 蒙古自治州 and still has its 榜 put right.
+            changed = [j for j in range(i, i + n) if chars[j] != phrase[j - i]]
             if (
                 0 < diff <= limit
                 and window[0] == phrase[0]
                 and window[-1] == phrase[-1]
-                and not any(protected[i : i + n])
+                and not any(protected[j] for j in changed)
             ):
                 chars[i : i + n] = list(phrase)
                 protected[i : i + n] = [True] * n

@@ -611,14 +611,15 @@ def group_lines(chars: list[dict[str, Any]], dx: float = 0.0, dy: float = 0.0) -
     Chars are grouped per writing direction (a sideways stamp stays apart from the body
     text). A char joins a line when they overlap across the line by half the smaller height.
     Spaces come from gaps: a quarter em between Latin characters, a full em between CJK
-    characters (certificates letter-space titles like "荣 誉 证 书" and mean one word).
+    characters (certificates letter-space titles like "荣 誉 证 书" and mean one word), and
+    from space characters the producer typed ("努尔古丽 吾守尔": a name printed with a space
+    for its middle dot, narrower than an em).
     Bboxes are shifted by (dx, dy), e.g. to make them relative to the crop box.
     """
     by_direction: dict[str, list[_Glyph]] = {}
+    typed: dict[str, list[_Glyph]] = {}  # space characters, kept apart: they have no ink
     for c in chars:
         text = c.get("text") or ""
-        if not text.strip():
-            continue
         box = (
             float(c["x0"]) + dx,
             float(c["top"]) + dy,
@@ -626,17 +627,16 @@ def group_lines(chars: list[dict[str, Any]], dx: float = 0.0, dy: float = 0.0) -
             float(c["bottom"]) + dy,
         )
         direction = _direction(c)
-        by_direction.setdefault(direction, []).append(
-            _Glyph(*_to_text_frame(box, direction), text=text, page_box=box)
-        )
+        glyph = _Glyph(*_to_text_frame(box, direction), text=text, page_box=box)
+        (by_direction if text.strip() else typed).setdefault(direction, []).append(glyph)
     # Reading order: the dominant direction first (upright wins ties), each direction's lines
     # top to bottom and left to right in its own frame.
     groups = sorted(by_direction.items(), key=lambda kv: (-len(kv[1]), kv[0] != "right"))
     out = []
-    for _, glyphs in groups:
+    for direction, glyphs in groups:
         lines = _cluster_lines(glyphs)
         lines.sort(key=lambda m: (min(g.top for g in m), min(g.x0 for g in m)))
-        out.extend(_line(members) for members in lines)
+        out.extend(_line(members, typed.get(direction, [])) for members in lines)
     return out
 
 
@@ -661,13 +661,17 @@ def _cluster_lines(glyphs: list[_Glyph]) -> list[list[_Glyph]]:
     return lines
 
 
-def _line(members: list[_Glyph]) -> TextLine:
+def _line(members: list[_Glyph], spaces: list[_Glyph] = ()) -> TextLine:
     members.sort(key=lambda g: g.x0)
+    top, bottom = min(g.top for g in members), max(g.bottom for g in members)
+    # Typed spaces on this line, by the middle of their advance.
+    mids = sorted((g.x0 + g.x1) / 2 for g in spaces if top < (g.top + g.bottom) / 2 < bottom)
     parts = [members[0].text]
     for prev, cur in zip(members, members[1:], strict=False):
         em = max(prev.bottom - prev.top, cur.bottom - cur.top, 1.0)
         both_cjk = _is_cjk(prev.text[-1]) and _is_cjk(cur.text[0])
-        if cur.x0 - prev.x1 > (1.0 if both_cjk else 0.25) * em:
+        typed = any(prev.x1 - 0.1 * em <= m <= cur.x0 + 0.1 * em for m in mids)
+        if typed or cur.x0 - prev.x1 > (1.0 if both_cjk else 0.25) * em:
             parts.append(" ")
         parts.append(cur.text)
     bbox = (

@@ -391,3 +391,183 @@ def test_mixed_digit_year_and_numeric_birth_date():
     assert got["name"] == "麦麦提·吐尔逊·吾斯曼"
     assert got["birth_date"] == "1976-06"
     assert got["issue_date"] == "2009-06-30"
+
+
+def test_id_card_name_read_with_a_comma_for_the_dot_and_no_address_for_a_name():
+    # Stacked ID-card copy whose name line came out "托合提，阿吉": before, the name was
+    # rejected and the address line under it taken instead (seed 5151).
+    p = page(
+        ("托合提，阿吉", (400, 200, 700, 250)),
+        ("姓名", (200, 210, 300, 250)),
+        ("民族维吾尔", (200, 300, 500, 340)),
+        ("男", (400, 380, 430, 420)),
+        ("性别", (200, 380, 300, 420)),
+        ("新疆伊犁哈萨克自治州昭苏", (400, 560, 900, 600)),
+        ("住址", (200, 560, 300, 600)),
+        ("654026198505207037", (500, 800, 1000, 840)),
+        ("公民身份号码", (200, 800, 450, 840)),
+    )
+    got = {k: v.value for k, v in extract_fields(p, DocType.id_card).items()}
+    assert got["name"] == "托合提·阿吉"
+    bare = page(
+        ("姓名", (200, 210, 300, 250)),
+        ("新疆伊犁哈萨克自治州昭苏", (400, 560, 900, 600)),
+        ("654026198505207037", (500, 800, 1000, 840)),
+    )
+    assert "name" not in extract_fields(bare, DocType.id_card)
+
+
+def test_comma_between_two_short_names_is_two_people():
+    from extractors.fields import _name
+
+    assert _name("张三，李四") is None
+    assert _name("王伟，男") is None
+    assert _name("阿依古丽，买买提，艾力") == "阿依古丽·买买提·艾力"
+    assert _name("名韩洁云") == "韩洁云"  # the tail of a spaced 姓  名 label
+
+
+def test_signature_date_boxed_in_two_pieces():
+    for upper, lower in (
+        (("2024年", (1763, 1959, 2322, 2103)), ("06月19日", (2254, 1984, 2915, 2082))),
+        (("二〇二四年", (1700, 1950, 2100, 2030)), ("六月十九日", (1700, 2050, 2100, 2130))),
+    ):
+        p = page(
+            ("荣誉证书", (1202, 368, 2301, 617)),
+            ("阿丽玛·叶尔兰同志", (1040, 882, 2466, 1042)),
+            ("自治区巾帼建功标兵", (866, 1221, 2648, 1435)),
+            ("新疆维吾尔自治区妇女联合会", (1663, 1798, 3026, 1908)),
+            upper,
+            lower,
+            h=2480,
+        )
+        got = {k: v.value for k, v in extract_fields(p, DocType.award_certificate).items()}
+        assert got["issue_date"] == "2024-06-19"
+        assert got["award_year"] == "2024"
+        assert got["issuer"] == "新疆维吾尔自治区妇女联合会"  # 联合会 ends an organisation
+    # A year alone is no date.
+    p = page(("荣誉证书", (500, 100, 1000, 250)), ("2024年", (900, 1900, 1100, 1960)))
+    assert "issue_date" not in extract_fields(p, DocType.award_certificate)
+
+
+def test_spaced_label_with_a_glyph_caught_twice_and_a_lost_label_glyph():
+    p = page(
+        ("专业技术资格证书", (1978, 377, 2992, 503)),
+        ("姓", (381, 1094, 616, 1180)),
+        ("名：宋林", (595, 1096, 879, 1173)),
+        ("性另", (382, 1261, 628, 1340)),
+        ("别：男", (586, 1263, 809, 1342)),
+        ("资格名称：高级教师", (1866, 658, 2619, 726)),
+    )
+    got = {k: v.value for k, v in extract_fields(p, DocType.title_certificate).items()}
+    assert got["gender"] == "男"
+    assert got["name"] == "宋林"
+    p = page(
+        ("种电力电缆安装运维工", (2387, 342, 3152, 416)),
+        ("职 业 资 格 等 级 初级工 (国家职业资格五级)", (1873, 523, 3170, 605)),
+    )
+    got = {k: v.value for k, v in extract_fields(p, DocType.skill_certificate).items()}
+    assert got["occupation"] == "电力电缆安装运维工"
+
+
+def test_issuer_wrapped_onto_a_bare_label_word_and_bureau_end_under_a_seal():
+    p = page(
+        ("职称证书", (870, 465, 1598, 651)),
+        ("一级教师", (937, 1784, 1180, 1856)),
+        ("职称名称", (421, 1786, 681, 1863)),
+        ("评审组织", (421, 2133, 682, 2214)),
+        ("新疆维吾尔自治区中小学教师系列中级专业技术职务", (935, 2147, 2042, 2205)),
+        ("评审委员会", (935, 2217, 1188, 2284)),
+        ("管理号", (418, 2305, 682, 2389)),
+        ("6520241457152", (931, 2314, 1336, 2378)),
+        h=2600,
+    )
+    got = {k: v.value for k, v in extract_fields(p, DocType.title_certificate).items()}
+    assert got["issuer"] == "新疆维吾尔自治区中小学教师系列中级专业技术职务评审委员会"
+    from extractors.fields import _award_name, _issuer
+
+    assert _issuer("昌吉回族自治州人力资源和社会保障") == "昌吉回族自治州人力资源和社会保障局"
+    assert _issuer("乌鲁木齐市人力资源和社会保乌鲁木齐") == "乌鲁木齐市人力资源和社会保障局"
+    assert _issuer("新疆维吾尔自治区人力资源和社会保") == "新疆维吾尔自治区人力资源和社会保障厅"
+    assert _issuer("人力资源和社会保障局职业技能鉴定中心") == "人力资源和社会保障局职业技能鉴定中心"
+    assert _award_name("参加2014年克拉玛依市职工技能大赛") == "2014年克拉玛依市职工技能大赛"
+
+
+def test_first_glyphs_of_two_spaced_labels_boxed_together():
+    # "姓性": 姓  名 over 性  别, their first glyphs in one tall box (seed 9191).
+    p = page(
+        ("专业技术资格证书", (1975, 296, 3008, 458)),
+        ("名:阿卜杜热西提·迪力夏提", (721, 1031, 1522, 1131)),
+        ("管理号：793007734916", (1866, 1070, 2838, 1179)),
+        ("姓性", (358, 1052, 449, 1310)),
+        ("别：男", (719, 1214, 886, 1296)),
+        ("资 格：助教", (1858, 593, 2450, 682)),
+        h=2480,
+    )
+    got = {k: v.value for k, v in extract_fields(p, DocType.title_certificate).items()}
+    assert got["name"] == "阿卜杜热西提·迪力夏提"
+    assert got["gender"] == "男"
+    assert got["cert_no"] == "793007734916"
+
+
+def test_speck_in_a_spaced_label_and_a_title_under_half_its_label():
+    p = page(
+        ("职业技能等级证书", (921, 328, 2578, 496)),
+        ("持。证人阿依谢·艾山", (1031, 712, 1917, 798)),
+        ("证件号码650104197603062862", (1040, 1003, 2226, 1073)),
+    )
+    got = {k: v.value for k, v in extract_fields(p, DocType.skill_certificate).items()}
+    assert got["name"] == "阿依谢·艾山"
+    p = page(
+        ("专业技术资格证书", (1963, 549, 2871, 665)),
+        ("资格正高级工程师", (1842, 793, 2364, 866)),
+        ("级别正高级", (1838, 961, 2172, 1038)),
+    )
+    got = {k: v.value for k, v in extract_fields(p, DocType.title_certificate).items()}
+    assert got["title"] == "正高级工程师"
+
+
+def test_seal_damage_in_dates_issuers_and_ranks():
+    from extractors.fields import _date, _issuer
+
+    assert _date("二〇十三年六月五日") == "2013-06-05"  # 一 read as 十
+    assert _date("二0十九年八月十二日") == "2019-08-12"
+    assert _date("二6二三年九月十七日") == "2023-09-17"  # 〇 with its ring broken
+    assert _date("2016年3月5日") == "2016-03-05"
+    assert _issuer("定机构:国网新疆电力有限公司") == "国网新疆电力有限公司"  # 认定机构 lost 认
+    assert _issuer("马娜兰同志,经新疆生产建设兵团人力资源和社会保障局") == (
+        "新疆生产建设兵团人力资源和社会保障局"
+    )
+    assert _issuer("二6二三年九月十七日") is None  # a date is no issuer
+    assert _issuer("共青团新疆维吾尔自治区委员会") == "共青团新疆维吾尔自治区委员会"
+    # Unlabelled issuers that end as no bureau does.
+    for issuer in ("新疆生产建设兵团", "喀什地区行政公署"):
+        p = page(
+            ("荣誉证书", (1254, 367, 2224, 644)),
+            ("授予叶尔波拉提·叶尔达吾列提同志「", (756, 845, 2633, 998)),
+            ("兵团劳动模范」称号。", (552, 1061, 1556, 1189)),
+            (issuer, (2172, 1761, 2898, 1863)),
+            ("二〇一三年九月九日", (2140, 1919, 2936, 2015)),
+            h=2480,
+        )
+        got = {k: v.value for k, v in extract_fields(p, DocType.award_certificate).items()}
+        assert got["issuer"] == issuer
+    p = page(
+        ("证书", (1550, 474, 1978, 682)),
+        ("获奖人", (595, 968, 875, 1075)),
+        ("陈洁婷", (1054, 980, 1338, 1086)),
+        ("奖项", (570, 1412, 779, 1535)),
+        ("等奖", (1107, 1417, 1338, 1556)),
+        ("一", (1035, 1430, 1161, 1522)),
+        h=2480,
+    )
+    got = {k: v.value for k, v in extract_fields(p, DocType.award_certificate).items()}
+    assert got["award_rank"] == "一等奖"
+
+
+def test_lexicon_mends_a_glyph_beside_an_exact_shorter_phrase():
+    from extractors.lexicon import mend
+
+    assert (
+        mend("巴音郭榜蒙古自治州人力资源和社会保障局") == "巴音郭楞蒙古自治州人力资源和社会保障局"
+    )
+    assert mend("乌鲁木齐职业技师学院") == "乌鲁木齐职业技师学院"  # exact 技师学院 kept

@@ -260,6 +260,20 @@ def test_group_lines_spacing_and_order() -> None:
     assert lines[1].bbox == (-1, 48, 49, 59)
 
 
+def test_typed_space_between_cjk_glyphs_is_kept() -> None:
+    # "努尔古丽 吾守尔": a name printed with a space for its middle dot. The gap (a space's
+    # advance, 0.3 em) is under the em that spaces CJK by gap alone: before, the parts ran
+    # together and the name lost its dot (seed 9191).
+    name = [_char(c, 10 * i, 10) for i, c in enumerate("努尔古丽")]
+    name += [_char(c, 43 + 10 * i, 10) for i, c in enumerate("吾守尔")]
+    space = {**_char(" ", 40, 10), "x1": 43.0}
+    assert [ln.text for ln in group_lines([*name, space])] == ["努尔古丽 吾守尔"]
+    assert [ln.text for ln in group_lines(name)] == ["努尔古丽吾守尔"]
+    # A space on another line says nothing about this one.
+    other = {**_char(" ", 40, 60), "x1": 43.0}
+    assert [ln.text for ln in group_lines([*name, other])] == ["努尔古丽吾守尔"]
+
+
 def test_large_page_is_rendered_at_lower_dpi(tmp_path: Path) -> None:
     opts = LoadOptions(max_render_pixels=1_000_000)
     path = write(tmp_path, "a4.pdf", hostile.make_pdf([hostile.PdfPage()]))
