@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageDraw
 
-from synth.fonts import FontSet, font
+from synth.fonts import FontSet, font, printable
 
 BBox = tuple[int, int, int, int]
 RGB = tuple[int, int, int]
@@ -81,7 +81,8 @@ class Canvas:
         return fam
 
     def measure(self, s: str, role: str, size: float) -> float:
-        return font(self._family(role, s), int(round(size))).getlength(s)
+        fam = self._family(role, s)
+        return font(fam, int(round(size))).getlength(printable(fam, s))
 
     def text(
         self,
@@ -97,6 +98,7 @@ class Canvas:
         if not s:
             return (int(xy[0]), int(xy[1]), int(xy[0]), int(xy[1]))
         fam = self._family(role, s)
+        s = printable(fam, s)
         size = int(round(size))
         f = font(fam, size)
         a = f.getbbox(s, anchor=anchor)
@@ -129,7 +131,9 @@ class Canvas:
         key: str | None = None,
     ) -> BBox:
         """Letter-spaced line (titles, justified labels); align l/m/r about xy, baseline y."""
-        f = font(self._family(role, s), int(round(size)))
+        fam = self._family(role, s)
+        s = printable(fam, s)
+        f = font(fam, int(round(size)))
         widths = [f.getlength(c) for c in s]
         total = sum(widths) + spacing * (len(s) - 1)
         x = xy[0] - {"l": 0, "m": total / 2, "r": total}[align]

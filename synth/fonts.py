@@ -32,6 +32,30 @@ TRUETYPE = ("kai", "ming", "hei", "mono", "latin", "latin_serif")
 TRUETYPE_SUBSTITUTE = {"sans": "hei", "sans_bold": "hei", "serif": "ming", "serif_bold": "ming"}
 
 
+# Dot variants printed between the parts of a minority name (documents.NAME_DOTS).
+NAME_DOT_VARIANTS = "·•・．‧⋅"
+
+
+@functools.lru_cache(maxsize=128)
+def has_glyph(family: str, ch: str) -> bool:
+    """False when the family would draw its missing-glyph box for `ch`."""
+    f = font(family, 40)
+
+    def ink(c: str) -> bytes:
+        return bytes(f.getmask(c))
+
+    return ink(ch) != ink("\ue000")
+
+
+def printable(family: str, s: str) -> str:
+    """Name dots the family lacks become U+00B7, which every family has: a word processor
+    falls back to another font rather than print a box (Noto CJK has no ⋅, WenQuanYi no •)."""
+    for ch in NAME_DOT_VARIANTS[1:]:
+        if ch in s and not has_glyph(family, ch):
+            s = s.replace(ch, "·")
+    return s
+
+
 @functools.lru_cache(maxsize=512)
 def font(family: str, size: int) -> ImageFont.FreeTypeFont:
     path, index = FAMILIES[family]

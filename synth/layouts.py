@@ -159,7 +159,9 @@ def draw_label(
         gap = max(0.0, (width - f) / (len(label) - 1))
         b = cv.spaced((x, y), label, "label", size, gap, st.label_color, "l")
         if st.sep.strip():
-            cv.text((x + width, y), st.sep, "label", size, st.label_color)
+            # A label longer than the column (公民身份号码) pushes its colon out; before, the
+            # colon was drawn inside the last glyph and split the label in the text layer.
+            cv.text((x + max(width, f), y), st.sep, "label", size, st.label_color)
         return b
     return cv.text((x, y), label_text(label, st), "label", size, st.label_color)
 

@@ -283,3 +283,37 @@ def test_truth_boxes_of_a_mounted_page_sit_on_the_ink():
         assert 0 <= x0 < x1 <= img.width and 0 <= y0 < y1 <= img.height
         ink = (grey[y0:y1, x0:x1] < 110).mean()
         assert ink > 0.03, (key, ink)  # a box on text has dark strokes
+
+
+def test_name_dot_missing_from_a_font_falls_back_instead_of_a_box():
+    # Noto CJK has no ⋅ and WenQuanYi no •: before, such names printed a missing-glyph box
+    # (truth said "·"), which no printer produces.
+    from synth.fonts import has_glyph, printable
+
+    assert not has_glyph("sans", "⋅") and has_glyph("sans", "•")
+    assert not has_glyph("hei", "•")
+    assert printable("sans", "努尔古丽⋅帕尔哈提") == "努尔古丽·帕尔哈提"
+    assert printable("hei", "高娃•苏和") == "高娃·苏和"
+    assert printable("sans", "高娃•苏和") == "高娃•苏和"  # the font has it: printed as chosen
+    for fam in ("sans", "serif", "kai", "ming", "hei"):
+        assert has_glyph(fam, "·")
+
+
+def test_justified_label_longer_than_its_column_keeps_its_colon_after_it():
+    # Before, the colon was drawn at the column's end, inside 号 of 公民身份号码, and a
+    # text-layer PDF read "公民身份号: 码 6542…" (seed 9191).
+    from synth.canvas import Canvas
+    from synth.fonts import FontSet
+    from synth.layouts import Style, draw_label
+
+    fonts = FontSet({r: "hei" for r in FontSet.ROLES})
+    st = Style({}, (0, 0, 0), (0, 0, 0), (0, 0, 0), "：", True, False)
+    cv = Canvas(1200, 400, fonts, text_layer=True)
+    draw_label(cv, 100, 200, "公民身份号码", 40, st, width=160)
+    *glyphs, colon = cv.ops
+    assert colon.text == "："
+    assert "".join(op.text for op in glyphs) == "公民身份号码"
+    assert colon.x >= glyphs[-1].x + cv.measure("码", "label", 40) - 1
+    cv = Canvas(1200, 400, fonts, text_layer=True)
+    draw_label(cv, 100, 200, "姓名", 40, st, width=300)
+    assert cv.ops[-1].x == 400  # a short label: the colon at the column's end, as before
