@@ -1,6 +1,7 @@
 """Reading accuracy and speed on a freshly generated synthetic set.
 
     python bench/extraction.py [--per-difficulty 60] [--seed N] [--out DIR] [--reuse]
+                               [--generate-only]
 
 With --out DIR --reuse, a set already generated there with the same seed and size is read
 again instead of regenerated (iterate on the reading without paying for generation).
@@ -43,6 +44,11 @@ def main() -> None:
     ap.add_argument("--errors", type=int, default=25, help="print this many field errors")
     ap.add_argument("--reuse", action="store_true", help="reuse the set already in --out")
     ap.add_argument("--workers", type=int, default=1, help="processes for generation")
+    ap.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="generate the set into --out and stop (time it later, with --reuse, when idle)",
+    )
     args = ap.parse_args()
     seed = args.seed if args.seed is not None else int(time.time()) % 100_000
     out = args.out or Path(tempfile.mkdtemp(prefix="cc-bench-"))
@@ -60,6 +66,8 @@ def main() -> None:
         stamp_file.write_text(json.dumps(stamp), "utf-8")
         took = time.perf_counter() - t0
         print(f"generated {len(truth)} pages (seed {seed}) in {took:.0f} s → {out}")
+    if args.generate_only:
+        return
     truth_by_file: dict[str, list] = defaultdict(list)
     for t in truth:
         truth_by_file[t.file].append(t)

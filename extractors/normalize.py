@@ -48,20 +48,13 @@ _ZERO_WIDTH_RE = re.compile("[\u200b-\u200f\u2060\ufeff]")
 # ---------------------------------------------------------------- generic text
 
 
+# Full-width ASCII (U+FF01..U+FF5E) → half-width, ideographic space → space.
+_HALFWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def to_halfwidth(s: str | None) -> str:
     """Full-width ASCII (U+FF01..U+FF5E) and the ideographic space to half-width."""
-    if not s:
-        return ""
-    out = []
-    for ch in s:
-        code = ord(ch)
-        if 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - 0xFEE0))
-        elif code == 0x3000:
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return s.translate(_HALFWIDTH) if s else ""
 
 
 def comparable(s: str | None) -> str:

@@ -139,7 +139,8 @@ def upgrade_15_to_18(s: str) -> str:
     return first17 + id_check_char(first17)
 
 
-def _normalize_id(s: str) -> str:
+def compact_id(s: str) -> str:
+    """An ID number as typed → half-width, no spaces, upper-case X."""
     return "".join(to_halfwidth(s).split()).upper()
 
 
@@ -152,7 +153,7 @@ def validate_id_number(
     the standard's own example 440524188001010014 (born 1880) needs min_birth_year=1800.
     """
     raw = s or ""
-    n = _normalize_id(raw)
+    n = compact_id(raw)
     if not n:
         return IdNumberInfo(raw=raw, normalized="", valid=False, problems=["empty"])
     upgraded = False

@@ -44,7 +44,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from extractors.normalize import clean_cert_no, comparable, name_key
-from extractors.validators import id_check_char, upgrade_15_to_18
+from extractors.validators import compact_id, id_check_char, upgrade_15_to_18
 from matchers.imagematch import Alignment, PageAligner, PageImage, Region
 from matchers.names import NameVerdict, compare_names
 from matchers.rules import UMQ, XJGJ, get_rule
@@ -76,7 +76,6 @@ __all__ = [
 
 _NAME_HEADERS = frozenset({"姓名", "name"})
 _HEADER_NOTE_RE = re.compile(r"[(（][^()（）]*[)）]$|[\s*:：]")
-_ID_CLEAN_RE = re.compile(r"\s+")
 
 
 def raw_name(a: Applicant) -> str | None:
@@ -96,13 +95,8 @@ def _name_forms(name: str) -> tuple[str, str, tuple[str, ...]]:
     return key, "".join(parts).replace(" ", ""), parts
 
 
-# Full-width ASCII → half-width as a translate table (to_halfwidth loops in Python; this
-# runs on every row of 100k-row intakes).
-HALFWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-
-
 def _norm_id(s: str | None) -> str:
-    t = _ID_CLEAN_RE.sub("", (s or "").translate(HALFWIDTH)).upper()
+    t = compact_id(s or "")
     if len(t) == 15 and t.isdigit():
         t = upgrade_15_to_18(t)
     return t

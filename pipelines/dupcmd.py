@@ -38,8 +38,8 @@ from extractors.declared import (
     parse_date_cell,
     table_format,
 )
-from extractors.normalize import normalize_ethnicity, normalize_gender, normalize_name
-from matchers.duplicates import HALFWIDTH, link_applicants
+from extractors.normalize import normalize_ethnicity, normalize_gender, normalize_name, to_halfwidth
+from matchers.duplicates import link_applicants
 from matchers.history import History
 from matchers.rules import canonical_program
 from models.declared import Applicant
@@ -120,7 +120,7 @@ def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
 
 @functools.lru_cache(maxsize=4096)
 def _program(text: str) -> str | None:
-    return canonical_program(text) or text.translate(HALFWIDTH).strip() or None
+    return canonical_program(text) or to_halfwidth(text).strip() or None
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -199,7 +199,7 @@ def _parse(rows: Iterator[list[Any]], path: Path) -> tuple[list[Applicant], list
             problems.append(f"{path.name} 超过{MAX_ROWS}行，其余行未读取")
             break
         cells = {k: row[ci] if ci < len(row) else None for k, ci in wanted}
-        aid = "".join(_text(cells.get("applicant_id")).translate(HALFWIDTH).split()).lstrip("'")
+        aid = "".join(to_halfwidth(_text(cells.get("applicant_id"))).split()).lstrip("'")
         if not aid:
             if any(_text(v) for v in row):
                 problems.append(f"第{number}行没有申报编号，未参与查重")
