@@ -854,9 +854,14 @@ def _continue(
     return new, joined, union([bbox, below.bbox])
 
 
+# Endings that close an organisation's name (a wrapped issuer stops there).
+_ORG_ENDINGS = (
+    "厅", "局", "委员会", "总工会", "工会", "商会", "联合会", "人民政府", "政府", "中心", "协会",
+    "学会", "学院", "大学", "学校", "公司", "集团", "部", "委", "办公室", "研究院", "兵团",
+    "行政公署",
+)  # fmt: skip
 _ORG_END = re.compile(
-    r"(?:厅|局|委员会|总工会|工会|商会|联合会|人民政府|政府|中心|协会|学会|学院|大学|学校|公司|集团"
-    r"|部|委|办公室|研究院|研究所|医院|站|所|处|出版社|合作社|兵团|行政公署)$"
+    "(?:" + "|".join(_ORG_ENDINGS + ("研究所", "医院", "站", "所", "处", "出版社", "合作社")) + ")$"
 )
 
 
@@ -1293,10 +1298,12 @@ def _id_card_by_content(
                 break
 
 
+# A line that is nothing but an organisation's name: the common endings, and the issuers of
+# honours (国务院, 团委…). Not 所/站/处, which end too many other words.
 _ORG_RE = re.compile(
-    r"[\u4e00-\u9fff（）() ]{1,40}(?:厅|局|委员会|总工会|工会|商会|人民政府|政府|中心|协会|学会|学院|大学"
-    r"|学校|公司|集团|部|委|办公室|研究院|评审委员会|国务院|中央|妇联|联合会|团委|领导小组|党委"
-    r"|兵团|行政公署)$"
+    r"[\u4e00-\u9fff（）() ]{1,40}(?:"
+    + "|".join(_ORG_ENDINGS + ("国务院", "中央", "妇联", "团委", "领导小组", "党委"))
+    + ")$"
 )
 
 
