@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
 
 from extractors.normalize import (
     comparable,
@@ -28,7 +27,7 @@ from extractors.validators import (
     cert_no_consistency_messages,
     validate_id_number,
 )
-from matchers.names import NameVerdict, compare_names, name_search_key
+from matchers.names import NameVerdict, compare_names, possible_misread
 from matchers.rules import (
     DatedEvidence,
     EvidencedAward,
@@ -243,20 +242,6 @@ def _birth_date(
                reasons=[f"compared to {source}", f"precision={n}"])  # fmt: skip
 
 
-def _misread(declared: str, f: ExtractedField) -> bool:
-    """A difference OCR explains better than a borrowed certificate: a character dropped or
-    added at an edge (a split label such as 姓 名), or one character changed in a name of
-    three or more (or on a doubtful reading)."""
-    a, b = name_search_key(declared), name_search_key(f.value)
-    if not a or not b or a == b:
-        return False
-    if abs(len(a) - len(b)) == 1 and (b in a or a in b) and min(len(a), len(b)) >= 2:
-        return True
-    if Levenshtein.distance(a, b) != 1 or len(a) != len(b):
-        return False
-    return len(a) >= 3 or f.confidence < NAME_DOUBT_CONFIDENCE
-
-
 def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
     if not a.name:
         v.doubt("申报表未填写姓名，无法核对材料归属")
@@ -266,7 +251,9 @@ def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
         if d.type not in IDENTITY_DOCS or f is None:
             continue
         m = compare_names(a.name, f.value, found_confidence=f.confidence)
-        if m.verdict is NameVerdict.different and _misread(a.name, f):
+        if m.verdict is NameVerdict.different and possible_misread(
+            a.name, f.value, f.confidence, doubt_below=NAME_DOUBT_CONFIDENCE
+        ):
             v.doubt(f"{d.where()} 的姓名识别为{f.value}（置信度{f.confidence:.2f}），"
                     f"与申报姓名{a.name}仅差一字或为其一部分，可能为识别错误，请人工核对")  # fmt: skip
         elif m.verdict is NameVerdict.different:

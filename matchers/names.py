@@ -39,6 +39,7 @@ __all__ = [
     "compare_names",
     "is_ocr_lookalike",
     "name_search_key",
+    "possible_misread",
 ]
 
 
@@ -80,6 +81,22 @@ _LOOKALIKE_GROUPS: tuple[str, ...] = (
 _LOOKALIKE_PAIRS: frozenset[frozenset[str]] = frozenset(
     frozenset(pair) for group in _LOOKALIKE_GROUPS for pair in itertools.combinations(group, 2)
 )
+
+
+def possible_misread(
+    declared: str | None, found: str | None, confidence: float, *, doubt_below: float = 0.8
+) -> bool:
+    """A difference OCR explains better than a borrowed certificate: a character dropped or
+    added at an edge (a split label such as 姓 名), or one character changed in a name of
+    three or more (or on a reading less confident than `doubt_below`)."""
+    a, b = name_search_key(declared), name_search_key(found)
+    if not a or not b or a == b:
+        return False
+    if abs(len(a) - len(b)) == 1 and (b in a or a in b) and min(len(a), len(b)) >= 2:
+        return True
+    if Levenshtein.distance(a, b) != 1 or len(a) != len(b):
+        return False
+    return len(a) >= 3 or confidence < doubt_below
 
 
 def is_ocr_lookalike(a: str, b: str) -> bool:

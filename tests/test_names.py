@@ -238,3 +238,14 @@ def test_name_search_key() -> None:
     assert name_search_key("張 偉") == name_search_key("张伟") == "张伟"
     assert name_search_key("ＺＨＡＮＧ Wei") == "zhangwei"
     assert name_search_key(None) == name_search_key("") == ""
+
+
+def test_possible_misread_is_an_edge_glyph_or_one_glyph_of_a_long_name():
+    from matchers.names import possible_misread
+
+    assert possible_misread("张三丰", "名张三丰", 0.95)  # a split label's glyph at the edge
+    assert possible_misread("阿依古丽", "阿依古而", 0.99)  # one glyph of four
+    assert not possible_misread("张三", "张山", 0.95)  # two-glyph names: a different person
+    assert possible_misread("张三", "张山", 0.5)  # ... unless the reading is doubtful
+    assert not possible_misread("张三丰", "李四光", 0.5)
+    assert not possible_misread("张三丰", "张三丰", 0.5)  # the same is no misread
