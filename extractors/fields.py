@@ -34,7 +34,7 @@ from extractors.layout import (
     union,
     vertical_overlap,
 )
-from extractors.lexicon import PHRASES, mend
+from extractors.lexicon import HONOUR_ENDINGS, PHRASES, mend
 from extractors.validators import parse_cert_no, validate_id_number
 from models import BBox, DocType, Evidence, ExtractedField, PageText
 
@@ -138,7 +138,7 @@ def _award_name(s: str) -> str | None:
     # "维修电工项目比赛" is the event within a competition, not the award.
     if t is None or re.search(r"项目|赛项", t):
         return None
-    return t
+    return mend(t)  # "自治区巾国建功标兵"
 
 
 def _school(s: str) -> str | None:
@@ -595,10 +595,7 @@ def cc_labels(doc: Doc) -> Doc:
 
 # Words that end an honour title, from the programs' notices (seeds) and the high-skill
 # measures: 全国技术能手, 五一劳动奖章, 劳动模范, 青年岗位能手, 巾帼建功标兵, 天山英才…
-HONOUR_TAIL = (
-    r"(?:技术能手|技能大奖|技能大师|劳动模范|劳动奖章|奖章|岗位能手|建功标兵|标兵|先进工作者"
-    r"|先进个人|先进集体|优秀共产党员|工匠|英才|能手|模范|名师|首席技师|拔尖人才)"
-)
+HONOUR_TAIL = "(?:" + "|".join(HONOUR_ENDINGS) + ")"
 # An honour title alone on its line ("全国劳动模范", "“天山英才”称号").
 HONOUR_LINE = re.compile(
     r"[“\"「『]?[\u4e00-\u9fff]{1,14}" + HONOUR_TAIL + r"[”\"」』]?(?:称号|荣誉称号)?"

@@ -1,4 +1,5 @@
-"""Fixed phrases of Xinjiang certificates, used to mend one misread character in long names.
+"""Fixed phrases of Xinjiang certificates, used to mend one misread character in long names,
+and the endings of honour titles.
 
 OCR on poor scans swaps one glyph for a look-alike (人力资源 → 人为资源, 鉴定 → 鋻定). An
 organisation name is mostly made of a few fixed phrases, so a window that differs from a
@@ -20,6 +21,16 @@ PHRASES: tuple[str, ...] = (
     "阿克苏地区", "喀什地区",
     "和田地区", "塔城地区", "阿勒泰地区", "吐鲁番市", "哈密市", "共产主义青年团", "妇女联合会",
     "科学技术协会", "教育厅", "工业和信息化厅",
+    # honours
+    "巾帼建功标兵", "三八红旗手", "五一劳动奖章", "先进工作者", "优秀共产党员", "青年岗位能手",
+    "劳动模范", "技术能手", "天山英才", "技能大师", "首席技师", "拔尖人才",
+)  # fmt: skip
+
+# How an honour's title ends ("全国劳动模范", "自治区技术能手", "“天山英才”").
+HONOUR_ENDINGS: tuple[str, ...] = (
+    "技术能手", "技能大奖", "技能大师", "劳动模范", "劳动奖章", "奖章", "岗位能手", "建功标兵",
+    "标兵", "先进工作者", "先进个人", "先进集体", "优秀共产党员", "工匠", "英才", "能手", "模范",
+    "名师", "首席技师", "拔尖人才",
 )  # fmt: skip
 
 

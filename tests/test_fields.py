@@ -571,3 +571,10 @@ def test_lexicon_mends_a_glyph_beside_an_exact_shorter_phrase():
         mend("巴音郭榜蒙古自治州人力资源和社会保障局") == "巴音郭楞蒙古自治州人力资源和社会保障局"
     )
     assert mend("乌鲁木齐职业技师学院") == "乌鲁木齐职业技师学院"  # exact 技师学院 kept
+
+
+def test_award_name_glyph_mended_from_the_honour_lexicon():
+    from extractors.fields import _award_name
+
+    assert _award_name("自治区巾国建功标兵") == "自治区巾帼建功标兵"
+    assert _award_name("第五届全国化工行业职业技能竞赛") == "第五届全国化工行业职业技能竞赛"
