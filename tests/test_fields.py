@@ -578,3 +578,10 @@ def test_award_name_glyph_mended_from_the_honour_lexicon():
 
     assert _award_name("自治区巾国建功标兵") == "自治区巾帼建功标兵"
     assert _award_name("第五届全国化工行业职业技能竞赛") == "第五届全国化工行业职业技能竞赛"
+
+
+def test_a_name_may_hold_xinjiang():
+    from extractors.fields import _name
+
+    assert _name("王新疆") == "王新疆"  # parents name children after the region
+    assert _name("新疆伊犁哈萨克自治州昭苏") is None
