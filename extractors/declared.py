@@ -885,8 +885,10 @@ def _find_file(folder: Path, name: str) -> Path | None:
     return None
 
 
-def load_declared(batch_dir: Path) -> DeclaredBatch:
-    """Declared data of a batch: declared.xlsx, else declared.csv (+ awards.csv)."""
+def find_declared(batch_dir: Path) -> tuple[Path, Path | None]:
+    """The batch's declared table (declared.xlsx, else declared.csv; names matched without
+    case, as Windows writes them) and awards.csv beside a CSV. DeclaredDataError when there
+    is none."""
     batch_dir = Path(batch_dir)
     if not batch_dir.is_dir():
         raise DeclaredDataError(
@@ -895,16 +897,11 @@ def load_declared(batch_dir: Path) -> DeclaredBatch:
             zh=f"批次目录 {batch_dir} 不存在",
         )
     xlsx = _find_file(batch_dir, "declared.xlsx")
-    csv_path = _find_file(batch_dir, "declared.csv")
     if xlsx is not None:
-        batch = _load_xlsx(xlsx, xlsx.name)
-        if csv_path is not None:
-            batch.problems.append(f"同时存在 {xlsx.name} 和 {csv_path.name}，已使用 {xlsx.name}")
-        return batch
+        return xlsx, None
+    csv_path = _find_file(batch_dir, "declared.csv")
     if csv_path is not None:
-        awards = _find_file(batch_dir, "awards.csv")
-        source = csv_path.name + (f"+{awards.name}" if awards else "")
-        return _load_csv(csv_path, awards, source)
+        return csv_path, _find_file(batch_dir, "awards.csv")
     old = _find_file(batch_dir, "declared.xls")
     if old is not None:
         raise DeclaredDataError(
@@ -918,6 +915,19 @@ def load_declared(batch_dir: Path) -> DeclaredBatch:
         zh=f"批次目录 {batch_dir} 中没有申报数据表"
         "（应为 declared.xlsx，或 declared.csv 与 awards.csv）",
     )
+
+
+def load_declared(batch_dir: Path) -> DeclaredBatch:
+    """Declared data of a batch: declared.xlsx, else declared.csv (+ awards.csv)."""
+    table, awards = find_declared(batch_dir)
+    if table.suffix.lower() == ".xlsx":
+        batch = _load_xlsx(table, table.name)
+        csv_path = _find_file(Path(batch_dir), "declared.csv")
+        if csv_path is not None:
+            batch.problems.append(f"同时存在 {table.name} 和 {csv_path.name}，已使用 {table.name}")
+        return batch
+    source = table.name + (f"+{awards.name}" if awards else "")
+    return _load_csv(table, awards, source)
 
 
 def table_format(path: Path) -> str:

@@ -549,6 +549,11 @@ def _rules(a: Applicant, inp: RuleInput, v: _Verdict) -> list[str]:
 # ---------------------------------------------------------------- entry point
 
 
+def status_of(flags: list[Flag], review_reasons: list[str]) -> Status:
+    """Flagged when anything is flagged, else needs review when anything is doubted."""
+    return Status.flagged if flags else Status.needs_review if review_reasons else Status.clear
+
+
 def flag_sort_key(f: Flag) -> tuple:
     ev = f.evidence[0] if f.evidence else None
     return (_CODE_ORDER[f.code], ev.file if ev else "", ev.page if ev else 0, f.field or "",
@@ -596,7 +601,7 @@ def assess_applicant(
     _cert_numbers(docs, v, as_of)
     _rules(a, _rule_input(a, docs, files, best, id_birth, as_of), v)
     flags = sorted(v.flags, key=flag_sort_key)
-    status = Status.flagged if flags else Status.needs_review if v.doubts else Status.clear
+    status = status_of(flags, v.doubts)
     return ApplicantResult(
         applicant_id=a.applicant_id,
         program=canonical_program(a.program) or a.program,

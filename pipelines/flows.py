@@ -49,6 +49,7 @@ from prefect.settings import (  # noqa: E402
 )
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
+from extractors.declared import find_declared  # noqa: E402
 from extractors.read import ReadOptions  # noqa: E402
 from models.evidence import FileInfo, PacketFile, PageReading  # noqa: E402
 from models.exceptions import (  # noqa: E402
@@ -318,8 +319,7 @@ def check_dirs(batch_dir: Path, out_dir: Path) -> None:
         raise UsageError(
             "OUT_DIR inside BATCH_DIR", zh="输出目录不能位于批次目录之内（批次目录只读）"
         )
-    if not (b / "declared.xlsx").exists() and not (b / "declared.csv").exists():
-        raise UsageError("no declared.*", zh=f"批次目录中没有申报数据表 declared.xlsx/csv：{b}")
+    find_declared(b)  # before any work: no table (or an old .xls) is the user's to fix
 
 
 def verify_batch(

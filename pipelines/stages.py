@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from extractors.declared import load_declared
+from extractors.declared import find_declared, load_declared
 from extractors.loaders import LoadOptions, load_file, render_page, sha256_file
 from extractors.ocr.base import rotate_image
 from extractors.read import Reader, ReadOptions
-from matchers.assess import assess_applicant, flag_sort_key
+from matchers.assess import assess_applicant, flag_sort_key, status_of
 from matchers.duplicates import (
     evidence_pairs,
     find_duplicate_applicants,
@@ -443,8 +443,7 @@ def assess(plan: ApplicantPlan, files: list[PacketFile], as_of: date) -> Applica
     result = assess_applicant(plan.applicant, files, as_of=as_of)
     if plan.folder_missing:
         result.review_reasons.insert(0, "未找到该申报编号的材料文件夹（packets/申报编号/）")
-        if result.status is Status.clear:
-            result.status = Status.needs_review
+        result.status = status_of(result.flags, result.review_reasons)
     return result
 
 
@@ -474,10 +473,7 @@ def cross_checks(
     declared = [ap.applicant for ap in plan.applicants]
     if history_path is not None:
         # The intake is named by its declared file's content, so a re-run never meets itself.
-        src = next(
-            p for p in (plan.batch_dir / "declared.xlsx", plan.batch_dir / "declared.csv")
-            if p.exists()
-        )  # fmt: skip
+        src, _awards = find_declared(plan.batch_dir)
         intake = intake_id(src)
         with History.open(history_path) as history:
             links = link_applicants(declared, history=history, intake=intake)
@@ -492,7 +488,7 @@ def cross_checks(
         extra = tampered.get(a.applicant_id, [])
         if extra:
             a.flags = sorted([*a.flags, *extra], key=flag_sort_key)
-            a.status = Status.flagged
+            a.status = status_of(a.flags, a.review_reasons)
     groups.sort(key=lambda g: (g.code.value, g.applicant_ids, g.files or []))
     return Results(applicants=sorted(applicants, key=lambda a: a.applicant_id), duplicates=groups)
 

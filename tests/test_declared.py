@@ -524,3 +524,22 @@ def test_any_csv_content_is_reported_not_raised(tmp_path: Path, rows: list[list[
     batch = load_declared_table(path)
     # every row has an id, so every row becomes an applicant, in order
     assert [a.applicant_id for a in batch.applicants] == [f"F{i}" for i in range(len(rows))]
+
+
+def test_declared_table_named_in_capitals_is_found_by_verify_too(tmp_path: Path) -> None:
+    # Windows writes "Declared.xlsx": the loader matched it without case, but verify's own
+    # check asked for "declared.xlsx" exactly and refused the batch (and cross_checks looked
+    # it up again, exactly, for the history's intake name).
+    from extractors.declared import find_declared
+    from pipelines.flows import check_dirs
+
+    write_xlsx(tmp_path / "Declared.xlsx", {"申报人": [["申报编号", "姓名"], ["X1", "甲"]]})
+    (tmp_path / "packets").mkdir()
+    assert find_declared(tmp_path) == (tmp_path / "Declared.xlsx", None)
+    check_dirs(tmp_path, tmp_path.parent / "out")  # no UsageError
+    old = tmp_path.parent / "old"
+    old.mkdir()
+    (old / "declared.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(DeclaredDataError) as e:
+        check_dirs(old, tmp_path.parent / "out")
+    assert ".xls" in e.value.reason_zh  # the reason, not just "no table"
