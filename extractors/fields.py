@@ -131,9 +131,9 @@ def _award_name(s: str) -> str | None:
     if labels:
         s = s[max(labels) :]
     s = re.sub(r"(竞赛|大赛)\s*[—\-－一_]{1,2}\s*(第)", r"\1——\2", s)
-    s = re.sub(r"^参加(?=.{4})", "", s.strip())  # "参加2014年…职工技能大赛": the event itself
     # "授予钟秀婷同志" / "“全国巾帼建功标兵”称号" read across the break: the person goes.
     s = re.sub(r"^[^“\"「『]*?(?:同志|同学)[:：，,]?\s*", "", s)
+    s = re.sub(r"^(?:参加|在)(?=.{4})", "", s.strip())  # "参加/在2014年…技能大赛": the event
     t = _text(s)
     # "维修电工项目比赛" is the event within a competition, not the award.
     if t is None or re.search(r"项目|赛项", t):
@@ -449,8 +449,8 @@ def _label_table() -> list[tuple[str, str, re.Pattern[str]]]:
     table += [("_stop", label) for label in STOP_LABELS]
     table.sort(key=lambda kl: len(kl[1]), reverse=True)  # longest label wins
     # Certificates pad labels with spaces ("姓  名"); OCR keeps or drops them, and now and
-    # then reads a speck in the gap as a stop ("持。证人阿依谢·艾山").
-    gap = r"\s*(?:[。.·]\s*)?"
+    # then reads a speck in the gap as a stop or a tilde ("持。证人…", "评价～机～构：…").
+    gap = r"\s*(?:[。.·~～]\s*)?"
     return [(k, lab, re.compile(gap.join(map(re.escape, lab)))) for k, lab in table]
 
 
@@ -955,6 +955,14 @@ def _row_overlap(row: Row, box: BBox) -> float:
     return min(row.bottom, box[3]) - max(row.top, box[1])
 
 
+def _goes_on(head: str, text: str) -> bool:
+    """`text` continues the label piece `head` (a further piece, or the rest of a label)."""
+    joined = head + text
+    if joined.replace(" ", "") in _label_prefixes() and len(text.strip()) <= 2:
+        return True
+    return any(joined.startswith(lab) and len(lab) > len(head) for _k, lab, _rx in _label_table())
+
+
 def _merge_split_labels(rows: list[Row]) -> None:
     """Join "姓" + "名：张三" or "证书编" + "号123…": letter-spaced labels come out of OCR as
     separate boxes, split wherever the spacing was widest (on skewed scans, not always in
@@ -973,11 +981,14 @@ def _merge_split_labels(rows: list[Row]) -> None:
             else:
                 continue
         h = max(left.height, 1.0)
+        # The nearest box on the right that goes on with the label: a speck between the
+        # glyphs ("性" "一" "别：男") is passed over.
         right = min(
             (c for c in cells
              if id(c) not in gone and c is not left and c.bbox[0] > left.bbox[0]
              and c.bbox[0] - left.bbox[2] < 8 * h
-             and vertical_overlap(left.bbox, c.bbox) > 0.3),
+             and vertical_overlap(left.bbox, c.bbox) > 0.3
+             and _goes_on(head, c.text)),
             key=lambda c: c.bbox[0],
             default=None,
         )  # fmt: skip
@@ -998,6 +1009,10 @@ def _merge_split_labels(rows: list[Row]) -> None:
             left.bbox = union([left.bbox, right.bbox])
             left.confidence = min(left.confidence, right.confidence)
             gone.add(id(right))
+    for cell in cells:
+        # "名：" with no 姓 anywhere (the glyph never detected): still the name's label.
+        if id(cell) not in gone and re.match(r"名\s*[:：]", cell.text):
+            cell.text = "姓" + cell.text
     if gone or split:
         for row in rows:
             row.cells = [c for c in row.cells if id(c) not in gone]
@@ -1133,7 +1148,7 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
         # A certificate number's line may end with the date ("编号：… 2023年06月01日").
         if "issue_date" in wanted and other_label in (None, "issue_date", "cert_no"):
             for m in _DATE_RE.finditer(text):
-                after = text[m.end() : m.end() + 2].strip()
+                after = text[m.end() : m.end() + 2].strip() or _next_line_start(doc, cell)
                 # Not a birth date (…生) nor a span of study (于2019年09月至2023年06月).
                 if not after.startswith(("生", "至", "起")) and not text[: m.start()].endswith(
                     ("于", "至", "自")
@@ -1165,6 +1180,8 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
             m = _SCHOOL_RE.search(cell.text)
             if m and id(cell) not in labelled and "本校" not in cell.text[: m.start()]:
                 _pattern_cand(cands, "school", cell, m)
+    if "name" in wanted:
+        _name_before_tongzhi(doc, cands)
     if doc_type is IDC:
         _id_card_by_content(doc, cands, labelled, wanted)
 
@@ -1176,6 +1193,15 @@ _SCHOOL_RE = re.compile(
     r"[\u4e00-\u9fff()]{2,30}(?:大学|学院|学校|中学)"
     r"(?:\s*\(?[\u4e00-\u9fff]{2,6}\)|附属[\u4e00-\u9fff]{0,8}(?:中学|中专|小学|学校|医院))?"
 )
+
+
+def _next_line_start(doc: Doc, cell: Cell) -> str:
+    """First glyph of the line under a prose line: "…一九六八年十二月" / "生，于…" wraps a
+    birth date's 生 onto it."""
+    rows: list[Row] = doc.user_data["rows"]
+    if 0 <= cell.row < len(rows) - 1 and rows[cell.row + 1].cells:
+        return rows[cell.row + 1].cells[0].text.strip()[:1]
+    return ""
 
 
 _YEAR_ONLY = re.compile(r"(?:(?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})\s*年")
@@ -1215,6 +1241,20 @@ def _dates_over_two_lines(
                                   min(upper.confidence, lower.confidence) * 0.85, "pattern")
                     )  # fmt: skip
                 break
+
+
+def _name_before_tongzhi(doc: Doc, cands: dict[str, list[Candidate]]) -> None:
+    """ "马悦萍" | "同志：": the name boxed apart from the 同志 after it."""
+    for row in doc.user_data["rows"]:
+        for left, right in zip(row.cells, row.cells[1:], strict=False):
+            if re.match(r"(?:同志|同学)\s*[:：，,]?$", right.text.strip()):
+                value = _name(left.text)
+                if value:
+                    cands.setdefault("name", []).append(
+                        Candidate("name", value, left.text, left.bbox,
+                                  left.confidence * _WHERE["pattern"], "pattern")
+                    )  # fmt: skip
+                    return
 
 
 def _rank_in_two_boxes(doc: Doc, cands: dict[str, list[Candidate]]) -> None:
@@ -1355,9 +1395,22 @@ def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -
         if "award_year" not in out:
             _derive_award_year(page, out)
     if "id_number" in out:
-        info = validate_id_number(out["id_number"].value)
+        idf = out["id_number"]
+        info = validate_id_number(idf.value)
         if info.valid:
-            out["id_number"].notes.append("check digit ok")
+            idf.notes.append("check digit ok")
+            # What the printed value would say, when OCR missed it (a lone 男 under a seal):
+            # the number holds it. An ID card prints the whole birth date, other documents
+            # often only the month, so the birth date is taken on ID cards only.
+            implied = {"gender": info.sex}
+            if doc_type is IDC:
+                implied["birth_date"] = info.birth_date
+            for key, value in implied.items():
+                if key in TYPE_FIELDS[doc_type] and key not in out and value:
+                    out[key] = idf.model_copy(
+                        update={"key": key, "value": value, "confidence": idf.confidence * 0.9,
+                                "notes": ["derived from the ID number"]}
+                    )  # fmt: skip
         else:
             out["id_number"].notes.append("fails GB 11643: " + ",".join(info.problems))
             out["id_number"].confidence *= 0.6

@@ -585,3 +585,84 @@ def test_a_name_may_hold_xinjiang():
 
     assert _name("王新疆") == "王新疆"  # parents name children after the region
     assert _name("新疆伊犁哈萨克自治州昭苏") is None
+
+
+def test_label_pieces_past_a_speck_a_lone_name_tail_and_tildes():
+    # Seed 6262: "性" "一" "别：男" (a speck between the glyphs), "名：" whose 姓 was never
+    # detected, and "评价～机～构：" with tildes read in the gaps.
+    p = page(
+        ("专业技术职务任职资格证书", (279, 428, 2206, 591)),
+        ("宋文东同志，经", (532, 856, 1059, 921)),
+        ("别：男", (607, 1307, 803, 1386)),
+        ("性", (412, 1314, 489, 1380)),
+        ("一", (549, 1335, 584, 1363)),
+        h=2480,
+    )
+    got = {k: v.value for k, v in extract_fields(p, DocType.title_certificate).items()}
+    assert got["gender"] == "男"
+    p = page(
+        ("专业技术资格证书", (510, 396, 1949, 596)),
+        ("薛亮庆", (861, 845, 1058, 930)),
+        ("名：", (486, 856, 646, 924)),
+        ("6520224714038", (875, 2080, 1307, 2145)),
+        ("证书编号：", (356, 2089, 651, 2149)),
+        h=2480,
+    )
+    got = {k: v.value for k, v in extract_fields(p, DocType.title_certificate).items()}
+    assert got["name"] == "薛亮庆"
+    p = page(
+        ("职业技能等级证书", (1089, 338, 2412, 503)),
+        ("评价～机～构：新疆交通建设集团股份有限公司", (968, 1710, 2498, 1779)),
+    )
+    got = {k: v.value for k, v in extract_fields(p, DocType.skill_certificate).items()}
+    assert got["issuer"] == "新疆交通建设集团股份有限公司"
+
+
+def test_gender_and_id_card_birth_date_implied_by_a_valid_id_number():
+    p = page(
+        ("职称证书", (909, 286, 1640, 482)),
+        ("迪娜·肉孜同志，经", (452, 719, 1102, 814)),
+        ("性别：", (337, 1182, 495, 1261)),
+        ("身份证号码：", (338, 1326, 679, 1405)),
+        ("652924199905145487", (791, 1336, 1528, 1414)),
+        h=2480,
+    )
+    f = extract_fields(p, DocType.title_certificate)
+    assert f["gender"].value == "女"  # 17th digit even
+    assert "derived from the ID number" in f["gender"].notes
+    assert "birth_date" not in f  # a title certificate may print only the month
+    card = page(
+        ("居民身份证", (100, 50, 500, 100)),
+        ("公民身份号码 652924199905145487", (100, 400, 900, 440)),
+    )
+    got = {k: v.value for k, v in extract_fields(card, DocType.id_card).items()}
+    assert got["birth_date"] == "1999-05-14" and got["gender"] == "女"
+    bad = page(
+        ("居民身份证", (100, 50, 500, 100)),
+        ("公民身份号码 652924199905145480", (100, 400, 900, 440)),
+    )
+    assert "gender" not in extract_fields(bad, DocType.id_card)  # fails its check: no inference
+
+
+def test_name_boxed_apart_from_tongzhi_and_a_birth_date_wrapped_before_its_sheng():
+    p = page(
+        ("荣誉证书", (1077, 319, 2429, 624)),
+        ("马悦萍", (528, 931, 954, 1066)),
+        ("同志：", (880, 931, 1316, 1065)),
+        ("荣获「全国劳动模范」荣誉称号。", (765, 1202, 2582, 1333)),
+        h=2480,
+    )
+    got = {k: v.value for k, v in extract_fields(p, DocType.award_certificate).items()}
+    assert got["name"] == "马悦萍"
+    p = page(
+        ("毕业证书", (1354, 410, 2154, 602)),
+        ("学生艾力·麦麦提，性别男，一九六八年十二月", (1116, 810, 2982, 898)),
+        ("生，于一九八六年九月至一九九年七月在本校计算机", (940, 996, 3040, 1084)),
+        ("新疆农业大学", (2343, 1817, 2805, 1903)),
+        h=2480,
+    )
+    got = {k: v.value for k, v in extract_fields(p, DocType.education_certificate).items()}
+    assert got.get("issue_date") != "1968-12"  # a birth date is never the issue date
+    from extractors.fields import _award_name
+
+    assert _award_name("蔡艳雪同志在库车市第一届农民技能大赛") == "库车市第一届农民技能大赛"
