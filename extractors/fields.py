@@ -56,7 +56,8 @@ _NOT_NAME = re.compile(
     # An ID card's address line standing where the name was lost: "新疆伊犁哈萨克自治州昭苏".
     r"|新疆.{2}|自治[区州县]|地区|公安|街道|[省市县乡镇村路]$"  # (王新疆 is a name)
 )
-_LABEL_WORDS = ("姓名", "性别", "民族", "证书", "编号", "日期", "号码", "等级", "同志", "单位")
+_LABEL_WORDS = ("姓名", "性别", "民族", "证书", "编号", "日期", "号码", "等级", "同志", "单位",
+                "文号", "机关", "机构", "组织")  # fmt: skip
 
 
 def _name(s: str) -> str | None:
@@ -86,6 +87,8 @@ def _name(s: str) -> str | None:
         return None  # "管理号", "姜静赛事名称": a label, not (only) a name
     if _ORG_END.search(n) or _NOT_NAME.search(n):
         return None  # "评审委员会", "理学硕士学位", "创业创新大赛中": not a person
+    if nz.normalize_ethnicity(n):
+        return None  # "维吾尔", "哈萨克": the 民族 cell's value, its label lost
     plain = n.replace("·", "")
     if not 2 <= len(plain) <= 20 or not all("\u4e00" <= c <= "\u9fff" for c in plain):
         return None
@@ -424,7 +427,7 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
 SPECS_BY_KEY = {s.key: s for s in FIELD_SPECS}
 # Labels that only end a value (not extracted themselves).
 STOP_LABELS = ("工种/职业方向", "职业方向", "证件类型", "住址", "有效期限", "专业", "学制",
-               "照片", "查询网址", "查询", "签发机关", "工作单位", "单位", "专业名称", "文号",
+               "照片", "查询网址", "查询", "签发机关", "工作单位", "单位", "专业名称", "批准文号", "文号",
                "评审通过文号", "竞赛项目", "比赛项目", "获奖项目", "项目", "文化程度",
                "理论知识考试成绩", "操作技能考核成绩", "评定成绩", "校(院)长", "校长", "院长",
                "备注")  # fmt: skip

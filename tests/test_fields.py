@@ -666,3 +666,20 @@ def test_name_boxed_apart_from_tongzhi_and_a_birth_date_wrapped_before_its_sheng
     from extractors.fields import _award_name
 
     assert _award_name("蔡艳雪同志在库车市第一届农民技能大赛") == "库车市第一届农民技能大赛"
+
+
+def test_label_words_and_ethnic_groups_are_no_names():
+    # The 1,000-applicant run (100-dpi pages): most false NAME_MISMATCH flags were a label
+    # or a 民族 value taken for a lost name ("批准文号", "发机关", "许审组织", "维吾尔").
+    from extractors.fields import _name
+
+    for text in ("批准文号", "发机关", "许审组织", "维吾尔", "哈萨克"):
+        assert _name(text) is None, text
+    for text in ("吐尔干阿依·朱马", "白雪", "王苗苗", "阿依古丽"):
+        assert _name(text) == text
+    p = page(
+        ("专业技术资格证书", (500, 100, 1500, 200)),
+        ("批准文号：", (200, 400, 500, 440)),
+        ("新人社职称〔2020〕179号", (600, 400, 1100, 440)),
+    )
+    assert "name" not in extract_fields(p, DocType.title_certificate)
