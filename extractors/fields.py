@@ -57,7 +57,7 @@ _NOT_NAME = re.compile(
     r"|新疆.{2}|自治[区州县]|地区|公安|街道|[省市县乡镇村路]$"  # (王新疆 is a name)
 )
 _LABEL_WORDS = ("姓名", "性别", "民族", "证书", "编号", "日期", "号码", "等级", "同志", "单位",
-                "文号", "机关", "机构", "组织")  # fmt: skip
+                "文号", "机关", "机构", "组织", "证件", "原件", "效期")  # fmt: skip
 
 
 def _name(s: str) -> str | None:
@@ -87,8 +87,12 @@ def _name(s: str) -> str | None:
         return None  # "管理号", "姜静赛事名称": a label, not (only) a name
     if _ORG_END.search(n) or _NOT_NAME.search(n):
         return None  # "评审委员会", "理学硕士学位", "创业创新大赛中": not a person
-    if nz.normalize_ethnicity(n):
-        return None  # "维吾尔", "哈萨克": the 民族 cell's value, its label lost
+    if (
+        nz.normalize_ethnicity(n)
+        or re.match(r"[民性]", n)
+        and (nz.normalize_ethnicity(n[1:]) or nz.normalize_gender(n[1:]))
+    ):
+        return None  # "维吾尔", "民哈萨克", "性女": an ID card's 民族/性别 cell, label lost
     plain = n.replace("·", "")
     if not 2 <= len(plain) <= 20 or not all("\u4e00" <= c <= "\u9fff" for c in plain):
         return None

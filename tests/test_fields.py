@@ -673,7 +673,8 @@ def test_label_words_and_ethnic_groups_are_no_names():
     # or a 民族 value taken for a lost name ("批准文号", "发机关", "许审组织", "维吾尔").
     from extractors.fields import _name
 
-    for text in ("批准文号", "发机关", "许审组织", "维吾尔", "哈萨克"):
+    for text in ("批准文号", "发机关", "许审组织", "维吾尔", "哈萨克", "民哈萨克", "民汉", "性女",
+                 "证件美型", "与原件一致", "效期"):  # fmt: skip
         assert _name(text) is None, text
     for text in ("吐尔干阿依·朱马", "白雪", "王苗苗", "阿依古丽"):
         assert _name(text) == text
