@@ -33,7 +33,7 @@ from synth import vocab
 from synth.canvas import BBox, Canvas, Seg, union
 from synth.damage import transform_box
 from synth.dates import cn_number, fmt_date, fmt_month, pick_style, random_date
-from synth.fonts import font
+from synth.fonts import font, printable
 from synth.layouts import (
     Row,
     Style,
@@ -878,13 +878,16 @@ def render_award_certificate(person: Person, rng: random.Random, **facts) -> Ren
 
 
 def _sub_box(cv: Canvas, sub: str, within: str | None = None) -> BBox:
-    """Box of a substring inside the last text op that contains it (values inside longer lines)."""
+    """Box of a substring inside the last text op that contains it (values inside longer lines).
+    Ops hold text as printed: a name dot the font lacks was printed as · (fonts.printable)."""
     for op in reversed(cv.ops):
-        i = op.text.find(sub)
-        if i >= 0 and (within is None or within in op.text or op.text in within):
+        psub = printable(op.family, sub)
+        pwithin = printable(op.family, within) if within is not None else None
+        i = op.text.find(psub)
+        if i >= 0 and (pwithin is None or pwithin in op.text or op.text in pwithin):
             f = font(op.family, op.size)
             x0 = op.x + f.getlength(op.text[:i])
-            b = f.getbbox(sub, anchor="ls")
+            b = f.getbbox(psub, anchor="ls")
             return (int(x0 + b[0]), int(op.y + b[1]), int(x0 + b[2]) + 1, int(op.y + b[3]) + 1)
     if within and within.find(sub) >= 0:
         # `within` was wrapped over several lines (a long value in a table cell): the union of
@@ -893,7 +896,8 @@ def _sub_box(cv: Canvas, sub: str, within: str | None = None) -> BBox:
         s1 = s0 + len(sub)
         boxes = []
         for op in cv.ops:
-            j = within.find(op.text) if op.text.strip() else -1
+            # printable() swaps one glyph for one: offsets into `within` stay valid.
+            j = printable(op.family, within).find(op.text) if op.text.strip() else -1
             if j < 0 or j >= s1 or j + len(op.text) <= s0:
                 continue
             a, b = max(s0, j) - j, min(s1, j + len(op.text)) - j

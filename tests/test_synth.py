@@ -317,3 +317,17 @@ def test_justified_label_longer_than_its_column_keeps_its_colon_after_it():
     cv = Canvas(1200, 400, fonts, text_layer=True)
     draw_label(cv, 100, 200, "姓名", 40, st, width=300)
     assert cv.ops[-1].x == 400  # a short label: the colon at the column's end, as before
+
+
+def test_box_of_a_name_whose_dot_the_font_lacks():
+    # The canvas prints "努尔·古丽" for "努尔⋅古丽" in Noto (no ⋅); looking the truth box up by
+    # the name as chosen raised KeyError and stopped generation (found in review).
+    from synth.canvas import Canvas
+    from synth.documents import _sub_box
+    from synth.fonts import FontSet
+
+    cv = Canvas(1200, 400, FontSet({r: "sans" for r in FontSet.ROLES}))
+    whole = cv.text((100, 200), "努尔⋅古丽 同志", "name", 60)
+    box = _sub_box(cv, "努尔⋅古丽")
+    assert whole[0] <= box[0] < box[2] < whole[2]
+    assert _sub_box(cv, "努尔⋅古丽", within="努尔⋅古丽 同志") == box
