@@ -1274,14 +1274,17 @@ def _rank_in_two_boxes(doc: Doc, cands: dict[str, list[Candidate]]) -> None:
         for head in cells:
             if (
                 head is not tail
-                and head.text.strip() in ("一", "二", "三", "特")
+                and head.text.strip() in ("一", "二", "三")
                 and vertical_overlap(head.bbox, tail.bbox) > 0.5
                 and -h < tail.bbox[0] - head.bbox[2] < h
                 and head.bbox[0] < tail.bbox[0]
             ):
-                value = head.text.strip() + "等奖"
+                raw = head.text.strip() + "等奖"
+                value = nz.normalize_award_rank(raw)  # the contract's ranks only
+                if value is None:
+                    return
                 cands.setdefault("award_rank", []).append(
-                    Candidate("award_rank", nz.normalize_award_rank(value) or value, value,
+                    Candidate("award_rank", value, raw,
                               union([head.bbox, tail.bbox]),
                               min(head.confidence, tail.confidence) * _WHERE["pattern"],
                               "pattern")
