@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from extractors import normalize as nz
-from extractors.fields import HONOUR_LINE
+from extractors.lexicon import HONOUR_LINE
 from models import DocType, PageText, TextLine
 
 CUES: dict[DocType, tuple[tuple[str, float], ...]] = {

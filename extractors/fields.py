@@ -34,7 +34,7 @@ from extractors.layout import (
     union,
     vertical_overlap,
 )
-from extractors.lexicon import HONOUR_ENDINGS, PHRASES, mend
+from extractors.lexicon import HONOUR_LINE, HONOUR_TAIL, PHRASES, mend
 from extractors.validators import parse_cert_no, validate_id_number
 from models import BBox, DocType, Evidence, ExtractedField, PageText
 
@@ -600,13 +600,6 @@ def cc_labels(doc: Doc) -> Doc:
     return doc
 
 
-# Words that end an honour title, from the programs' notices (seeds) and the high-skill
-# measures: 全国技术能手, 五一劳动奖章, 劳动模范, 青年岗位能手, 巾帼建功标兵, 天山英才…
-HONOUR_TAIL = "(?:" + "|".join(HONOUR_ENDINGS) + ")"
-# An honour title alone on its line ("全国劳动模范", "“天山英才”称号").
-HONOUR_LINE = re.compile(
-    r"[“\"「『]?[\u4e00-\u9fff]{1,14}" + HONOUR_TAIL + r"[”\"」』]?(?:称号|荣誉称号)?"
-)
 _COMPETITION = r"(?:大赛|竞赛|比赛|比武|技能赛|选拔赛|锦标赛|运动会)"
 
 # An honour title on a line of its own; never joined across lines (the name above it
@@ -845,7 +838,7 @@ def _continue(
             and heads[-1][1] >= len(text)
         )
     )
-    if not org_tail and (_starts_with_label(doc, below) or find_labels(below.text)):
+    if not org_tail and (below_label is not None or heads):
         return value, raw, bbox
     if key == "cert_no" and not re.fullmatch(r"[0-9A-Z]{2,12}", text):
         return value, raw, bbox
@@ -1009,13 +1002,13 @@ def _merge_split_labels(rows: list[Row]) -> None:
             gone.add(id(right))
             cells.append(left)
             continue
-        label = next((lab for _k, lab, _rx in _label_table() if joined.startswith(lab)), "")
-        if len(label) > len(head):
-            # A space after the label keeps a short label ("职业") a label.
-            left.text = label + " " + joined[len(label) :]
-            left.bbox = union([left.bbox, right.bbox])
-            left.confidence = min(left.confidence, right.confidence)
-            gone.add(id(right))
+        # _goes_on chose `right` because a label longer than `head` starts here (longest
+        # first). A space after the label keeps a short label ("职业") a label.
+        label = next(lab for _k, lab, _rx in _label_table() if joined.startswith(lab))
+        left.text = label + " " + joined[len(label) :]
+        left.bbox = union([left.bbox, right.bbox])
+        left.confidence = min(left.confidence, right.confidence)
+        gone.add(id(right))
     for cell in cells:
         # "名：" with no 姓 anywhere (the glyph never detected): still the name's label.
         if id(cell) not in gone and re.match(r"名\s*[:：]", cell.text):

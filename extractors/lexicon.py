@@ -9,6 +9,8 @@ characters or more are used: shorter ones match too much by chance.
 
 from __future__ import annotations
 
+import re
+
 PHRASES: tuple[str, ...] = (
     "新疆维吾尔自治区", "新疆生产建设兵团", "人力资源和社会保障厅", "人力资源和社会保障局",
     "人力资源和社会保障部", "人力资源社会保障厅", "人力资源社会保障局",
@@ -26,12 +28,22 @@ PHRASES: tuple[str, ...] = (
     "劳动模范", "技术能手", "天山英才", "技能大师", "首席技师", "拔尖人才",
 )  # fmt: skip
 
-# How an honour's title ends ("全国劳动模范", "自治区技术能手", "“天山英才”").
+# How an honour's title ends, from the programs' notices (seeds) and the high-skill measures
+# ("全国劳动模范", "自治区技术能手", "“天山英才”").
 HONOUR_ENDINGS: tuple[str, ...] = (
     "技术能手", "技能大奖", "技能大师", "劳动模范", "劳动奖章", "奖章", "岗位能手", "建功标兵",
     "标兵", "先进工作者", "先进个人", "先进集体", "优秀共产党员", "工匠", "英才", "能手", "模范",
     "名师", "首席技师", "拔尖人才",
 )  # fmt: skip
+
+
+_LONGEST_FIRST = sorted(PHRASES, key=len, reverse=True)
+
+# An honour title alone on its line ("全国劳动模范", "“天山英才”称号"); classify and fields.
+HONOUR_TAIL = "(?:" + "|".join(HONOUR_ENDINGS) + ")"
+HONOUR_LINE = re.compile(
+    r"[“\"「『]?[\u4e00-\u9fff]{1,14}" + HONOUR_TAIL + r"[”\"」』]?(?:称号|荣誉称号)?"
+)
 
 
 def mend(text: str) -> str:
@@ -41,29 +53,26 @@ def mend(text: str) -> str:
         return text
     chars = list(text)
     protected = [False] * len(chars)
-    phrases = sorted(PHRASES, key=len, reverse=True)
-    for phrase in phrases:
+    for phrase in _LONGEST_FIRST:
         start = text.find(phrase)
         while start >= 0:
             protected[start : start + len(phrase)] = [True] * len(phrase)
             start = text.find(phrase, start + 1)
-    for phrase in phrases:
+    for phrase in _LONGEST_FIRST:
         n = len(phrase)
         if n < 5:
             continue
         limit = 2 if n >= 9 else 1
         i = 0
         while i + n <= len(chars):
-            window = chars[i : i + n]
-            diff = sum(a != b for a, b in zip(window, phrase, strict=True))
             # Ends must agree: a window shifted by one would otherwise "match" with one diff.
             # Only glyphs that differ must be unprotected: "巴音郭榜蒙古自治州" holds an exact
             # 蒙古自治州 and still has its 榜 put right.
             changed = [j for j in range(i, i + n) if chars[j] != phrase[j - i]]
             if (
-                0 < diff <= limit
-                and window[0] == phrase[0]
-                and window[-1] == phrase[-1]
+                0 < len(changed) <= limit
+                and chars[i] == phrase[0]
+                and chars[i + n - 1] == phrase[-1]
                 and not any(protected[j] for j in changed)
             ):
                 chars[i : i + n] = list(phrase)

@@ -407,7 +407,7 @@ def test_id_card_name_read_with_a_comma_for_the_dot_and_no_address_for_a_name():
         ("654026198505207037", (500, 800, 1000, 840)),
         ("公民身份号码", (200, 800, 450, 840)),
     )
-    got = {k: v.value for k, v in extract_fields(p, DocType.id_card).items()}
+    got = _fields(p, DocType.id_card)
     assert got["name"] == "托合提·阿吉"
     bare = page(
         ("姓名", (200, 210, 300, 250)),
@@ -440,7 +440,7 @@ def test_signature_date_boxed_in_two_pieces():
             lower,
             h=2480,
         )
-        got = {k: v.value for k, v in extract_fields(p, DocType.award_certificate).items()}
+        got = _fields(p, DocType.award_certificate)
         assert got["issue_date"] == "2024-06-19"
         assert got["award_year"] == "2024"
         assert got["issuer"] == "新疆维吾尔自治区妇女联合会"  # 联合会 ends an organisation
@@ -458,14 +458,14 @@ def test_spaced_label_with_a_glyph_caught_twice_and_a_lost_label_glyph():
         ("别：男", (586, 1263, 809, 1342)),
         ("资格名称：高级教师", (1866, 658, 2619, 726)),
     )
-    got = {k: v.value for k, v in extract_fields(p, DocType.title_certificate).items()}
+    got = _fields(p, DocType.title_certificate)
     assert got["gender"] == "男"
     assert got["name"] == "宋林"
     p = page(
         ("种电力电缆安装运维工", (2387, 342, 3152, 416)),
         ("职 业 资 格 等 级 初级工 (国家职业资格五级)", (1873, 523, 3170, 605)),
     )
-    got = {k: v.value for k, v in extract_fields(p, DocType.skill_certificate).items()}
+    got = _fields(p, DocType.skill_certificate)
     assert got["occupation"] == "电力电缆安装运维工"
 
 
@@ -481,7 +481,7 @@ def test_issuer_wrapped_onto_a_bare_label_word_and_bureau_end_under_a_seal():
         ("6520241457152", (931, 2314, 1336, 2378)),
         h=2600,
     )
-    got = {k: v.value for k, v in extract_fields(p, DocType.title_certificate).items()}
+    got = _fields(p, DocType.title_certificate)
     assert got["issuer"] == "新疆维吾尔自治区中小学教师系列中级专业技术职务评审委员会"
     from extractors.fields import _award_name, _issuer
 
@@ -503,7 +503,7 @@ def test_first_glyphs_of_two_spaced_labels_boxed_together():
         ("资 格：助教", (1858, 593, 2450, 682)),
         h=2480,
     )
-    got = {k: v.value for k, v in extract_fields(p, DocType.title_certificate).items()}
+    got = _fields(p, DocType.title_certificate)
     assert got["name"] == "阿卜杜热西提·迪力夏提"
     assert got["gender"] == "男"
     assert got["cert_no"] == "793007734916"
@@ -515,14 +515,14 @@ def test_speck_in_a_spaced_label_and_a_title_under_half_its_label():
         ("持。证人阿依谢·艾山", (1031, 712, 1917, 798)),
         ("证件号码650104197603062862", (1040, 1003, 2226, 1073)),
     )
-    got = {k: v.value for k, v in extract_fields(p, DocType.skill_certificate).items()}
+    got = _fields(p, DocType.skill_certificate)
     assert got["name"] == "阿依谢·艾山"
     p = page(
         ("专业技术资格证书", (1963, 549, 2871, 665)),
         ("资格正高级工程师", (1842, 793, 2364, 866)),
         ("级别正高级", (1838, 961, 2172, 1038)),
     )
-    got = {k: v.value for k, v in extract_fields(p, DocType.title_certificate).items()}
+    got = _fields(p, DocType.title_certificate)
     assert got["title"] == "正高级工程师"
 
 
@@ -549,7 +549,7 @@ def test_seal_damage_in_dates_issuers_and_ranks():
             ("二〇一三年九月九日", (2140, 1919, 2936, 2015)),
             h=2480,
         )
-        got = {k: v.value for k, v in extract_fields(p, DocType.award_certificate).items()}
+        got = _fields(p, DocType.award_certificate)
         assert got["issuer"] == issuer
     p = page(
         ("证书", (1550, 474, 1978, 682)),
@@ -560,7 +560,7 @@ def test_seal_damage_in_dates_issuers_and_ranks():
         ("一", (1035, 1430, 1161, 1522)),
         h=2480,
     )
-    got = {k: v.value for k, v in extract_fields(p, DocType.award_certificate).items()}
+    got = _fields(p, DocType.award_certificate)
     assert got["award_rank"] == "一等奖"
 
 
@@ -598,7 +598,7 @@ def test_label_pieces_past_a_speck_a_lone_name_tail_and_tildes():
         ("一", (549, 1335, 584, 1363)),
         h=2480,
     )
-    got = {k: v.value for k, v in extract_fields(p, DocType.title_certificate).items()}
+    got = _fields(p, DocType.title_certificate)
     assert got["gender"] == "男"
     p = page(
         ("专业技术资格证书", (510, 396, 1949, 596)),
@@ -608,13 +608,13 @@ def test_label_pieces_past_a_speck_a_lone_name_tail_and_tildes():
         ("证书编号：", (356, 2089, 651, 2149)),
         h=2480,
     )
-    got = {k: v.value for k, v in extract_fields(p, DocType.title_certificate).items()}
+    got = _fields(p, DocType.title_certificate)
     assert got["name"] == "薛亮庆"
     p = page(
         ("职业技能等级证书", (1089, 338, 2412, 503)),
         ("评价～机～构：新疆交通建设集团股份有限公司", (968, 1710, 2498, 1779)),
     )
-    got = {k: v.value for k, v in extract_fields(p, DocType.skill_certificate).items()}
+    got = _fields(p, DocType.skill_certificate)
     assert got["issuer"] == "新疆交通建设集团股份有限公司"
 
 
@@ -635,7 +635,7 @@ def test_gender_and_id_card_birth_date_implied_by_a_valid_id_number():
         ("居民身份证", (100, 50, 500, 100)),
         ("公民身份号码 652924199905145487", (100, 400, 900, 440)),
     )
-    got = {k: v.value for k, v in extract_fields(card, DocType.id_card).items()}
+    got = _fields(card, DocType.id_card)
     assert got["birth_date"] == "1999-05-14" and got["gender"] == "女"
     bad = page(
         ("居民身份证", (100, 50, 500, 100)),
@@ -652,7 +652,7 @@ def test_name_boxed_apart_from_tongzhi_and_a_birth_date_wrapped_before_its_sheng
         ("荣获「全国劳动模范」荣誉称号。", (765, 1202, 2582, 1333)),
         h=2480,
     )
-    got = {k: v.value for k, v in extract_fields(p, DocType.award_certificate).items()}
+    got = _fields(p, DocType.award_certificate)
     assert got["name"] == "马悦萍"
     p = page(
         ("毕业证书", (1354, 410, 2154, 602)),
@@ -661,7 +661,7 @@ def test_name_boxed_apart_from_tongzhi_and_a_birth_date_wrapped_before_its_sheng
         ("新疆农业大学", (2343, 1817, 2805, 1903)),
         h=2480,
     )
-    got = {k: v.value for k, v in extract_fields(p, DocType.education_certificate).items()}
+    got = _fields(p, DocType.education_certificate)
     assert got.get("issue_date") != "1968-12"  # a birth date is never the issue date
     from extractors.fields import _award_name
 
