@@ -920,7 +920,7 @@ def find_declared(batch_dir: Path) -> tuple[Path, Path | None]:
 def load_declared(batch_dir: Path) -> DeclaredBatch:
     """Declared data of a batch: declared.xlsx, else declared.csv (+ awards.csv)."""
     table, awards = find_declared(batch_dir)
-    if table.suffix.lower() == ".xlsx":
+    if table_format(table) == "xlsx":
         batch = _load_xlsx(table, table.name)
         csv_path = _find_file(Path(batch_dir), "declared.csv")
         if csv_path is not None:

@@ -45,16 +45,17 @@ from typing import TYPE_CHECKING
 
 from extractors.normalize import clean_cert_no, comparable, name_key
 from extractors.validators import compact_id, id_check_char, upgrade_15_to_18
-from matchers.imagematch import Alignment, PageAligner, PageImage, Region
 from matchers.names import NameVerdict, compare_names
 from matchers.rules import UMQ, XJGJ, get_rule
 from models.declared import Applicant
-from models.document import DocType, DocumentReading, ExtractedField
+from models.document import BBox, DocType, DocumentReading, ExtractedField
 from models.evidence import PacketFile, PageReading
 from models.results import DuplicateGroup, FlagCode
 
 if TYPE_CHECKING:
+    # OpenCV loads only when pages are aligned: `credcheck duplicates` never does.
     from matchers.history import History
+    from matchers.imagematch import Alignment, PageAligner, PageImage, Region
 
 __all__ = [
     "BLOCKING_RULES",
@@ -784,10 +785,7 @@ def _best_match(a: _Page, b: _Page) -> _DocMatch | None:
     return best
 
 
-_Box = tuple[float, float, float, float]
-
-
-def _to_units(region: Region, page: _Page) -> _Box:
+def _to_units(region: Region, page: _Page) -> BBox:
     w, h = page.size
     return (round(region[0] * w, 1), round(region[1] * h, 1), round(region[2] * w, 1),
             round(region[3] * h, 1))  # fmt: skip
@@ -919,8 +917,8 @@ def _judge_pages(a: _Page, b: _Page, aligner: PageAligner | None = None) -> Evid
     )
     holder = best.holder_differs if edited and best is not None else None
     bbox_a = bbox_b = None
-    regions_a: tuple[_Box, ...] = ()
-    regions_b: tuple[_Box, ...] = ()
+    regions_a: tuple[BBox, ...] = ()
+    regions_b: tuple[BBox, ...] = ()
     if edited and best is not None and holder:
         what = "姓名" if holder == "name" else "身份证号"
         reasons.append(
@@ -973,7 +971,11 @@ def evidence_pairs(
             for j in members[x + 1 :]:
                 if items[i].applicant != items[j].applicant:
                     candidates.add((i, j))
-    aligner = PageAligner(images) if images is not None else None
+    aligner = None
+    if images is not None:
+        from matchers.imagematch import PageAligner  # noqa: PLC0415 - loads OpenCV
+
+        aligner = PageAligner(images)
     out = []
     for i, j in sorted(candidates):
         pair = _judge_pages(items[i], items[j], aligner)

@@ -344,7 +344,7 @@ def _compare_onto(a: _Prepared, b: _Prepared, h: np.ndarray, inliers_a: np.ndarr
     boxes += [_map_box((r[0] * wb, r[1] * hb, r[2] * wb, r[3] * hb), h) for r in ignore_b]
     g = _grid(a, b, h, inliers_a, [(y0, y1) for _, y0, _, y1 in boxes])
     clusters = _clusters(g)
-    counted = g.inked & ~np.repeat(g.in_band[:, None], g.inked.shape[1], axis=1)
+    counted = g.inked & ~g.in_band[:, None]
     for c in clusters:
         if c.field_block:
             counted &= ~c.cells

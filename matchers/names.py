@@ -84,7 +84,7 @@ _LOOKALIKE_PAIRS: frozenset[frozenset[str]] = frozenset(
 
 
 def possible_misread(
-    declared: str | None, found: str | None, confidence: float, *, doubt_below: float = 0.8
+    declared: str | None, found: str | None, confidence: float, *, doubt_below: float
 ) -> bool:
     """A difference OCR explains better than a borrowed certificate: a character dropped or
     added at an edge (a split label such as 姓 名), or one character changed in a name of

@@ -19,11 +19,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from matchers.duplicates import EvidencePair, evidence_pairs
-from matchers.imagematch import PageImage
 from models.evidence import PacketFile, PageReading
 from models.results import EvidenceRef, Flag, FlagCode, Severity
+
+if TYPE_CHECKING:
+    from matchers.imagematch import PageImage
 
 __all__ = ["EDITORS", "METADATA_KEYS", "editor_in", "tamper_flags"]
 

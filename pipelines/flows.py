@@ -154,6 +154,14 @@ def _waves(items: list, size: int = WAVE) -> Iterator[list]:
         yield items[i : i + size]
 
 
+def _run_waves(sub: Any, name: str, items: list, *rest: Any) -> list[Any]:
+    """`sub` over `items` in waves, the results in order; `rest` goes to every wave."""
+    out: list[Any] = []
+    for wave in _waves(items):
+        out += _run_wave(sub, name, wave, *rest)
+    return out
+
+
 def _run_wave(sub: Any, name: str, *args: Any) -> list[Any]:
     key = f"{name}-{next(_WAVE_NO)}"
     _WAVE_INPUT[key] = args
@@ -179,7 +187,7 @@ def inspect_wave(key: str) -> list[Any]:
 def read_wave(key: str) -> list[Any]:
     jobs, batch_dir, tick = _WAVE_INPUT[key]
     futs = [read_page_task.submit(fp, k, batch_dir) for fp, k in jobs]
-    for _ in as_completed(list(futs)):
+    for _ in as_completed(futs):
         tick()
     return [_result(f) for f in futs]
 
@@ -211,9 +219,7 @@ def verify_flow(
     plan = stages.plan_batch(batch)
     tick = progress or (lambda *_: None)
 
-    inspected: list[Any] = []
-    for wave in _waves(plan.files):
-        inspected += _run_wave(inspect_wave, "inspect", wave, batch_dir)
+    inspected = _run_waves(inspect_wave, "inspect", plan.files, batch_dir)
     infos: dict[str, FileInfo] = {}
     for fp, got in zip(plan.files, inspected, strict=True):
         if isinstance(got, FileInfo):
@@ -234,9 +240,7 @@ def verify_flow(
         done += 1
         tick("read", done, len(jobs))
 
-    got_pages: list[Any] = []
-    for wave in _waves(jobs):
-        got_pages += _run_wave(read_wave, "read", wave, batch_dir, page_done)
+    got_pages = _run_waves(read_wave, "read", jobs, batch_dir, page_done)
     pages: dict[tuple[str, int], PageReading | CredcheckError] = {}
     for (fp, k), got in zip(jobs, got_pages, strict=True):
         key = (fp.rel, k)
@@ -250,10 +254,7 @@ def verify_flow(
     files = {
         ap.applicant.applicant_id: stages.packet_files(ap, infos, pages) for ap in plan.applicants
     }
-    applicants = []
-    for wave in _waves(plan.applicants):
-        mine = {ap.applicant.applicant_id: files[ap.applicant.applicant_id] for ap in wave}
-        applicants += _run_wave(assess_wave, "assess", wave, mine, day)
+    applicants = _run_waves(assess_wave, "assess", plan.applicants, files, day)
     tick("assess", len(applicants), len(applicants))
     read_pages = {k: v for k, v in pages.items() if isinstance(v, PageReading)}
     results = stages.cross_checks(
@@ -343,7 +344,6 @@ def verify_batch(
     with _out_lock(out_dir) as state:
         _READ_OPTIONS = opts
         _POOL = stages.ReaderPool(workers, opts)
-        runner = ThreadPoolTaskRunner(max_workers=workers)
         try:
             with temporary_settings(
                 {
@@ -351,7 +351,8 @@ def verify_batch(
                     PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
                 }
             ):
-                return verify_flow.with_options(task_runner=runner)(
+                # Its tasks run in the waves' subflows, each with its own runner (_runner).
+                return verify_flow(
                     str(batch_dir.resolve()),
                     str(out_dir.resolve()),
                     day.isoformat(),

@@ -243,9 +243,15 @@ def test_name_search_key() -> None:
 def test_possible_misread_is_an_edge_glyph_or_one_glyph_of_a_long_name():
     from matchers.names import possible_misread
 
-    assert possible_misread("张三丰", "名张三丰", 0.95)  # a split label's glyph at the edge
-    assert possible_misread("阿依古丽", "阿依古而", 0.99)  # one glyph of four
-    assert not possible_misread("张三", "张山", 0.95)  # two-glyph names: a different person
-    assert possible_misread("张三", "张山", 0.5)  # ... unless the reading is doubtful
-    assert not possible_misread("张三丰", "李四光", 0.5)
-    assert not possible_misread("张三丰", "张三丰", 0.5)  # the same is no misread
+    assert possible_misread(
+        "张三丰", "名张三丰", 0.95, doubt_below=0.8
+    )  # a split label's glyph at the edge
+    assert possible_misread("阿依古丽", "阿依古而", 0.99, doubt_below=0.8)  # one glyph of four
+    assert not possible_misread(
+        "张三", "张山", 0.95, doubt_below=0.8
+    )  # two-glyph names: a different person
+    assert possible_misread(
+        "张三", "张山", 0.5, doubt_below=0.8
+    )  # ... unless the reading is doubtful
+    assert not possible_misread("张三丰", "李四光", 0.5, doubt_below=0.8)
+    assert not possible_misread("张三丰", "张三丰", 0.5, doubt_below=0.8)  # the same is no misread
