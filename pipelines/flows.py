@@ -30,6 +30,7 @@ for _k, _v in {
     os.environ.setdefault(_k, _v)
 
 import fcntl  # noqa: E402
+import functools  # noqa: E402
 import hashlib  # noqa: E402
 import itertools  # noqa: E402
 import json  # noqa: E402
@@ -55,6 +56,7 @@ from models.evidence import FileInfo, PacketFile, PageReading  # noqa: E402
 from models.exceptions import (  # noqa: E402
     CredcheckError,
     OcrEngineError,
+    ProcessingFailed,
     ReaderCrashed,
     ReaderTimeout,
     UnreadableDocument,
@@ -111,14 +113,18 @@ def inspect_task(fp: stages.FilePlan, batch_dir: str) -> FileInfo:
 def read_page_task(
     fp: stages.FilePlan, page: int, batch_dir: str
 ) -> PageReading | UnreadableDocument:
-    assert _POOL is not None, "read_page_task runs inside verify_flow"
     try:
-        with _POOL.reader() as reader:
-            return stages.read_page(reader, fp, page, Path(batch_dir))
+        return _read_page(fp, page, batch_dir)
     except (ReaderTimeout, ReaderCrashed):
         raise  # may pass on another try (a busy machine): retried, never cached
     except UnreadableDocument as e:
         return e  # a property of the bytes: cached, not retried, no traceback in the log
+
+
+def _read_page(fp: stages.FilePlan, page: int, batch_dir: str) -> PageReading:
+    assert _POOL is not None, "pages are read inside verify_flow"
+    with _POOL.reader() as reader:
+        return stages.read_page(reader, fp, page, Path(batch_dir))
 
 
 @task(name="assess-applicant")
@@ -126,15 +132,27 @@ def assess_task(plan: stages.ApplicantPlan, files: list[PacketFile], as_of: date
     return stages.assess(plan, files, as_of)
 
 
-def _result(fut: Any) -> Any:
-    """A task's value, or the CredcheckError it ended with (unexpected errors wrapped)."""
+def _result(fut: Any, again: Callable[[], Any]) -> Any:
+    """A task's value, or the CredcheckError it ended with.
+
+    A task that failed otherwise (Prefect's own machinery under load, or a bug) is done once
+    more by `again`, the plain stage call outside Prefect: a hiccup of the runner must not
+    become an UNREADABLE_DOCUMENT flag on a good file. If that fails too, ProcessingFailed
+    says it was our fault; it is not cached, so the next run tries again.
+    """
     try:
         return fut.result()
     except CredcheckError as e:
         return e
-    except Exception as e:  # noqa: BLE001 - a bug on one page must not lose the batch
-        log.exception("task failed")
-        return ReaderCrashed(f"{type(e).__name__}: {e}")
+    except Exception as e:  # noqa: BLE001 - one failed task must not lose the batch
+        log.warning("task failed (%s: %s); doing it again outside Prefect", type(e).__name__, e)
+    try:
+        return again()
+    except CredcheckError as e:
+        return e
+    except Exception as e:  # noqa: BLE001
+        log.exception("task failed twice")
+        return ProcessingFailed(f"{type(e).__name__}: {e}")
 
 
 # Prefect keeps every task's state and result until its flow ends (PrefectHQ/prefect#12668):
@@ -180,7 +198,10 @@ def _runner() -> ThreadPoolTaskRunner:
 def inspect_wave(key: str) -> list[Any]:
     fps, batch_dir = _WAVE_INPUT[key]
     futs = [inspect_task.submit(fp, batch_dir) for fp in fps]
-    return [_result(f) for f in futs]
+    return [
+        _result(f, functools.partial(stages.inspect_file, fp, Path(batch_dir)))
+        for fp, f in zip(fps, futs, strict=True)
+    ]
 
 
 @flow(name="credcheck-read-pages", validate_parameters=False, log_prints=False)
@@ -189,7 +210,10 @@ def read_wave(key: str) -> list[Any]:
     futs = [read_page_task.submit(fp, k, batch_dir) for fp, k in jobs]
     for _ in as_completed(futs):
         tick()
-    return [_result(f) for f in futs]
+    return [
+        _result(f, functools.partial(_read_page, fp, k, batch_dir))
+        for (fp, k), f in zip(jobs, futs, strict=True)
+    ]
 
 
 @flow(name="credcheck-assess", validate_parameters=False, log_prints=False)

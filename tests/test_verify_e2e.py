@@ -48,7 +48,7 @@ def run(tmp_path_factory):
     assert second.returncode == 0, second.stderr
     return {
         "truth": truth, "batch": batch, "out": out, "first": snapshot, "t1": t1, "t2": t2,
-        "cache": cache,
+        "cache": cache, "log1": first.stderr[-4000:], "log2": second.stderr[-4000:],
     }  # fmt: skip
 
 
@@ -60,7 +60,8 @@ def test_results_follow_the_contract_and_find_the_faults(run):
     assert set(got) == set(expected)
     for aid, codes in expected.items():
         a = got[aid]
-        assert {f.code.value for f in a.flags} == codes, (aid, [f.message for f in a.flags])
+        found = {f.code.value for f in a.flags}
+        assert found == codes, (aid, [(f.message, f.reasons) for f in a.flags], run["log1"])
         assert a.status is (Status.flagged if codes else Status.clear) or (
             not codes and a.status is Status.needs_review
         )
@@ -99,7 +100,7 @@ def test_reports_are_written_and_mask_id_numbers(run):
 
 def test_second_run_is_identical_and_reads_nothing_again(run):
     out = run["out"]
-    assert (out / "results.json").read_bytes() == run["first"]
+    assert (out / "results.json").read_bytes() == run["first"], (run["log1"], run["log2"])
     assert sorted(p.name for p in (out / ".credcheck" / "cache").iterdir()) == run["cache"]
     assert run["t2"] < run["t1"]
 
