@@ -7,7 +7,8 @@ waves of WAVE, each a subflow (Prefect's per-task memory is freed when a flow en
 
 Settings follow ../shared/spec/stack.md: with no PREFECT_API_URL the run starts Prefect's
 temporary server on an in-memory SQLite database (a file database stalls under concurrent
-task writes); heartbeats are off for these local runs; logs are quiet. Cached page readings
+task writes), which records neither events nor task runs (its memory stays flat over a long
+batch); heartbeats are off for these local runs; logs are quiet. Cached page readings
 live under OUT_DIR/.credcheck/cache (PREFECT_LOCAL_STORAGE_PATH), so a re-run of an unchanged
 batch, or a run after kill -9, reads nothing again.
 """
@@ -16,8 +17,13 @@ from __future__ import annotations
 
 import os
 
-if not os.environ.get("PREFECT_API_URL"):
+if not os.environ.get("PREFECT_API_URL"):  # Prefect's temporary server, living as long as the run
     os.environ.setdefault("PREFECT_SERVER_DATABASE_CONNECTION_URL", "sqlite+aiosqlite:///:memory:")
+    # Nobody reads a temporary server's events or task runs (task states, retries and caching
+    # are the client's in Prefect 3). Recorded, they grew its memory ~8-14 MB per 1,000 tasks
+    # to the end of the batch, and recording cost CPU (bench/prefect_waves.py).
+    os.environ.setdefault("PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED", "false")
 for _k, _v in {
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -35,7 +41,7 @@ import hashlib  # noqa: E402
 import itertools  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
+from collections.abc import Callable, Iterator, Mapping  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from datetime import date  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -65,6 +71,7 @@ from models.exceptions import (  # noqa: E402
 from models.results import Results  # noqa: E402
 from pipelines import stages  # noqa: E402
 from pipelines.atomic import write_bytes_atomic, write_text_atomic  # noqa: E402
+from pipelines.pagestore import PageStore  # noqa: E402
 from pipelines.reports import ReportMeta, write_html, write_xlsx  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -174,10 +181,14 @@ def _waves(items: list, size: int = WAVE) -> Iterator[list]:
 
 def _run_waves(sub: Any, name: str, items: list, *rest: Any) -> list[Any]:
     """`sub` over `items` in waves, the results in order; `rest` goes to every wave."""
-    out: list[Any] = []
+    return [got for _, results in _each_wave(sub, name, items, *rest) for got in results]
+
+
+def _each_wave(sub: Any, name: str, items: list, *rest: Any) -> Iterator[tuple[list, list]]:
+    """(wave's items, their results) for each wave: a caller can put a wave away before the
+    next one runs."""
     for wave in _waves(items):
-        out += _run_wave(sub, name, wave, *rest)
-    return out
+        yield wave, _run_wave(sub, name, wave, *rest)
 
 
 def _run_wave(sub: Any, name: str, *args: Any) -> list[Any]:
@@ -264,23 +275,23 @@ def verify_flow(
         done += 1
         tick("read", done, len(jobs))
 
-    got_pages = _run_waves(read_wave, "read", jobs, batch_dir, page_done)
-    pages: dict[tuple[str, int], PageReading | CredcheckError] = {}
-    for (fp, k), got in zip(jobs, got_pages, strict=True):
-        key = (fp.rel, k)
-        if isinstance(got, PageReading):
-            got = stages.relabel(got, key[0])  # cached by content: maybe another file's name
-        pages[key] = got if isinstance(got, PageReading | CredcheckError) else OcrEngineError(
-            f"unexpected result {type(got).__name__}"
-        )  # fmt: skip
+    # Readings wait for the cross-applicant checks pickled, not as objects (PageStore).
+    pages = PageStore()
+    for wave, got_wave in _each_wave(read_wave, "read", jobs, batch_dir, page_done):
+        for (fp, k), got in zip(wave, got_wave, strict=True):
+            key = (fp.rel, k)
+            if isinstance(got, PageReading):
+                got = stages.relabel(got, key[0])  # cached by content: maybe another's name
+            elif not isinstance(got, CredcheckError):
+                got = OcrEngineError(f"unexpected result {type(got).__name__}")
+            pages.put(key, got)
+        del got_wave
 
     day = date.fromisoformat(as_of)
-    files = {
-        ap.applicant.applicant_id: stages.packet_files(ap, infos, pages) for ap in plan.applicants
-    }
+    files = stages.PacketFilesView(plan, infos, pages)  # built per applicant when asked
     applicants = _run_waves(assess_wave, "assess", plan.applicants, files, day)
     tick("assess", len(applicants), len(applicants))
-    read_pages = {k: v for k, v in pages.items() if isinstance(v, PageReading)}
+    read_pages = pages.readings()
     results = stages.cross_checks(
         applicants, plan, files, read_pages,
         history_path=Path(history) if history else None,
@@ -295,7 +306,7 @@ def write_outputs(
     out_dir: Path,
     batch_dir: Path,
     as_of: str,
-    pages: dict[tuple[str, int], PageReading],
+    pages: Mapping[tuple[str, int], PageReading],
     *,
     shas: dict[str, str | None] | None = None,
 ) -> None:

@@ -16,7 +16,7 @@ import queue
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -404,10 +404,33 @@ def pages_to_read(plan: ApplicantPlan, infos: dict[str, FileInfo]) -> dict[str, 
     return out
 
 
+class PacketFilesView(Mapping[str, list[PacketFile]]):
+    """Applicant id → its PacketFiles, built from the page readings each time it is asked
+    for: held for every applicant at once, they would hold every page's documents."""
+
+    def __init__(
+        self,
+        plan: BatchPlan,
+        infos: dict[str, FileInfo],
+        pages: Mapping[tuple[str, int], PageReading | CredcheckError],
+    ):
+        self._plans = {ap.applicant.applicant_id: ap for ap in plan.applicants}
+        self._infos, self._pages = infos, pages
+
+    def __getitem__(self, applicant_id: str) -> list[PacketFile]:
+        return packet_files(self._plans[applicant_id], self._infos, self._pages)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._plans)
+
+    def __len__(self) -> int:
+        return len(self._plans)
+
+
 def packet_files(
     plan: ApplicantPlan,
     infos: dict[str, FileInfo],
-    pages: dict[tuple[str, int], PageReading | CredcheckError],
+    pages: Mapping[tuple[str, int], PageReading | CredcheckError],
 ) -> list[PacketFile]:
     wanted = pages_to_read(plan, infos)
     out = []
@@ -460,8 +483,8 @@ def assessment_failed(plan: ApplicantPlan, e: Exception) -> ApplicantResult:
 def cross_checks(
     applicants: list[ApplicantResult],
     plan: BatchPlan,
-    files: dict[str, list[PacketFile]],
-    pages: dict[tuple[str, int], PageReading],
+    files: Mapping[str, list[PacketFile]],
+    pages: Mapping[tuple[str, int], PageReading],
     *,
     history_path: Path | None = None,
 ) -> Results:
@@ -498,7 +521,7 @@ class PageImages:
     (matchers.imagematch aligns two pages whose certificates agree); None when the page was
     not read or no longer loads."""
 
-    def __init__(self, batch_dir: Path, pages: dict[tuple[str, int], PageReading]):
+    def __init__(self, batch_dir: Path, pages: Mapping[tuple[str, int], PageReading]):
         self.batch_dir = Path(batch_dir)
         self.pages = pages
         self.loaded = 0  # pages loaded so far
@@ -535,7 +558,7 @@ class Cropper:
     def __init__(
         self,
         batch_dir: Path,
-        pages: dict[tuple[str, int], PageReading],
+        pages: Mapping[tuple[str, int], PageReading],
         *,
         shas: dict[str, str | None] | None = None,
         cache_dir: Path | None = None,

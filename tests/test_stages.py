@@ -78,3 +78,50 @@ def test_evidence_crops_mask_id_numbers_and_are_kept_for_the_next_run(tmp_path):
     # another file content (hash) is never served a stale crop
     other = stages.Cropper(batch, pages, shas={"packets/A/id.png": "cd" * 32}, cache_dir=cache)
     assert other(ref) is None
+
+
+def _reading(file: str, page: int = 1, name: str = "张三") -> PageReading:
+    f = ExtractedField(key="name", value=name, raw=name, confidence=0.9,
+                       evidence=Evidence(file=file, page=page, bbox=(1, 2, 3, 4)))  # fmt: skip
+    doc = DocumentReading(file=file, page=page, doc_type=DocType.award_certificate,
+                          fields={"name": f})  # fmt: skip
+    return PageReading(file=file, page=page, documents=[doc], phash="ab" * 32)
+
+
+def test_page_store_gives_back_equal_readings_and_keeps_errors_apart():
+    from models.exceptions import CorruptFile
+    from pipelines.pagestore import PageStore
+
+    store = PageStore()
+    a, b = _reading("packets/A/x.jpg"), _reading("packets/A/x.jpg", 2, "李四")
+    err = CorruptFile("page 3 cut", file="packets/A/x.jpg")
+    store.put(("packets/A/x.jpg", 1), a)
+    store.put(("packets/A/x.jpg", 2), b)
+    store.put(("packets/A/x.jpg", 3), err)
+    assert store[("packets/A/x.jpg", 1)] == a and store[("packets/A/x.jpg", 2)] == b
+    assert store[("packets/A/x.jpg", 1)] is not a  # a copy: the store holds bytes, not objects
+    assert store[("packets/A/x.jpg", 3)] is err and len(store) == 3
+    read = store.readings()
+    assert set(read) == {("packets/A/x.jpg", 1), ("packets/A/x.jpg", 2)}
+    assert read.get(("packets/A/x.jpg", 3)) is None and read[("packets/A/x.jpg", 2)] == b
+    # a page read again after an error replaces it
+    store.put(("packets/A/x.jpg", 3), _reading("packets/A/x.jpg", 3))
+    assert ("packets/A/x.jpg", 3) in read and len(store) == 3
+
+
+def test_packet_files_view_builds_each_applicant_from_the_store():
+    from pipelines.pagestore import PageStore
+
+    fps = {aid: stages.FilePlan(rel=f"packets/{aid}/x.jpg", path=Path(f"/b/packets/{aid}/x.jpg"))
+           for aid in ("A", "B")}  # fmt: skip
+    plan = stages.BatchPlan(Path("/b"), None, [
+        stages.ApplicantPlan(Applicant(applicant_id=aid), [fp]) for aid, fp in fps.items()
+    ])  # fmt: skip
+    infos = {fp.rel: FileInfo(file=fp.rel, page_count=1) for fp in fps.values()}
+    store = PageStore()
+    store.put(("packets/A/x.jpg", 1), _reading("packets/A/x.jpg"))
+    view = stages.PacketFilesView(plan, infos, store)
+    assert sorted(view) == ["A", "B"]
+    [pa], [pb] = view["A"], view["B"]
+    assert [d.fields["name"].value for d in pa.documents] == ["张三"]
+    assert pb.documents == [] and pb.failures[0].page == 1  # not read: a page failure
