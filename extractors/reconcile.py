@@ -27,6 +27,9 @@ class SecondOpinion(StrEnum):
     never = "never"
 
 
+SECOND_OPINION_FAILED = "second opinion failed"  # field note; ": <error code>" follows
+
+
 def _valid(key: str, value: str | None) -> bool:
     if not value:
         return False
@@ -90,7 +93,7 @@ def second_opinion(
         try:
             reading = read_line(box, whitelist=_WHITELIST.get(key))
         except OcrEngineError as e:
-            f.notes.append(f"second opinion failed: {e.code}")
+            f.notes.append(f"{SECOND_OPINION_FAILED}: {e.code}")
             continue
         other = _normalise(key, getattr(reading, "text", ""))
         _reconcile(f, key, other)

@@ -105,6 +105,13 @@ def _page_key(_ctx: Any, params: dict[str, Any]) -> str | None:
     return f"page-{fp.sha256}-{params['page']}-{_options_key(_READ_OPTIONS)}"
 
 
+def uncache_page(out_dir: Path, fp: stages.FilePlan, page: int) -> None:
+    """Drop a page's cached reading, so the next run reads the page again."""
+    key = _page_key(None, {"fp": fp, "page": page})
+    if key is not None:
+        (out_dir / STATE_DIR / "cache" / key).unlink(missing_ok=True)
+
+
 @task(name="inspect-file", cache_key_fn=_inspect_key, persist_result=True)
 def inspect_task(fp: stages.FilePlan, batch_dir: str) -> FileInfo:
     return stages.inspect_file(fp, Path(batch_dir))
@@ -281,6 +288,8 @@ def verify_flow(
         for (fp, k), got in zip(wave, got_wave, strict=True):
             key = (fp.rel, k)
             if isinstance(got, PageReading):
+                if stages.read_in_a_hurry(got):
+                    uncache_page(Path(out_dir), fp, k)
                 got = stages.relabel(got, key[0])  # cached by content: maybe another's name
             elif not isinstance(got, CredcheckError):
                 got = OcrEngineError(f"unexpected result {type(got).__name__}")

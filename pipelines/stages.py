@@ -30,6 +30,7 @@ from extractors.declared import find_declared, load_declared
 from extractors.loaders import LoadOptions, load_file, render_page, sha256_file
 from extractors.ocr.base import rotate_image
 from extractors.read import Reader, ReadOptions
+from extractors.reconcile import SECOND_OPINION_FAILED
 from matchers.assess import assess_applicant, flag_sort_key, status_of
 from matchers.duplicates import (
     evidence_pairs,
@@ -54,6 +55,7 @@ from models.exceptions import (
     FolderUnreadable,
     LinkedFolder,
     OcrEngineError,
+    OcrTimeout,
     UnreadableDocument,
     UnreadableName,
     UnsafePath,
@@ -362,6 +364,15 @@ def read_page(reader: Reader, fp: FilePlan, page: int, batch_dir: Path) -> PageR
         width=text.width, height=text.height, seconds=round(time.perf_counter() - t0, 3),
         phash=phash, dhash=dhash,
     )  # fmt: skip
+
+
+def read_in_a_hurry(reading: PageReading) -> bool:
+    """Whether a tesseract re-read of the page timed out (a busy machine): the reading stands
+    for this run but is not kept in the cache, so the next run reads the page again."""
+    timed_out = f"{SECOND_OPINION_FAILED}: {OcrTimeout.code}"
+    return any(
+        n == timed_out for d in reading.documents for f in d.fields.values() for n in f.notes
+    )
 
 
 def page_hashes(upright: np.ndarray | None) -> tuple[str | None, str | None]:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from models.exceptions import CorruptFile, ProcessingFailed
-from pipelines.flows import _result
+from extractors.reconcile import second_opinion
+from models.document import DocType, DocumentReading, Evidence, ExtractedField
+from models.evidence import PageReading
+from models.exceptions import CorruptFile, OcrEngineUnavailable, OcrTimeout, ProcessingFailed
+from pipelines import stages
+from pipelines.flows import STATE_DIR, _page_key, _result, uncache_page
 
 
 class _Done:
@@ -62,3 +67,32 @@ def test_a_typed_error_from_the_second_try_is_kept() -> None:
         raise err
 
     assert _result(_Done(exc=RuntimeError("x")), again) is err
+
+
+def _page_with_second_opinion(error: Exception) -> PageReading:
+    """A page whose cert_no went through the real second opinion, tesseract raising `error`."""
+    ev = Evidence(file="packets/A/x.jpg", page=1, bbox=(10, 10, 200, 40))
+    f = ExtractedField(key="cert_no", value="Y000065000001212000123",
+                       raw="Y000065000001212000123", confidence=0.9, evidence=ev)  # fmt: skip
+
+    def tesseract(crop, whitelist=None):
+        raise error
+
+    fields = {"cert_no": f}
+    second_opinion(fields, np.full((100, 300, 3), 255, np.uint8), tesseract)
+    doc = DocumentReading(file=ev.file, page=1, doc_type=DocType.skill_certificate, fields=fields)
+    return PageReading(file=ev.file, page=1, documents=[doc])
+
+
+def test_a_page_whose_re_read_timed_out_is_read_again_next_run(tmp_path) -> None:
+    assert stages.read_in_a_hurry(_page_with_second_opinion(OcrTimeout("5 s")))
+    # tesseract missing or broken is no hurry: caching the page is right
+    assert not stages.read_in_a_hurry(_page_with_second_opinion(OcrEngineUnavailable("gone")))
+    fp = stages.FilePlan(rel="packets/A/x.jpg", path=tmp_path / "x.jpg", sha256="ab" * 32)
+    cache = tmp_path / "out" / STATE_DIR / "cache"
+    cache.mkdir(parents=True)
+    page2 = cache / _page_key(None, {"fp": fp, "page": 2})
+    page1 = cache / _page_key(None, {"fp": fp, "page": 1})
+    page1.write_text("cached"), page2.write_text("cached")
+    uncache_page(tmp_path / "out", fp, 2)
+    assert page1.exists() and not page2.exists()
