@@ -9,6 +9,7 @@ fact no document shows) become `review_reasons` and status needs_review, never a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -242,10 +243,13 @@ def _birth_date(
                reasons=[f"compared to {source}", f"precision={n}"])  # fmt: skip
 
 
-def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
+def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> set[int]:
+    """Flags documents in another person's name; returns them (by id) so that they count as
+    nobody's evidence for the applicant's levels."""
+    foreign: set[int] = set()
     if not a.name:
         v.doubt("申报表未填写姓名，无法核对材料归属")
-        return
+        return foreign
     for d in docs:
         f = d.get("name")
         if d.type not in IDENTITY_DOCS or f is None:
@@ -257,6 +261,7 @@ def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
             v.doubt(f"{d.where()} 的姓名识别为{f.value}（置信度{f.confidence:.2f}），"
                     f"与申报姓名{a.name}仅差一字或为其一部分，可能为识别错误，请人工核对")  # fmt: skip
         elif m.verdict is NameVerdict.different:
+            foreign.add(id(d))
             v.flag(FlagCode.NAME_MISMATCH, Severity.high,
                    f"申报人为{a.name}，{_DOC_LABEL[d.type]}（{d.where()}）上的姓名为{f.value}",
                    field="name", declared=a.name, found=f.value, evidence=_ref(f),
@@ -264,6 +269,7 @@ def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
         elif m.verdict is NameVerdict.uncertain:
             v.doubt(f"{d.where()} 的姓名识别为{f.value}，与申报姓名{a.name}相近但不能确认"
                     f"（{'；'.join(m.reasons)}）")  # fmt: skip
+    return foreign
 
 
 # ---------------------------------------------------------------- levels
@@ -283,6 +289,7 @@ class _Best:
     doc: _Doc | None = None
     docs: int = 0  # documents of the type
     unread: int = 0  # documents of the type whose level could not be read
+    foreign: int = 0  # documents of the type in another person's name (not counted above)
 
 
 def _doc_level(d: _Doc, key: str) -> tuple[str | None, ExtractedField | None]:
@@ -299,11 +306,18 @@ def _doc_level(d: _Doc, key: str) -> tuple[str | None, ExtractedField | None]:
     return (normalize_education(f.value) if f else None), f
 
 
-def _best(docs: list[_Doc], doc_type: DocType, key: str) -> _Best:
+def _best(
+    docs: list[_Doc], doc_type: DocType, key: str, foreign: AbstractSet[int] = frozenset()
+) -> _Best:
+    """The highest level shown by the applicant's own documents of the type: a borrowed
+    certificate (NAME_MISMATCH) supports no claim, so it cannot hide an inflated level."""
     b = _Best()
     order = _ORDER[key]
     for d in docs:
         if d.type is not doc_type:
+            continue
+        if id(d) in foreign:
+            b.foreign += 1
             continue
         b.docs += 1
         level, f = _doc_level(d, key)
@@ -322,6 +336,8 @@ def _claim(
     shown = declared_text or declared
     if not shown:
         return
+    if best.docs == 0 and best.foreign:
+        return  # only someone else's certificate: its NAME_MISMATCH flag says it all
     if best.docs == 0:
         v.flag(FlagCode.MISSING_EVIDENCE, Severity.medium,
                f"申报{label}为{shown}，材料中未找到{_DOC_LABEL[doc_type]}",
@@ -583,11 +599,11 @@ def assess_applicant(
     _file_flags(files, v)
     _info, id_birth, id_ev = _identity(applicant, docs, v, as_of)
     _birth_date(applicant, id_birth, id_ev, docs, v)
-    _names(applicant, docs, v)
+    foreign = _names(applicant, docs, v)
     best = {
-        "skill_level": _best(docs, DocType.skill_certificate, "skill_level"),
-        "title_level": _best(docs, DocType.title_certificate, "title_level"),
-        "education": _best(docs, DocType.education_certificate, "education"),
+        "skill_level": _best(docs, DocType.skill_certificate, "skill_level", foreign),
+        "title_level": _best(docs, DocType.title_certificate, "title_level", foreign),
+        "education": _best(docs, DocType.education_certificate, "education", foreign),
     }
     a = applicant
     _claim("skill_level", a.skill_level, a.skill_level,

@@ -860,3 +860,26 @@ def test_result_does_not_depend_on_file_order() -> None:
         rng.shuffle(shuffled)
         assert assess(a, shuffled).model_dump_json() == expected
     assert assess(a, files[::-1]).model_dump_json() == expected
+
+
+# ---------------------------------------------------------------- borrowed certificates
+
+
+def test_a_borrowed_higher_certificate_does_not_cover_an_inflated_level() -> None:
+    # Own certificate: 技师; a colleague's 高级技师 certificate is attached to claim 高级技师.
+    own = skill_cert(level="技师", cert_no=CERT22_L2, id_number=SOUTH_ID)
+    borrowed = skill_cert(name="李强", id_number=None, file=f"{DIR}/skill_2.jpg")
+    docs = south_docs(skill=own) + [borrowed]
+    r = assess(south_applicant(skill_level="高级技师"), packets(docs))
+    assert sorted(codes(r)) == [FlagCode.LEVEL_OVERCLAIM, FlagCode.NAME_MISMATCH]
+    over = next(f for f in r.flags if f.code is FlagCode.LEVEL_OVERCLAIM)
+    assert over.found == "技师" and over.evidence[0].file == f"{DIR}/skill.jpg"
+
+
+def test_a_level_on_someone_else_s_certificate_is_not_held_against_the_applicant() -> None:
+    # The only skill certificate is another person's (and lower): the name is the finding,
+    # not a level the applicant never claimed to hold on it.
+    borrowed = skill_cert(name="李强", level="高级工", cert_no=CERT22_L3, id_number=None)
+    r = assess(applicant(), packets(clean_docs(skill=borrowed)))
+    assert FlagCode.NAME_MISMATCH in codes(r)
+    assert FlagCode.LEVEL_OVERCLAIM not in codes(r) and FlagCode.MISSING_EVIDENCE not in codes(r)
