@@ -39,7 +39,7 @@ from extractors.declared import (
     table_format,
 )
 from extractors.normalize import normalize_ethnicity, normalize_gender, normalize_name, to_halfwidth
-from matchers.duplicates import link_applicants
+from matchers.duplicates import ApplicantLinks, link_applicants
 from matchers.history import History
 from matchers.rules import canonical_program
 from models.declared import Applicant
@@ -262,6 +262,19 @@ def intake_id(declared: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def link_intake(
+    applicants: list[Applicant], history: Path | None, *, intake: str, source: str
+) -> ApplicantLinks:
+    """Link an intake's applicants among themselves and, given a history database, with
+    earlier intakes; the intake is then added to the history (a re-run replaces it)."""
+    if history is None:
+        return link_applicants(applicants)
+    with History.open(history) as h:
+        links = link_applicants(applicants, history=h, intake=intake)
+        h.add_intake(intake, applicants, source=source, keys=links.keys)
+    return links
+
+
 def run_duplicates(
     declared: Path,
     out_dir: Path,
@@ -276,12 +289,7 @@ def run_duplicates(
     with _no_gc():
         applicants, problems = read_identities(declared)
         intake = intake or intake_id(declared)
-        if history is not None:
-            with History.open(history) as h:
-                links = link_applicants(applicants, history=h, intake=intake)
-                h.add_intake(intake, applicants, source=declared.name, keys=links.keys)
-        else:
-            links = link_applicants(applicants)
+        links = link_intake(applicants, history, intake=intake, source=declared.name)
     n = links.records
     stats = RunStats(
         applicants=len(applicants),

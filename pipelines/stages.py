@@ -36,9 +36,7 @@ from matchers.duplicates import (
     evidence_pairs,
     find_duplicate_applicants,
     find_duplicate_evidence,
-    link_applicants,
 )
-from matchers.history import History
 from matchers.tamper import tamper_flags
 from models.constants import (
     MAX_FILE_BYTES,
@@ -64,7 +62,7 @@ from models.exceptions import (
 )
 from models.results import ApplicantResult, EvidenceRef, Results, Status
 from pipelines.atomic import write_bytes_atomic
-from pipelines.dupcmd import intake_id
+from pipelines.dupcmd import intake_id, link_intake
 
 log = logging.getLogger(__name__)
 
@@ -508,11 +506,7 @@ def cross_checks(
     if history_path is not None:
         # The intake is named by its declared file's content, so a re-run never meets itself.
         src, _awards = find_declared(plan.batch_dir)
-        intake = intake_id(src)
-        with History.open(history_path) as history:
-            links = link_applicants(declared, history=history, intake=intake)
-            history.add_intake(intake, declared, source=src.name, keys=links.keys)
-        groups = links.groups
+        groups = link_intake(declared, history_path, intake=intake_id(src), source=src.name).groups
     else:
         groups = find_duplicate_applicants(declared)
     pairs = evidence_pairs(files, pages, images=PageImages(plan.batch_dir, pages))

@@ -125,3 +125,27 @@ def test_packet_files_view_builds_each_applicant_from_the_store():
     [pa], [pb] = view["A"], view["B"]
     assert [d.fields["name"].value for d in pa.documents] == ["张三"]
     assert pb.documents == [] and pb.failures[0].page == 1  # not read: a page failure
+
+
+def test_cross_checks_with_history_find_an_applicant_of_an_earlier_intake(tmp_path):
+    # verify --history: the same person (same ID number) in this year's and last year's intake
+    idn = "650102198503120011"
+    rows = {
+        "2024": f"申报编号,姓名,身份证号码\nA-1,张伟,{idn}\nA-2,李娜,650102199001010022\n",
+        "2025": f"申报编号,姓名,身份证号码\nB-1,张伟,{idn}\n",
+    }
+    db = tmp_path / "history.sqlite"
+    got = {}
+    for year, text in rows.items():
+        batch = tmp_path / year
+        (batch / "packets").mkdir(parents=True)
+        (batch / "declared.csv").write_text(text, encoding="utf-8")
+        plan = stages.plan_batch(batch)
+        got[year] = stages.cross_checks([], plan, {}, {}, history_path=db)
+    assert got["2024"].duplicates == []
+    [g] = got["2025"].duplicates
+    assert g.code.value == "DUPLICATE_APPLICANT"
+    assert g.applicant_ids[1] == "B-1" and g.applicant_ids[0].endswith(":A-1")  # intake:编号
+    # a re-run of this year's intake does not meet itself
+    again = stages.cross_checks([], stages.plan_batch(tmp_path / "2025"), {}, {}, history_path=db)
+    assert again.duplicates == got["2025"].duplicates
