@@ -757,13 +757,16 @@ def _image_pages(path: str, label: str, fmt: str, opts: LoadOptions) -> Iterator
     im = _open_image(path, fmt)
     warns: list[str] = []
     count = _frame_count(im, fmt)
-    first = _decode_frame(im, fmt, 0, warns)
-    # After the first frame is decoded: PNG text chunks after the pixel data are read by then.
+    # The first frame is decoded when it is asked for, for the metadata (PNG text chunks after
+    # the pixel data are read by then), and to check the file (pages=()); not to read page k.
+    first = None
+    if opts.metadata or not opts.pages or 1 in opts.pages:
+        first = _decode_frame(im, fmt, 0, warns)
     yield _Header(count, _image_metadata(im, fmt, warns) if opts.metadata else {})
     for index in range(min(count, opts.max_pages)):
         if opts.pages is not None and index + 1 not in opts.pages:
             continue
-        image, dpi = first if index == 0 else _decode_frame(im, fmt, index, warns)
+        image, dpi = first if index == 0 and first else _decode_frame(im, fmt, index, warns)
         yield RasterPage(
             file=label, page=index + 1, mode=OcrMode.ocr, image=image, dpi=dpi,
             width=float(image.shape[1]), height=float(image.shape[0]),

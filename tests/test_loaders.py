@@ -102,6 +102,28 @@ def test_three_page_tiff(tmp_path: Path) -> None:
     assert all(p.image.shape == (24, 32, 3) for p in pages)  # type: ignore[union-attr]
 
 
+def test_reading_one_page_of_a_tiff_decodes_that_frame_only(tmp_path: Path, monkeypatch) -> None:
+    # A batch reads a file page by page: page k must not pay for decoding frame 1 each time.
+    from extractors import loaders
+
+    decoded: list[int] = []
+    real = loaders._decode_frame
+
+    def counting(im, fmt, index, warns):
+        decoded.append(index)
+        return real(im, fmt, index, warns)
+
+    monkeypatch.setattr(loaders, "_decode_frame", counting)
+    path = write(tmp_path, "scan.tif", hostile.multipage_tiff(3))
+    opts = LoadOptions(pages=(3,), metadata=False, sandbox=False)
+    _, [page] = load_file(path, options=opts)
+    assert page.page == 3 and int(page.image[0, 0, 0]) == 2  # type: ignore[index]
+    assert decoded == [2]
+    decoded.clear()
+    load_file(path, options=LoadOptions(pages=(), sandbox=False))  # inspecting checks frame 1
+    assert decoded == [0]
+
+
 def test_rgba_png_is_composited_on_white(tmp_path: Path) -> None:
     arr = np.zeros((10, 30, 4), np.uint8)
     arr[:, :10] = (255, 0, 0, 255)  # opaque red
