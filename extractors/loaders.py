@@ -11,6 +11,7 @@ rendered and image pages are in pixels at the dpi recorded on the page.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import functools
 import hashlib
@@ -861,23 +862,25 @@ def _xmp_fields(xmp: bytes) -> dict[str, Any]:
     return out
 
 
-def _clean(value: Any) -> str:
+def _clean(value: Any, limit: int = _MAX_META_CHARS) -> str:
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
-    return str(value).replace("\x00", "").strip()[:_MAX_META_CHARS]
+    return str(value).replace("\x00", "").strip()[:limit]
 
 
 def _meta_text(value: Any) -> str:
     """A metadata string as the writing program meant it. EXIF ASCII fields, PNG tEXt chunks
     and PDF info strings are read as Latin-1 (PDFDocEncoding), but Chinese apps write UTF-8
     into them: "é\x86\x92å\x9b¾" is 醒图. Text that is not valid UTF-8 that way stays."""
-    text = _clean(value)
-    if text.isascii():
-        return text
-    try:
-        return _clean(text.encode("latin-1").decode("utf-8"))
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return text
+    text = _clean(value, 4 * _MAX_META_CHARS)  # room for the UTF-8 bytes of the kept chars
+    if not text.isascii():
+        try:
+            # final=False: a character cut by the limit above is dropped, not an error.
+            utf8 = codecs.getincrementaldecoder("utf-8")()
+            text = utf8.decode(text.encode("latin-1"), final=False)
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    return _clean(text)
 
 
 # --- single-page rendering (child side) ---------------------------------------------------

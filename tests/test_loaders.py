@@ -182,6 +182,18 @@ def test_png_text_chunk_software(tmp_path: Path) -> None:
     assert load_file(write(tmp_path, "m.png", data))[0].metadata["Software"] == "美图秀秀"
 
 
+def test_long_utf8_metadata_read_as_latin1_comes_back_whole() -> None:
+    # A long Software/Producer string in UTF-8 bytes: cutting the Latin-1 text before decoding
+    # split a character and left the whole value as mojibake.
+    from extractors.loaders import _MAX_META_CHARS, _meta_text
+
+    value = "x" + "醒图" * 400
+    got = _meta_text(value.encode("utf-8").decode("latin-1"))
+    assert got == value[:_MAX_META_CHARS]
+    cut = ("醒图" * 200).encode("utf-8")[:-1].decode("latin-1")  # the last glyph's tail lost
+    assert _meta_text(cut) == ("醒图" * 200)[:-1][:_MAX_META_CHARS]
+
+
 # --- PDFs -------------------------------------------------------------------------------------
 
 
