@@ -39,7 +39,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -132,6 +132,7 @@ class _Rec:
     id_birth: str  # birth date printed in the ID number, "" when not a real date
     gender: str
     ethnicity: str
+    id_shared: int = 0  # names sharing this ID number when it is a placeholder (else 0)
 
 
 def _rec(a: Applicant, uid: str | None = None, intake: str | None = None, source: str = "") -> _Rec:
@@ -275,9 +276,19 @@ ID_DIFFERENT_VALID = Level(-14.0, "两个有效身份证号不同 (different val
 ID_DIFFERENT = Level(-8.0, "身份证号不同 (id_number differs in {n} digits)")
 ID_MISSING = Level(-2.0, "一方身份证号缺失，未比较 (id_number missing on one side)")
 ID_MISSING_BOTH = Level(-2.0, "双方身份证号均缺失，未比较 (id_number missing on both sides)")
+ID_PLACEHOLDER = Level(
+    -2.0,
+    "身份证号为{n}个不同姓名共用的占位值，未比较 (id_number shared by {n} names: a placeholder)",
+)
+# One ID number under more different names than this is a dummy filled into the form (a
+# person applying to several programs keeps one name): it identifies nobody.
+PLACEHOLDER_ID_NAMES = 3
 
 
 def _judge_id(a: _Rec, b: _Rec) -> Level:
+    if a.id_shared or b.id_shared:
+        n = max(a.id_shared, b.id_shared)
+        return Level(ID_PLACEHOLDER.weight, ID_PLACEHOLDER.reason.format(n=n))
     if not a.id or not b.id:  # name and birth date alone: a weaker link, said so
         return ID_MISSING if a.id or b.id else ID_MISSING_BOTH
     if a.id == b.id:
@@ -391,7 +402,7 @@ class PairScore:
     reasons: tuple[str, ...]
 
 
-def score_pair(a: _Rec, b: _Rec, *, prune: bool = True) -> PairScore | None:
+def score_pair(a: _Rec, b: _Rec) -> PairScore | None:
     """Weights of every comparison; None when pruned (cannot reach the match threshold)."""
     total = PRIOR
     levels: dict[str, Level] = {}
@@ -402,7 +413,7 @@ def score_pair(a: _Rec, b: _Rec, *, prune: bool = True) -> PairScore | None:
         if level is not None:
             levels[c.name] = level
             total += level.weight
-        if prune and total + remaining < MATCH_WEIGHT:
+        if total + remaining < MATCH_WEIGHT:
             return None
     reasons = tuple(
         f"{levels[k].reason} [{levels[k].weight:+.1f}]" for k in _REASON_ORDER if k in levels
@@ -446,8 +457,7 @@ class ApplicantLinks:
     keys: dict[str, list[str]]  # applicant_id → blocking keys (History.add_intake takes them)
     candidate_pairs: int
     linked_pairs: int
-    skipped_blocks: int
-    pair_scores: dict[tuple[str, str], PairScore] = field(default_factory=dict)
+    skipped_blocks: int  # keys shared by more than MAX_BLOCK records (placeholders), unused
 
 
 def _rule_reasons(members: list[_Rec]) -> list[str]:
@@ -469,6 +479,21 @@ def _rule_reasons(members: list[_Rec]) -> list[str]:
     return out
 
 
+def _mark_placeholder_ids(recs: list[_Rec]) -> list[_Rec]:
+    names: dict[str, set[str]] = defaultdict(set)
+    for r in recs:
+        if r.id:
+            names[r.id].add(r.flat or r.name_raw)
+    out = []
+    for r in recs:
+        if r.id and len(names[r.id]) > PLACEHOLDER_ID_NAMES:
+            # Nor is the birth date printed in it anyone's.
+            birth = "" if r.birth == r.id_birth else r.birth
+            r = replace(r, id_shared=len(names[r.id]), id_birth="", birth=birth)
+        out.append(r)
+    return out
+
+
 def link_applicants(
     applicants: Sequence[Applicant],
     *,
@@ -482,6 +507,7 @@ def link_applicants(
         if a.applicant_id and a.applicant_id not in seen:
             seen.add(a.applicant_id)
             recs.append(_rec(a))
+    recs = _mark_placeholder_ids(recs)
     n_current = len(recs)
     keys_of = [_rec_keys(r) for r in recs]
     n_history = 0
@@ -537,10 +563,6 @@ def link_applicants(
         candidate_pairs=len(pairs),
         linked_pairs=len(linked),
         skipped_blocks=skipped,
-        pair_scores={
-            tuple(sorted((recs[i].uid, recs[j].uid))): s  # type: ignore[misc]
-            for (i, j), s in linked.items()
-        },
     )
 
 

@@ -39,7 +39,7 @@ from extractors.declared import (
     table_format,
 )
 from extractors.normalize import normalize_ethnicity, normalize_gender, normalize_name, to_halfwidth
-from matchers.duplicates import ApplicantLinks, link_applicants
+from matchers.duplicates import MAX_BLOCK, ApplicantLinks, link_applicants
 from matchers.history import History
 from matchers.rules import canonical_program
 from models.declared import Applicant
@@ -67,6 +67,7 @@ class RunStats(BaseModel):
     linked_pairs: int
     groups: int
     seconds: float
+    skipped_blocks: int = 0  # blocking keys too common to use (a placeholder ID, say)
 
 
 class DuplicatesResult(BaseModel):
@@ -301,6 +302,7 @@ def run_duplicates(
         linked_pairs=links.linked_pairs,
         groups=len(links.groups),
         seconds=0.0,
+        skipped_blocks=links.skipped_blocks,
     )
     result = DuplicatesResult(duplicates=links.groups, stats=stats)
     write_text_atomic(Path(out_dir) / OUTPUT_NAME, result.to_json())
@@ -333,6 +335,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     assert s is not None
     for p in s.problems[:20]:
         print(f"提示 / note: {p}", file=sys.stderr)
+    if s.skipped_blocks:
+        print(
+            f"提示 / note: {s.skipped_blocks} 个比对键被超过 {MAX_BLOCK} 份申报共用（多为占位值，"
+            f"如同一个填充的身份证号），未用这些键配对 / {s.skipped_blocks} blocking keys "
+            f"shared by more than {MAX_BLOCK} records were not used to pair them",
+            file=sys.stderr,
+        )
     print(
         f"申报 {s.applicants} 份，候选配对 {s.candidate_pairs}（全部配对 {s.all_pairs}），"
         f"重复组 {len(result.duplicates)}，用时 {s.seconds:.1f} 秒 → {Path(a.out) / OUTPUT_NAME} / "

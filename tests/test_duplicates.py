@@ -219,6 +219,33 @@ def _csv(path: Path, rows: list[tuple], encoding: str = "utf-8") -> Path:
     return path
 
 
+def test_a_placeholder_id_shared_by_hundreds_links_nobody_and_is_reported(tmp_path, capsys):
+    # A form filled with one dummy ID number by 600 applicants is no identity: its block is
+    # skipped (not 179,700 pairs), and the command says so.
+    crowd = _crowd(600, 5)
+    rows = [(a.applicant_id, "新疆工匠", a.name, a.gender, a.ethnicity, P_ID, a.birth_date)
+            for a in crowd]  # fmt: skip
+    declared = _csv(tmp_path / "d.csv", rows)
+    assert main([str(declared), "--out", str(tmp_path / "out")]) == 0
+    written = json.loads((tmp_path / "out" / "duplicates.json").read_text(encoding="utf-8"))
+    assert written["duplicates"] == []
+    assert "未用这些键配对" in capsys.readouterr().err
+    links = link_applicants([a.model_copy(update={"id_number": P_ID}) for a in crowd])
+    assert links.skipped_blocks >= 1 and links.candidate_pairs < 600
+
+
+def test_a_dummy_id_on_a_few_forms_is_not_evidence_but_a_real_repeat_still_links():
+    crowd = _crowd(8, 11)
+    dummy = [a.model_copy(update={"id_number": P_ID}) for a in crowd]
+    # two different people who happen to share a common name, both on the dummy ID
+    twin = dummy[0].model_copy(update={"applicant_id": "T1", "birth_date": "1999-09-09"})
+    # one real person applying to two programs under their own ID
+    real = [app("U1", "张伟", idn("650102", "1980-01-02", 11), "1980-01-02"),
+            app("U2", "张伟", idn("650102", "1980-01-02", 11), "1980-01-02")]  # fmt: skip
+    links = link_applicants([*dummy, twin, *real])
+    assert [g.applicant_ids for g in links.groups] == [["U1", "U2"]]
+
+
 def test_duplicates_command_and_history(tmp_path):
     d1 = _csv(tmp_path / "d1.csv", [
         ("XJ-1", "新疆工匠", "艾力·买买提·吐尔逊", "男", "维吾尔族", P_ID, "1985.03"),
