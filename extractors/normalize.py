@@ -145,13 +145,19 @@ def normalize_name(s: str | None) -> str:
     return cur
 
 
+# Standard simplified characters that zhconv folds into others: 乾 (李乾) is not 干, the
+# surname 於 is not 于. In names they stay apart (hidden from zhconv behind private-use marks).
+_NAME_KEEP = str.maketrans({"乾": "\ue000", "於": "\ue001"})
+_NAME_BACK = str.maketrans({"\ue000": "乾", "\ue001": "於"})
+
+
 def name_key(s: str | None, *, keep_dot: bool = True) -> str:
     """Comparison key: normalize_name, traditional→simplified, casefold.
 
     keep_dot=False also drops the middle dots, for sources that print none.
     """
     n = unicodedata.normalize("NFKC", normalize_name(s))
-    n = zhconv.convert(n, "zh-cn").casefold()
+    n = zhconv.convert(n.translate(_NAME_KEEP), "zh-cn").translate(_NAME_BACK).casefold()
     if not keep_dot:
         n = n.replace("\u00b7", "").replace(" ", "")
     return n

@@ -187,6 +187,10 @@ def test_lookalike_table_survives_normalisation() -> None:
         ("阿依古丽吐尔逊买买提", "阿依古丽吐尔逊", UNCERTAIN, "较短姓名为前缀"),
         ("阿依古丽·吐尔逊", "AYGUL TURSUN", UNCERTAIN, "未比较音译"),
         ("张伟", "张玮", DIFFERENT, "汉族姓名不容错"),
+        # 乾 and the surname 於 are standard simplified characters, not 干 / 于
+        ("李乾", "李干", DIFFERENT, "汉族姓名不容错"),
+        ("於明", "于明", DIFFERENT, "姓不同"),
+        ("李乾", "李乾", SAME, "完全一致"),
         ("张伟", "王伟", DIFFERENT, "姓不同"),
         ("欧阳娜娜", "欧阳娜", DIFFERENT, "名不同"),
         ("艾力·吐尔逊", "艾力·吐尔洪", DIFFERENT, "父名等部分不同"),
