@@ -11,7 +11,8 @@ Verdicts, tried as levels in order (first that applies wins, like a Splink compa
   fewer parts (the first part, the person's own name, kept, the others in order).
 - uncertain: a missing name; one character swapped for an OCR look-alike (己/已); one
   character substituted in a long (≥6 characters) minority name; only the first part of a
-  multi-part name; names in different scripts (transliteration is not compared).
+  multi-part name; names in different scripts (transliteration is not compared); a Uyghur
+  name part written with another of its usual Chinese spellings (买买提 / 麦麦提).
 - different: everything else. Han names get no edit tolerance: 张伟 and 张玮 are two people.
 
 Score is 1.0 for same, 0.80–0.95 for variant, 0.30–0.75 for uncertain (0 when a name
@@ -383,7 +384,50 @@ def _different(pair: _Pair) -> NameMatch:
     )
 
 
-_LEVELS: tuple[_Level, ...] = (_missing, _identical, _other_script, _aligned, _unsegmented)
+# Spellings of one Uyghur name part used side by side on official documents (买买提 and 麦麦提
+# both write Mehmet): one person's ID card and certificate may differ in them. Not proof of
+# one person either, so "uncertain": a reviewer looks, no NAME_MISMATCH.
+_TRANSLITERATIONS: tuple[tuple[str, ...], ...] = (
+    ("买买提", "麦麦提", "买买体"),
+    ("艾合买提", "艾合麦提"),
+    ("阿不都", "阿布都", "阿卜杜", "阿布杜"),
+    ("吐尔逊", "图尔逊"),
+    ("奥斯曼", "吾斯曼"),
+    ("托合提", "托乎提", "托呼提"),
+    ("努尔", "奴尔"),
+)
+_TRANSLIT_RE = re.compile(
+    "|".join(sorted((v for g in _TRANSLITERATIONS for v in g[1:]), key=len, reverse=True))
+)
+_TRANSLIT_CANON = {v: g[0] for g in _TRANSLITERATIONS for v in g[1:]}
+_SCORE_TRANSLITERATED = 0.7
+R_TRANSLITERATED = "音译用字不同 (transliteration variant: {a} / {b})"
+
+
+def _transliterated(pair: _Pair) -> NameMatch | None:
+    d, f = pair.declared, pair.found
+    if d.han_like and f.han_like:
+        return None
+
+    def canon(s: str) -> str:
+        return _TRANSLIT_RE.sub(lambda m: _TRANSLIT_CANON[m.group()], s)
+
+    if canon(d.flat) != canon(f.flat):
+        return None
+    pairs = [
+        R_TRANSLITERATED.format(a=a, b=b)
+        for group in _TRANSLITERATIONS
+        for a in group
+        for b in group
+        if a != b and a in d.flat and b in f.flat
+    ]
+    spelling = _spelling_reasons(d.raw, f.raw)
+    return NameMatch(NameVerdict.uncertain, _SCORE_TRANSLITERATED, (*spelling, *pairs))
+
+
+_LEVELS: tuple[_Level, ...] = (
+    _missing, _identical, _other_script, _aligned, _unsegmented, _transliterated
+)  # fmt: skip
 
 
 def compare_names(
