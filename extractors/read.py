@@ -29,7 +29,7 @@ from models import (
     PageText,
     RasterPage,
 )
-from models.constants import OCR_PAGE_TIMEOUT_S
+from models.constants import OCR_PAGE_TIMEOUT_S, SECOND_OPINION_FIELDS
 from models.exceptions import OcrEngineError, OcrEngineUnavailable
 
 log = logging.getLogger(__name__)
@@ -184,8 +184,9 @@ def _second_opinion_keys(doc_type: DocType) -> tuple[str, ...]:
     of skill certificates' numbers, so only there: on a title or award certificate a
     misread with a stray digit can pass that structure ("5202631326436" for 202631326436)
     and would win over the right reading."""
-    keys = ("id_number", "issue_date", "birth_date")
-    return keys + ("cert_no",) if doc_type is DocType.skill_certificate else keys
+    if doc_type is DocType.skill_certificate:
+        return SECOND_OPINION_FIELDS
+    return tuple(k for k in SECOND_OPINION_FIELDS if k != "cert_no")
 
 
 class _Inline:

@@ -15,6 +15,7 @@ import numpy as np
 from extractors import normalize as nz
 from extractors.validators import id_candidates, parse_cert_no, validate_id_number
 from models import ExtractedField
+from models.constants import SECOND_OPINION_FIELDS
 from models.exceptions import OcrEngineError
 
 AGREE_CONFIDENCE = 0.995
@@ -71,7 +72,7 @@ def second_opinion(
     read_line: Callable[..., object],
     *,
     policy: SecondOpinion = SecondOpinion.always,
-    keys: tuple[str, ...] = ("id_number", "cert_no", "issue_date", "birth_date"),
+    keys: tuple[str, ...] = SECOND_OPINION_FIELDS,
     doubt_below: float = 0.9,
 ) -> None:
     """Re-read the crops of `keys` in place; `read_line(crop, whitelist=…)` is tesseract's."""
