@@ -33,7 +33,7 @@ from synth import vocab
 from synth.canvas import BBox, Canvas, Seg, union
 from synth.damage import transform_box
 from synth.dates import cn_number, fmt_date, fmt_month, pick_style, random_date
-from synth.fonts import font, printable
+from synth.fonts import NAME_DOTS, font, printable
 from synth.layouts import (
     Row,
     Style,
@@ -98,9 +98,6 @@ def _years_after(d: dt.date, years: int) -> dt.date:
         return d.replace(year=d.year + years, day=28)
 
 
-# Middle dot between name parts as printed (domain.md: • ‧ ・ ． ⋅, a space or nothing in the
-# wild); truth writes any dot as U+00B7 and keeps a name printed without one as printed.
-NAME_DOTS = {"·": 80, "•": 5, "・": 4, "．": 3, " ": 2, "‧": 2, "⋅": 1, "": 3}
 _FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 
 

@@ -32,8 +32,11 @@ TRUETYPE = ("kai", "ming", "hei", "mono", "latin", "latin_serif")
 TRUETYPE_SUBSTITUTE = {"sans": "hei", "sans_bold": "hei", "serif": "ming", "serif_bold": "ming"}
 
 
-# Dot variants printed between the parts of a minority name (documents.NAME_DOTS).
-NAME_DOT_VARIANTS = "·•・．‧⋅"
+# Middle dot between name parts as printed, with weights (domain.md: • ‧ ・ ． ⋅, a space or
+# nothing in the wild); truth writes any dot as U+00B7 and keeps a name printed without one as
+# printed.
+NAME_DOTS = {"·": 80, "•": 5, "・": 4, "．": 3, " ": 2, "‧": 2, "⋅": 1, "": 3}
+NAME_DOT_VARIANTS = "".join(d for d in NAME_DOTS if d.strip())  # the glyphs: "·•・．‧⋅"
 
 
 @functools.lru_cache(maxsize=128)
