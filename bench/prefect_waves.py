@@ -100,13 +100,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     got = {}
     print("RSS growth per 1,000 tasks after the first wave (MB):")
-    print(f"{'':>7s} {'process':>8s} {'server':>8s}")
+    print(f"{'':>8s} {'process':>8s} {'server':>8s}")
     for mode in ("one", "waves", "recorded"):
         cmd = [sys.executable, __file__, "--child", mode, "--tasks", str(a.tasks),
                "--wave", str(a.wave)]  # fmt: skip
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         got[mode] = row = json.loads(out.strip().splitlines()[-1])
-        print(f"{mode:>7s} {row['per_1000_tasks_mb']:8.1f} {row['server_per_1000_tasks_mb']:8.1f}")
+        print(f"{mode:>8s} {row['per_1000_tasks_mb']:8.1f} {row['server_per_1000_tasks_mb']:8.1f}")
     one, waves = (got[m]["per_1000_tasks_mb"] for m in ("one", "waves"))
     print(f"process, one flow / waves: {one / max(waves, 0.1):.1f}×")
     rec, off = (got[m]["server_per_1000_tasks_mb"] for m in ("recorded", "waves"))
