@@ -294,7 +294,7 @@ def verify_flow(
             elif not isinstance(got, CredcheckError):
                 got = OcrEngineError(f"unexpected result {type(got).__name__}")
             pages.put(key, got)
-        del got_wave
+        del got_wave  # the wave's objects go before the next wave runs, not after
 
     day = date.fromisoformat(as_of)
     files = stages.PacketFilesView(plan, infos, pages)  # built per applicant when asked

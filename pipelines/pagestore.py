@@ -53,10 +53,6 @@ class PageStore(Mapping[Key, "PageReading | CredcheckError"]):
         """The pages that were read (errors left out), sharing this store's pickles."""
         return Readings(self._blobs)
 
-    @property
-    def nbytes(self) -> int:
-        return sum(len(b) for b in self._blobs.values())
-
 
 class Readings(Mapping[Key, PageReading]):
     def __init__(self, blobs: dict[Key, bytes]) -> None:
