@@ -487,13 +487,15 @@ def test_inline_mode_matches_sandbox(tmp_path: Path) -> None:
     assert np.array_equal(sandboxed[1][0].image, inline[1][0].image)  # type: ignore[arg-type]
 
 
-def test_sandbox_overhead_is_small(tmp_path: Path) -> None:
+def test_sandboxed_reads_leave_no_child_behind(tmp_path: Path) -> None:
+    # A night's intake forks a child per file and per page: none may linger (its cost per
+    # call is a benchmark figure, bench/sandbox.py, not a timed test).
+    import multiprocessing
+
     path = write(tmp_path, "a.png", hostile.image_bytes(hostile.marker_image(64, 64), "PNG"))
-    load_file(path)
-    t0 = time.perf_counter()
     for _ in range(10):
         load_file(path)
-    assert (time.perf_counter() - t0) / 10 < 0.1
+    assert multiprocessing.active_children() == []
 
 
 # --- the sandbox itself -----------------------------------------------------------------------
