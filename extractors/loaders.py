@@ -872,12 +872,17 @@ def _meta_text(value: Any) -> str:
     """A metadata string as the writing program meant it. EXIF ASCII fields, PNG tEXt chunks
     and PDF info strings are read as Latin-1 (PDFDocEncoding), but Chinese apps write UTF-8
     into them: "é\x86\x92å\x9b¾" is 醒图. Text that is not valid UTF-8 that way stays."""
-    text = _clean(value, 4 * _MAX_META_CHARS)  # room for the UTF-8 bytes of the kept chars
+    raw = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    # Nothing stripped before decoding: \x85 and \xa0 are also the last bytes of some Chinese
+    # characters (阅 is e9 98 85). Room for the UTF-8 bytes of the characters kept.
+    limit = 4 * _MAX_META_CHARS
+    text = raw[:limit]
     if not text.isascii():
         try:
-            # final=False: a character cut by the limit above is dropped, not an error.
+            # Unfinished only when cut here: a character split by the cut is dropped, while a
+            # real Latin-1 text ending in é ("Café") fails and stays as it is.
             utf8 = codecs.getincrementaldecoder("utf-8")()
-            text = utf8.decode(text.encode("latin-1"), final=False)
+            text = utf8.decode(text.encode("latin-1"), final=len(raw) <= limit)
         except (UnicodeEncodeError, UnicodeDecodeError):
             pass
     return _clean(text)
