@@ -205,8 +205,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "first two characters of the name + birth date (undotted vs shortened names)",
     ),
 )
-# Bump when a rule changes: stored history keys are rebuilt on open.
-KEY_VERSION = 1
+# Bump when a rule or a name key changes: stored history keys are rebuilt on open.
+# 2: name_key keeps 乾 and 於 (were folded into 干 and 于).
+KEY_VERSION = 2
 MAX_BLOCK = 500  # a key shared by more records is a placeholder value, not an identity
 
 
@@ -482,8 +483,8 @@ def _rule_reasons(members: list[_Rec]) -> list[str]:
 def _mark_placeholder_ids(recs: list[_Rec]) -> list[_Rec]:
     names: dict[str, set[str]] = defaultdict(set)
     for r in recs:
-        if r.id:
-            names[r.id].add(r.flat or r.name_raw)
+        if r.id and r.flat:
+            names[r.id].add(r.flat)
     out = []
     for r in recs:
         if r.id and len(names[r.id]) > PLACEHOLDER_ID_NAMES:
@@ -507,7 +508,6 @@ def link_applicants(
         if a.applicant_id and a.applicant_id not in seen:
             seen.add(a.applicant_id)
             recs.append(_rec(a))
-    recs = _mark_placeholder_ids(recs)
     n_current = len(recs)
     keys_of = [_rec_keys(r) for r in recs]
     n_history = 0
@@ -517,6 +517,8 @@ def link_applicants(
             recs.append(rec)
             keys_of.append(_rec_keys(rec))
             n_history += 1
+    # Over this intake and the earlier ones it meets: a dummy ID may recur across years.
+    recs = _mark_placeholder_ids(recs)
     pairs, skipped = _candidate_pairs(keys_of, n_current)
 
     uf = _UnionFind()

@@ -231,7 +231,7 @@ def test_a_placeholder_id_shared_by_hundreds_links_nobody_and_is_reported(tmp_pa
     assert written["duplicates"] == []
     assert "未用这些键配对" in capsys.readouterr().err
     links = link_applicants([a.model_copy(update={"id_number": P_ID}) for a in crowd])
-    assert links.skipped_blocks >= 1 and links.candidate_pairs < 600
+    assert links.skipped_blocks >= 1 and links.candidate_pairs < 0.01 * 600 * 599 / 2
 
 
 def test_a_dummy_id_on_a_few_forms_is_not_evidence_but_a_real_repeat_still_links():
@@ -244,6 +244,17 @@ def test_a_dummy_id_on_a_few_forms_is_not_evidence_but_a_real_repeat_still_links
             app("U2", "张伟", idn("650102", "1980-01-02", 11), "1980-01-02")]  # fmt: skip
     links = link_applicants([*dummy, twin, *real])
     assert [g.applicant_ids for g in links.groups] == [["U1", "U2"]]
+
+
+def test_a_dummy_id_recurring_across_intakes_is_a_placeholder_too(tmp_path):
+    # Two or three names on it per year, five over two years: the same dummy, not a person.
+    first = [app("A1", "张伟", P_ID, "1970-01-01"), app("A2", "李娜", P_ID, "1980-02-02"),
+             app("A3", "王芳", P_ID, "1990-03-03")]  # fmt: skip
+    second = [app("B1", "张伟", P_ID, "1975-05-05"), app("B2", "刘洋", P_ID, "1988-08-08")]
+    with History.open(tmp_path / "h.sqlite") as h:
+        h.add_intake("2024", first, keys=link_applicants(first).keys)
+        links = link_applicants(second, history=h, intake="2025")
+    assert links.history_candidates == 3 and links.groups == []
 
 
 def test_duplicates_command_and_history(tmp_path):
