@@ -510,8 +510,9 @@ def _cert_numbers(docs: list[_Doc], v: _Verdict, as_of: date) -> None:
 
 def _rule_input(
     a: Applicant, docs: list[_Doc], files: list[PacketFile], best: dict[str, _Best],
-    id_birth: str | None, as_of: date,
+    id_birth: str | None, as_of: date, foreign: AbstractSet[int] = frozenset(),
 ) -> RuleInput:  # fmt: skip
+    own = [d for d in docs if id(d) not in foreign]  # dates, card, degree: the applicant's
     awards = []
     for d in docs:
         if d.type is DocType.award_certificate:
@@ -524,13 +525,13 @@ def _rule_input(
                 evidence=_ref(d.get("award_name"), d)[0],
             ))  # fmt: skip
     dates = []
-    for d in docs:
+    for d in own:
         f = d.get("issue_date")
         if d.type in CERTIFICATES and f is not None:
             dates.append(DatedEvidence(value=f.value, field="issue_date", evidence=_ref(f)[0]))
-    card = next((d for d in docs if d.type is DocType.id_card), None)
+    card = next((d for d in own if d.type is DocType.id_card), None)
     gender = card.value("gender") if card else None
-    edu = [d for d in docs if d.type is DocType.education_certificate]
+    edu = [d for d in own if d.type is DocType.education_certificate]
     return RuleInput(
         applicant=a,
         check_day=as_of,
@@ -615,7 +616,7 @@ def assess_applicant(
            DocType.education_certificate, v)  # fmt: skip
     _awards(a, docs, v)
     _cert_numbers(docs, v, as_of)
-    _rules(a, _rule_input(a, docs, files, best, id_birth, as_of), v)
+    _rules(a, _rule_input(a, docs, files, best, id_birth, as_of, foreign), v)
     flags = sorted(v.flags, key=flag_sort_key)
     status = status_of(flags, v.doubts)
     return ApplicantResult(

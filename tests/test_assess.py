@@ -883,3 +883,21 @@ def test_a_level_on_someone_else_s_certificate_is_not_held_against_the_applicant
     r = assess(applicant(), packets(clean_docs(skill=borrowed)))
     assert FlagCode.NAME_MISMATCH in codes(r)
     assert FlagCode.LEVEL_OVERCLAIM not in codes(r) and FlagCode.MISSING_EVIDENCE not in codes(r)
+
+
+def test_rule_facts_come_from_the_applicant_s_own_documents_only() -> None:
+    # A colleague's doctorate diploma, ID card and dated certificate are no facts about the
+    # applicant for the program rules (degree, sex, issue dates).
+    from matchers.assess import _best, _Doc, _rule_input
+
+    theirs = [_Doc(edu_cert("博士研究生", name="李强")), _Doc(id_card(name="李强")),
+              _Doc(title_cert(name="李强", issue_date="2025-09-01"))]  # fmt: skip
+    foreign = {id(d) for d in theirs}
+    best = {k: _best(theirs, t, k, foreign) for k, t in (
+        ("skill_level", DocType.skill_certificate), ("title_level", DocType.title_certificate),
+        ("education", DocType.education_certificate))}  # fmt: skip
+    inp = _rule_input(applicant(), theirs, [], best, None, AS_OF, foreign)
+    assert inp.doctorate is None and inp.gender is None and inp.evidence_dates == ()
+    assert inp.education is None and inp.title_level is None
+    mine = _rule_input(applicant(), theirs, [], best, None, AS_OF)  # nobody else's: all count
+    assert mine.doctorate and mine.gender == "男" and len(mine.evidence_dates) == 2
