@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--wave", type=int, default=500)
     ap.add_argument("--child", choices=("one", "waves", "recorded"))
     a = ap.parse_args(argv)
+    if a.tasks < 2 * a.wave:
+        ap.error("--tasks must be at least two waves (growth is measured after the first)")
     if a.child:
         child(a.child, a.tasks, a.wave)
         return 0

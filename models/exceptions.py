@@ -116,11 +116,14 @@ class FolderUnreadable(UnreadableDocument):
     message_zh = "文件夹无法打开或嵌套层级过深，其中的文件未读取，请整理后重新提交"
 
 
-class ProcessingFailed(UnreadableDocument):
-    """Our fault, not the file's: an unexpected error in credcheck or its task runner."""
+class ProcessingFailed(CredcheckError):
+    """Our fault, not the file's: an unexpected error in credcheck or its task runner. Not an
+    UnreadableDocument, which a read task returns as a result to cache."""
 
     code = "CC115"
-    message_zh = "处理该文件时程序内部出错（不是文件本身的问题），本次未能读取；重新运行核验会再读一次"
+    message_zh = (
+        "处理该文件时程序内部出错（不是文件本身的问题），本次未能读取；重新运行核验会再读一次"
+    )
 
 
 # --- an OCR engine that fails ---------------------------------------------------------------

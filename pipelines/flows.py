@@ -42,12 +42,14 @@ import itertools  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 from collections.abc import Callable, Iterator, Mapping  # noqa: E402
+from concurrent.futures import CancelledError  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from datetime import date  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 from prefect import flow, task  # noqa: E402
+from prefect.exceptions import CancelledRun  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from prefect.settings import (  # noqa: E402
     PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
@@ -105,11 +107,12 @@ def _page_key(_ctx: Any, params: dict[str, Any]) -> str | None:
     return f"page-{fp.sha256}-{params['page']}-{_options_key(_READ_OPTIONS)}"
 
 
-def uncache_page(out_dir: Path, fp: stages.FilePlan, page: int) -> None:
-    """Drop a page's cached reading, so the next run reads the page again."""
+def uncache_page(fp: stages.FilePlan, page: int) -> None:
+    """Drop a page's cached reading (a file named by its cache key in Prefect's local result
+    storage, OUT/.credcheck/cache in a verify run), so the next run reads the page again."""
     key = _page_key(None, {"fp": fp, "page": page})
     if key is not None:
-        (out_dir / STATE_DIR / "cache" / key).unlink(missing_ok=True)
+        (Path(PREFECT_LOCAL_STORAGE_PATH.value()) / key).unlink(missing_ok=True)
 
 
 @task(name="inspect-file", cache_key_fn=_inspect_key, persist_result=True)
@@ -158,6 +161,8 @@ def _result(fut: Any, again: Callable[[], Any]) -> Any:
         return fut.result()
     except CredcheckError as e:
         return e
+    except (CancelledError, CancelledRun):
+        raise  # the run is being stopped: nothing to do again
     except Exception as e:  # noqa: BLE001 - one failed task must not lose the batch
         log.warning("task failed (%s: %s); doing it again outside Prefect", type(e).__name__, e)
     try:
@@ -289,7 +294,7 @@ def verify_flow(
             key = (fp.rel, k)
             if isinstance(got, PageReading):
                 if stages.read_in_a_hurry(got):
-                    uncache_page(Path(out_dir), fp, k)
+                    uncache_page(fp, k)
                 got = stages.relabel(got, key[0])  # cached by content: maybe another's name
             elif not isinstance(got, CredcheckError):
                 got = OcrEngineError(f"unexpected result {type(got).__name__}")

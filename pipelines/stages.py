@@ -435,6 +435,9 @@ class PacketFilesView(Mapping[str, list[PacketFile]]):
     def __len__(self) -> int:
         return len(self._plans)
 
+    def __contains__(self, applicant_id: object) -> bool:
+        return applicant_id in self._plans  # without building its files
+
 
 def packet_files(
     plan: ApplicantPlan,

@@ -85,14 +85,18 @@ def _page_with_second_opinion(error: Exception) -> PageReading:
 
 
 def test_a_page_whose_re_read_timed_out_is_read_again_next_run(tmp_path) -> None:
+    from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings  # after flows
+
     assert stages.read_in_a_hurry(_page_with_second_opinion(OcrTimeout("5 s")))
     # tesseract missing or broken is no hurry: caching the page is right
     assert not stages.read_in_a_hurry(_page_with_second_opinion(OcrEngineUnavailable("gone")))
     fp = stages.FilePlan(rel="packets/A/x.jpg", path=tmp_path / "x.jpg", sha256="ab" * 32)
     cache = tmp_path / "out" / STATE_DIR / "cache"
     cache.mkdir(parents=True)
+    # Prefect names a cached result by its cache key (test_verify_e2e checks it on a real run)
     page2 = cache / _page_key(None, {"fp": fp, "page": 2})
     page1 = cache / _page_key(None, {"fp": fp, "page": 1})
     page1.write_text("cached"), page2.write_text("cached")
-    uncache_page(tmp_path / "out", fp, 2)
+    with temporary_settings({PREFECT_LOCAL_STORAGE_PATH: str(cache)}):
+        uncache_page(fp, 2)
     assert page1.exists() and not page2.exists()

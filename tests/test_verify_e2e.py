@@ -105,6 +105,20 @@ def test_second_run_is_identical_and_reads_nothing_again(run):
     assert run["t2"] < run["t1"]
 
 
+def test_a_page_is_cached_under_the_name_uncache_page_removes(run):
+    # flows.uncache_page drops a hurried page by this name: it must be Prefect's.
+    import hashlib
+
+    from pipelines import stages
+    from pipelines.flows import _page_key
+
+    doc = Results.model_validate_json(run["first"]).applicants[0].documents[0]
+    data = (run["batch"] / doc.file).read_bytes()
+    fp = stages.FilePlan(rel=doc.file, path=run["batch"] / doc.file,
+                         sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
+    assert _page_key(None, {"fp": fp, "page": doc.page}) in run["cache"]
+
+
 def test_nothing_written_into_the_batch(run):
     names = {p.name for p in run["batch"].rglob("*")}
     assert not any(n in names for n in ("results.json", "report.html", ".credcheck"))
