@@ -96,6 +96,11 @@ def _supervise(
         target=_child_main, args=(writer, fn, args, stream, memory_bytes, os.getpid())
     )
     proc.start()
+    # Process.start() and active_children(), in any thread, poll every child registered with
+    # multiprocessing and may reap ours while this thread waits on it: our waitpid then gets
+    # ECHILD, join() returns without an exit code and close() raises "still running" (10
+    # files of a 3,800-file batch; the CI failure of 2026-11-21). This thread alone waits.
+    multiprocessing.process._children.discard(proc)  # type: ignore[attr-defined]
     writer.close()  # so the reader sees EOF when the child dies
     finished = False
     try:

@@ -488,15 +488,60 @@ def test_inline_mode_matches_sandbox(tmp_path: Path) -> None:
     assert np.array_equal(sandboxed[1][0].image, inline[1][0].image)  # type: ignore[arg-type]
 
 
-def test_sandboxed_reads_leave_no_child_behind(tmp_path: Path) -> None:
-    # A night's intake forks a child per file and per page: none may linger (its cost per
-    # call is a benchmark figure, bench/sandbox.py, not a timed test).
-    import multiprocessing
+def _children_of_this_process() -> list[int]:
+    me, out = str(os.getpid()), []
+    for d in Path("/proc").iterdir():
+        try:
+            if d.name.isdigit() and (d / "stat").read_text().rsplit(")", 1)[1].split()[1] == me:
+                out.append(int(d.name))
+        except OSError:
+            continue
+    return out
 
+
+def test_sandboxed_reads_leave_no_child_behind(tmp_path: Path) -> None:
+    # A night's intake forks a child per file and per page: none may linger, not even as a
+    # zombie (its cost per call is a benchmark figure, bench/sandbox.py, not a timed test).
     path = write(tmp_path, "a.png", hostile.image_bytes(hostile.marker_image(64, 64), "PNG"))
+    before = set(_children_of_this_process())
     for _ in range(10):
         load_file(path)
-    assert multiprocessing.active_children() == []
+    assert set(_children_of_this_process()) - before == set()
+
+
+def test_sandboxed_reads_in_threads_survive_other_threads_starting_processes(
+    tmp_path: Path,
+) -> None:
+    # verify reads files in a thread pool while other threads start processes (OCR workers,
+    # other reads): multiprocessing's registry let those reap our child, and the read failed
+    # with ValueError "Cannot close a process while it is still running" (~7 % of reads here).
+    import multiprocessing
+    import threading
+
+    path = write(tmp_path, "a.png", hostile.image_bytes(hostile.marker_image(16, 16), "PNG"))
+    stop, errors = threading.Event(), []
+
+    def poll() -> None:
+        while not stop.is_set():
+            multiprocessing.active_children()  # what Process.start() does in any thread
+
+    def read() -> None:
+        for _ in range(60):
+            try:
+                load_file(path)
+            except Exception as e:  # noqa: BLE001 - collected for the assertion
+                errors.append(repr(e))
+
+    threads = [threading.Thread(target=read) for _ in range(2)]
+    poller = threading.Thread(target=poll)
+    poller.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    poller.join()
+    assert errors == []
 
 
 # --- the sandbox itself -----------------------------------------------------------------------

@@ -74,6 +74,9 @@ class EngineWorker:
             name=f"ocr-{self.target}",
         )  # fmt: skip
         self._proc.start()
+        # Only this worker polls its process: other threads' Process.start() would reap it
+        # (multiprocessing's registry) and leave is_alive()/exitcode wrong (extractors/sandbox.py).
+        mp.process._children.discard(self._proc)  # type: ignore[attr-defined]
         child.close()
         self._conn = parent
         status, payload = self._receive(self.startup_timeout_s, starting=True)
