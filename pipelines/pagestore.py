@@ -2,8 +2,7 @@
 
 verify needs every page's reading until the end (duplicates across applicants, evidence
 crops), but not as objects: a PageReading of a certificate takes ~17.5 KB as pydantic objects
-and ~2.1 KB pickled (bench/memory.py, session notes). Kept as objects, the verify process grew
-by ~18 MB per 1,000 pages of a 3,817-page batch; pickled, by an eighth of that. A reading is
+(tracemalloc, 1,000 readings of a bench/memory.py batch) and ~2.1 KB pickled. A reading is
 unpickled on each access, so callers take what they need and let it go.
 """
 
