@@ -1163,10 +1163,7 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
                 if key in wanted:
                     value = SPECS_BY_KEY[key].clean(text)
                     if value:
-                        cands.setdefault(key, []).append(
-                            Candidate(key, value, text, cell.bbox, cell.confidence * 0.8,
-                                      "pattern")
-                        )  # fmt: skip
+                        _add_cand(cands, key, value, text, cell.bbox, cell.confidence * 0.8)
     if "issue_date" in wanted:
         _dates_over_two_lines(doc, cands, labelled)
     if "award_rank" in wanted:
@@ -1236,10 +1233,9 @@ def _dates_over_two_lines(
                 joined = upper.text.strip() + lower.text.strip()
                 value = _date(joined)
                 if value:
-                    cands.setdefault("issue_date", []).append(
-                        Candidate("issue_date", value, joined, union([upper.bbox, lower.bbox]),
-                                  min(upper.confidence, lower.confidence) * 0.85, "pattern")
-                    )  # fmt: skip
+                    conf = min(upper.confidence, lower.confidence) * 0.85
+                    _add_cand(cands, "issue_date", value, joined,
+                              union([upper.bbox, lower.bbox]), conf)  # fmt: skip
                 break
 
 
@@ -1250,10 +1246,8 @@ def _name_before_tongzhi(doc: Doc, cands: dict[str, list[Candidate]]) -> None:
             if re.match(r"(?:同志|同学)\s*[:：，,]?$", right.text.strip()):
                 value = _name(left.text)
                 if value:
-                    cands.setdefault("name", []).append(
-                        Candidate("name", value, left.text, left.bbox,
-                                  left.confidence * _WHERE["pattern"], "pattern")
-                    )  # fmt: skip
+                    conf = left.confidence * _WHERE["pattern"]
+                    _add_cand(cands, "name", value, left.text, left.bbox, conf)
                     return
 
 
@@ -1276,12 +1270,8 @@ def _rank_in_two_boxes(doc: Doc, cands: dict[str, list[Candidate]]) -> None:
                 value = nz.normalize_award_rank(raw)  # the contract's ranks only
                 if value is None:
                     return
-                cands.setdefault("award_rank", []).append(
-                    Candidate("award_rank", value, raw,
-                              union([head.bbox, tail.bbox]),
-                              min(head.confidence, tail.confidence) * _WHERE["pattern"],
-                              "pattern")
-                )  # fmt: skip
+                conf = min(head.confidence, tail.confidence) * _WHERE["pattern"]
+                _add_cand(cands, "award_rank", value, raw, union([head.bbox, tail.bbox]), conf)
                 return
 
 
@@ -1294,10 +1284,9 @@ def _occupation_after_lost_label(
         m = re.fullmatch(r"种\s*[:：]?\s*([\u4e00-\u9fff]{2,14}(?:工|员|师))", cell.text.strip())
         value = _occupation(m.group(1)) if m and id(cell) not in labelled else None
         if value:
-            cands.setdefault("occupation", []).append(
-                Candidate("occupation", value, m.group(1), sub_bbox(cell, m.start(1), m.end(1)),
-                          cell.confidence * _WHERE["pattern"], "pattern")
-            )  # fmt: skip
+            box = sub_bbox(cell, m.start(1), m.end(1))
+            _add_cand(cands, "occupation", value, m.group(1), box,
+                      cell.confidence * _WHERE["pattern"])  # fmt: skip
             return
 
 
@@ -1315,26 +1304,19 @@ def _id_card_by_content(
     for cell in cells:
         text = cell.text.strip()
         if "gender" in wanted and text in ("男", "女"):
-            cands.setdefault("gender", []).append(
-                Candidate("gender", text, text, cell.bbox, cell.confidence * 0.85, "pattern")
-            )
+            _add_cand(cands, "gender", text, text, cell.bbox, cell.confidence * 0.85)
         if "ethnicity" in wanted:
             m = re.fullmatch(r"(?:民族?)?\s*([\u4e00-\u9fff]{1,6}?)(?:族)?", text)
             eth = nz.normalize_ethnicity(m.group(1)) if m and len(m.group(1)) >= 1 else None
             if eth and (text.startswith("民") or len(text) <= 5):
-                cands.setdefault("ethnicity", []).append(
-                    Candidate("ethnicity", eth, text, cell.bbox, cell.confidence * 0.85, "pattern")
-                )
+                _add_cand(cands, "ethnicity", eth, text, cell.bbox, cell.confidence * 0.85)
         if "birth_date" in wanted and re.fullmatch(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日", text):
             _pattern_cand(cands, "birth_date", cell, re.match(r".+", text))
     if "name" in wanted:
         for cell in sorted(cells, key=lambda c: c.bbox[1]):
             value = _name(cell.text)
             if value and len(value.replace("·", "")) <= 12:
-                cands.setdefault("name", []).append(
-                    Candidate("name", value, cell.text, cell.bbox, cell.confidence * 0.8,
-                              "pattern")
-                )  # fmt: skip
+                _add_cand(cands, "name", value, cell.text, cell.bbox, cell.confidence * 0.8)
                 break
 
 
@@ -1360,18 +1342,21 @@ def _issuer_from_layout(
         if value and (best is None or cell.bbox[1] > best.bbox[1]):
             best, best_value = cell, value
     if best is not None and best_value:
-        cands.setdefault("issuer", []).append(
-            Candidate("issuer", best_value, best.text, best.bbox, best.confidence * 0.85, "pattern")
-        )
+        _add_cand(cands, "issuer", best_value, best.text, best.bbox, best.confidence * 0.85)
+
+
+def _add_cand(
+    cands: dict[str, list[Candidate]], key: str, value: str, raw: str, bbox: BBox, conf: float
+) -> None:
+    """A candidate found by its content or shape (not beside its label)."""
+    cands.setdefault(key, []).append(Candidate(key, value, raw, bbox, conf, "pattern"))
 
 
 def _pattern_cand(cands: dict[str, list[Candidate]], key: str, cell: Cell, m: re.Match) -> None:
     value = SPECS_BY_KEY[key].clean(m.group(0))
     if value is not None:
-        cands.setdefault(key, []).append(
-            Candidate(key, value, m.group(0), sub_bbox(cell, m.start(), m.end()),
-                      cell.confidence * _WHERE["pattern"], "pattern")
-        )  # fmt: skip
+        box = sub_bbox(cell, m.start(), m.end())
+        _add_cand(cands, key, value, m.group(0), box, cell.confidence * _WHERE["pattern"])
 
 
 def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -> None:
