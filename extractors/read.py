@@ -44,6 +44,7 @@ class ReadOptions(BaseModel):
     page_timeout_s: float = OCR_PAGE_TIMEOUT_S
     engine_threads: int = 0  # 0 = all cores
     engine_max_side: int | None = 2000  # RapidOCR's working size: it reads nothing finer
+    engine_max_pages: int | None = 250  # then a fresh engine process (its memory; worker.py)
     load: LoadOptions = LoadOptions()
 
 
@@ -57,8 +58,9 @@ class Reader:
             engine_opts["options"] = RapidOptions(threads=self.options.engine_threads)
         if self.options.isolate_engine:
             self._engine = EngineWorker(
-                self.options.engine, engine_opts, timeout_s=self.options.page_timeout_s
-            )
+                self.options.engine, engine_opts, timeout_s=self.options.page_timeout_s,
+                max_calls=self.options.engine_max_pages,
+            )  # fmt: skip
         else:
             self._engine = _Inline(get_engine(self.options.engine, **engine_opts))
         self._tess = None

@@ -283,6 +283,7 @@ def verify_flow(
         infos[fp.rel] = got if isinstance(got, FileInfo) else stages.refused(
             FileInfo(file=fp.rel, sha256=fp.sha256, size=fp.size), got
         )  # fmt: skip
+    del inspected  # infos holds its own copies; these lived to the end of the run
 
     jobs = []
     for ap in plan.applicants:

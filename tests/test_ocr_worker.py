@@ -51,3 +51,16 @@ def test_registry_names_and_unknown_engine():
     assert get_engine("fake-raise").name == "fake-raise"
     with pytest.raises(UnknownEngine):
         get_engine("no-such-engine")
+
+
+def test_worker_is_replaced_after_max_calls(tmp_path, monkeypatch):
+    # ReplayEngine answers every call; the worker's process is renewed every 2 calls.
+    (tmp_path / "lines.json").write_text("[]", "utf-8")
+    monkeypatch.setenv("CC_REPLAY", str(tmp_path / "lines.json"))
+    with EngineWorker("tests.fakes:ReplayEngine", timeout_s=60, max_calls=2) as w:
+        pids = []
+        for _ in range(5):
+            w.call("read_page", PAGE)
+            pids.append(w.pid)
+        assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
+        assert w.recycled == 2 and w.restarts == 0

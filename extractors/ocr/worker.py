@@ -3,6 +3,10 @@
 `timeout_seconds` in Prefect cannot interrupt a blocking call (stack.md), and onnxruntime
 cannot be cancelled, so a page that hangs the engine is killed with its process; the worker
 starts afresh on the next call and the caller gets a typed error for that page only.
+
+A worker is also replaced after `max_calls` calls: ONNX Runtime keeps the memory of every
+input shape it has seen, so a worker serving a night's intake grew by tens of MB per 1,000
+pages (bench/memory.py); a fresh one costs a few seconds every few hundred pages.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ class EngineWorker:
         *,
         timeout_s: float = OCR_PAGE_TIMEOUT_S,
         startup_timeout_s: float = 120.0,
+        max_calls: int | None = None,
     ):
         self.target = resolve(target)
         self.options = options or {}
@@ -63,7 +68,10 @@ class EngineWorker:
         self.startup_timeout_s = startup_timeout_s
         self._proc: mp.process.BaseProcess | None = None
         self._conn = None
-        self.restarts = 0
+        self.restarts = 0  # after a crash or a timeout
+        self.max_calls = max_calls
+        self.recycled = 0  # after max_calls
+        self._calls = 0
 
     def _start(self) -> None:
         # spawn, not fork: the parent may hold onnxruntime thread pools.
@@ -79,6 +87,7 @@ class EngineWorker:
         mp.process._children.discard(self._proc)  # type: ignore[attr-defined]
         child.close()
         self._conn = parent
+        self._calls = 0
         status, payload = self._receive(self.startup_timeout_s, starting=True)
         if status != "ready":
             self._kill()
@@ -98,12 +107,16 @@ class EngineWorker:
             raise OcrEngineError(f"{self.target}: engine process died (exit {code})") from e
 
     def call(self, method: str, *args: Any, timeout_s: float | None = None, **kwargs: Any):
+        if self.max_calls and self._calls >= self.max_calls and self._proc is not None:
+            self.recycled += 1
+            self.close()
         if self._proc is None or not self._proc.is_alive():
             if self._proc is not None:
                 self.restarts += 1
             self._kill()
             self._start()
         assert self._conn is not None
+        self._calls += 1
         try:
             self._conn.send((method, args, kwargs))
         except (BrokenPipeError, OSError) as e:
