@@ -456,8 +456,9 @@ def _label_table() -> list[tuple[str, str, re.Pattern[str]]]:
     table += [("_stop", label) for label in STOP_LABELS]
     table.sort(key=lambda kl: len(kl[1]), reverse=True)  # longest label wins
     # Certificates pad labels with spaces ("姓  名"); OCR keeps or drops them, and now and
-    # then reads a speck in the gap as a stop or a tilde ("持。证人…", "评价～机～构：…").
-    gap = r"\s*(?:[。.·~～]\s*)?"
+    # then reads a speck in the gap as a stop or a tilde ("持。证人…", "评价～机～构：…"). A
+    # text layer orders a colon drawn inside a justified label by its x: "专业技术职: 务".
+    gap = r"\s*(?:[。.·~～:：]\s*)?"
     return [(k, lab, re.compile(gap.join(map(re.escape, lab)))) for k, lab in table]
 
 

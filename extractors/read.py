@@ -7,19 +7,21 @@ is the plain function the pipeline wraps in a task.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from extractors import normalize as nz
 from extractors.classify import classify_page
 from extractors.fields import extract_fields
 from extractors.loaders import LoadOptions, load_file
 from extractors.ocr.base import downscale, rotate_image
 from extractors.ocr.registry import get_engine
 from extractors.ocr.worker import EngineWorker
-from extractors.reconcile import SecondOpinion, second_opinion
+from extractors.reconcile import SecondOpinion, crop, second_opinion
 from models import (
     DocType,
     DocumentReading,
@@ -28,11 +30,16 @@ from models import (
     PageFailure,
     PageText,
     RasterPage,
+    TextLine,
 )
 from models.constants import OCR_PAGE_TIMEOUT_S, SECOND_OPINION_FIELDS
 from models.exceptions import OcrEngineError, OcrEngineUnavailable
 
 log = logging.getLogger(__name__)
+
+# A whole date in words or digits: 二〇一九年八月十二日, 2019年8月12日.
+_DATE_LINE = re.compile(r"年.{1,3}月.{1,4}日")
+MAX_DATE_REREADS = 3  # per page; a certificate prints one or two dates
 
 
 class ReadOptions(BaseModel):
@@ -110,12 +117,39 @@ class Reader:
                 ln.model_copy(update={"bbox": tuple(round(v / scale, 1) for v in ln.bbox)})
                 for ln in lines
             ]
+        lines = self._reread_dates(lines, upright)
         page = PageText(
             file=raster.file, page=raster.page, mode=raster.mode, width=upright.shape[1],
             height=upright.shape[0], unit="px", rotation=result.rotation, lines=lines,
             engine=self.options.engine, seconds=round(time.perf_counter() - t0, 3),
         )  # fmt: skip
         return page, upright
+
+    def _reread_dates(self, lines: list[TextLine], upright: np.ndarray) -> list[TextLine]:
+        """Lines printing a whole date (…年…月…日) that does not parse are read again from the
+        full-resolution crop: the page was read at the engine's working size, where a
+        Chinese-numeral year loses or changes a glyph now and then (二0十九年 for 二〇一九年).
+        The second reading is kept only when it parses."""
+        out, tries = list(lines), 0
+        for i, ln in enumerate(lines):
+            if tries >= MAX_DATE_REREADS or not _DATE_LINE.search(ln.text):
+                continue
+            if len(nz.parse_date(ln.text) or "") == 10:
+                continue
+            tries += 1
+            t = time.perf_counter()
+            try:
+                got = self._engine.call("read_line", crop(upright, ln.bbox, pad=0.15))
+            except OcrEngineError as e:
+                log.info("date line re-read failed on a page: %s", e.code)
+                continue
+            finally:
+                self.crop_seconds += time.perf_counter() - t
+            text = getattr(got, "text", "")
+            if len(nz.parse_date(text) or "") == 10:
+                conf = min(ln.confidence, getattr(got, "confidence", 0.0))
+                out[i] = ln.model_copy(update={"text": text, "confidence": conf})
+        return out
 
     def documents(self, page: PageText, upright: np.ndarray | None) -> list[DocumentReading]:
         try:

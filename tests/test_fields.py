@@ -684,3 +684,15 @@ def test_label_words_and_ethnic_groups_are_no_names():
         ("新人社职称〔2020〕179号", (600, 400, 1100, 440)),
     )
     assert "name" not in extract_fields(p, DocType.title_certificate)
+
+
+def test_colon_inside_a_justified_label_of_a_text_layer():
+    # pdfplumber orders the colon drawn inside "专业技术职务：" by its x: "专业技术职: 务 主治医师".
+    p = page(
+        ("专业技术资格证书", (126, 118, 469, 159)),
+        ("姓 名: 马娜琳", (103, 222, 255, 237)),
+        ("专业技术职: 务 主治医师", (103, 432, 269, 447)),
+        ("发证日期: 2021年2月16日", (103, 558, 312, 573)),
+    )
+    got = _fields(p, DocType.title_certificate)
+    assert got["title"] == "主治医师" and got["name"] == "马娜琳"
