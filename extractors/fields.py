@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import spacy
+from rapidfuzz.distance import Levenshtein
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -68,6 +69,8 @@ def _name(s: str) -> str | None:
     s = re.sub(r"^学生(?=\S{2})", "", s)  # "学生麦麦提·吐尔逊·吾斯曼：" opening a diploma
     # The tail of a letter-spaced label "姓  名" read onto the value: 名阿合加孜·努尔兰.
     s = re.sub(r"^名(?=[\u4e00-\u9fff]{2,}[·•．・‧⋅]|[\u4e00-\u9fff]{2,3}$)", "", s)
+    # ... or the whole label with one glyph misread and no gap: 姓老马龙, 胜名阿依古丽·肉孜.
+    s = re.sub(r"^(?:姓[^名\s·]|[^姓\s·]名)(?=[\u4e00-\u9fff]{2})", "", s)
     # ... as a comma ("托合提，阿吉"), or printed as a space ("努尔古丽 吾守尔"), when the
     # value holds nothing but the name's parts; two short parts ("张三，李四") are two people.
     parts = re.split(r"[，,]|\s+", s.strip())
@@ -85,6 +88,8 @@ def _name(s: str) -> str | None:
     head = find_labels(n)
     if head and head[0][0] == 0 or find_labels_anywhere(n):
         return None  # "管理号", "姜静赛事名称": a label, not (only) a name
+    if _misread_label(n):
+        return None  # "民旅", "签发机天", "特证人": a label read with a wrong glyph
     if _ORG_END.search(n) or _NOT_NAME.search(n):
         return None  # "评审委员会", "理学硕士学位", "创业创新大赛中": not a person
     if (
@@ -97,6 +102,28 @@ def _name(s: str) -> str | None:
     if not 2 <= len(plain) <= 20 or not all("\u4e00" <= c <= "\u9fff" for c in plain):
         return None
     return n
+
+
+# Labels whose misreading stands where a name was expected (ID cards, old certificates).
+_SHORT_LABELS = ("民族", "性别", "住址", "出生")
+
+
+def _misread_label(name: str) -> bool:
+    """A label or a piece of one, one glyph off (two in a label of four or more read to its
+    length): "民旅" 民族, "签发机天" 签发机关, "发机", "有边用限" 有效期限, "评定成情" 评定成绩.
+    Labels are no words names are made of, so a real name is never this close to one."""
+    plain = name.replace("·", "")
+    for _key, label, _rx in _label_table():
+        if len(label) < 3 or "/" in label:
+            continue
+        if len(plain) >= 2 and plain in label:
+            return True
+        if abs(len(label) - len(plain)) > 1:
+            continue
+        allowed = 2 if len(label) >= 4 and len(plain) == len(label) else 1
+        if Levenshtein.distance(plain, label) <= allowed:
+            return True
+    return len(plain) == 2 and any(Levenshtein.distance(plain, lab) == 1 for lab in _SHORT_LABELS)
 
 
 def _id_number(s: str) -> str | None:
