@@ -115,6 +115,17 @@ def summarize(samples: list[dict]) -> None:
             continue
         print(f"{int(lo):>6d}–{int(hi):<6d} "
               + " ".join(f"{max(x.get(k, 0) for x in win) / mb:15.0f}" for k in kinds))  # fmt: skip
+    # Medians per tenth: the first tenth is warm-up (workers start, arenas fill); flat memory
+    # means the last tenth is where the second one was.
+    # (Samples before the first page is cached are the inspection phase, not reading.)
+    tenths = [[x for x in samples if max(d * read / 10, 1) <= x["pages"] < (d + 1) * read / 10]
+              for d in range(10)]  # fmt: skip
+    if all(tenths[d] for d in (0, 1, 9)):
+        for k in ("main", "workers", "prefect_server", "total"):
+            m = [statistics.median(x.get(k, 0) for x in tenths[d]) / mb for d in (0, 1, 9)]
+            print(f"median RSS {k:>14s}: first tenth {m[0]:6.0f}, second {m[1]:6.0f}, last "
+                  f"{m[2]:6.0f} MB; last / second {m[2] / m[1] if m[1] else 0:.2f}×, "
+                  f"last / first {m[2] / m[0] if m[0] else 0:.2f}×")  # fmt: skip
     half = [s for s in samples if read / 2 <= s["pages"] < read]
     if len(half) > 3:
         xs = [s["pages"] for s in half]
