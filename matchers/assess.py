@@ -512,9 +512,9 @@ def _rule_input(
     a: Applicant, docs: list[_Doc], files: list[PacketFile], best: dict[str, _Best],
     id_birth: str | None, as_of: date, foreign: AbstractSet[int] = frozenset(),
 ) -> RuleInput:  # fmt: skip
-    own = [d for d in docs if id(d) not in foreign]  # dates, card, degree: the applicant's
+    own = [d for d in docs if id(d) not in foreign]  # dates, card, degree, awards: theirs
     awards = []
-    for d in docs:
+    for d in own:
         if d.type is DocType.award_certificate:
             year, _ = _doc_year(d)
             awards.append(EvidencedAward(

@@ -891,13 +891,15 @@ def test_rule_facts_come_from_the_applicant_s_own_documents_only() -> None:
     from matchers.assess import _best, _Doc, _rule_input
 
     theirs = [_Doc(edu_cert("博士研究生", name="李强")), _Doc(id_card(name="李强")),
-              _Doc(title_cert(name="李强", issue_date="2025-09-01"))]  # fmt: skip
+              _Doc(title_cert(name="李强", issue_date="2025-09-01")),
+              _Doc(award_cert(name="李强", level="国家级"))]  # fmt: skip
     foreign = {id(d) for d in theirs}
     best = {k: _best(theirs, t, k, foreign) for k, t in (
         ("skill_level", DocType.skill_certificate), ("title_level", DocType.title_certificate),
         ("education", DocType.education_certificate))}  # fmt: skip
     inp = _rule_input(applicant(), theirs, [], best, None, AS_OF, foreign)
     assert inp.doctorate is None and inp.gender is None and inp.evidence_dates == ()
-    assert inp.education is None and inp.title_level is None
+    assert inp.education is None and inp.title_level is None and inp.awards == ()
     mine = _rule_input(applicant(), theirs, [], best, None, AS_OF)  # nobody else's: all count
-    assert mine.doctorate and mine.gender == "男" and len(mine.evidence_dates) == 2
+    assert mine.doctorate and mine.gender == "男" and len(mine.evidence_dates) == 3
+    assert [x.level for x in mine.awards] == ["国家级"]
