@@ -70,7 +70,7 @@ def _name(s: str) -> str | None:
     # The tail of a letter-spaced label "姓  名" read onto the value: 名阿合加孜·努尔兰.
     s = re.sub(r"^名(?=[\u4e00-\u9fff]{2,}[·•．・‧⋅]|[\u4e00-\u9fff]{2,3}$)", "", s)
     # ... or the whole label with one glyph misread and no gap: 姓老马龙, 胜名阿依古丽·肉孜.
-    s = re.sub(r"^(?:姓[^名\s·]|[^姓\s·]名)(?=[\u4e00-\u9fff]{2})", "", s)
+    s = re.sub(r"^(?:姓[老各多石]|[胜性牲]名)(?=[\u4e00-\u9fff]{2})", "", s)
     # ... as a comma ("托合提，阿吉"), or printed as a space ("努尔古丽 吾守尔"), when the
     # value holds nothing but the name's parts; two short parts ("张三，李四") are two people.
     parts = re.split(r"[，,]|\s+", s.strip())
@@ -104,14 +104,16 @@ def _name(s: str) -> str | None:
     return n
 
 
-# Labels whose misreading stands where a name was expected (ID cards, old certificates).
-_SHORT_LABELS = ("民族", "性别", "住址", "出生")
+# Labels whose misreading stands where a name was expected (ID cards, old certificates);
+# no two-glyph name is one glyph off these (出生 is: 王生).
+_SHORT_LABELS = ("民族", "性别", "住址")
 
 
 def _misread_label(name: str) -> bool:
     """A label or a piece of one, one glyph off (two in a label of four or more read to its
     length): "民旅" 民族, "签发机天" 签发机关, "发机", "有边用限" 有效期限, "评定成情" 评定成绩.
-    Labels are no words names are made of, so a real name is never this close to one."""
+    Labels are seldom words names are made of; the rare name inside a label (文化 in 文化程度)
+    is lost as a field, which is a missing value for a reviewer, not a false mismatch."""
     plain = name.replace("·", "")
     for _key, label, _rx in _label_table():
         if len(label) < 3 or "/" in label:
@@ -485,8 +487,12 @@ def _label_table() -> list[tuple[str, str, re.Pattern[str]]]:
     # Certificates pad labels with spaces ("姓  名"); OCR keeps or drops them, and now and
     # then reads a speck in the gap as a stop or a tilde ("持。证人…", "评价～机～构：…"). A
     # text layer orders a colon drawn inside a justified label by its x: "专业技术职: 务".
-    gap = r"\s*(?:[。.·~～:：]\s*)?"
-    return [(k, lab, re.compile(gap.join(map(re.escape, lab)))) for k, lab in table]
+    gap = r"\s*(?:[。.·~～]\s*)?"
+    colon_gap = r"\s*(?:[。.·~～:：]\s*)?"  # long labels only: "校：长沙…" is no 校长
+    return [
+        (k, lab, re.compile((colon_gap if len(lab) >= 4 else gap).join(map(re.escape, lab))))
+        for k, lab in table
+    ]
 
 
 def find_labels_anywhere(text: str) -> list[tuple[int, int, str]]:

@@ -42,6 +42,10 @@ _DATE_LINE = re.compile(r"年.{1,3}月.{1,4}日")
 MAX_DATE_REREADS = 3  # per page; a certificate prints one or two dates
 
 
+def _month_day(text: str) -> str:
+    return re.sub(r"\s", "", text.rsplit("年", 1)[-1].split("日", 1)[0])
+
+
 class ReadOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -51,7 +55,9 @@ class ReadOptions(BaseModel):
     page_timeout_s: float = OCR_PAGE_TIMEOUT_S
     engine_threads: int = 0  # 0 = all cores
     engine_max_side: int | None = 2000  # RapidOCR's working size: it reads nothing finer
-    engine_max_pages: int | None = 250  # then a fresh engine process (its memory; worker.py)
+    # Then a fresh engine process (its memory; worker.py). A call is a page or, now and then,
+    # one of its date lines read again.
+    engine_max_calls: int | None = 250
     load: LoadOptions = LoadOptions()
 
 
@@ -66,13 +72,14 @@ class Reader:
         if self.options.isolate_engine:
             self._engine = EngineWorker(
                 self.options.engine, engine_opts, timeout_s=self.options.page_timeout_s,
-                max_calls=self.options.engine_max_pages,
+                max_calls=self.options.engine_max_calls,
             )  # fmt: skip
         else:
             self._engine = _Inline(get_engine(self.options.engine, **engine_opts))
         self._tess = None
         self.tesseract_note = ""
-        self.crop_seconds = 0.0  # time spent in tesseract crop re-reads (for benchmarks)
+        # Time spent reading line crops again: tesseract's second opinion, RapidOCR's date lines.
+        self.crop_seconds = 0.0  # (for benchmarks)
 
     # -- engines -----------------------------------------------------------------------------
     def _tesseract(self):
@@ -146,7 +153,9 @@ class Reader:
             finally:
                 self.crop_seconds += time.perf_counter() - t
             text = getattr(got, "text", "")
-            if len(nz.parse_date(text) or "") == 10:
+            # The year is what was garbled; month and day must read the same both times, so
+            # a crop that caught a neighbouring line's date is not taken.
+            if len(nz.parse_date(text) or "") == 10 and _month_day(text) == _month_day(ln.text):
                 conf = min(ln.confidence, getattr(got, "confidence", 0.0))
                 out[i] = ln.model_copy(update={"text": text, "confidence": conf})
         return out

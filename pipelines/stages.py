@@ -67,7 +67,7 @@ from pipelines.dupcmd import intake_id, link_intake
 log = logging.getLogger(__name__)
 
 # Bump when reading code changes in a way that should invalidate cached page readings.
-READER_VERSION = "2026-11-21.12"
+READER_VERSION = "2026-11-21.13"
 
 
 # ---------------------------------------------------------------- plan

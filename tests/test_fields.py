@@ -696,6 +696,7 @@ def test_colon_inside_a_justified_label_of_a_text_layer():
     )
     got = _fields(p, DocType.title_certificate)
     assert got["title"] == "主治医师" and got["name"] == "马娜琳"
+    assert find_labels("校：长沙市第一中学") == []  # two-glyph labels take no colon inside
 
 
 def test_misread_labels_are_no_names():
@@ -708,5 +709,6 @@ def test_misread_labels_are_no_names():
     # 姓名 misread by one glyph and glued to the name.
     assert _name("姓老马龙") == "马龙"
     assert _name("胜名阿依古丽·肉孜") == "阿依古丽·肉孜"
-    for real in ("王业", "李有为", "欧阳名扬", "古丽", "努尔艾力·麦麦提", "马龙", "张名"):
+    for real in ("王业", "李有为", "欧阳名扬", "古丽", "努尔艾力·麦麦提", "马龙", "张名", "王生",
+                 "林生", "姓马龙飞", "王名扬帆"):  # fmt: skip
         assert _name(real) == real

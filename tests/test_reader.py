@@ -47,5 +47,10 @@ def test_garbled_date_line_is_read_again_and_kept_when_it_parses():
 
 
 def test_second_reading_that_does_not_parse_either_changes_nothing():
-    texts, _ = _read("二〇年八月十二日")
+    texts, engine = _read("二〇年八月十二日")
+    assert texts[1] == "二0十九年八月十二日" and len(engine.crops) == 1
+
+
+def test_second_reading_with_another_month_or_day_is_another_line():
+    texts, _ = _read("二〇一九年九月十二日")  # a neighbouring line's date caught by the crop
     assert texts[1] == "二0十九年八月十二日"

@@ -68,7 +68,7 @@ class EngineWorker:
         self.startup_timeout_s = startup_timeout_s
         self._proc: mp.process.BaseProcess | None = None
         self._conn = None
-        self.restarts = 0  # after a crash or a timeout
+        self.restarts = 0  # processes found dead at the next call
         self.max_calls = max_calls
         self.recycled = 0  # after max_calls
         self._calls = 0
