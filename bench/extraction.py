@@ -8,8 +8,9 @@ again instead of regenerated (iterate on the reading without paying for generati
 
 Prints document-type accuracy, per-field exact-match accuracy by difficulty, and seconds per
 page for the pipeline beside bare RapidOCR (`RapidOCR()(image)`, default settings) on the same
-page images (decoded in-process, as a plain script would). The ratio excludes the tesseract
-crop re-reads, reported separately. Each file is read bare right after the pipeline read it,
+page images (decoded in-process, as a plain script would). The ratio excludes the line-crop
+re-reads (tesseract's second opinion; RapidOCR on date lines that did not parse), reported
+separately. Each file is read bare right after the pipeline read it,
 so both timings see the same load. Machines are 2 cores and noisy: medians, and the ratio of
 medians.
 """
@@ -155,7 +156,7 @@ def main() -> None:
         n, cores = len(page_total), os.cpu_count()
         print(f"seconds per scanned page (median of {n} files, {cores} cores)")
         print(f"  pipeline total                 {med_total:6.2f}")
-        print(f"  of which tesseract crop re-reads {med_crop:4.2f}")
+        print(f"  of which crop re-reads          {med_crop:5.2f}  (tesseract; date lines)")
         print(f"  of which OCR (engine process)   {med_ocr:5.2f}")
         if bare:
             med_bare = statistics.median(bare)
