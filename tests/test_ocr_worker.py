@@ -64,3 +64,17 @@ def test_worker_is_replaced_after_max_calls(tmp_path, monkeypatch):
             pids.append(w.pid)
         assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
         assert w.recycled == 2 and w.restarts == 0
+
+
+def test_process_that_cannot_be_started_is_a_typed_error_and_closes(monkeypatch):
+    import multiprocessing.context as ctx
+
+    def refuse(self):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(ctx.SpawnProcess, "start", refuse)
+    w = EngineWorker("tests.fakes:RaisingEngine", timeout_s=20)
+    with pytest.raises(OcrEngineError, match="could not start"):
+        w.call("read_page", PAGE)
+    w.close()  # was: AssertionError, can only join a started process
+    assert w.pid is None

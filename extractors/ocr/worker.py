@@ -81,7 +81,13 @@ class EngineWorker:
             target=_serve, args=(child, self.target, self.options), daemon=True,
             name=f"ocr-{self.target}",
         )  # fmt: skip
-        self._proc.start()
+        try:
+            self._proc.start()
+        except Exception as e:  # no process (EAGAIN, limits): nothing to kill or join later
+            self._proc = None
+            parent.close()
+            child.close()
+            raise OcrEngineError(f"{self.target}: engine process could not start: {e}") from e
         # Only this worker polls its process: other threads' Process.start() would reap it
         # (multiprocessing's registry) and leave is_alive()/exitcode wrong (extractors/sandbox.py).
         mp.process._children.discard(self._proc)  # type: ignore[attr-defined]
