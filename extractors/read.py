@@ -136,7 +136,7 @@ class Reader:
         """Lines printing a whole date (…年…月…日) that does not parse are read again from the
         full-resolution crop: the page was read at the engine's working size, where a
         Chinese-numeral year loses or changes a glyph now and then (二0十九年 for 二〇一九年).
-        The second reading is kept only when it parses."""
+        The second reading is kept only when it parses and reads the same month and day."""
         out, tries = list(lines), 0
         for i, ln in enumerate(lines):
             if tries >= MAX_DATE_REREADS or not _DATE_LINE.search(ln.text):
