@@ -42,6 +42,10 @@ _DATE_LINE = re.compile(r"年.{1,3}月.{1,4}日")
 MAX_DATE_REREADS = 3  # per page; a certificate prints one or two dates
 
 
+def _whole_date(text: str) -> bool:
+    return len(nz.parse_date(text) or "") == len("YYYY-MM-DD")
+
+
 def _month_day(text: str) -> str:
     return re.sub(r"\s", "", text.rsplit("年", 1)[-1].split("日", 1)[0])
 
@@ -141,7 +145,7 @@ class Reader:
         for i, ln in enumerate(lines):
             if tries >= MAX_DATE_REREADS or not _DATE_LINE.search(ln.text):
                 continue
-            if len(nz.parse_date(ln.text) or "") == 10:
+            if _whole_date(ln.text):
                 continue
             tries += 1
             t = time.perf_counter()
@@ -155,7 +159,7 @@ class Reader:
             text = getattr(got, "text", "")
             # The year is what was garbled; month and day must read the same both times, so
             # a crop that caught a neighbouring line's date is not taken.
-            if len(nz.parse_date(text) or "") == 10 and _month_day(text) == _month_day(ln.text):
+            if _whole_date(text) and _month_day(text) == _month_day(ln.text):
                 conf = min(ln.confidence, getattr(got, "confidence", 0.0))
                 out[i] = ln.model_copy(update={"text": text, "confidence": conf})
         return out
