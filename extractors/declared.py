@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from extractors.normalize import (
+    canonical_program,
     comparable,
     normalize_award_level,
     normalize_award_rank,
@@ -39,48 +40,17 @@ from extractors.normalize import (
     to_halfwidth,
 )
 from extractors.validators import validate_id_number
-from matchers.rules import PROGRAMS, canonical_program
+from models.catalogue import APPLICANT_HEADERS, AWARD_HEADERS, PROGRAM_NAMES
 from models.declared import Applicant, DeclaredAward, DeclaredBatch
 from models.exceptions import DeclaredDataError
 
 __all__ = [
-    "APPLICANT_HEADERS",
-    "AWARD_HEADERS",
     "load_declared",
     "load_declared_table",
     "normalize_header",
     "table_format",
 ]
 
-# Header aliases of the contract (batch-contract.md, sheet 申报人), canonical key first.
-APPLICANT_HEADERS: dict[str, tuple[str, ...]] = {
-    "applicant_id": ("申报编号", "编号", "applicant_id"),
-    "program": ("申报项目", "项目", "program"),
-    "name": ("姓名", "name"),
-    "gender": ("性别",),
-    "ethnicity": ("民族",),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码"),
-    "birth_date": ("出生日期", "出生年月"),
-    "work_unit": ("工作单位", "工作单位及部门"),
-    "prefecture": ("所在地州", "地州市", "所在地（州、市）"),
-    "occupation": ("从事职业（工种）", "职业（工种）", "工种"),
-    "skill_level": ("职业技能等级", "职业资格", "职业资格或职业技能等级"),
-    "title": ("专业技术职称", "专业技术职务（职称）", "职称"),
-    "title_level": ("职称层级",),
-    "education": ("最高学历", "学历（学位）", "文化程度"),
-    "work_start": ("参加工作时间",),
-    "team_size": ("工作室成员人数", "团队人数"),
-}
-# Sheet 获奖情况.
-AWARD_HEADERS: dict[str, tuple[str, ...]] = {
-    "applicant_id": ("申报编号", "编号", "applicant_id"),
-    "project": ("获奖项目",),
-    "award_name": ("奖励名称",),
-    "issuer": ("授予单位",),
-    "level": ("等级",),
-    "rank": ("名次", "排名"),
-    "award_year": ("年度",),
-}
 # Used in messages when a column is missing from the sheet.
 _LABELS = {k: v[0] for k, v in {**AWARD_HEADERS, **APPLICANT_HEADERS}.items()}
 
@@ -613,7 +583,7 @@ def _program(row: _Row) -> str | None:
     if p is None:
         row.problem(
             row.header("program"),
-            f"申报项目“{_short(t)}”不是本系统支持的项目（{'、'.join(PROGRAMS)}），未能核对项目条件",
+            f"申报项目“{_short(t)}”不是本系统支持的项目（{'、'.join(PROGRAM_NAMES)}），未能核对项目条件",
         )
         return to_halfwidth(t)
     return p

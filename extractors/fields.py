@@ -38,6 +38,7 @@ from extractors.layout import (
 from extractors.lexicon import HONOUR_LINE, HONOUR_TAIL, PHRASES, mend
 from extractors.validators import parse_cert_no, validate_id_number
 from models import BBox, DocType, Evidence, ExtractedField, PageText
+from models.catalogue import DOC_SPECS
 
 SKILL, AWARD, TITLE, EDU, IDC = (
     DocType.skill_certificate,
@@ -1095,18 +1096,8 @@ def make_doc(page: PageText, doc_type: DocType) -> Doc:
 
 # --- from candidates to fields ------------------------------------------------------------
 
-# Which fields each document type is expected to carry.
-TYPE_FIELDS: dict[DocType, tuple[str, ...]] = {
-    SKILL: ("name", "gender", "id_number", "birth_date", "occupation", "skill_level", "cert_no",
-            "issue_date", "issuer"),
-    AWARD: ("name", "award_name", "award_rank", "award_year", "award_level", "issuer",
-            "issue_date", "cert_no"),
-    TITLE: ("name", "gender", "id_number", "birth_date", "title", "title_level", "cert_no",
-            "issue_date", "issuer"),
-    EDU: ("name", "gender", "birth_date", "school", "education", "cert_no", "issue_date"),
-    IDC: ("name", "gender", "ethnicity", "birth_date", "id_number"),
-    DocType.other: (),
-}  # fmt: skip
+# Which fields each document type is expected to carry (models/catalogue.py).
+TYPE_FIELDS: dict[DocType, tuple[str, ...]] = {t: s.fields for t, s in DOC_SPECS.items()}
 
 
 def extract_fields(page: PageText, doc_type: DocType) -> dict[str, ExtractedField]:

@@ -46,6 +46,7 @@ from models.constants import (
     MAX_IMAGE_PIXELS,
     MAX_PAGES_PER_FILE,
     MAX_RENDER_PIXELS,
+    READABLE_SUFFIXES,
     RENDER_DPI,
 )
 from models.document import LoadedFile, OcrMode, RasterPage, TextLine
@@ -227,7 +228,6 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-_SUPPORTED_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".bmp", ".webp"}
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
 
 
@@ -252,7 +252,7 @@ def sniff_type(head: bytes, suffix: str = "", size: int | None = None) -> tuple[
     other = _recognise_other(head)
     if other is not None:
         raise UnsupportedFileType(f"{named} is actually {other}")
-    if suffix.lower() in _SUPPORTED_SUFFIXES:
+    if suffix.lower() in READABLE_SUFFIXES:
         raise CorruptFile(f"{named} matches no known format (first bytes {head[:8].hex()})")
     raise UnsupportedFileType(f"{named}: unknown format (first bytes {head[:8].hex()})")
 

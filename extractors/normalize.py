@@ -1,7 +1,7 @@
 """Normalisers for values read from certificates or declared in forms.
 
 Every function here is pure and total: odd input gives None (or an empty string for
-text cleaners), never an exception. Vocabularies come from models.constants, so the
+text cleaners), never an exception. Vocabularies come from models.catalogue, so the
 outputs are exactly the contract's normalised values.
 """
 
@@ -13,14 +13,18 @@ from datetime import date
 
 import zhconv
 
-from models.constants import (
+from models.catalogue import (
     AWARD_RANKS,
+    PROGRAMS,
     SKILL_GRADE_TO_LEVEL,
     SKILL_LEVELS,
+    FieldKey,
 )
 
 __all__ = [
     "ETHNIC_GROUPS",
+    "NORMALIZERS",
+    "canonical_program",
     "clean_cert_no",
     "comparable",
     "format_cn_date",
@@ -733,3 +737,33 @@ def clean_cert_no(s: str | None) -> str | None:
     t = _CERT_DROP_RE.sub("", _ZERO_WIDTH_RE.sub("", to_halfwidth(s))).upper()
     t = _CERT_LABEL_RE.sub("", t)
     return t or None
+
+
+# ---------------------------------------------------------------- programs
+
+
+def canonical_program(s: str | None) -> str | None:
+    """The program name of the contract for a loosely written 申报项目, or None.
+
+    A program's own name matches exactly; otherwise the words of exactly one program's
+    aliases must occur (models/catalogue.py).
+    """
+    t = comparable(s)
+    if not t:
+        return None
+    for p in PROGRAMS:
+        if t == comparable(p.name):
+            return p.name
+    hits = [p.name for p in PROGRAMS if any(w in t for w in p.aliases)]
+    return hits[0] if len(hits) == 1 else None
+
+
+# The normaliser of each level field, from raw text onto its ladder in the catalogue.
+NORMALIZERS = {
+    FieldKey.skill_level: normalize_skill_level,
+    FieldKey.title_level: normalize_title_level,
+    FieldKey.education: normalize_education,
+    FieldKey.award_rank: normalize_award_rank,
+    FieldKey.gender: normalize_gender,
+    FieldKey.ethnicity: normalize_ethnicity,
+}

@@ -32,7 +32,8 @@ from models import (
     RasterPage,
     TextLine,
 )
-from models.constants import OCR_PAGE_TIMEOUT_S, SECOND_OPINION_FIELDS
+from models.catalogue import SECOND_OPINION_FIELDS
+from models.constants import OCR_PAGE_TIMEOUT_S
 from models.exceptions import OcrEngineError, OcrEngineUnavailable
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import numpy as np
 from extractors import normalize as nz
 from extractors.validators import id_candidates, parse_cert_no, validate_id_number
 from models import ExtractedField
-from models.constants import SECOND_OPINION_FIELDS
+from models.catalogue import SECOND_OPINION_FIELDS
 from models.exceptions import OcrEngineError
 
 AGREE_CONFIDENCE = 0.995

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from extractors.normalize import clean_cert_no, normalize_skill_level, parse_date, to_halfwidth
-from models.constants import SKILL_GRADE_TO_LEVEL
+from models.catalogue import SKILL_GRADE_TO_LEVEL
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"

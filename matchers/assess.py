@@ -16,6 +16,7 @@ from datetime import date
 from rapidfuzz import fuzz
 
 from extractors.normalize import (
+    canonical_program,
     comparable,
     normalize_award_level,
     normalize_education,
@@ -35,10 +36,9 @@ from matchers.rules import (
     RuleInput,
     RuleKind,
     RuleStatus,
-    canonical_program,
     check_rules,
 )
-from models.constants import EDUCATION_RANK, SKILL_LEVELS, TITLE_LEVELS
+from models.catalogue import EDUCATION_RANK, SKILL_LEVELS, TITLE_LEVELS, FieldKey, doc_label
 from models.declared import Applicant, DeclaredAward
 from models.document import DocType, DocumentReading, ExtractedField
 from models.evidence import PacketFile
@@ -67,15 +67,6 @@ UNPLACED_CONFIDENCE = 0.6
 ID_DOUBT_CONFIDENCE = 0.8  # below this a one-digit ID difference may be OCR, not a mismatch
 NAME_DOUBT_CONFIDENCE = 0.8  # likewise for a one-character name difference
 _CODE_ORDER = {c: i for i, c in enumerate(FlagCode)}
-_LABEL = {"skill_level": "职业技能等级", "title_level": "职称层级", "education": "学历"}
-_DOC_LABEL = {
-    DocType.skill_certificate: "职业资格/技能等级证书",
-    DocType.award_certificate: "获奖/荣誉证书",
-    DocType.title_certificate: "职称证书",
-    DocType.education_certificate: "学历证书",
-    DocType.id_card: "居民身份证",
-    DocType.other: "其他材料",
-}
 
 
 @dataclass
@@ -187,7 +178,7 @@ def _identity(
         msg = ("申报表未填写身份证号码" if not info.normalized
                else f"申报身份证号码{info.normalized}无效：{problems}")  # fmt: skip
         if found:
-            msg += f"；{_DOC_LABEL[best[0].type]}显示为{found}"
+            msg += f"；{doc_label(best[0].type)}显示为{found}"
         v.flag(FlagCode.ID_INVALID, Severity.high if info.normalized else Severity.medium, msg,
                field="id_number", declared=a.id_number or None, found=found,
                evidence=_ref(best[1]) if best else [],
@@ -211,7 +202,7 @@ def _identity(
             )
             continue
         v.flag(FlagCode.ID_MISMATCH, Severity.high,
-               f"申报身份证号码为{info.normalized}，{_DOC_LABEL[d.type]}（{d.where()}）显示为{i.normalized}",
+               f"申报身份证号码为{info.normalized}，{doc_label(d.type)}（{d.where()}）显示为{i.normalized}",
                field="id_number", declared=info.normalized, found=i.normalized, evidence=_ref(f),
                reasons=[f"{dist} digits differ", f"ocr_confidence={f.confidence:.2f}"])  # fmt: skip
     # The birth date comes from the declared number; show the ID card that bears it.
@@ -263,7 +254,7 @@ def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> set[int]:
         elif m.verdict is NameVerdict.different:
             foreign.add(id(d))
             v.flag(FlagCode.NAME_MISMATCH, Severity.high,
-                   f"申报人为{a.name}，{_DOC_LABEL[d.type]}（{d.where()}）上的姓名为{f.value}",
+                   f"申报人为{a.name}，{doc_label(d.type)}（{d.where()}）上的姓名为{f.value}",
                    field="name", declared=a.name, found=f.value, evidence=_ref(f),
                    reasons=[*m.reasons, f"score={m.score:.2f}"])  # fmt: skip
         elif m.verdict is NameVerdict.uncertain:
@@ -332,7 +323,7 @@ def _claim(
     key: str, declared: str | None, declared_text: str | None, best: _Best, doc_type: DocType,
     v: _Verdict, evidence_field: str | None = None,
 ) -> None:  # fmt: skip
-    label = _LABEL[key]
+    label = FieldKey(key).zh
     shown = declared_text or declared
     if not shown:
         return
@@ -340,7 +331,7 @@ def _claim(
         return  # only someone else's certificate: its NAME_MISMATCH flag says it all
     if best.docs == 0:
         v.flag(FlagCode.MISSING_EVIDENCE, Severity.medium,
-               f"申报{label}为{shown}，材料中未找到{_DOC_LABEL[doc_type]}",
+               f"申报{label}为{shown}，材料中未找到{doc_label(doc_type)}",
                field=evidence_field or key, declared=shown,
                reasons=[f"no {doc_type.value} in packet"])  # fmt: skip
         return
@@ -350,7 +341,7 @@ def _claim(
         return
     order = _ORDER[key]
     if best.level is None:
-        v.doubt(f"{_DOC_LABEL[doc_type]}上的{label}未能识别，无法核对申报的{shown}")
+        v.doubt(f"{doc_label(doc_type)}上的{label}未能识别，无法核对申报的{shown}")
         return
     if order[declared] > order[best.level]:
         if best.unread:

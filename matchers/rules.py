@@ -2,8 +2,8 @@
 
 Each `Rule` carries the id from rules.md, the program it belongs to, the notice's own
 wording, a severity, a kind (which flag it raises) and a check built by a small factory
-(`min_level`, `deadline`, …). Adding a program or a rule is a change in `RULES` (and, for a
-new program, `PROGRAM_ALIASES`) only.
+(`min_level`, `deadline`, …). A program's name, aliases, notice, deadline and rule ids are
+in models/catalogue.py; adding a rule is a row in `RULES` (and its id in the catalogue).
 
 A check returns `passed`, `failed` or `unknown`. `unknown` means the packet cannot show the
 fact (no certificate read, birth month only, region not stated): the pipeline sets
@@ -26,11 +26,10 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from extractors.normalize import (
+    NORMALIZERS,
+    canonical_program,
     comparable,
-    normalize_education,
     normalize_gender,
-    normalize_skill_level,
-    normalize_title_level,
     parse_date,
 )
 from extractors.validators import BINGTUAN_CITIES, SOUTHERN_PREFIXES, validate_id_number
@@ -41,13 +40,11 @@ from matchers.retirement import (
     retirement_age_months,
     retirement_date,
 )
-from models.constants import EDUCATION_RANK, SKILL_LEVELS, TITLE_LEVELS
+from models.catalogue import EDUCATION_RANK, PROGRAMS, FieldKey, get_program
 from models.declared import Applicant
 from models.results import EvidenceRef, Flag, FlagCode, Severity
 
 __all__ = [
-    "PROGRAMS",
-    "PROGRAM_ALIASES",
     "RULES",
     "DatedEvidence",
     "EvidencedAward",
@@ -56,25 +53,14 @@ __all__ = [
     "RuleKind",
     "RuleResult",
     "RuleStatus",
-    "canonical_program",
     "check_rules",
     "get_rule",
     "rules_for",
     "south_status",
 ]
 
-XJGJ = "新疆工匠"
-ZD = "准东人才工作室"
-MB = "少数民族科技骨干特殊培养"
-UMQ = "乌鲁木齐市技能大师工作室"
-
-# Words that identify a program in a loosely written 申报项目 cell; exactly one must match.
-PROGRAM_ALIASES: dict[str, tuple[str, ...]] = {
-    XJGJ: ("新疆工匠", "工匠"),
-    ZD: ("准东",),
-    MB: ("少数民族科技骨干", "特殊培养", "特培"),
-    UMQ: ("乌鲁木齐", "技能大师工作室"),
-}
+# The programs' names, short (models/catalogue.py defines them).
+XJGJ, ZD, MB, UMQ = (get_program(c).name for c in ("XJGJ", "ZD", "MB", "UMQ"))
 
 
 # ---------------------------------------------------------------- types
@@ -251,17 +237,16 @@ def _decide(pred: Callable[..., bool], *domains: Iterable[object]) -> RuleStatus
     return RuleStatus.unknown
 
 
-_LEVELS: dict[str, tuple[str, ...]] = {
-    "skill_level": SKILL_LEVELS,
-    "title_level": TITLE_LEVELS,
-    "education": tuple(EDUCATION_RANK),
-}
-_NORMALIZERS: dict[str, Callable[[str | None], str | None]] = {
-    "skill_level": normalize_skill_level,
-    "title_level": normalize_title_level,
-    "education": normalize_education,
-}
-_FIELD_ZH = {"skill_level": "职业技能等级", "title_level": "专业技术职称", "education": "学历"}
+def _ladder(field_name: str) -> tuple[str, ...]:
+    ladder = FieldKey(field_name).ladder
+    assert ladder is not None, field_name
+    return ladder
+
+
+def _phrase(field_name: str) -> str:
+    """How the rules name a fact: a title's level is 'the title' (中级及以上专业技术职称)."""
+    key = FieldKey(field_name)
+    return (FieldKey.title if key is FieldKey.title_level else key).zh
 
 
 def _rank(field_name: str, level: str | None) -> int:
@@ -270,15 +255,15 @@ def _rank(field_name: str, level: str | None) -> int:
         return -1
     if field_name == "education":
         return EDUCATION_RANK[level]
-    return _LEVELS[field_name].index(level)
+    return _ladder(field_name).index(level)
 
 
 def _norm(field_name: str, value: str | None) -> str | None:
     if not value:
         return None
-    if value in _LEVELS[field_name]:
+    if value in _ladder(field_name):
         return value
-    return _NORMALIZERS[field_name](value)
+    return NORMALIZERS[FieldKey(field_name)](value)
 
 
 @dataclass(frozen=True)
@@ -292,7 +277,7 @@ class _Fact:
         """Values the fact may take: the evidence, else anything up to the declaration."""
         if self.evidenced:
             return [self.evidenced]
-        levels = list(_LEVELS[self.field])
+        levels = list(_ladder(self.field))
         if self.declared:
             top = _rank(self.field, self.declared)
             return [None, *(lv for lv in levels if _rank(self.field, lv) <= top)]
@@ -300,7 +285,7 @@ class _Fact:
 
     @property
     def shown(self) -> str:
-        zh = _FIELD_ZH[self.field]
+        zh = _phrase(self.field)
         if self.evidenced:
             return f"证明材料显示{zh}为{self.evidenced}"
         if self.declared:
@@ -781,10 +766,14 @@ def mb_qualification() -> Check:
 
 # ---------------------------------------------------------------- the table
 
-_SRC_XJGJ = "新疆战略人才培养计划“新疆工匠”项目申报指南（2025年度）"
-_SRC_ZD = "关于开展2026年准东开发区人才工作室和人才项目申报工作的通知"
-_SRC_MB = "新人社函〔2025〕38号 2025年度新疆少数民族科技骨干特殊培养人选申报通知"
-_SRC_UMQ = "乌人社规〔2023〕1号 乌鲁木齐市技能大师工作室建设管理办法"
+_SRC_XJGJ, _SRC_ZD, _SRC_MB, _SRC_UMQ = (get_program(p).notice for p in (XJGJ, ZD, MB, UMQ))
+
+
+def _deadline_of(name: str) -> Check:
+    p = get_program(name)
+    assert p.deadline is not None and p.deadline_label is not None, name
+    return deadline(p.deadline, label=p.deadline_label)
+
 
 H, M, L = Severity.high, Severity.medium, Severity.low
 ELIG, DEAD, DUP, PAGES = RuleKind.eligibility, RuleKind.deadline, RuleKind.duplicate, RuleKind.pages
@@ -795,7 +784,7 @@ RULES: tuple[Rule, ...] = (
          "原则上具有高级技师及以上职业资格或职业技能等级（南疆五地州和兵团南疆师市可放宽至技师）",
          H, ELIG, min_level("skill_level", "高级技师", south="技师"), _SRC_XJGJ),
     Rule("XJGJ-DEADLINE", XJGJ, "个人材料提交截止时间2025年10月8日20:00前",
-         M, DEAD, deadline(datetime(2025, 10, 8, 20, 0), label="2025-10-08 20:00"), _SRC_XJGJ),
+         M, DEAD, _deadline_of(XJGJ), _SRC_XJGJ),
     Rule("XJGJ-EXCLUSIVE", XJGJ, "自治区“3+2”重点人才计划各项目之间不得多头申报",
          H, DUP, None, _SRC_XJGJ),
     # 准东人才工作室
@@ -807,7 +796,7 @@ RULES: tuple[Rule, ...] = (
     Rule("ZD-TEAM", ZD, "每个工作室要有5—10名业务骨干和后备人才（不含领衔人）作为重点培养对象",
          H, ELIG, team_size_between(5, 10), _SRC_ZD),
     Rule("ZD-DEADLINE", ZD, "申报材料于2026年6月15日前报送",
-         M, DEAD, deadline(datetime(2026, 6, 15), label="2026-06-15"), _SRC_ZD),
+         M, DEAD, _deadline_of(ZD), _SRC_ZD),
     Rule("ZD-PAGES", ZD, "人才工作室申报材料要包含相关佐证材料，一般不超过25页",
          L, PAGES, max_pages(25), _SRC_ZD),
     # 少数民族科技骨干特殊培养
@@ -818,7 +807,7 @@ RULES: tuple[Rule, ...] = (
          "大专学历和初级职称，但不可同时放宽）",
          H, ELIG, mb_qualification(), _SRC_MB),
     Rule("MB-DEADLINE", MB, "于2025年3月5日前完成个人申报工作",
-         M, DEAD, deadline(datetime(2025, 3, 5), label="2025-03-05"), _SRC_MB),
+         M, DEAD, _deadline_of(MB), _SRC_MB),
     # 乌鲁木齐市技能大师工作室
     Rule("UMQ-LEVEL", UMQ, "领办人具有技师及以上职业资格或职业技能等级",
          H, ELIG, min_level("skill_level", "技师"), _SRC_UMQ),
@@ -830,25 +819,14 @@ RULES: tuple[Rule, ...] = (
          H, DUP, None, _SRC_UMQ),
 )  # fmt: skip
 
-PROGRAMS: tuple[str, ...] = tuple(dict.fromkeys(r.program for r in RULES))
 _BY_ID = {r.id: r for r in RULES}
 assert len(_BY_ID) == len(RULES), "rule ids must be unique"
-assert set(PROGRAM_ALIASES) == set(PROGRAMS), "every program needs aliases"
+assert all(
+    tuple(r.id for r in RULES if r.program == p.name) == p.rule_ids for p in PROGRAMS
+), "RULES and the catalogue's rule ids disagree"
 
 
 # ---------------------------------------------------------------- API
-
-
-def canonical_program(s: str | None) -> str | None:
-    """The program name of the contract for a loosely written 申报项目, or None."""
-    t = comparable(s)
-    if not t:
-        return None
-    for p in PROGRAMS:
-        if t == comparable(p):
-            return p
-    hits = [p for p, words in PROGRAM_ALIASES.items() if any(w in t for w in words)]
-    return hits[0] if len(hits) == 1 else None
 
 
 def rules_for(program: str | None) -> tuple[Rule, ...]:

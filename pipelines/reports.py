@@ -18,7 +18,8 @@ from typing import Any, Literal
 import jinja2
 from pydantic import BaseModel
 
-from models.document import BBox, DocType
+from models.catalogue import doc_label, field_label
+from models.document import BBox
 from models.results import (
     ApplicantResult,
     DuplicateGroup,
@@ -199,47 +200,6 @@ SEVERITY_NAMES = {
     "zh": {Severity.high: "高", Severity.medium: "中", Severity.low: "低"},
     "en": {Severity.high: "high", Severity.medium: "medium", Severity.low: "low"},
 }
-DOC_TYPE_NAMES = {
-    "zh": {
-        DocType.skill_certificate: "职业技能等级/资格证书",
-        DocType.award_certificate: "获奖/荣誉证书",
-        DocType.title_certificate: "职称证书",
-        DocType.education_certificate: "学历证书",
-        DocType.id_card: "居民身份证",
-        DocType.other: "其他",
-    },
-    "en": {
-        DocType.skill_certificate: "skill certificate",
-        DocType.award_certificate: "award certificate",
-        DocType.title_certificate: "title certificate",
-        DocType.education_certificate: "education certificate",
-        DocType.id_card: "ID card",
-        DocType.other: "other",
-    },
-}
-FIELD_NAMES_ZH = {
-    "name": "姓名",
-    "gender": "性别",
-    "ethnicity": "民族",
-    "id_number": "身份证号",
-    "birth_date": "出生日期",
-    "skill_level": "职业技能等级",
-    "occupation": "职业（工种）",
-    "cert_no": "证书编号",
-    "issue_date": "发证日期",
-    "issuer": "发证机关",
-    "award_name": "奖励名称",
-    "award_level": "奖励等级",
-    "award_rank": "名次",
-    "award_year": "年度",
-    "title": "专业技术职称",
-    "title_level": "职称层级",
-    "education": "学历",
-    "school": "学校",
-    "program": "申报项目",
-    "work_start": "参加工作时间",
-    "team_size": "团队人数",
-}
 LABELS = {
     "zh": {
         "title": "人才项目申报材料核验报告",
@@ -361,9 +321,8 @@ class ReportMeta(BaseModel):
 def _field_label(field: str | None, lang: str) -> str:
     if not field:
         return ""
-    if lang == "zh" and field in FIELD_NAMES_ZH:
-        return f"{FIELD_NAMES_ZH[field]} ({field})"
-    return field
+    zh = field_label(field) if lang == "zh" else None
+    return f"{zh} ({field})" if zh else field
 
 
 def _bbox_text(bbox: BBox | None) -> str:
@@ -421,7 +380,7 @@ def _html_context(
     results: Results, meta: ReportMeta, crops: CropFn | None, m: _Masker
 ) -> dict[str, Any]:
     lang = meta.lang
-    codes, sevs, docs = CODE_NAMES[lang], SEVERITY_NAMES[lang], DOC_TYPE_NAMES[lang]
+    codes, sevs = CODE_NAMES[lang], SEVERITY_NAMES[lang]
     statuses = STATUS_NAMES[lang]
 
     def applicant_view(a: ApplicantResult) -> dict[str, Any]:
@@ -439,7 +398,7 @@ def _html_context(
                 {
                     "file": m.text(d.file),
                     "page": d.page,
-                    "doc_type": docs[d.doc_type],
+                    "doc_type": doc_label(d.doc_type, lang),
                     "fields": [(_field_label(k, lang), m.value(k, v)) for k, v in d.fields.items()],
                     "confidence": f"{d.confidence:.2f}",
                 }

@@ -39,10 +39,10 @@ from matchers.duplicates import (
 )
 from matchers.tamper import tamper_flags
 from models.constants import (
+    CONTRACT_SUFFIXES,
     MAX_FILE_BYTES,
     MAX_PAGES_PER_APPLICANT,
     MAX_PAGES_PER_FILE,
-    SUPPORTED_SUFFIXES,
 )
 from models.declared import Applicant, DeclaredBatch
 from models.evidence import FileInfo, PacketFile, PageReading
@@ -283,7 +283,7 @@ def inspect_file(fp: FilePlan, batch_dir: Path) -> FileInfo:
     info = FileInfo(file=fp.rel, sha256=fp.sha256, size=fp.size)
     if fp.problem is not None:
         return refused(info, fp.problem)
-    if Path(fp.rel).suffix.lower() not in SUPPORTED_SUFFIXES:
+    if Path(fp.rel).suffix.lower() not in CONTRACT_SUFFIXES:
         log.info("%s: unexpected suffix, sniffing content", fp.rel)
     try:
         loaded, _ = load_file(

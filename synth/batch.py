@@ -55,7 +55,7 @@ from PIL import Image
 
 from extractors.normalize import normalize_name
 from extractors.validators import XINJIANG_PREFECTURES, id_check_char
-from models.constants import SKILL_LEVEL_TO_GRADE, SKILL_LEVELS
+from models.catalogue import SKILL_LEVEL_TO_GRADE, SKILL_LEVELS
 from models.exceptions import UsageError
 from synth import textpdf, vocab
 from synth.damage import DIFFICULTIES

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from models.constants import SKILL_LEVEL_TO_GRADE
+from models.catalogue import SKILL_LEVEL_TO_GRADE
 from models.document import DocType
 from synth import ornaments as orn
 from synth import vocab

@@ -25,8 +25,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractors.declared import APPLICANT_HEADERS, AWARD_HEADERS, load_declared, load_declared_table
+from extractors.declared import load_declared, load_declared_table
 from extractors.loaders import LoadOptions, load_file
+from models.catalogue import APPLICANT_HEADERS, AWARD_HEADERS
 from models.document import OcrMode
 from models.exceptions import CredcheckError, DeclaredDataError, ReaderCrashed, UnreadableDocument
 from tests import hostile

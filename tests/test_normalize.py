@@ -28,7 +28,7 @@ from extractors.normalize import (
     skill_level_parts,
     to_halfwidth,
 )
-from models.constants import (
+from models.catalogue import (
     AWARD_LEVELS,
     AWARD_RANKS,
     EDUCATION_LEVELS,

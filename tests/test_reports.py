@@ -253,7 +253,7 @@ def test_html_escapes_masks_and_embeds_crops(tmp_path: Path) -> None:
         "身份证号无效",
         "重复申报",
         "重复使用证书",
-        "职业技能等级/资格证书",
+        "职业资格/技能等级证书",
     ):
         assert label in html
     assert "<details" in html

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from extractors.normalize import canonical_program
 from extractors.validators import id_check_char
 from matchers.retirement import retirement_date
 from matchers.rules import (
-    PROGRAMS,
     RULES,
     DatedEvidence,
     EvidencedAward,
@@ -22,12 +22,12 @@ from matchers.rules import (
     RuleInput,
     RuleKind,
     RuleStatus,
-    canonical_program,
     check_rules,
     get_rule,
     rules_for,
     south_status,
 )
+from models.catalogue import PROGRAM_NAMES as PROGRAMS
 from models.declared import Applicant
 from models.results import EvidenceRef, FlagCode, Severity
 

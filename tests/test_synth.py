@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from extractors.validators import SOUTHERN_PREFIXES, XINJIANG_PREFECTURES, id_check_char
-from models.constants import (
+from models.catalogue import (
     AWARD_LEVELS,
     AWARD_RANKS,
     EDUCATION_LEVELS,

@@ -19,7 +19,7 @@ from extractors.loaders import LoadOptions, load_file
 from extractors.normalize import name_key, normalize_skill_level
 from extractors.validators import cert_no_consistency, validate_id_number
 from matchers.rules import DatedEvidence, EvidencedAward, RuleInput, RuleStatus, check_rules
-from models.constants import EDUCATION_RANK, SKILL_LEVELS, TITLE_LEVELS
+from models.catalogue import EDUCATION_RANK, SKILL_LEVELS, TITLE_LEVELS
 from models.declared import Applicant
 from models.exceptions import UnreadableDocument, UsageError
 from synth import vocab
