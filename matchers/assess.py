@@ -8,7 +8,7 @@ fact no document shows) become `review_reasons` and status needs_review, never a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
@@ -577,13 +577,21 @@ def documents_of(files: Iterable[PacketFile]) -> list[DocumentReading]:
 
 
 def assess_applicant(
-    applicant: Applicant, files: list[PacketFile], *, as_of: date
+    applicant: Applicant,
+    files: list[PacketFile],
+    *,
+    as_of: date,
+    questions: Sequence[str] = (),
 ) -> ApplicantResult:
-    """The verdict on one application. `as_of` is the day of the check (rules, ID dates)."""
+    """The verdict on one application. `as_of` is the day of the check (rules, ID dates);
+    `questions` are what the caller already knows a reviewer must answer (no packet folder),
+    listed first among the review reasons."""
     files = sorted(files, key=lambda p: p.file)
     readings = documents_of(files)
     docs = [_Doc(d) for d in readings]
     v = _Verdict()
+    for q in questions:
+        v.doubt(q)
     for p in applicant.problems:
         v.doubt(f"申报表：{p}")
     if applicant.program and canonical_program(applicant.program) is None:

@@ -1,11 +1,12 @@
-"""Prefect 3 wiring of the verify stages (pipelines/stages.py holds the work itself).
+"""Prefect 3 wiring of the verify stages (pipelines/stages/ holds the work itself).
 
 verify_flow: plan → inspect each file (task, cached by content hash) → read each page (task,
 cached by content hash + page + reader version, retried once on engine failure) → assess
 each applicant (task) → results.json, report.html, report.xlsx (atomic writes). Tasks run in
 waves of WAVE, each a subflow (Prefect's per-task memory is freed when a flow ends).
 
-Settings follow ../shared/spec/stack.md: with no PREFECT_API_URL the run starts Prefect's
+Settings (pipelines/prefect_env.py) follow ../shared/spec/stack.md: with no PREFECT_API_URL
+the run starts Prefect's
 temporary server on an in-memory SQLite database (a file database stalls under concurrent
 task writes), which records neither events nor task runs (its memory stays flat over a long
 batch); heartbeats are off for these local runs; logs are quiet. Cached page readings
@@ -15,53 +16,39 @@ batch, or a run after kill -9, reads nothing again.
 
 from __future__ import annotations
 
+# Prefect reads its settings at import: ours are set first.
+import pipelines.prefect_env  # noqa: F401  # isort: skip
+
+import fcntl
+import functools
+import hashlib
+import itertools
+import json
+import logging
 import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
 
-if not os.environ.get("PREFECT_API_URL"):  # Prefect's temporary server, living as long as the run
-    os.environ.setdefault("PREFECT_SERVER_DATABASE_CONNECTION_URL", "sqlite+aiosqlite:///:memory:")
-    # Nobody reads a temporary server's events or task runs (task states, retries and caching
-    # are the client's in Prefect 3). Recorded, they grew its memory ~8-14 MB per 1,000 tasks
-    # to the end of the batch, and recording cost CPU (bench/prefect_waves.py).
-    os.environ.setdefault("PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED", "false")
-for _k, _v in {
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
-    "PREFECT_LOGGING_TO_API_ENABLED": "false",
-    # The temporary server takes 8-16 s to start on an idle 2-core machine and more under load;
-    # Prefect's 20 s default failed runs on a busy machine.
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
-}.items():
-    os.environ.setdefault(_k, _v)
-
-import fcntl  # noqa: E402
-import functools  # noqa: E402
-import hashlib  # noqa: E402
-import itertools  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-from collections.abc import Callable, Iterator, Mapping  # noqa: E402
-from concurrent.futures import CancelledError  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-from datetime import date  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-from prefect import flow, task  # noqa: E402
-from prefect.exceptions import CancelledRun  # noqa: E402
-from prefect.futures import as_completed  # noqa: E402
-from prefect.settings import (  # noqa: E402
+from prefect import flow, task
+from prefect.exceptions import CancelledRun
+from prefect.futures import as_completed
+from prefect.settings import (
     PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
     PREFECT_LOCAL_STORAGE_PATH,
     temporary_settings,
 )
-from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
+from prefect.task_runners import ThreadPoolTaskRunner
 
-from extractors.declared import find_declared  # noqa: E402
-from extractors.read import ReadOptions  # noqa: E402
-from models.evidence import FileInfo, PacketFile, PageReading  # noqa: E402
-from models.exceptions import (  # noqa: E402
+from extractors.declared import find_declared
+from extractors.read import READER_VERSION, ReadOptions
+from models.evidence import FileInfo, PacketFile, PageReading
+from models.exceptions import (
     CredcheckError,
     OcrEngineError,
     ProcessingFailed,
@@ -70,25 +57,41 @@ from models.exceptions import (  # noqa: E402
     UnreadableDocument,
     UsageError,
 )
-from models.results import Results  # noqa: E402
-from pipelines import stages  # noqa: E402
-from pipelines.atomic import write_bytes_atomic, write_text_atomic  # noqa: E402
-from pipelines.pagestore import PageStore  # noqa: E402
-from pipelines.reports import ReportMeta, write_html, write_xlsx  # noqa: E402
+from models.results import Results
+from pipelines import stages
+from pipelines.pagestore import PageStore
 
 log = logging.getLogger(__name__)
 
-STATE_DIR = ".credcheck"
-_POOL: stages.ReaderPool | None = None
-_READ_OPTIONS = ReadOptions()
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class Run:
+    """The state of one verification: its read options, its pool of readers, and the inputs
+    of the waves under way. Its tasks find it in `_RUN`, a context variable that Prefect's
+    thread-pool runner copies into every task, so runs in one process keep apart."""
+
+    options: ReadOptions
+    pool: stages.ReaderPool
+    waves: dict[str, tuple] = field(default_factory=dict)
+    wave_no: Iterator[int] = field(default_factory=itertools.count)
+
+
+_RUN: ContextVar[Run | None] = ContextVar("credcheck_run", default=None)
+
+
+def _run() -> Run:
+    run = _RUN.get()
+    assert run is not None, "tasks run inside verify_batch"
+    return run
 
 
 def _options_key(options: ReadOptions) -> str:
     # What changes a reading; threads, timeouts and process isolation do not.
     keep = {"engine", "second_opinion", "engine_max_side"}
     blob = json.dumps(options.model_dump(mode="json", include=keep), sort_keys=True)
-    return hashlib.sha256(f"{stages.READER_VERSION}:{blob}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{READER_VERSION}:{blob}".encode()).hexdigest()[:16]
 
 
 def _inspect_key(_ctx: Any, params: dict[str, Any]) -> str | None:
@@ -97,14 +100,16 @@ def _inspect_key(_ctx: Any, params: dict[str, Any]) -> str | None:
         return None
     # A refusal's detail names the suffix ("file named '.pdf' is actually …").
     suffix = hashlib.sha256(Path(fp.rel).suffix.lower().encode()).hexdigest()[:8]
-    return f"inspect-{fp.sha256}-{suffix}-{stages.READER_VERSION}"
+    return f"inspect-{fp.sha256}-{suffix}-{READER_VERSION}"
 
 
 def _page_key(_ctx: Any, params: dict[str, Any]) -> str | None:
     fp: stages.FilePlan = params["fp"]
     if not fp.sha256:
         return None
-    return f"page-{fp.sha256}-{params['page']}-{_options_key(_READ_OPTIONS)}"
+    run = _RUN.get()  # outside a run (uncache_page from a tool): the default options
+    options = run.options if run is not None else ReadOptions()
+    return f"page-{fp.sha256}-{params['page']}-{_options_key(options)}"
 
 
 def uncache_page(fp: stages.FilePlan, page: int) -> None:
@@ -148,8 +153,7 @@ def read_page_task(
 
 
 def _read_page(fp: stages.FilePlan, page: int, batch_dir: str) -> PageReading:
-    assert _POOL is not None, "pages are read inside verify_flow"
-    with _POOL.reader() as reader:
+    with _run().pool.reader() as reader:
         return stages.read_page(reader, fp, page, Path(batch_dir))
 
 
@@ -189,10 +193,8 @@ def _result(fut: Any, again: Callable[[], Any]) -> Any:
 # a subflow whose bookkeeping goes when it returns (bench/prefect_waves.py: 26.5 MB per 1,000
 # tasks in one flow, 1.6 MB in waves).
 # A subflow's parameters go to the Prefect API as JSON (file names need not be UTF-8, and a
-# wave's plans are large), so each wave is handed over by a key into _WAVE_INPUT.
+# wave's plans are large), so each wave is handed over by a key into its run's `waves`.
 WAVE = 200
-_WAVE_INPUT: dict[str, tuple] = {}
-_WAVE_NO = itertools.count()
 
 
 def _waves(items: list, size: int = WAVE) -> Iterator[list]:
@@ -213,22 +215,19 @@ def _each_wave(sub: Any, name: str, items: list, *rest: Any) -> Iterator[tuple[l
 
 
 def _run_wave(sub: Any, name: str, *args: Any) -> list[Any]:
-    key = f"{name}-{next(_WAVE_NO)}"
-    _WAVE_INPUT[key] = args
+    run = _run()
+    key = f"{name}-{next(run.wave_no)}"
+    run.waves[key] = args
     try:
-        return sub.with_options(task_runner=_runner())(key)
+        runner = ThreadPoolTaskRunner(max_workers=run.pool.size)
+        return sub.with_options(task_runner=runner)(key)
     finally:
-        del _WAVE_INPUT[key]
-
-
-def _runner() -> ThreadPoolTaskRunner:
-    assert _POOL is not None
-    return ThreadPoolTaskRunner(max_workers=_POOL.size)
+        del run.waves[key]
 
 
 @flow(name="credcheck-inspect-files", validate_parameters=False, log_prints=False)
 def inspect_wave(key: str) -> list[Any]:
-    fps, batch_dir = _WAVE_INPUT[key]
+    fps, batch_dir = _run().waves[key]
     futs = [inspect_task.submit(fp, batch_dir) for fp in fps]
     return [
         _result(f, functools.partial(stages.inspect_file, fp, Path(batch_dir)))
@@ -238,7 +237,7 @@ def inspect_wave(key: str) -> list[Any]:
 
 @flow(name="credcheck-read-pages", validate_parameters=False, log_prints=False)
 def read_wave(key: str) -> list[Any]:
-    jobs, batch_dir, tick = _WAVE_INPUT[key]
+    jobs, batch_dir, tick = _run().waves[key]
     futs = [read_page_task.submit(fp, k, batch_dir) for fp, k in jobs]
     for _ in as_completed(futs):
         tick()
@@ -250,7 +249,7 @@ def read_wave(key: str) -> list[Any]:
 
 @flow(name="credcheck-assess", validate_parameters=False, log_prints=False)
 def assess_wave(key: str) -> list[Any]:
-    aps, files, as_of = _WAVE_INPUT[key]
+    aps, files, as_of = _run().waves[key]
     futs = [assess_task.submit(ap, files[ap.applicant.applicant_id], as_of) for ap in aps]
     out = []
     for ap, fut in zip(aps, futs, strict=True):
@@ -270,7 +269,6 @@ def verify_flow(
     progress: Progress | None = None,
     history: str | None = None,
 ) -> Results:
-    global _POOL
     batch = Path(batch_dir)
     plan = stages.plan_batch(batch)
     tick = progress or (lambda *_: None)
@@ -321,30 +319,8 @@ def verify_flow(
         history_path=Path(history) if history else None,
     )  # fmt: skip
     shas = {fp.rel: fp.sha256 for fp in plan.files}
-    write_outputs(results, Path(out_dir), batch, as_of, read_pages, shas=shas)
+    stages.write_outputs(results, Path(out_dir), batch, as_of, read_pages, shas=shas)
     return results
-
-
-def write_outputs(
-    results: Results,
-    out_dir: Path,
-    batch_dir: Path,
-    as_of: str,
-    pages: Mapping[tuple[str, int], PageReading],
-    *,
-    shas: dict[str, str | None] | None = None,
-) -> None:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        ver = version("credcheck")
-    except PackageNotFoundError:
-        ver = "dev"
-    write_text_atomic(out_dir / "results.json", stages.results_json(results))
-    meta = ReportMeta(batch=batch_dir.name, generated_for=as_of, credcheck_version=ver)
-    crops = stages.Cropper(batch_dir, pages, shas=shas, cache_dir=out_dir / STATE_DIR / "crops")
-    write_html(results, out_dir / "report.html", meta, crops=crops)
-    write_xlsx(results, out_dir / "report.xlsx", meta)
 
 
 # ---------------------------------------------------------------- entry point
@@ -353,7 +329,7 @@ def write_outputs(
 @contextmanager
 def _out_lock(out_dir: Path):
     """One run per OUT_DIR at a time: a second run refuses instead of mixing outputs."""
-    state = out_dir / STATE_DIR
+    state = out_dir / stages.STATE_DIR
     state.mkdir(parents=True, exist_ok=True)
     fh = open(state / "lock", "a+")  # noqa: SIM115 - held for the whole run
     try:
@@ -393,7 +369,6 @@ def verify_batch(
     history: Path | None = None,
 ) -> Results:
     """Run verify_flow on a local Prefect (no server to start by hand); returns the results."""
-    global _POOL, _READ_OPTIONS
     batch_dir, out_dir = Path(batch_dir), Path(out_dir)
     check_dirs(batch_dir, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -401,8 +376,8 @@ def verify_batch(
     workers = max(1, workers)
     opts = read_options or ReadOptions(engine_threads=max(1, (os.cpu_count() or 2) // workers))
     with _out_lock(out_dir) as state:
-        _READ_OPTIONS = opts
-        _POOL = stages.ReaderPool(workers, opts)
+        run = Run(opts, stages.ReaderPool(workers, opts))
+        token = _RUN.set(run)
         try:
             with temporary_settings(
                 {
@@ -410,7 +385,7 @@ def verify_batch(
                     PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
                 }
             ):
-                # Its tasks run in the waves' subflows, each with its own runner (_runner).
+                # Its tasks run in the waves' subflows, each with its own runner (_run_wave).
                 return verify_flow(
                     str(batch_dir.resolve()),
                     str(out_dir.resolve()),
@@ -419,8 +394,9 @@ def verify_batch(
                     str(history) if history else None,
                 )
         finally:
-            _POOL.close()
-            _POOL = None
+            _RUN.reset(token)
+            run.pool.close()
 
 
-__all__ = ["check_dirs", "verify_batch", "verify_flow", "write_outputs", "write_bytes_atomic"]
+STATE_DIR = stages.STATE_DIR
+__all__ = ["STATE_DIR", "check_dirs", "verify_batch", "verify_flow"]

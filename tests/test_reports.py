@@ -23,7 +23,8 @@ from models.results import (
     Severity,
     Status,
 )
-from pipelines.reports import ReportMeta, mask_id, mask_phone, mask_text, write_html, write_xlsx
+from pipelines.masking import mask_id, mask_phone, mask_text
+from pipelines.reports import ReportMeta, write_html, write_xlsx
 
 ID_A = "650102198503121234"
 ID_A_MASKED = "650102********1234"

@@ -13,6 +13,7 @@ from models.document import DocType, DocumentReading, Evidence, ExtractedField
 from models.evidence import FileInfo, PageReading
 from models.results import EvidenceRef, Status
 from pipelines import stages
+from pipelines.crops import Cropper
 
 
 def test_a_failed_assessment_keeps_the_applicant_for_review():
@@ -36,7 +37,7 @@ def test_relabel_gives_a_cached_reading_its_own_file_name():
 
 
 def test_pages_to_read_respects_the_per_applicant_budget(monkeypatch):
-    monkeypatch.setattr(stages, "MAX_PAGES_PER_APPLICANT", 60)
+    monkeypatch.setattr(stages.plan, "MAX_PAGES_PER_APPLICANT", 60)
     files = [stages.FilePlan(rel=f"packets/A/{i}.pdf", path=Path(f"/x/{i}.pdf")) for i in range(3)]
     infos = {fp.rel: FileInfo(file=fp.rel, page_count=40) for fp in files}
     plan = stages.ApplicantPlan(Applicant(applicant_id="A"), files)
@@ -65,7 +66,7 @@ def test_evidence_crops_mask_id_numbers_and_are_kept_for_the_next_run(tmp_path):
     pages = {("packets/A/id.png", 1): page}
     ref = EvidenceRef(file="packets/A/id.png", page=1, bbox=bbox)
     cache = tmp_path / "crops"
-    crop = stages.Cropper(batch, pages, shas={"packets/A/id.png": "ab" * 32}, cache_dir=cache)
+    crop = Cropper(batch, pages, shas={"packets/A/id.png": "ab" * 32}, cache_dir=cache)
     data = crop(ref)
     assert data is not None and len(list(cache.iterdir())) == 1
     arr = np.asarray(Image.open(io.BytesIO(data)).convert("L"))
@@ -73,10 +74,10 @@ def test_evidence_crops_mask_id_numbers_and_are_kept_for_the_next_run(tmp_path):
     assert arr[arr.shape[0] // 2, arr.shape[1] // 2] == 0
     # a second run finds the crop on disk without rendering the page again
     (batch / "packets" / "A" / "id.png").unlink()
-    again = stages.Cropper(batch, pages, shas={"packets/A/id.png": "ab" * 32}, cache_dir=cache)
+    again = Cropper(batch, pages, shas={"packets/A/id.png": "ab" * 32}, cache_dir=cache)
     assert again(ref) == data
     # another file content (hash) is never served a stale crop
-    other = stages.Cropper(batch, pages, shas={"packets/A/id.png": "cd" * 32}, cache_dir=cache)
+    other = Cropper(batch, pages, shas={"packets/A/id.png": "cd" * 32}, cache_dir=cache)
     assert other(ref) is None
 
 
