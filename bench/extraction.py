@@ -46,6 +46,7 @@ def main() -> None:
     ap.add_argument("--errors", type=int, default=25, help="print this many field errors")
     ap.add_argument("--reuse", action="store_true", help="reuse the set already in --out")
     ap.add_argument("--workers", type=int, default=1, help="processes for generation")
+    ap.add_argument("--engine", default="rapidocr", help="OCR engine (extractors/ocr/registry.py)")
     ap.add_argument(
         "--generate-only",
         action="store_true",
@@ -86,7 +87,7 @@ def main() -> None:
         from rapidocr_onnxruntime import RapidOCR
 
         bare_engine = RapidOCR()
-    with Reader(ReadOptions()) as reader:
+    with Reader(ReadOptions(engine=args.engine)) as reader:
         reader.read_file(out / truth[0].file, rel=truth[0].file)  # warm the engines
         for rel, truths in sorted(truth_by_file.items()):
             diff = truths[0].difficulty

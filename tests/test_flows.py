@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -100,3 +102,41 @@ def test_a_page_whose_re_read_timed_out_is_read_again_next_run(tmp_path) -> None
     with temporary_settings({PREFECT_LOCAL_STORAGE_PATH: str(cache)}):
         uncache_page(fp, 2)
     assert page1.exists() and not page2.exists()
+
+
+@pytest.mark.slow
+def test_two_verifications_run_in_one_process_apart(tmp_path) -> None:
+    """Each run keeps its own options, reader pool and waves (no module state): two runs of
+    one batch at once, with different worker counts, give the same bytes and lose no page."""
+    import threading
+    from datetime import date
+
+    from pipelines.flows import verify_batch
+    from synth.batch import generate_batch
+
+    batch = tmp_path / "batch"
+    truth = generate_batch(batch, applicants=2, seed=5, faults=["level_overclaim"],
+                           clean_share=0.5, difficulties={"clean": 1.0})  # fmt: skip
+    outs = {1: tmp_path / "out1", 2: tmp_path / "out2"}
+    errors: list[BaseException] = []
+
+    def verify(workers: int) -> None:
+        try:
+            verify_batch(batch, outs[workers], workers=workers, as_of=date(2025, 9, 30))
+        except BaseException as e:  # noqa: BLE001 - reported by the assertion below
+            errors.append(e)
+
+    threads = [threading.Thread(target=verify, args=(w,)) for w in outs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=900)
+    assert not errors, errors
+    first, second = ((outs[w] / "results.json").read_text("utf-8") for w in outs)
+    assert first == second
+    results = json.loads(first)
+    ids = {a["applicant_id"] for a in truth.to_dict()["applicants"]}
+    assert {a["applicant_id"] for a in results["applicants"]} == ids
+    # A task that lost its run (its pool closed by the other run) ends as our own error.
+    assert ProcessingFailed.code not in first and OcrEngineUnavailable.code not in first
+    assert all(a["documents"] for a in results["applicants"])
