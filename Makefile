@@ -13,8 +13,16 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 demo: system venv
 	$(BIN)/credcheck demo
 
+# The store's tests run again on PostgreSQL when CREDCHECK_TEST_PG is set (.ci/run sets it);
+# a server that does not answer fails the run (tests/conftest.py).
 test: system venv
 	$(BIN)/python -m pytest -q
+	@if [ -n "$$CREDCHECK_TEST_PG" ]; then \
+	  echo "store tests on PostgreSQL: $$CREDCHECK_TEST_PG"; \
+	  DATABASE_URL="$$CREDCHECK_TEST_PG" $(BIN)/python -m pytest -q -m store -p no:cacheprovider tests/test_store.py; \
+	else \
+	  echo "CREDCHECK_TEST_PG not set: the store tests ran on SQLite only"; \
+	fi
 
 bench: system venv
 	$(BIN)/python bench/extraction.py
