@@ -13,8 +13,9 @@ Applicants (DUPLICATE_APPLICANT), the way Splink links records:
    birth date: namesakes are different people.
 3. Groups are connected components of the linked pairs (A~B and B~C give [A, B, C]); the
    group's reasons are its linking pairs' reasons (prefixed "A ~ B:" when the group has more
-   than two members), then batch-level ones (rule ids XJGJ-EXCLUSIVE / UMQ-ONE-STUDIO, the
-   earlier intake). Its score is its weakest link.
+   than two members), then batch-level ones (the duplicate rules of matchers.rules whose
+   `batch_check` the person's applications break, the earlier intake). Its score is its
+   weakest link.
 
 Each reason reads "中文 (english) [weight]", the weight being the level's log2 Bayes factor,
 like a bar of Splink's waterfall chart.
@@ -46,7 +47,7 @@ from typing import TYPE_CHECKING
 from extractors.normalize import clean_cert_no, comparable, name_key
 from extractors.validators import compact_id, id_check_char, upgrade_15_to_18
 from matchers.names import NameVerdict, compare_names
-from matchers.rules import UMQ, XJGJ, get_rule
+from matchers.rules import RULES
 from models.declared import Applicant
 from models.document import BBox, DocType, DocumentReading, ExtractedField
 from models.evidence import PacketFile, PageReading
@@ -470,10 +471,12 @@ def _rule_reasons(members: list[_Rec]) -> list[str]:
             f"同一人在本批次有{len(current)}份申报：{'、'.join(programs)} "
             f"(one person in {len(current)} applications of this batch)"
         )
-        if len(programs) > 1 and XJGJ in programs:
-            out.append(f"XJGJ-EXCLUSIVE：{get_rule('XJGJ-EXCLUSIVE').description}")
-        if sum(r.program == UMQ for r in current) >= 2:
-            out.append(f"UMQ-ONE-STUDIO：{get_rule('UMQ-ONE-STUDIO').description}")
+        held = tuple(r.program for r in current)
+        out.extend(
+            f"{rule.id}：{rule.description}"
+            for rule in RULES
+            if rule.batch_check is not None and rule.batch_check(held)
+        )
     for intake, source in sorted({(r.intake, r.source) for r in members if r.intake}):
         where = f"（{source}）" if source else ""
         out.append(f"往期申报 {intake}{where} 中已有此人 (found in earlier intake {intake})")
