@@ -262,7 +262,8 @@ class Comparison:
     best: float  # the highest weight any level gives (for pruning)
 
 
-def _hamming(a: str, b: str) -> int:
+def _differing_digits(a: str, b: str) -> int:
+    """How many places two ID numbers of one length differ in (a typo is one, a swap two)."""
     return sum(x != y for x, y in zip(a, b, strict=True))
 
 
@@ -296,7 +297,7 @@ def _judge_id(a: _Rec, b: _Rec) -> Level:
     if a.id == b.id:
         return ID_SAME
     if len(a.id) == len(b.id):
-        n = _hamming(a.id, b.id)
+        n = _differing_digits(a.id, b.id)
         if _id_valid(a.id) and _id_valid(b.id):  # one wrong digit always breaks the check
             return ID_SIBLING if a.id[:14] == b.id[:14] else ID_DIFFERENT_VALID
         if n == 1:
@@ -757,7 +758,7 @@ def _match_docs(x: DocumentReading, y: DocumentReading) -> _DocMatch:
             holder, name_reason = "name", "；".join(m.reasons)
         same_name = m.matches
     ix, iy = _value(x, "id_number"), _value(y, "id_number")
-    if holder is None and ix and iy and ix != iy and _hamming_ok(ix, iy):
+    if holder is None and ix and iy and ix != iy and _more_than_a_slip(ix, iy):
         holder = "id_number"
     number = _number(x)
     return _DocMatch(
@@ -772,9 +773,9 @@ def _match_docs(x: DocumentReading, y: DocumentReading) -> _DocMatch:
     )
 
 
-def _hamming_ok(a: str, b: str) -> bool:
+def _more_than_a_slip(a: str, b: str) -> bool:
     """Two ID numbers differ by more than an OCR slip (one character)."""
-    return len(a) != len(b) or _hamming(a, b) > 1
+    return len(a) != len(b) or _differing_digits(a, b) > 1
 
 
 def _bbox(f: ExtractedField | None) -> tuple[float, float, float, float] | None:
