@@ -1,591 +1,37 @@
-"""Duplicate applicants and duplicate evidence across the applications of a batch.
+"""Duplicate evidence across the applications of a batch (DUPLICATE_EVIDENCE).
 
-Applicants (DUPLICATE_APPLICANT), the way Splink links records:
-1. Blocking. Candidate pairs are the records that share a key of one of `BLOCKING_RULES`
-   (ID number without its sequence digits, without its region, without its birth date;
-   name + birth month; first name part + birth month; first two characters + birth date).
-   Any one mistyped ID digit leaves two of the three ID keys intact, and a name written
-   another way keeps its name or first-part key. All pairs are never compared.
-2. Scoring. Each candidate pair goes through `COMPARISONS` (ID number, name, birth date,
-   gender, ethnicity); each gives the weight of the level that applies (a log2 Bayes factor)
-   and a reason. Prior + weights → a match probability; pairs at `MATCH_PROBABILITY` or
-   above are linked. Two valid ID numbers that differ always outweigh an equal name and
-   birth date: namesakes are different people.
-3. Groups are connected components of the linked pairs (A~B and B~C give [A, B, C]); the
-   group's reasons are its linking pairs' reasons (prefixed "A ~ B:" when the group has more
-   than two members), then batch-level ones (the duplicate rules of matchers.rules whose
-   `batch_check` the person's applications break, the earlier intake). Its score is its
-   weakest link.
-
-Each reason reads "中文 (english) [weight]", the weight being the level's log2 Bayes factor,
-like a bar of Splink's waterfall chart.
-
-History: members found in an earlier intake are named "<intake>:<applicant_id>" and a reason
-names the intake and its source file (matchers/history.py).
-
-Evidence (DUPLICATE_EVIDENCE): `evidence_pairs` links pages of different applicants by
-byte-identical file (sha256), equal certificate number, or a similar page image whose
-certificate fields agree: a pHash/dHash Hamming distance, or, when the page images are at
-hand (`images`), keypoint alignment (matchers.imagematch), which also finds a certificate
-mounted on a backing sheet, skewed under the scanner lid or photographed, and says where the
-two images differ. A pair whose certificate content agrees but whose holder (name or ID
-number) differs is "the same certificate with the name edited": matchers/tamper.py turns it
-into TAMPER_SUSPECTED on both applicants.
+`evidence_pairs` links pages of different applicants by byte-identical file (sha256), equal
+certificate number, or a similar page image whose certificate fields agree: a pHash/dHash
+Hamming distance, or, when the page images are at hand (`images`), keypoint alignment
+(matchers.imagematch), which also finds a certificate mounted on a backing sheet, skewed
+under the scanner lid or photographed, and says where the two images differ. A pair whose
+certificate content agrees but whose holder (name or ID number) differs is "the same
+certificate with the name edited": matchers/tamper.py turns it into TAMPER_SUSPECTED on both
+applicants. Duplicate applicants are matchers.linkage.
 """
 
 from __future__ import annotations
 
-import functools
-import math
-import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import date
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from extractors.normalize import clean_cert_no, comparable, name_key
-from extractors.validators import compact_id, id_check_char, upgrade_15_to_18
+from matchers.linkage.blocking import MAX_BLOCK
+from matchers.linkage.link import UnionFind
+from matchers.linkage.records import differing_digits, id_valid, norm_id
 from matchers.names import NameVerdict, compare_names
-from matchers.rules import RULES
-from models.declared import Applicant
 from models.document import BBox, DocType, DocumentReading, ExtractedField
 from models.evidence import PacketFile, PageReading
 from models.results import DuplicateGroup, FlagCode
 
 if TYPE_CHECKING:
-    # OpenCV loads only when pages are aligned: `credcheck duplicates` never does.
-    from matchers.history import History
+    # OpenCV loads only when pages are aligned.
     from matchers.imagematch import Alignment, PageAligner, PageImage, Region
 
-__all__ = [
-    "BLOCKING_RULES",
-    "COMPARISONS",
-    "KEY_VERSION",
-    "MATCH_PROBABILITY",
-    "ApplicantLinks",
-    "EvidencePair",
-    "blocking_keys",
-    "evidence_pairs",
-    "find_duplicate_applicants",
-    "find_duplicate_evidence",
-    "link_applicants",
-    "raw_name",
-]
+__all__ = ["EvidencePair", "evidence_pairs", "find_duplicate_evidence"]
 
-# ---------------------------------------------------------------- records
-
-
-_NAME_HEADERS = frozenset({"姓名", "name"})
-_HEADER_NOTE_RE = re.compile(r"[(（][^()（）]*[)）]$|[\s*:：]")
-
-
-def raw_name(a: Applicant) -> str | None:
-    """The name as written on the form (the importer normalises middle dots in `name`)."""
-    for header, value in a.raw.items():
-        h = _HEADER_NOTE_RE.sub("", header).casefold()
-        if h in _NAME_HEADERS and value.strip():
-            return value.strip()
-    return a.name
-
-
-@functools.lru_cache(maxsize=200_000)
-def _name_forms(name: str) -> tuple[str, str, tuple[str, ...]]:
-    """(dotted key, undotted key, parts): simplified, half-width, casefolded."""
-    key = name_key(name)
-    parts = tuple(p for p in key.split("\u00b7") if p)
-    return key, "".join(parts).replace(" ", ""), parts
-
-
-def _norm_id(s: str | None) -> str:
-    t = compact_id(s or "")
-    if len(t) == 15 and t.isdigit():
-        t = upgrade_15_to_18(t)
-    return t
-
-
-@functools.lru_cache(maxsize=65_536)
-def _id_valid(t: str) -> bool:
-    return len(t) == 18 and t[:17].isdigit() and id_check_char(t[:17]) == t[17]
-
-
-def _id_birth(t: str) -> str | None:
-    if len(t) != 18 or not t[6:14].isdigit():
-        return None
-    try:
-        return date(int(t[6:10]), int(t[10:12]), int(t[12:14])).isoformat()
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class _Rec:
-    uid: str  # applicant_id, or "<intake>:<applicant_id>" for history
-    program: str | None
-    intake: str | None  # None: the batch being checked
-    source: str  # the earlier intake's declared file
-    name_raw: str
-    key: str  # name key with dots
-    flat: str  # name key without dots
-    parts: tuple[str, ...]
-    id: str  # normalised ID number ("" when missing)
-    birth: str  # declared birth date (YYYY-MM-DD / YYYY-MM), else the ID's, else ""
-    id_birth: str  # birth date printed in the ID number, "" when not a real date
-    gender: str
-    ethnicity: str
-    id_shared: int = 0  # names sharing this ID number when it is a placeholder (else 0)
-
-
-def _rec(a: Applicant, uid: str | None = None, intake: str | None = None, source: str = "") -> _Rec:
-    raw = raw_name(a) or ""
-    key, flat, parts = _name_forms(raw) if raw else ("", "", ())
-    idn = _norm_id(a.id_number)
-    id_birth = _id_birth(idn) or ""
-    return _Rec(
-        uid=uid or a.applicant_id,
-        program=a.program,
-        intake=intake,
-        source=source,
-        name_raw=raw,
-        key=key,
-        flat=flat,
-        parts=parts,
-        id=idn,
-        birth=a.birth_date or id_birth,
-        id_birth=id_birth,
-        gender=a.gender or "",
-        ethnicity=a.ethnicity or "",
-    )
-
-
-# ---------------------------------------------------------------- blocking
-
-
-@dataclass(frozen=True)
-class BlockingRule:
-    """Records that share a key of the rule become a candidate pair."""
-
-    name: str
-    keys: Callable[[_Rec], Iterable[str]]
-    description: str
-
-
-def _months(r: _Rec) -> set[str]:
-    return {b[:7] for b in (r.birth, r.id_birth) if len(b) >= 7}
-
-
-def _days(r: _Rec) -> set[str]:
-    return {b for b in (r.birth, r.id_birth) if len(b) == 10} or _months(r)
-
-
-def _id_keys(part: Callable[[str], str]) -> Callable[[_Rec], Iterable[str]]:
-    return lambda r: [part(r.id)] if len(r.id) == 18 else ([r.id] if r.id else [])
-
-
-BLOCKING_RULES: tuple[BlockingRule, ...] = (
-    BlockingRule(
-        "id_no_sequence", _id_keys(lambda t: t[:14]), "region + birth date of the ID number"
-    ),
-    BlockingRule("id_no_region", _id_keys(lambda t: t[6:]), "ID number without its region"),
-    BlockingRule(
-        "id_no_birth", _id_keys(lambda t: t[:6] + t[14:]), "ID number without its birth date"
-    ),
-    BlockingRule(
-        "name_birth_month",
-        lambda r: [f"{r.flat}|{m}" for m in _months(r)] if r.flat else [],
-        "name (no dots, simplified) + birth month",
-    ),
-    BlockingRule(
-        "first_part_birth_month",
-        lambda r: [f"{r.parts[0]}|{m}" for m in _months(r)] if len(r.parts) > 1 else [],
-        "first part of a dotted name + birth month",
-    ),
-    BlockingRule(
-        "prefix_birth_date",
-        lambda r: [f"{r.flat[:2]}|{d}" for d in _days(r)] if len(r.flat) >= 2 else [],
-        "first two characters of the name + birth date (undotted vs shortened names)",
-    ),
-)
-# Bump when a rule or a name key changes: stored history keys are rebuilt on open.
-# 2: name_key keeps 乾 and 於 (were folded into 干 and 于).
-KEY_VERSION = 2
-MAX_BLOCK = 500  # a key shared by more records is a placeholder value, not an identity
-
-
-def _rec_keys(r: _Rec) -> list[str]:
-    return [f"{rule.name}\x1f{k}" for rule in BLOCKING_RULES for k in dict.fromkeys(rule.keys(r))]
-
-
-def blocking_keys(a: Applicant) -> list[str]:
-    """The blocking keys of one applicant (stored in the history database)."""
-    return _rec_keys(_rec(a))
-
-
-def _candidate_pairs(
-    keys_of: Sequence[Sequence[str]], n_current: int
-) -> tuple[set[tuple[int, int]], int]:
-    """Index pairs (i < j) sharing a key, at least one of them current; and the keys skipped."""
-    buckets: dict[str, list[int]] = defaultdict(list)
-    for i, keys in enumerate(keys_of):
-        for k in keys:
-            buckets[k].append(i)
-    pairs: set[tuple[int, int]] = set()
-    skipped = 0
-    for members in buckets.values():
-        if len(members) < 2:
-            continue
-        if len(members) > MAX_BLOCK:
-            skipped += 1
-            continue
-        for x, i in enumerate(members):
-            for j in members[x + 1 :]:
-                if i < n_current or j < n_current:  # history pairs among themselves: not ours
-                    pairs.add((i, j) if i < j else (j, i))
-    return pairs, skipped
-
-
-# ---------------------------------------------------------------- comparisons
-
-
-@dataclass(frozen=True)
-class Level:
-    weight: float  # log2 Bayes factor
-    reason: str
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """One field compared: `judge` picks the level that applies (or None: not compared)."""
-
-    name: str
-    judge: Callable[[_Rec, _Rec], Level | None]
-    best: float  # the highest weight any level gives (for pruning)
-
-
-def _differing_digits(a: str, b: str) -> int:
-    """How many places two ID numbers of one length differ in (a typo is one, a swap two)."""
-    return sum(x != y for x, y in zip(a, b, strict=True))
-
-
-ID_SAME = Level(14.0, "身份证号相同 (same id_number)")
-ID_ONE_DIGIT = Level(8.0, "身份证号仅1位不同，疑似录入错误 (id_number differs in 1 digit (typo?))")
-ID_SWAPPED = Level(7.0, "身份证号相邻两位颠倒 (id_number: two adjacent digits swapped (typo?))")
-ID_SIBLING = Level(
-    -14.0,
-    "两个有效身份证号仅顺序码不同，为同地同日出生的不同人 "
-    "(different valid id_numbers: same region and birth date, other sequence number)",
-)
-ID_DIFFERENT_VALID = Level(-14.0, "两个有效身份证号不同 (different valid id_numbers)")
-ID_DIFFERENT = Level(-8.0, "身份证号不同 (id_number differs in {n} digits)")
-ID_MISSING = Level(-2.0, "一方身份证号缺失，未比较 (id_number missing on one side)")
-ID_MISSING_BOTH = Level(-2.0, "双方身份证号均缺失，未比较 (id_number missing on both sides)")
-ID_PLACEHOLDER = Level(
-    -2.0,
-    "身份证号为{n}个不同姓名共用的占位值，未比较 (id_number shared by {n} names: a placeholder)",
-)
-# One ID number under more different names than this is a dummy filled into the form (a
-# person applying to several programs keeps one name): it identifies nobody.
-PLACEHOLDER_ID_NAMES = 3
-
-
-def _judge_id(a: _Rec, b: _Rec) -> Level:
-    if a.id_shared or b.id_shared:
-        n = max(a.id_shared, b.id_shared)
-        return Level(ID_PLACEHOLDER.weight, ID_PLACEHOLDER.reason.format(n=n))
-    if not a.id or not b.id:  # name and birth date alone: a weaker link, said so
-        return ID_MISSING if a.id or b.id else ID_MISSING_BOTH
-    if a.id == b.id:
-        return ID_SAME
-    if len(a.id) == len(b.id):
-        n = _differing_digits(a.id, b.id)
-        if _id_valid(a.id) and _id_valid(b.id):  # one wrong digit always breaks the check
-            return ID_SIBLING if a.id[:14] == b.id[:14] else ID_DIFFERENT_VALID
-        if n == 1:
-            return ID_ONE_DIGIT
-        if n == 2:
-            k = next(i for i in range(len(a.id)) if a.id[i] != b.id[i])
-            if k + 1 < len(a.id) and a.id[k] == b.id[k + 1] and a.id[k + 1] == b.id[k]:
-                return ID_SWAPPED
-        return Level(ID_DIFFERENT.weight, ID_DIFFERENT.reason.format(n=n))
-    return Level(ID_DIFFERENT.weight, ID_DIFFERENT.reason.format(n="several"))
-
-
-NAME_WEIGHTS = {
-    NameVerdict.same: 6.0,
-    NameVerdict.variant: 4.5,
-    NameVerdict.uncertain: 1.0,
-    NameVerdict.different: -6.0,
-}
-_NAME_LABELS = {
-    NameVerdict.same: "姓名相同 (name equal)",
-    NameVerdict.variant: "姓名为同一人的不同写法 (name variant)",
-    NameVerdict.uncertain: "姓名相近，无法确定 (name uncertain)",
-    NameVerdict.different: "姓名不同 (name differs)",
-}
-
-
-@functools.lru_cache(maxsize=50_000)
-def _compare_names(longer: str, shorter: str) -> tuple[NameVerdict, tuple[str, ...]]:
-    m = compare_names(longer, shorter)
-    return m.verdict, m.reasons
-
-
-def _judge_name(a: _Rec, b: _Rec) -> Level | None:
-    if not a.key or not b.key:
-        return None
-    if a.key == b.key and a.name_raw == b.name_raw:
-        return Level(NAME_WEIGHTS[NameVerdict.same], _NAME_LABELS[NameVerdict.same])
-    # compare_names reads (declared, found); the fuller name first gives "fewer parts" reasons
-    longer, shorter = (a, b) if (len(a.parts), a.name_raw) >= (len(b.parts), b.name_raw) else (b, a)
-    verdict, reasons = _compare_names(longer.name_raw, shorter.name_raw)
-    weight = NAME_WEIGHTS[verdict]
-    if verdict is NameVerdict.uncertain and not reasons:
-        weight = 0.0
-    detail = "：" + "；".join(reasons) if reasons else ""
-    return Level(weight, _NAME_LABELS[verdict] + detail)
-
-
-BIRTH_SAME = Level(4.0, "出生日期相同 (birth_date equal)")
-BIRTH_MONTH = Level(3.0, "出生年月相同（一方只填到月） (birth_date equal to the month)")
-BIRTH_DIFFERENT = Level(-5.0, "出生日期不同 (birth_date differs)")
-
-
-def _judge_birth(a: _Rec, b: _Rec) -> Level | None:
-    if not a.birth or not b.birth:
-        return None
-    if a.birth == b.birth:
-        return BIRTH_SAME if len(a.birth) == 10 else BIRTH_MONTH
-    n = min(len(a.birth), len(b.birth))
-    if n >= 7 and a.birth[:n] == b.birth[:n]:
-        return BIRTH_MONTH
-    # A typo in the ID's birth digits must not count against a declared date that agrees.
-    if a.id_birth and a.id_birth == b.id_birth:
-        return BIRTH_SAME
-    return BIRTH_DIFFERENT
-
-
-def _equal_or_not(field_: str, zh: str, agree: float, disagree: float) -> Callable:
-    same = Level(agree, f"{zh}相同 ({field_} equal)")
-    differs = Level(disagree, f"{zh}不同 ({field_} differs)")
-
-    def judge(a: _Rec, b: _Rec) -> Level | None:
-        x, y = getattr(a, field_), getattr(b, field_)
-        if not x or not y:
-            return None
-        return same if x == y else differs
-
-    return judge
-
-
-COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("id_number", _judge_id, ID_SAME.weight),
-    Comparison("birth_date", _judge_birth, BIRTH_SAME.weight),
-    Comparison("gender", _equal_or_not("gender", "性别", 0.5, -3.0), 0.5),
-    Comparison("ethnicity", _equal_or_not("ethnicity", "民族", 0.5, -2.0), 0.5),
-    # Last: the costliest, skipped when the others already rule the pair out.
-    Comparison("name", _judge_name, NAME_WEIGHTS[NameVerdict.same]),
-)
-# Reasons are listed in this order whatever order the comparisons run in.
-_REASON_ORDER = ("id_number", "name", "birth_date", "gender", "ethnicity")
-PRIOR = -6.0  # log2 odds of a match before any field is compared, for a blocked pair
-MATCH_PROBABILITY = 0.8
-
-
-def _probability(weight: float) -> float:
-    return 1.0 / (1.0 + 2.0 ** (-weight))
-
-
-MATCH_WEIGHT = math.log2(MATCH_PROBABILITY / (1 - MATCH_PROBABILITY))  # 2.0 for 0.8
-
-
-@dataclass(frozen=True)
-class PairScore:
-    weight: float
-    probability: float
-    reasons: tuple[str, ...]
-
-
-def score_pair(a: _Rec, b: _Rec) -> PairScore | None:
-    """Weights of every comparison; None when pruned (cannot reach the match threshold)."""
-    total = PRIOR
-    levels: dict[str, Level] = {}
-    remaining = sum(c.best for c in COMPARISONS)
-    for c in COMPARISONS:
-        remaining -= c.best
-        level = c.judge(a, b)
-        if level is not None:
-            levels[c.name] = level
-            total += level.weight
-        if total + remaining < MATCH_WEIGHT:
-            return None
-    reasons = tuple(
-        f"{levels[k].reason} [{levels[k].weight:+.1f}]" for k in _REASON_ORDER if k in levels
-    )
-    return PairScore(total, _probability(total), reasons)
-
-
-# ---------------------------------------------------------------- groups
-
-
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, x: int) -> int:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-    def groups(self) -> list[list[int]]:
-        out: dict[int, list[int]] = defaultdict(list)
-        for x in self.parent:
-            out[self.find(x)].append(x)
-        return list(out.values())
-
-
-@dataclass
-class ApplicantLinks:
-    """What the applicant search did: the groups and the figures behind them."""
-
-    groups: list[DuplicateGroup]
-    records: int  # records compared (batch + history candidates)
-    history_candidates: int
-    keys: dict[str, list[str]]  # applicant_id → blocking keys (History.add_intake takes them)
-    candidate_pairs: int
-    linked_pairs: int
-    skipped_blocks: int  # keys shared by more than MAX_BLOCK records (placeholders), unused
-
-
-def _rule_reasons(members: list[_Rec]) -> list[str]:
-    current = [r for r in members if r.intake is None]
-    out: list[str] = []
-    if len(current) >= 2:
-        programs = sorted({r.program or "未填写申报项目" for r in current})
-        out.append(
-            f"同一人在本批次有{len(current)}份申报：{'、'.join(programs)} "
-            f"(one person in {len(current)} applications of this batch)"
-        )
-        held = tuple(r.program for r in current)
-        out.extend(
-            f"{rule.id}：{rule.description}"
-            for rule in RULES
-            if rule.batch_check is not None and rule.batch_check(held)
-        )
-    for intake, source in sorted({(r.intake, r.source) for r in members if r.intake}):
-        where = f"（{source}）" if source else ""
-        out.append(f"往期申报 {intake}{where} 中已有此人 (found in earlier intake {intake})")
-    return out
-
-
-def _mark_placeholder_ids(recs: list[_Rec]) -> list[_Rec]:
-    names: dict[str, set[str]] = defaultdict(set)
-    for r in recs:
-        if r.id and r.flat:
-            names[r.id].add(r.flat)
-    out = []
-    for r in recs:
-        if r.id and len(names[r.id]) > PLACEHOLDER_ID_NAMES:
-            # Nor is the birth date printed in it anyone's.
-            birth = "" if r.birth == r.id_birth else r.birth
-            r = replace(r, id_shared=len(names[r.id]), id_birth="", birth=birth)
-        out.append(r)
-    return out
-
-
-def link_applicants(
-    applicants: Sequence[Applicant],
-    *,
-    history: History | None = None,
-    intake: str | None = None,
-) -> ApplicantLinks:
-    """Block, score and group; see the module docstring."""
-    seen: set[str] = set()
-    recs: list[_Rec] = []
-    for a in applicants:
-        if a.applicant_id and a.applicant_id not in seen:
-            seen.add(a.applicant_id)
-            recs.append(_rec(a))
-    n_current = len(recs)
-    keys_of = [_rec_keys(r) for r in recs]
-    n_history = 0
-    if history is not None:
-        for h in history.candidates((k for ks in keys_of for k in ks), intake=intake):
-            rec = _rec(h.applicant, uid=h.uid, intake=h.intake, source=h.source)
-            recs.append(rec)
-            keys_of.append(_rec_keys(rec))
-            n_history += 1
-    # Over this intake and the earlier ones it meets: a dummy ID may recur across years.
-    recs = _mark_placeholder_ids(recs)
-    pairs, skipped = _candidate_pairs(keys_of, n_current)
-
-    uf = _UnionFind()
-    linked: dict[tuple[int, int], PairScore] = {}
-    for i, j in sorted(pairs):
-        s = score_pair(recs[i], recs[j])
-        if s is not None and s.probability >= MATCH_PROBABILITY:
-            linked[(i, j)] = s
-            uf.union(i, j)
-
-    by_root: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for i, j in linked:
-        by_root[uf.find(i)].append((i, j))
-    groups: list[DuplicateGroup] = []
-    for component in uf.groups():
-        members = sorted((recs[i] for i in component), key=lambda r: r.uid)
-        if all(r.intake is not None for r in members):
-            continue
-        edges = sorted(
-            (tuple(sorted((recs[i].uid, recs[j].uid))), linked[(i, j)])
-            for i, j in by_root[uf.find(component[0])]
-        )
-        reasons: list[str] = []
-        for (u, v), s in edges:
-            prefix = f"{u} ~ {v}：" if len(members) > 2 else ""
-            if len(members) > 2:
-                reasons.append(f"{prefix}匹配概率 {s.probability:.4f} (match probability)")
-            reasons.extend(prefix + r for r in s.reasons)
-        reasons.extend(_rule_reasons(members))
-        groups.append(
-            DuplicateGroup(
-                code=FlagCode.DUPLICATE_APPLICANT,
-                applicant_ids=[r.uid for r in members],
-                score=round(min(s.probability for _, s in edges), 4),
-                reasons=reasons,
-            )
-        )
-    groups.sort(key=lambda g: (g.code.value, g.applicant_ids))
-    return ApplicantLinks(
-        groups=groups,
-        records=len(recs),
-        history_candidates=n_history,
-        keys={r.uid: keys_of[k] for k, r in enumerate(recs[:n_current])},
-        candidate_pairs=len(pairs),
-        linked_pairs=len(linked),
-        skipped_blocks=skipped,
-    )
-
-
-def find_duplicate_applicants(
-    applicants: Sequence[Applicant],
-    *,
-    history: History | None = None,
-    intake: str | None = None,
-) -> list[DuplicateGroup]:
-    """DUPLICATE_APPLICANT groups of a batch (and against earlier intakes in `history`).
-
-    Does not write to `history`: add the intake with `History.add_intake` afterwards.
-    """
-    return link_applicants(applicants, history=history, intake=intake).groups
-
-
-# ---------------------------------------------------------------- evidence
 
 # Certificate content: equal on two certificates of one holder set, and, apart from the
 # holder's name and ID, what an edited copy keeps.
@@ -694,7 +140,7 @@ def _value(d: DocumentReading, key: str) -> str | None:
     if key == "cert_no":
         return clean_cert_no(f.value)
     if key == "id_number":
-        return _norm_id(f.value)
+        return norm_id(f.value)
     if key == "name":
         return name_key(f.value)
     return comparable(f.value)
@@ -704,7 +150,7 @@ def _number(d: DocumentReading) -> str | None:
     """What identifies the document: its certificate number; an ID card's ID number."""
     if d.doc_type is DocType.id_card:
         idn = _value(d, "id_number")
-        return idn if idn and _id_valid(idn) else None
+        return idn if idn and id_valid(idn) else None
     no = _value(d, "cert_no")
     return no if no and len(no) >= MIN_CERT_NO else None
 
@@ -775,7 +221,7 @@ def _match_docs(x: DocumentReading, y: DocumentReading) -> _DocMatch:
 
 def _more_than_a_slip(a: str, b: str) -> bool:
     """Two ID numbers differ by more than an OCR slip (one character)."""
-    return len(a) != len(b) or _differing_digits(a, b) > 1
+    return len(a) != len(b) or differing_digits(a, b) > 1
 
 
 def _bbox(f: ExtractedField | None) -> tuple[float, float, float, float] | None:
@@ -1028,7 +474,7 @@ def find_duplicate_evidence(
         for side in (p.a, p.b):
             index.setdefault(side, len(index))
     nodes = {v: k for k, v in index.items()}
-    uf = _UnionFind()
+    uf = UnionFind()
     for p in pairs:
         uf.union(index[p.a], index[p.b])
     by_root: dict[int, list[EvidencePair]] = defaultdict(list)

@@ -2,7 +2,7 @@
 
 Duplicate-applicant search on declared data alone: writes OUT_DIR/duplicates.json
 (`{"schema_version": 1, "duplicates": [...]}`, the `duplicates` schema of results.json),
-atomically. With --history the intake is added to the SQLite history (matchers/history.py)
+atomically. With --history the intake is added to the SQLite history (matchers.linkage.history)
 after the search, and matches against earlier intakes appear as "<intake>:<applicant_id>"
 members with a reason naming the intake. The intake id is the SHA-256 of the declared file
 (first 16 hex digits) unless --intake names it, so running the same file again replaces its
@@ -39,8 +39,9 @@ from extractors.declared import (
     table_format,
 )
 from extractors.normalize import normalize_ethnicity, normalize_gender, normalize_name, to_halfwidth
-from matchers.duplicates import MAX_BLOCK, ApplicantLinks, link_applicants
-from matchers.history import History
+from matchers.linkage.blocking import MAX_BLOCK
+from matchers.linkage.history import History
+from matchers.linkage.link import ApplicantLinks, link_applicants
 from matchers.rules import canonical_program
 from models.declared import Applicant
 from models.exceptions import CredcheckError, DeclaredDataError

@@ -12,12 +12,9 @@ import pytest
 
 from extractors.declared import load_declared
 from extractors.validators import id_check_char
-from matchers.duplicates import (
-    find_duplicate_applicants,
-    find_duplicate_evidence,
-    link_applicants,
-)
-from matchers.history import History
+from matchers.duplicates import find_duplicate_evidence
+from matchers.linkage.history import History
+from matchers.linkage.link import find_duplicate_applicants, link_applicants
 from matchers.tamper import tamper_flags
 from models.declared import Applicant
 from models.document import DocType, DocumentReading, Evidence, ExtractedField
