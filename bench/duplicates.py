@@ -456,7 +456,7 @@ def evidence_group_pairs(groups: list) -> set[frozenset[str]]:
 
 def batch_bench(a: argparse.Namespace, work: Path) -> None:
     from extractors.declared import load_declared
-    from matchers.duplicates import evidence_pairs, find_duplicate_evidence
+    from matchers.evidence import evidence_pairs, find_duplicate_evidence
     from matchers.linkage.link import find_duplicate_applicants
     from matchers.tamper import tamper_flags
     from pipelines.stages import PageImages

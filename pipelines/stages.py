@@ -32,7 +32,7 @@ from extractors.ocr.base import rotate_image
 from extractors.read import Reader, ReadOptions
 from extractors.reconcile import SECOND_OPINION_FAILED
 from matchers.assess import assess_applicant, flag_sort_key, status_of
-from matchers.duplicates import evidence_pairs, find_duplicate_evidence
+from matchers.evidence import evidence_pairs, find_duplicate_evidence
 from matchers.linkage.link import find_duplicate_applicants
 from matchers.tamper import tamper_flags
 from models.constants import (

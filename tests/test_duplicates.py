@@ -12,7 +12,7 @@ import pytest
 
 from extractors.declared import load_declared
 from extractors.validators import id_check_char
-from matchers.duplicates import find_duplicate_evidence
+from matchers.evidence import find_duplicate_evidence
 from matchers.linkage.history import History
 from matchers.linkage.link import find_duplicate_applicants, link_applicants
 from matchers.tamper import tamper_flags
