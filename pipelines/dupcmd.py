@@ -21,7 +21,6 @@ import contextlib
 import csv
 import functools
 import gc
-import hashlib
 import io
 import json
 import sys
@@ -40,8 +39,7 @@ from extractors.declared import (
 )
 from extractors.normalize import normalize_ethnicity, normalize_gender, normalize_name, to_halfwidth
 from matchers.linkage.blocking import MAX_BLOCK
-from matchers.linkage.history import History
-from matchers.linkage.link import ApplicantLinks, link_applicants
+from matchers.linkage.intake import intake_id, link_intake
 from matchers.rules import canonical_program
 from models.declared import Applicant
 from models.exceptions import CredcheckError, DeclaredDataError
@@ -253,28 +251,6 @@ def _no_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
-
-
-def intake_id(declared: Path) -> str:
-    """Default intake id: the first 16 hex digits of the declared file's SHA-256."""
-    h = hashlib.sha256()
-    with open(declared, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:16]
-
-
-def link_intake(
-    applicants: list[Applicant], history: Path | None, *, intake: str, source: str
-) -> ApplicantLinks:
-    """Link an intake's applicants among themselves and, given a history database, with
-    earlier intakes; the intake is then added to the history (a re-run replaces it)."""
-    if history is None:
-        return link_applicants(applicants)
-    with History.open(history) as h:
-        links = link_applicants(applicants, history=h, intake=intake)
-        h.add_intake(intake, applicants, source=source, keys=links.keys)
-    return links
 
 
 def run_duplicates(

@@ -33,6 +33,7 @@ from extractors.read import Reader, ReadOptions
 from extractors.reconcile import SECOND_OPINION_FAILED
 from matchers.assess import assess_applicant, flag_sort_key, status_of
 from matchers.evidence import evidence_pairs, find_duplicate_evidence
+from matchers.linkage.intake import intake_id, link_intake
 from matchers.linkage.link import find_duplicate_applicants
 from matchers.tamper import tamper_flags
 from models.constants import (
@@ -59,7 +60,6 @@ from models.exceptions import (
 )
 from models.results import ApplicantResult, EvidenceRef, Results, Status
 from pipelines.atomic import write_bytes_atomic
-from pipelines.dupcmd import intake_id, link_intake
 
 log = logging.getLogger(__name__)
 
