@@ -14,13 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractors.declared import (
-    APPLICANT_HEADERS,
-    load_declared,
-    load_declared_table,
-    normalize_header,
-    parse_date_cell,
-)
+from extractors.declared import APPLICANT_HEADERS, load_declared, load_declared_table
+from extractors.declared_cells import normalize_header, parse_date_cell
 from extractors.validators import id_check_char
 from models.declared import Applicant, DeclaredBatch
 from models.exceptions import DeclaredDataError
