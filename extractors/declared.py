@@ -8,11 +8,17 @@ applicant). Only a missing or unopenable file raises DeclaredDataError.
 
 Cell text is only ever read as text: formulas are kept as their source string and never
 evaluated (openpyxl with data_only=False), HTML stays plain text for the reports to escape.
+
+`read_identities` is the lean reader of `credcheck duplicates`: the identity columns only,
+streamed, up to MAX_IDENTITY_ROWS rows (a history intake can be a year's applications),
+with the same cell, header, program, name, date, gender and ethnicity helpers
+(extractors.declared_cells).
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import re
 import warnings
@@ -59,6 +65,8 @@ __all__ = [
     "AWARD_HEADERS",
     "load_declared",
     "load_declared_table",
+    "program_name",
+    "read_identities",
     "table_format",
 ]
 
@@ -448,19 +456,24 @@ def _title_fields(row: _Row) -> tuple[str | None, str | None]:
     return title, level
 
 
+@functools.lru_cache(maxsize=4096)
+def program_name(text: str) -> str | None:
+    """The program a 申报项目 text names, else the text itself (half-width); None if empty."""
+    return canonical_program(text) or to_halfwidth(text).strip() or None
+
+
 def _program(row: _Row) -> str | None:
     t = row.text("program")
     if _blank(t):
         if "program" in row.layout.columns:
             row.problem(row.header("program"), "申报项目为空")
         return None
-    p = canonical_program(t)
-    if p is None:
+    p = program_name(t)
+    if p not in PROGRAMS:
         row.problem(
             row.header("program"),
             f"申报项目“{shorten(t)}”不是本系统支持的项目（{'、'.join(PROGRAMS)}），未能核对项目条件",
         )
-        return to_halfwidth(t)
     return p
 
 
@@ -801,3 +814,123 @@ def load_declared_table(path: Path) -> DeclaredBatch:
     if table_format(path) == "xlsx":
         return _load_xlsx(path, path.name)
     return _load_csv(path, None, path.name)
+
+
+# ---------------------------------------------------------------- identities only
+
+MAX_IDENTITY_ROWS = 2_000_000  # a year's intakes fit; a bigger file is not a declared table
+_IDENTITY_KEYS = ("applicant_id", "program", "name", "gender", "ethnicity", "id_number",
+                  "birth_date", "work_unit")  # fmt: skip
+
+
+def read_identities(path: Path) -> tuple[list[Applicant], list[str]]:
+    """Identity columns of a declared table (.csv or .xlsx): applicants and problems (Chinese)."""
+    path = Path(path)
+    rows = _identity_xlsx_rows(path) if table_format(path) == "xlsx" else _identity_csv_rows(path)
+    try:
+        return _parse_identities(rows, path)
+    except (OSError, ValueError, KeyError, csv.Error) as e:
+        raise DeclaredDataError(
+            f"cannot read {path.name}: {e}", file=str(path), zh=f"申报数据表 {path.name} 无法读取"
+        ) from e
+
+
+def _identity_csv_rows(path: Path) -> Iterator[list[Any]]:
+    text, _ = decode_table(path.read_bytes())
+    yield from csv_reader(text)
+
+
+def _identity_xlsx_rows(path: Path) -> Iterator[list[Any]]:
+    import openpyxl  # noqa: PLC0415 - only for .xlsx
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        sheets = wb.worksheets
+        if not sheets:
+            return
+        ws = next((s for s in sheets if APPLICANT_SHEET in s.title), sheets[0])
+        for row in ws.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        wb.close()
+
+
+def _stripped(v: Any) -> str:
+    return cell_text(v).strip()
+
+
+def _parse_identities(rows: Iterator[list[Any]], path: Path) -> tuple[list[Applicant], list[str]]:
+    problems: list[str] = []
+    head: list[list[Any]] = []
+    columns: dict[str, int] = {}
+    name_header = "姓名"
+    for row in rows:
+        head.append(row)
+        found = {}
+        for ci, cell in enumerate(row):
+            # Exact aliases: unlike header_key, a note after the label is not read past.
+            key = _APPLICANT_INDEX.get(normalize_header(cell)) if cell is not None else None
+            if key and key not in found:
+                found[key] = ci
+        if len(found) >= 2 and "applicant_id" in found:
+            columns = found
+            name_header = _stripped(row[found["name"]]) if "name" in found else name_header
+            break
+        if len(head) >= HEADER_SCAN_ROWS:
+            break
+    if not columns:
+        raise DeclaredDataError(
+            f"no header row in {path.name}",
+            file=str(path),
+            zh=f"{path.name} 前{HEADER_SCAN_ROWS}行中未找到表头"
+            "（应含“申报编号”“姓名”“身份证号”等列）",
+        )
+    for key in ("name", "id_number"):
+        if key not in columns:
+            problems.append(f"{path.name} 缺少“{APPLICANT_HEADERS[key][0]}”列")
+    wanted = [(k, columns[k]) for k in _IDENTITY_KEYS if k in columns]
+    out: list[Applicant] = []
+    taken: dict[str, int] = {}
+    for number, row in enumerate(rows, start=len(head) + 1):
+        if number > MAX_IDENTITY_ROWS:
+            problems.append(f"{path.name} 超过{MAX_IDENTITY_ROWS}行，其余行未读取")
+            break
+        cells = {k: row[ci] if ci < len(row) else None for k, ci in wanted}
+        aid = applicant_id_text(cells.get("applicant_id"))
+        if not aid:
+            if any(_stripped(v) for v in row):
+                problems.append(f"第{number}行没有申报编号，未参与查重")
+            continue
+        if aid in taken:
+            taken[aid] += 1
+            new = f"{aid}#{taken[aid]}"
+            problems.append(f"申报编号“{aid}”重复，第{number}行改记为“{new}”")
+            aid = new
+        else:
+            taken[aid] = 1
+        out.append(_identity(aid, cells, number, name_header))
+    return out, problems
+
+
+def _identity_number(v: Any) -> str:
+    # A number cell gives all its integer digits, even past the 15-16 a float holds exactly;
+    # the importer refuses those (_id_number).
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return _stripped(v)
+
+
+def _identity(aid: str, cells: dict[str, Any], number: int, name_header: str) -> Applicant:
+    name = _stripped(cells.get("name"))
+    return Applicant(
+        applicant_id=aid,
+        program=program_name(_stripped(cells.get("program"))),
+        name=person_name(name) if name else None,
+        gender=gender_of(_stripped(cells.get("gender"))),
+        ethnicity=ethnicity_of(_stripped(cells.get("ethnicity"))),
+        id_number=_identity_number(cells.get("id_number")).lstrip("'`") or None,
+        birth_date=parse_date_cell(cells.get("birth_date"))[0],
+        work_unit=_stripped(cells.get("work_unit")) or None,
+        raw={name_header: name} if name else {},
+        row=number,
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from extractors.declared import load_declared
+from extractors.declared import load_declared, read_identities
 from extractors.validators import id_check_char
 from matchers.evidence import find_duplicate_evidence
 from matchers.linkage.history import History
@@ -20,7 +20,7 @@ from models.declared import Applicant
 from models.document import DocType, DocumentReading, Evidence, ExtractedField
 from models.evidence import PacketFile, PageReading
 from models.results import FlagCode
-from pipelines.dupcmd import main, read_identities, run_duplicates
+from pipelines.dupcmd import main, run_duplicates
 
 XJGJ, UMQ, MB = "新疆工匠", "乌鲁木齐市技能大师工作室", "少数民族科技骨干特殊培养"
 _FW = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
