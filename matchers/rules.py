@@ -202,7 +202,7 @@ class Rule:
     kind: RuleKind
     check: Check | None = None  # None for duplicate rules (checked across applications)
     source: str = ""  # the notice (../shared/seeds/…)
-    batch_check: BatchCheck | None = None  # duplicate rules: run by the duplicate finder
+    batch_check: BatchCheck | None = None  # duplicate rules: run by matchers.linkage.link
 
     @property
     def flag_code(self) -> FlagCode | None:
