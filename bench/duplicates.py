@@ -456,11 +456,8 @@ def evidence_group_pairs(groups: list) -> set[frozenset[str]]:
 
 def batch_bench(a: argparse.Namespace, work: Path) -> None:
     from extractors.declared import load_declared
-    from matchers.duplicates import (
-        evidence_pairs,
-        find_duplicate_applicants,
-        find_duplicate_evidence,
-    )
+    from matchers.evidence import evidence_pairs, find_duplicate_evidence
+    from matchers.linkage.link import find_duplicate_applicants
     from matchers.tamper import tamper_flags
     from pipelines.stages import PageImages
     from synth.batch import EXTRA_FAULT_KINDS, generate_batch, load_truth

@@ -8,34 +8,51 @@ applicant). Only a missing or unopenable file raises DeclaredDataError.
 
 Cell text is only ever read as text: formulas are kept as their source string and never
 evaluated (openpyxl with data_only=False), HTML stays plain text for the reports to escape.
+
+`read_identities` is the lean reader of `credcheck duplicates`: the identity columns only,
+streamed, up to MAX_IDENTITY_ROWS rows (a history intake can be a year's applications),
+with the same cell, header, program, name, date, gender and ethnicity helpers
+(extractors.declared_cells).
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import functools
 import math
 import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from extractors.declared_cells import (
+    HEADER_SCAN_ROWS,
+    alias_index,
+    applicant_id_text,
+    cell_text,
+    clean_text,
+    csv_reader,
+    decode_table,
+    ethnicity_of,
+    gender_of,
+    header_key,
+    normalize_header,
+    parse_date_cell,
+    person_name,
+    shorten,
+)
 from extractors.normalize import (
     canonical_program,
     comparable,
     normalize_award_level,
     normalize_award_rank,
     normalize_education,
-    normalize_ethnicity,
-    normalize_gender,
-    normalize_name,
     normalize_skill_level,
     normalize_title,
     normalize_title_level,
-    parse_date,
     skill_level_parts,
     to_halfwidth,
 )
@@ -47,7 +64,8 @@ from models.exceptions import DeclaredDataError
 __all__ = [
     "load_declared",
     "load_declared_table",
-    "normalize_header",
+    "program_name",
+    "read_identities",
     "table_format",
 ]
 
@@ -56,7 +74,6 @@ _LABELS = {k: v[0] for k, v in {**AWARD_HEADERS, **APPLICANT_HEADERS}.items()}
 
 APPLICANT_SHEET = "申报人"
 AWARD_SHEET = "获奖情况"
-HEADER_SCAN_ROWS = 10  # title rows above the header are searched this far down
 MIN_HEADER_HITS = 2
 MAX_ROWS = 100_000  # a declared sheet is hundreds of rows; more is a broken or hostile file
 MAX_COLS = 256
@@ -65,36 +82,6 @@ _PLACEHOLDERS = frozenset({"无", "-", "--", "—", "/", "暂无", "n/a", "na", 
 _BELOW_EDUCATION = re.compile(r"初中|小学|文盲|半文盲")
 _FORMULA_TEXT_RE = re.compile(r"^=\s*[A-Za-z_][A-Za-z0-9_.]*\s*\(")
 _SCI_RE = re.compile(r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$")
-_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 with Excel's leap-year bug
-
-
-# ---------------------------------------------------------------- headers
-
-
-def normalize_header(s: Any) -> str:
-    """Header key: half-width, simplified, no whitespace, （）→(), edge * and trailing : dropped."""
-    t = comparable(_text(s))
-    t = t.strip("*※")
-    t = t.rstrip(":").rstrip("*")
-    return t
-
-
-def _alias_index(headers: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    return {normalize_header(a): key for key, aliases in headers.items() for a in aliases}
-
-
-_TRAILING_NOTE_RE = re.compile(r"\([^()]*\)$")
-
-
-def _header_key(cell: Any, index: dict[str, str]) -> str | None:
-    h = normalize_header(cell)
-    if not h:
-        return None
-    if h in index:
-        return index[h]
-    # "出生年月(例:1985.03)": a note after the label.
-    bare = _TRAILING_NOTE_RE.sub("", h).rstrip(":*")
-    return index.get(bare) if bare != h else None
 
 
 # ---------------------------------------------------------------- cells and sheets
@@ -123,45 +110,8 @@ class _Sheet:
         return all(_is_empty(c) for _, cells in self.rows for c in cells)
 
 
-def _text(v: Any) -> str:
-    """A cell value as text, without evaluating anything."""
-    if v is None:
-        return ""
-    if isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, datetime):
-        return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat(" ")
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isfinite(v) and v.is_integer() and abs(v) < 2**53:
-            return str(int(v))
-        return repr(v)
-    text = getattr(v, "text", None)  # openpyxl ArrayFormula / DataTableFormula
-    return str(text) if isinstance(text, str) else str(v)
-
-
-def _clean(s: str) -> str:
-    """Stray spaces and in-cell line breaks removed; a break between CJK joins without space."""
-    lines = [" ".join(part.split()) for part in re.split(r"[\r\n]+", s)]
-    out = ""
-    for line in filter(None, lines):
-        if out and not (_is_cjk(out[-1]) and _is_cjk(line[0])):
-            out += " "
-        out += line
-    return out.strip()
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
-
-
 def _is_empty(cell: _Cell) -> bool:
-    return not _text(cell.value).strip()
+    return not cell_text(cell.value).strip()
 
 
 def _blank(text: str) -> bool:
@@ -220,21 +170,6 @@ def _read_worksheet(ws: Any) -> _Sheet:
     return _Sheet(str(ws.title), rows, truncated)
 
 
-def _decode(data: bytes) -> tuple[str, str | None]:
-    """Text of a CSV: UTF-8 (BOM or not), UTF-16 with BOM, else GB18030."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), None
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError:
-        pass
-    text = data.decode("gb18030", errors="replace")
-    problem = "部分字符无法按 GB18030 编码识别，已替换为“�”" if "\ufffd" in text else None
-    return text, problem
-
-
 def _read_csv(path: Path) -> tuple[_Sheet, str | None]:
     try:
         data = path.read_bytes()
@@ -244,15 +179,10 @@ def _read_csv(path: Path) -> tuple[_Sheet, str | None]:
             file=str(path),
             zh=f"申报数据文件 {path.name} 无法读取",
         ) from e
-    text, problem = _decode(data)
-    sample = text[:4096]
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;").delimiter
-    except csv.Error:
-        delimiter = ","
+    text, problem = decode_table(data)
     rows: list[tuple[int, list[_Cell]]] = []
     truncated = False
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv_reader(text)
     try:
         for i, rec in enumerate(reader, start=1):
             if i > MAX_ROWS:
@@ -268,8 +198,8 @@ def _read_csv(path: Path) -> tuple[_Sheet, str | None]:
 
 # ---------------------------------------------------------------- header row
 
-_APPLICANT_INDEX = _alias_index(APPLICANT_HEADERS)
-_AWARD_INDEX = _alias_index(AWARD_HEADERS)
+_APPLICANT_INDEX = alias_index(APPLICANT_HEADERS)
+_AWARD_INDEX = alias_index(AWARD_HEADERS)
 
 
 @dataclass
@@ -282,7 +212,7 @@ class _Layout:
 def _find_layout(sheet: _Sheet, index: dict[str, str]) -> _Layout | None:
     best: tuple[int, int] | None = None  # (hits, row index)
     for ri, (_, cells) in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
-        keys = {k for c in cells if (k := _header_key(c.value, index))}
+        keys = {k for c in cells if (k := header_key(c.value, index))}
         if len(keys) >= MIN_HEADER_HITS and (best is None or len(keys) > best[0]):
             best = (len(keys), ri)
     if best is None:
@@ -293,10 +223,10 @@ def _find_layout(sheet: _Sheet, index: dict[str, str]) -> _Layout | None:
     headers: list[str] = []
     seen: dict[str, int] = {}
     for ci, c in enumerate(cells):
-        raw = _clean(_text(c.value)) or f"第{ci + 1}列"
+        raw = clean_text(cell_text(c.value)) or f"第{ci + 1}列"
         seen[raw] = seen.get(raw, 0) + 1
         headers.append(raw if seen[raw] == 1 else f"{raw}#{seen[raw]}")
-        key = _header_key(c.value, index)
+        key = header_key(c.value, index)
         if key:
             columns.setdefault(key, []).append(ci)
     return _Layout(ri, columns, headers)
@@ -329,8 +259,10 @@ class _Row:
         if cell.is_formula or (
             isinstance(cell.value, str) and _FORMULA_TEXT_RE.match(cell.value.strip())
         ):
-            self.problem(header, f"内容是公式“{_short(_text(cell.value))}”，按文本读取，未计算")
-        return _clean(_text(cell.value))
+            self.problem(
+                header, f"内容是公式“{shorten(cell_text(cell.value))}”，按文本读取，未计算"
+            )
+        return clean_text(cell_text(cell.value))
 
     def header(self, key: str) -> str:
         cols = self.layout.columns.get(key)
@@ -345,16 +277,11 @@ class _Row:
     def raw(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for ci, c in enumerate(self.cells):
-            t = _text(c.value).strip()
+            t = cell_text(c.value).strip()
             if t:
                 key = self.layout.headers[ci] if ci < len(self.layout.headers) else f"第{ci + 1}列"
                 out[key] = t
         return out
-
-
-def _short(s: str, n: int = 40) -> str:
-    s = " ".join(s.split())
-    return s if len(s) <= n else s[: n - 1] + "…"
 
 
 def _data_rows(
@@ -376,80 +303,6 @@ def _data_rows(
 
 
 # ---------------------------------------------------------------- values
-
-
-def _date_from_serial(n: float) -> str | None:
-    try:
-        d = _EXCEL_EPOCH + timedelta(days=int(n))
-    except OverflowError:
-        return None
-    return d.isoformat() if 1900 <= d.year <= 2100 else None
-
-
-def parse_date_cell(value: Any, number_format: str = "General") -> tuple[str | None, str | None]:
-    """(ISO date or YYYY-MM / YYYY, problem) for a date cell of any shape a form holds."""
-    if value is None or value == "":
-        return None, None
-    if isinstance(value, datetime | date):
-        d = value.date() if isinstance(value, datetime) else value
-        # Locale tags ([$-804], [DBNum1]) and quoted literals hold letters that are not codes.
-        fmt = re.sub(r'\[[^\]]*\]|"[^"]*"', "", (number_format or "").lower())
-        if fmt not in ("", "general") and "d" not in fmt:
-            return f"{d.year:04d}-{d.month:02d}", None  # the cell shows a month only
-        return d.isoformat(), None
-    if isinstance(value, bool):
-        return None, f"无法识别为日期（{value}）"
-    if isinstance(value, float) and not value.is_integer():
-        if not math.isfinite(value):
-            return None, "无法识别为日期"
-        if 1900 <= value < 2101:
-            return _year_dot_month(value, number_format)
-        if 1 <= value < 2958466 and (iso := _date_from_serial(value)):
-            return iso, None
-        return None, f"无法识别为日期（{value}）"
-    if isinstance(value, int | float):
-        n = int(value)
-        digits = str(abs(n))
-        if len(digits) in (4, 6, 8):
-            iso = parse_date(digits)
-            if iso:
-                return iso, None
-        if 1 <= n < 2958466 and len(digits) == 5:
-            iso = _date_from_serial(n)
-            if iso:
-                return iso, None
-        return None, f"无法识别为日期（{n}）"
-    t = _clean(to_halfwidth(_text(value))).lstrip("'")
-    if re.fullmatch(r"[0-9]{5}(?:\.[0-9]+)?", t):
-        iso = _date_from_serial(float(t))
-        if iso:
-            return iso, None
-    iso = parse_date(t)
-    if iso is None:
-        return None, f"“{_short(t)}”无法识别为日期"
-    return iso, None
-
-
-def _year_dot_month(v: float, number_format: str) -> tuple[str | None, str | None]:
-    """1985.03 typed into a number cell. 1985.1 may have been typed 1985.10 (Excel drops the 0)."""
-    year_s, frac = repr(v).split(".")
-    year = int(year_s)
-    if len(frac) == 2:
-        month = int(frac)
-    elif len(frac) == 1 and frac != "1":
-        month = int(frac)
-    elif frac == "1":
-        if "0.00" in (number_format or ""):
-            month = 10
-        else:
-            return f"{year:04d}", (
-                f"以数字{v}存储，无法区分{year}年1月和10月，仅取年份；请改为文本“{year}.01”或“{year}.10”"
-            )
-    else:
-        return None, f"无法识别为日期（{v}）"
-    if not 1 <= month <= 12:
-        return None, f"无法识别为日期（{v}）"
-    return f"{year:04d}-{month:02d}", None
 
 
 def _id_number(row: _Row) -> str | None:
@@ -496,7 +349,7 @@ def _team_size(row: _Row) -> int | None:
     if m:
         return int(m.group(1))
     if not _blank(t):
-        row.problem(header, f"人数“{_short(t)}”不是数字")
+        row.problem(header, f"人数“{shorten(t)}”不是数字")
     return None
 
 
@@ -505,7 +358,7 @@ def _date_field(row: _Row, key: str) -> str | None:
     if got is None:
         return None
     cell, header = got
-    if isinstance(cell.value, str) and _blank(_clean(cell.value)):
+    if isinstance(cell.value, str) and _blank(clean_text(cell.value)):
         return None
     if cell.is_formula:
         row.text(key)  # reports the formula
@@ -522,7 +375,7 @@ def _normalized(row: _Row, key: str, fn: Any, what: str) -> str | None:
         return None
     out = fn(t)
     if out is None:
-        row.problem(row.header(key), f"无法识别的{what}“{_short(t)}”")
+        row.problem(row.header(key), f"无法识别的{what}“{shorten(t)}”")
     return out
 
 
@@ -534,11 +387,11 @@ def _skill_level(row: _Row) -> str | None:
     if grade and name and grade != name:
         row.problem(
             row.header("skill_level"),
-            f"“{_short(t)}”中等级（{grade}）与名称（{name}）不一致，按名称记为{name}",
+            f"“{shorten(t)}”中等级（{grade}）与名称（{name}）不一致，按名称记为{name}",
         )
     level = normalize_skill_level(t)
     if level is None:
-        row.problem(row.header("skill_level"), f"无法识别的职业技能等级“{_short(t)}”")
+        row.problem(row.header("skill_level"), f"无法识别的职业技能等级“{shorten(t)}”")
     return level
 
 
@@ -548,7 +401,7 @@ def _education(row: _Row) -> str | None:
         return None
     level = normalize_education(t)
     if level is None and not _BELOW_EDUCATION.search(comparable(t)):
-        row.problem(row.header("education"), f"无法识别的学历“{_short(t)}”")
+        row.problem(row.header("education"), f"无法识别的学历“{shorten(t)}”")
     return level
 
 
@@ -559,11 +412,11 @@ def _title_fields(row: _Row) -> tuple[str | None, str | None]:
     lt = row.text("title_level")
     if _blank(lt):
         if title and derived is None:
-            row.problem(row.header("title"), f"无法从职称“{_short(t)}”判断职称层级")
+            row.problem(row.header("title"), f"无法从职称“{shorten(t)}”判断职称层级")
         return title, derived
     level = normalize_title_level(lt)
     if level is None:
-        row.problem(row.header("title_level"), f"无法识别的职称层级“{_short(lt)}”")
+        row.problem(row.header("title_level"), f"无法识别的职称层级“{shorten(lt)}”")
         return title, derived
     if derived and derived != level:
         row.problem(
@@ -573,19 +426,24 @@ def _title_fields(row: _Row) -> tuple[str | None, str | None]:
     return title, level
 
 
+@functools.lru_cache(maxsize=4096)
+def program_name(text: str) -> str | None:
+    """The program a 申报项目 text names, else the text itself (half-width); None if empty."""
+    return canonical_program(text) or to_halfwidth(text).strip() or None
+
+
 def _program(row: _Row) -> str | None:
     t = row.text("program")
     if _blank(t):
         if "program" in row.layout.columns:
             row.problem(row.header("program"), "申报项目为空")
         return None
-    p = canonical_program(t)
-    if p is None:
+    p = program_name(t)
+    if p not in PROGRAM_NAMES:
         row.problem(
             row.header("program"),
-            f"申报项目“{_short(t)}”不是本系统支持的项目（{'、'.join(PROGRAM_NAMES)}），未能核对项目条件",
+            f"申报项目“{shorten(t)}”不是本系统支持的项目（{'、'.join(PROGRAM_NAMES)}），未能核对项目条件",
         )
-        return to_halfwidth(t)
     return p
 
 
@@ -594,7 +452,7 @@ def _applicant_id(row: _Row) -> str:
     if got is None:
         return ""
     cell, _ = got
-    return "".join(to_halfwidth(_text(cell.value)).split()).lstrip("'")
+    return applicant_id_text(cell.value)
 
 
 # ---------------------------------------------------------------- sheets → models
@@ -630,11 +488,11 @@ def _parse_applicants(sheet: _Sheet, batch: DeclaredBatch) -> None:
         if not aid:
             batch.problems.append(
                 f"{sheet.label}第{number}行没有申报编号，未能作为申报人导入"
-                f"（内容：{_short('；'.join(row.raw().values()), 60)}）"
+                f"（内容：{shorten('；'.join(row.raw().values()), 60)}）"
             )
             continue
         if any(ch in aid for ch in "/\\") or aid in (".", "..") or not aid.isprintable():
-            row.problem(row.header("applicant_id"), f"申报编号“{_short(aid)}”含有路径或控制字符")
+            row.problem(row.header("applicant_id"), f"申报编号“{shorten(aid)}”含有路径或控制字符")
         if aid in first_row:
             k = 2
             while f"{aid}#{k}" in taken:
@@ -655,7 +513,7 @@ def _parse_applicants(sheet: _Sheet, batch: DeclaredBatch) -> None:
 def _applicant(row: _Row, aid: str) -> Applicant:
     title, title_level = _title_fields(row)
     name_text = row.text("name")
-    name = normalize_name(name_text) or None
+    name = person_name(name_text)
     if name is None and "name" in row.layout.columns:
         row.problem(row.header("name"), "姓名为空")
     id_number = _id_number(row)
@@ -665,8 +523,8 @@ def _applicant(row: _Row, aid: str) -> Applicant:
         applicant_id=aid,
         program=_program(row),
         name=name,
-        gender=_normalized(row, "gender", normalize_gender, "性别"),
-        ethnicity=_normalized(row, "ethnicity", normalize_ethnicity, "民族"),
+        gender=_normalized(row, "gender", gender_of, "性别"),
+        ethnicity=_normalized(row, "ethnicity", ethnicity_of, "民族"),
         id_number=id_number,
         birth_date=_date_field(row, "birth_date"),
         work_unit=row.text("work_unit") or None,
@@ -700,7 +558,7 @@ def _award_year(row: _Row) -> str | None:
         return None
     iso, _ = parse_date_cell(v if not isinstance(v, str) else t, cell.number_format)
     if iso is None:
-        row.problem(header, f"年度“{_short(t)}”无法识别")
+        row.problem(header, f"年度“{shorten(t)}”无法识别")
         return None
     return iso[:4]
 
@@ -715,7 +573,7 @@ def _award_level(row: _Row, name: str | None, issuer: str | None) -> str | None:
     if name or issuer:
         return normalize_award_level(name, issuer)
     if not _blank(t):
-        row.problem(row.header("level"), f"无法识别的奖励等级“{_short(t)}”")
+        row.problem(row.header("level"), f"无法识别的奖励等级“{shorten(t)}”")
     return None
 
 
@@ -738,7 +596,7 @@ def _parse_awards(sheet: _Sheet, batch: DeclaredBatch) -> None:
     for number, cells in _data_rows(sheet, layout, batch.problems):
         row = _Row(number, cells, layout, sheet.label, [])
         aid = _applicant_id(row)
-        content = _short("；".join(row.raw().values()), 60)
+        content = shorten("；".join(row.raw().values()), 60)
         if not aid:
             batch.problems.append(
                 f"{sheet.label}第{number}行没有申报编号，未能归入申报人（内容：{content}）"
@@ -926,3 +784,123 @@ def load_declared_table(path: Path) -> DeclaredBatch:
     if table_format(path) == "xlsx":
         return _load_xlsx(path, path.name)
     return _load_csv(path, None, path.name)
+
+
+# ---------------------------------------------------------------- identities only
+
+MAX_IDENTITY_ROWS = 2_000_000  # a year's intakes fit; a bigger file is not a declared table
+_IDENTITY_KEYS = ("applicant_id", "program", "name", "gender", "ethnicity", "id_number",
+                  "birth_date", "work_unit")  # fmt: skip
+
+
+def read_identities(path: Path) -> tuple[list[Applicant], list[str]]:
+    """Identity columns of a declared table (.csv or .xlsx): applicants and problems (Chinese)."""
+    path = Path(path)
+    rows = _identity_xlsx_rows(path) if table_format(path) == "xlsx" else _identity_csv_rows(path)
+    try:
+        return _parse_identities(rows, path)
+    except (OSError, ValueError, KeyError, csv.Error) as e:
+        raise DeclaredDataError(
+            f"cannot read {path.name}: {e}", file=str(path), zh=f"申报数据表 {path.name} 无法读取"
+        ) from e
+
+
+def _identity_csv_rows(path: Path) -> Iterator[list[Any]]:
+    text, _ = decode_table(path.read_bytes())
+    yield from csv_reader(text)
+
+
+def _identity_xlsx_rows(path: Path) -> Iterator[list[Any]]:
+    import openpyxl  # noqa: PLC0415 - only for .xlsx
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        sheets = wb.worksheets
+        if not sheets:
+            return
+        ws = next((s for s in sheets if APPLICANT_SHEET in s.title), sheets[0])
+        for row in ws.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        wb.close()
+
+
+def _stripped(v: Any) -> str:
+    return cell_text(v).strip()
+
+
+def _parse_identities(rows: Iterator[list[Any]], path: Path) -> tuple[list[Applicant], list[str]]:
+    problems: list[str] = []
+    head: list[list[Any]] = []
+    columns: dict[str, int] = {}
+    name_header = "姓名"
+    for row in rows:
+        head.append(row)
+        found = {}
+        for ci, cell in enumerate(row):
+            # Exact aliases: unlike header_key, a note after the label is not read past.
+            key = _APPLICANT_INDEX.get(normalize_header(cell)) if cell is not None else None
+            if key and key not in found:
+                found[key] = ci
+        if len(found) >= 2 and "applicant_id" in found:
+            columns = found
+            name_header = _stripped(row[found["name"]]) if "name" in found else name_header
+            break
+        if len(head) >= HEADER_SCAN_ROWS:
+            break
+    if not columns:
+        raise DeclaredDataError(
+            f"no header row in {path.name}",
+            file=str(path),
+            zh=f"{path.name} 前{HEADER_SCAN_ROWS}行中未找到表头"
+            "（应含“申报编号”“姓名”“身份证号”等列）",
+        )
+    for key in ("name", "id_number"):
+        if key not in columns:
+            problems.append(f"{path.name} 缺少“{APPLICANT_HEADERS[key][0]}”列")
+    wanted = [(k, columns[k]) for k in _IDENTITY_KEYS if k in columns]
+    out: list[Applicant] = []
+    taken: dict[str, int] = {}
+    for number, row in enumerate(rows, start=len(head) + 1):
+        if number > MAX_IDENTITY_ROWS:
+            problems.append(f"{path.name} 超过{MAX_IDENTITY_ROWS}行，其余行未读取")
+            break
+        cells = {k: row[ci] if ci < len(row) else None for k, ci in wanted}
+        aid = applicant_id_text(cells.get("applicant_id"))
+        if not aid:
+            if any(_stripped(v) for v in row):
+                problems.append(f"第{number}行没有申报编号，未参与查重")
+            continue
+        if aid in taken:
+            taken[aid] += 1
+            new = f"{aid}#{taken[aid]}"
+            problems.append(f"申报编号“{aid}”重复，第{number}行改记为“{new}”")
+            aid = new
+        else:
+            taken[aid] = 1
+        out.append(_identity(aid, cells, number, name_header))
+    return out, problems
+
+
+def _identity_number(v: Any) -> str:
+    # A number cell gives all its integer digits, even past the 15-16 a float holds exactly;
+    # the importer refuses those (_id_number).
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return _stripped(v)
+
+
+def _identity(aid: str, cells: dict[str, Any], number: int, name_header: str) -> Applicant:
+    name = _stripped(cells.get("name"))
+    return Applicant(
+        applicant_id=aid,
+        program=program_name(_stripped(cells.get("program"))),
+        name=person_name(name) if name else None,
+        gender=gender_of(_stripped(cells.get("gender"))),
+        ethnicity=ethnicity_of(_stripped(cells.get("ethnicity"))),
+        id_number=_identity_number(cells.get("id_number")).lstrip("'`") or None,
+        birth_date=parse_date_cell(cells.get("birth_date"))[0],
+        work_unit=_stripped(cells.get("work_unit")) or None,
+        raw={name_header: name} if name else {},
+        row=number,
+    )

@@ -174,6 +174,9 @@ class Outcome:
 
 
 Check = Callable[[RuleInput], list[Outcome]]
+# A duplicate rule's check: the programs of one person's applications in the batch (None where
+# not stated) → do they break the rule together?
+BatchCheck = Callable[[tuple[str | None, ...]], bool]
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,7 @@ class Rule:
     kind: RuleKind
     check: Check | None = None  # None for duplicate rules (checked across applications)
     source: str = ""  # the notice (../shared/seeds/…)
+    batch_check: BatchCheck | None = None  # duplicate rules: run by matchers.linkage.link
 
     @property
     def flag_code(self) -> FlagCode | None:
@@ -764,6 +768,16 @@ def mb_qualification() -> Check:
     return check
 
 
+def exclusive(program: str) -> BatchCheck:
+    """Broken by applying to `program` and to any other program (or none named) at once."""
+    return lambda programs: program in programs and len(set(programs)) > 1
+
+
+def at_most_one(program: str) -> BatchCheck:
+    """Broken by two or more applications to `program`."""
+    return lambda programs: sum(p == program for p in programs) >= 2
+
+
 # ---------------------------------------------------------------- the table
 
 _SRC_XJGJ, _SRC_ZD, _SRC_MB, _SRC_UMQ = (get_program(p).notice for p in (XJGJ, ZD, MB, UMQ))
@@ -786,7 +800,7 @@ RULES: tuple[Rule, ...] = (
     Rule("XJGJ-DEADLINE", XJGJ, "个人材料提交截止时间2025年10月8日20:00前",
          M, DEAD, _deadline_of(XJGJ), _SRC_XJGJ),
     Rule("XJGJ-EXCLUSIVE", XJGJ, "自治区“3+2”重点人才计划各项目之间不得多头申报",
-         H, DUP, None, _SRC_XJGJ),
+         H, DUP, None, _SRC_XJGJ, exclusive(XJGJ)),
     # 准东人才工作室
     Rule("ZD-LEAD", ZD,
          "领衔人符合下列条件之一：省部级及以上人才计划或技能大师入选者；省部级及以上人才荣誉称号，"
@@ -816,7 +830,7 @@ RULES: tuple[Rule, ...] = (
     Rule("UMQ-TEAM", UMQ, "拥有不少于2名正式员工组成（不含领办人）的技术技能人才团队",
          H, ELIG, team_size_between(2, None), _SRC_UMQ),
     Rule("UMQ-ONE-STUDIO", UMQ, "同一高技能人才只能领办一个技能大师工作室",
-         H, DUP, None, _SRC_UMQ),
+         H, DUP, None, _SRC_UMQ, at_most_one(UMQ)),
 )  # fmt: skip
 
 _BY_ID = {r.id: r for r in RULES}

@@ -7,7 +7,7 @@ Two signs, each a per-applicant flag:
   applicants brighten phone photos too, so it asks for the original, it does not prove.
 - an edited copy: the same certificate as another applicant's (same number or a matching
   page image, content fields equal) with another holder name or ID number
-  (matchers.duplicates.evidence_pairs; with the page images at hand, keypoint alignment
+  (matchers.evidence.evidence_pairs; with the page images at hand, keypoint alignment
   finds the copy mounted or photographed too, and where the two images differ). Which one
   is the original cannot be told from the scans, so both applicants get a high-severity flag
   naming the other file; its box is the holder field, else the largest differing region.
@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from matchers.duplicates import EvidencePair, evidence_pairs
+from matchers.evidence import EvidencePair, evidence_pairs
 from models.evidence import PacketFile, PageReading
 from models.results import EvidenceRef, Flag, FlagCode, Severity
 

@@ -2,59 +2,40 @@
 
 Duplicate-applicant search on declared data alone: writes OUT_DIR/duplicates.json
 (`{"schema_version": 1, "duplicates": [...]}`, the `duplicates` schema of results.json),
-atomically. With --history the intake is added to the SQLite history (matchers/history.py)
+atomically. With --history the intake is added to the SQLite history (matchers.linkage.history)
 after the search, and matches against earlier intakes appear as "<intake>:<applicant_id>"
 members with a reason naming the intake. The intake id is the SHA-256 of the declared file
 (first 16 hex digits) unless --intake names it, so running the same file again replaces its
 rows instead of matching itself.
 
-The table is read by a lean reader of the identity columns only (same header aliases as
-extractors.declared, CSV in UTF-8/UTF-16/GB18030 or .xlsx): the full importer normalises
-every column and stops at 100,000 rows, while a history intake can be a whole year's
-applications. Run as `python -m pipelines.dupcmd` too (`main(argv)`).
+The table is read by extractors.declared.read_identities, the identity columns only (the
+full importer normalises every column and stops at 100,000 rows, while a history intake can
+be a whole year's applications). Run as `python -m pipelines.dupcmd` too (`main(argv)`).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
-import functools
 import gc
-import hashlib
-import io
 import json
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, Field
 
-from extractors.declared import (
-    APPLICANT_HEADERS,
-    normalize_header,
-    parse_date_cell,
-    table_format,
-)
-from extractors.normalize import normalize_ethnicity, normalize_gender, normalize_name, to_halfwidth
-from matchers.duplicates import MAX_BLOCK, ApplicantLinks, link_applicants
-from matchers.history import History
-from matchers.rules import canonical_program
-from models.declared import Applicant
-from models.exceptions import CredcheckError, DeclaredDataError
+from extractors.declared import read_identities
+from matchers.linkage.blocking import MAX_BLOCK
+from matchers.linkage.intake import intake_id, link_intake
+from models.exceptions import CredcheckError
 from models.results import SCHEMA_VERSION, DuplicateGroup
 from pipelines.atomic import write_text_atomic
 
-__all__ = ["DuplicatesResult", "main", "read_identities", "run_duplicates"]
+__all__ = ["DuplicatesResult", "main", "run_duplicates"]
 
 OUTPUT_NAME = "duplicates.json"
-MAX_ROWS = 2_000_000  # a year's intakes fit; a bigger file is not a declared table
-HEADER_SCAN_ROWS = 10
-_KEYS = ("applicant_id", "program", "name", "gender", "ethnicity", "id_number", "birth_date",
-         "work_unit")  # fmt: skip
-_INDEX = {normalize_header(a): k for k, aliases in APPLICANT_HEADERS.items() for a in aliases}
 
 
 class RunStats(BaseModel):
@@ -81,167 +62,6 @@ class DuplicatesResult(BaseModel):
         return self.model_dump_json(indent=2, include={"schema_version", "duplicates"}) + "\n"
 
 
-# ---------------------------------------------------------------- reading
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("gb18030", errors="replace")
-
-
-def _csv_rows(path: Path) -> Iterator[list[Any]]:
-    text = _decode(path.read_bytes())
-    try:
-        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",\t;").delimiter
-    except csv.Error:
-        delimiter = ","
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-
-
-def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
-    import openpyxl  # noqa: PLC0415 - only for .xlsx
-
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    try:
-        sheets = wb.worksheets
-        if not sheets:
-            return
-        ws = next((s for s in sheets if "申报人" in s.title), sheets[0])
-        for row in ws.iter_rows(values_only=True):
-            yield list(row)
-    finally:
-        wb.close()
-
-
-@functools.lru_cache(maxsize=4096)
-def _program(text: str) -> str | None:
-    return canonical_program(text) or to_halfwidth(text).strip() or None
-
-
-@functools.lru_cache(maxsize=200_000)
-def _name(text: str) -> str | None:
-    return normalize_name(text) or None
-
-
-@functools.lru_cache(maxsize=65_536)
-def _birth(value: str) -> str | None:
-    return parse_date_cell(value)[0]
-
-
-@functools.lru_cache(maxsize=256)
-def _gender(text: str) -> str | None:
-    return normalize_gender(text)
-
-
-@functools.lru_cache(maxsize=1024)
-def _ethnicity(text: str) -> str | None:
-    return normalize_ethnicity(text)
-
-
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
-
-
-def read_identities(path: Path) -> tuple[list[Applicant], list[str]]:
-    """Identity columns of a declared table (.csv or .xlsx): applicants and problems (Chinese)."""
-    path = Path(path)
-    rows = _xlsx_rows(path) if table_format(path) == "xlsx" else _csv_rows(path)
-    try:
-        return _parse(rows, path)
-    except (OSError, ValueError, KeyError, csv.Error) as e:
-        raise DeclaredDataError(
-            f"cannot read {path.name}: {e}", file=str(path), zh=f"申报数据表 {path.name} 无法读取"
-        ) from e
-
-
-def _parse(rows: Iterator[list[Any]], path: Path) -> tuple[list[Applicant], list[str]]:
-    problems: list[str] = []
-    head: list[list[Any]] = []
-    columns: dict[str, int] = {}
-    name_header = "姓名"
-    for row in rows:
-        head.append(row)
-        found = {}
-        for ci, cell in enumerate(row):
-            key = _INDEX.get(normalize_header(cell)) if cell is not None else None
-            if key and key not in found:
-                found[key] = ci
-        if len(found) >= 2 and "applicant_id" in found:
-            columns = found
-            name_header = _text(row[found["name"]]) if "name" in found else name_header
-            break
-        if len(head) >= HEADER_SCAN_ROWS:
-            break
-    if not columns:
-        raise DeclaredDataError(
-            f"no header row in {path.name}",
-            file=str(path),
-            zh=f"{path.name} 前{HEADER_SCAN_ROWS}行中未找到表头"
-            "（应含“申报编号”“姓名”“身份证号”等列）",
-        )
-    for key in ("name", "id_number"):
-        if key not in columns:
-            problems.append(f"{path.name} 缺少“{APPLICANT_HEADERS[key][0]}”列")
-    wanted = [(k, columns[k]) for k in _KEYS if k in columns]
-    out: list[Applicant] = []
-    taken: dict[str, int] = {}
-    for number, row in enumerate(rows, start=len(head) + 1):
-        if number > MAX_ROWS:
-            problems.append(f"{path.name} 超过{MAX_ROWS}行，其余行未读取")
-            break
-        cells = {k: row[ci] if ci < len(row) else None for k, ci in wanted}
-        aid = "".join(to_halfwidth(_text(cells.get("applicant_id"))).split()).lstrip("'")
-        if not aid:
-            if any(_text(v) for v in row):
-                problems.append(f"第{number}行没有申报编号，未参与查重")
-            continue
-        if aid in taken:
-            taken[aid] += 1
-            new = f"{aid}#{taken[aid]}"
-            problems.append(f"申报编号“{aid}”重复，第{number}行改记为“{new}”")
-            aid = new
-        else:
-            taken[aid] = 1
-        out.append(_applicant(aid, cells, number, name_header))
-    return out, problems
-
-
-def _applicant(aid: str, cells: dict[str, Any], number: int, name_header: str) -> Applicant:
-    name = _text(cells.get("name"))
-    birth = cells.get("birth_date")
-    if birth in (None, ""):
-        iso = None
-    elif isinstance(birth, str):
-        iso = _birth(birth)
-    else:  # a date or number cell of a workbook
-        iso = parse_date_cell(birth)[0]
-    return Applicant(
-        applicant_id=aid,
-        program=_program(_text(cells.get("program"))),
-        name=_name(name) if name else None,
-        gender=_gender(_text(cells.get("gender"))),
-        ethnicity=_ethnicity(_text(cells.get("ethnicity"))),
-        id_number=_text(cells.get("id_number")).lstrip("'`") or None,
-        birth_date=iso,
-        work_unit=_text(cells.get("work_unit")) or None,
-        raw={name_header: name} if name else {},
-        row=number,
-    )
-
-
-# ---------------------------------------------------------------- running
-
-
 @contextlib.contextmanager
 def _no_gc() -> Iterator[None]:
     """No cyclic GC while building ~10^6 acyclic objects: its full passes cost seconds."""
@@ -252,28 +72,6 @@ def _no_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
-
-
-def intake_id(declared: Path) -> str:
-    """Default intake id: the first 16 hex digits of the declared file's SHA-256."""
-    h = hashlib.sha256()
-    with open(declared, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:16]
-
-
-def link_intake(
-    applicants: list[Applicant], history: Path | None, *, intake: str, source: str
-) -> ApplicantLinks:
-    """Link an intake's applicants among themselves and, given a history database, with
-    earlier intakes; the intake is then added to the history (a re-run replaces it)."""
-    if history is None:
-        return link_applicants(applicants)
-    with History.open(history) as h:
-        links = link_applicants(applicants, history=h, intake=intake)
-        h.add_intake(intake, applicants, source=source, keys=links.keys)
-    return links
 
 
 def run_duplicates(

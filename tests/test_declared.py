@@ -14,12 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractors.declared import (
-    load_declared,
-    load_declared_table,
-    normalize_header,
-    parse_date_cell,
-)
+from extractors.declared import load_declared, load_declared_table
+from extractors.declared_cells import normalize_header, parse_date_cell
 from extractors.validators import id_check_char
 from models.catalogue import APPLICANT_HEADERS
 from models.declared import Applicant, DeclaredBatch

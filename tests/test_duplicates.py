@@ -10,20 +10,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from extractors.declared import load_declared
+from extractors.declared import load_declared, read_identities
 from extractors.validators import id_check_char
-from matchers.duplicates import (
-    find_duplicate_applicants,
-    find_duplicate_evidence,
-    link_applicants,
-)
-from matchers.history import History
+from matchers.evidence import find_duplicate_evidence
+from matchers.linkage.history import History
+from matchers.linkage.link import find_duplicate_applicants, link_applicants
 from matchers.tamper import tamper_flags
 from models.declared import Applicant
 from models.document import DocType, DocumentReading, Evidence, ExtractedField
 from models.evidence import PacketFile, PageReading
 from models.results import FlagCode
-from pipelines.dupcmd import main, read_identities, run_duplicates
+from pipelines.dupcmd import main, run_duplicates
 
 XJGJ, UMQ, MB = "新疆工匠", "乌鲁木齐市技能大师工作室", "少数民族科技骨干特殊培养"
 _FW = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from matchers.duplicates import find_duplicate_evidence
+from matchers.evidence import find_duplicate_evidence
 from matchers.tamper import editor_in, tamper_flags
 from models.document import DocType, DocumentReading, Evidence, ExtractedField
 from models.evidence import PacketFile, PageReading

@@ -9,15 +9,12 @@ from pathlib import Path
 
 from extractors.declared import find_declared
 from matchers.assess import flag_sort_key, status_of
-from matchers.duplicates import (
-    evidence_pairs,
-    find_duplicate_applicants,
-    find_duplicate_evidence,
-)
+from matchers.evidence import evidence_pairs, find_duplicate_evidence
+from matchers.linkage.intake import intake_id, link_intake
+from matchers.linkage.link import find_duplicate_applicants
 from matchers.tamper import tamper_flags
 from models.evidence import PacketFile, PageReading
 from models.results import ApplicantResult, Results
-from pipelines.dupcmd import intake_id, link_intake
 from pipelines.stages.plan import BatchPlan
 from pipelines.stages.reading import PageImages
 

@@ -11,9 +11,10 @@ and keeps it. A search for intake X looks only at intakes with a lower number (a
 when X is new), so re-running an old intake reports what it reported the first time.
 
 Only identity fields are stored (id, program, name as written, gender, ethnicity, ID number,
-birth date, work unit), with the blocking keys of matchers.duplicates in an indexed table:
-a search joins the new intake's keys against it and never reads the whole history. When the
-blocking rules change (KEY_VERSION) the keys are rebuilt from the stored rows on open.
+birth date, work unit), with their blocking keys (matchers.linkage.blocking) in an indexed
+table: a search joins the new intake's keys against it and never reads the whole history.
+When the blocking rules change (KEY_VERSION) the keys are rebuilt from the stored rows on
+open.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
+from matchers.linkage.blocking import KEY_VERSION, blocking_keys
+from matchers.linkage.records import raw_name
 from models.declared import Applicant
 from models.exceptions import UsageError
 
@@ -80,7 +83,7 @@ class HistoryRecord:
 
 def _record(a: Applicant) -> str:
     d = {k: getattr(a, k) for k in _IDENTITY if getattr(a, k) is not None}
-    raw = _raw_name(a)
+    raw = raw_name(a)
     if raw and raw != a.name:
         d[_RAW_NAME] = raw
     return json.dumps(d, ensure_ascii=False, sort_keys=True)
@@ -95,26 +98,8 @@ def _applicant(record: str) -> Applicant:
     return a
 
 
-def _raw_name(a: Applicant) -> str | None:
-    from matchers.duplicates import raw_name  # noqa: PLC0415 - duplicates imports this module
-
-    return raw_name(a)
-
-
-def _keys(a: Applicant) -> list[str]:
-    from matchers.duplicates import blocking_keys  # noqa: PLC0415
-
-    return blocking_keys(a)
-
-
 def _key_int(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
-
-
-def _key_version() -> str:
-    from matchers.duplicates import KEY_VERSION  # noqa: PLC0415
-
-    return str(KEY_VERSION)
 
 
 class History:
@@ -189,7 +174,7 @@ class History:
                 zh=f"历史库格式版本为 {schema}，本程序只支持 {SCHEMA_VERSION}，"
                 "请使用新的历史库文件",
             )
-        version = _key_version()
+        version = str(KEY_VERSION)
         if self._meta("key_version") != version:
             self._reindex()
             self._set_meta("key_version", version)
@@ -200,7 +185,11 @@ class History:
             self._conn.execute("DELETE FROM block_keys")
             rows = self._conn.execute("SELECT rid, record FROM applicants").fetchall()
             batch = sorted(
-                {(_key_int(k), rid) for rid, record in rows for k in _keys(_applicant(record))}
+                {
+                    (_key_int(k), rid)
+                    for rid, record in rows
+                    for k in blocking_keys(_applicant(record))
+                }
             )
             self._conn.executemany("INSERT INTO block_keys VALUES (?, ?)", batch)
 
@@ -267,7 +256,7 @@ class History:
                 {
                     (_key_int(k), first + n)
                     for n, a in enumerate(items)
-                    for k in (keys[a.applicant_id] if keys is not None else _keys(a))
+                    for k in (keys[a.applicant_id] if keys is not None else blocking_keys(a))
                 }
             )  # in key order: the B-tree fills page by page
             for start in range(0, len(rows), _CHUNK):
