@@ -1,0 +1,31 @@
+"""Blind layouts: new synthetic document layouts drawn from spec/documents.md alone.
+
+They measure whether the reader generalises to documents it was not tuned on, so they were
+drawn without looking at the reader (extractors/, matchers/) or its tests. Each renderer has
+the signature of `synth.documents`' renderers, `(person, rng, **facts) -> RenderedDoc`, and
+returns contract-normalised truth with the box where each value is printed.
+
+`BLIND_LAYOUTS[doc_type][layout]` is the renderer; `render_blind(doc_type, layout, ...)`
+calls it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from synth.blind import idcard
+from synth.documents import RenderedDoc
+from synth.people import Person
+
+Renderer = Callable[..., RenderedDoc]
+
+BLIND_LAYOUTS: dict[str, dict[str, Renderer]] = {
+    "id_card": dict(idcard.LAYOUTS),
+}
+
+
+def render_blind(
+    doc_type: str, layout: str, person: Person, rng: random.Random, **facts
+) -> RenderedDoc:
+    return BLIND_LAYOUTS[doc_type][layout](person, rng, **facts)
