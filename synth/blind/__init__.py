@@ -14,13 +14,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from synth.blind import idcard
+from synth.blind import idcard, skill
 from synth.documents import RenderedDoc
 from synth.people import Person
 
 Renderer = Callable[..., RenderedDoc]
 
 BLIND_LAYOUTS: dict[str, dict[str, Renderer]] = {
+    "skill_certificate": dict(skill.LAYOUTS),
     "id_card": dict(idcard.LAYOUTS),
 }
 

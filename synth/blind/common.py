@@ -100,10 +100,16 @@ UY = {
     "女": "ئايال",
 }
 UY_NATION = {
-    "维吾尔族": "ئۇيغۇر", "汉族": "خەنزۇ", "哈萨克族": "قازاق", "回族": "خۇيزۇ",
-    "柯尔克孜族": "قىرغىز", "蒙古族": "موڭغۇل", "锡伯族": "شىبە", "塔吉克族": "تاجىك",
+    "维吾尔族": "ئۇيغۇر",
+    "汉族": "خەنزۇ",
+    "哈萨克族": "قازاق",
+    "回族": "خۇيزۇ",
+    "柯尔克孜族": "قىرغىز",
+    "蒙古族": "موڭغۇل",
+    "锡伯族": "شىبە",
+    "塔吉克族": "تاجىك",
     "乌孜别克族": "ئۆزبېك",
-}  # fmt: skip
+}
 
 
 # ---------------------------------------------------------------------------------------
@@ -249,9 +255,13 @@ def seal(
     star: bool = True,
 ) -> BBox:
     s = orn.make_seal(
-        rng, seal_text(text), int(diameter), bottom, star=star,
+        rng,
+        seal_text(text),
+        int(diameter),
+        bottom,
+        star=star,
         family=rng.choice(("sans_bold", "serif_bold", "hei")),
-    )  # fmt: skip
+    )
     cx = min(max(center[0], diameter / 2), cv.w - diameter / 2)
     cy = min(max(center[1], diameter / 2), cv.h - diameter / 2)
     return cv.add_overlay(s, (cx, cy))

@@ -76,9 +76,15 @@ def _address_lines(cv: Canvas, addr: str, fam: str, size: float, width: float) -
 
 
 def draw_front(
-    cv: Canvas, person: Person, ox: float, oy: float, s: float, rng: random.Random, name: str,
+    cv: Canvas,
+    person: Person,
+    ox: float,
+    oy: float,
+    s: float,
+    rng: random.Random,
+    name: str,
     uy_values: bool | None = None,
-) -> dict[str, str]:  # fmt: skip
+) -> dict[str, str]:
     """The bilingual front at (ox, oy), scale s; records truth boxes in cv.boxes."""
     _bg(cv, ox, oy, s, rng, back=False)
     fam = rng.choice(("hei", "hei", "sans"))
@@ -109,8 +115,13 @@ def draw_front(
     y = oy + 257 * s
     gap = rng.uniform(0.9, 1.15)
     cv.text((vx, y), str(b.year), fam, vsz, VALUE, "ls", "birth_date")
-    xs = [vx + 98 * s * gap, vx + 165 * s * gap, vx + 218 * s * gap, vx + 283 * s * gap,
-          vx + 336 * s * gap]  # fmt: skip
+    xs = [
+        vx + 98 * s * gap,
+        vx + 165 * s * gap,
+        vx + 218 * s * gap,
+        vx + 283 * s * gap,
+        vx + 336 * s * gap,
+    ]
     cv.text((xs[0], y), "年", "hei", lsz, LABEL, "ls")
     cv.text((xs[1], y), str(b.month), fam, vsz, VALUE, "ls", "birth_date")
     cv.text((xs[2], y), "月", "hei", lsz, LABEL, "ls")
@@ -129,15 +140,23 @@ def draw_front(
     cv.text((lx, oy + 566 * s), "公民身份号码", "hei", lsz, LABEL, "ls")
     num_fam = rng.choice(("latin", "mono", "hei"))
     cv.text(
-        (ox + 330 * s, oy + 568 * s), person.id_number, num_fam,
-        cv.fit_size(person.id_number, num_fam, 42 * s, 600 * s), VALUE, "ls", "id_number",
-    )  # fmt: skip
+        (ox + 330 * s, oy + 568 * s),
+        person.id_number,
+        num_fam,
+        cv.fit_size(person.id_number, num_fam, 42 * s, 600 * s),
+        VALUE,
+        "ls",
+        "id_number",
+    )
     pw, ph = 262 * s, 330 * s
     px, py = ox + 675 * s, oy + 78 * s
     orn.draw_photo(
-        cv.img, (px, py, px + pw, py + ph), rng, female=person.gender == "女",
+        cv.img,
+        (px, py, px + pw, py + ph),
+        rng,
+        female=person.gender == "女",
         background=(246, 246, 246),
-    )  # fmt: skip
+    )
     return {
         "name": name,
         "gender": person.gender,
@@ -158,9 +177,10 @@ def authority(person: Person) -> str:
 
 def valid_period(person: Person, rng: random.Random) -> str:
     issued = date_between(
-        rng, max(years_after(person.birth, 16), years_after(person.birth, 0).replace(year=2006)),
+        rng,
+        max(years_after(person.birth, 16), years_after(person.birth, 0).replace(year=2006)),
         years_after(person.birth, 0).replace(year=2024),
-    )  # fmt: skip
+    )
     age = issued.year - person.birth.year
     years = 10 if age < 26 else 20 if age < 46 else None
     tail = "长期" if years is None else years_after(issued, years).strftime("%Y.%m.%d")
@@ -182,8 +202,14 @@ def draw_back(cv: Canvas, person: Person, ox: float, oy: float, s: float, rng: r
     ):
         uy(cv, (lx, oy + (y - 28) * s), UY[ug], 17 * s, LABEL)
         cv.text((lx, oy + y * s), zh, "hei", 25 * s, LABEL, "ls")
-        cv.text((vx, oy + (y + 1) * s), val, "hei", cv.fit_size(val, "hei", 30 * s, 560 * s),
-                VALUE, "ls")  # fmt: skip
+        cv.text(
+            (vx, oy + (y + 1) * s),
+            val,
+            "hei",
+            cv.fit_size(val, "hei", 30 * s, 560 * s),
+            VALUE,
+            "ls",
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -216,16 +242,26 @@ def render_card_back(person: Person, rng: random.Random, **facts) -> RenderedDoc
 
 
 def _a4_copy(
-    person: Person, rng: random.Random, facts: dict, layout: str, spots, s: float, caption: bool,
+    person: Person,
+    rng: random.Random,
+    facts: dict,
+    layout: str,
+    spots,
+    s: float,
+    caption: bool,
     over: dict[str, float],
-) -> RenderedDoc:  # fmt: skip
+) -> RenderedDoc:
     name, truth = names(person, rng, facts, low_dot=True)
     cv = plain_page(rng, (2480, 3508), bool(facts.get("text_layer")))
     if caption:
         cv.text(
-            (cv.w / 2, 280), rng.choice(("居民身份证复印件", "身份证正反面复印件", "申报人身份证")),
-            rng.choice(("hei", "sans", "serif")), 78, (20, 20, 20), "ms",
-        )  # fmt: skip
+            (cv.w / 2, 280),
+            rng.choice(("居民身份证复印件", "身份证正反面复印件", "申报人身份证")),
+            rng.choice(("hei", "sans", "serif")),
+            78,
+            (20, 20, 20),
+            "ms",
+        )
     sides = ["front", "back"]
     if rng.random() < 0.2:
         sides.reverse()
@@ -241,11 +277,17 @@ def _a4_copy(
         else:
             draw_back(cv, person, ox, oy, s, rng)
         bbox = (int(ox), int(oy), int(ox + CARD_W * s), int(oy + CARD_H * s))
-        regions.append(Region("id_card", bbox, dict(fields) if side == "front" else {},
-                              dict(boxes) if side == "front" else {}))  # fmt: skip
+        regions.append(
+            Region(
+                "id_card",
+                bbox,
+                dict(fields) if side == "front" else {},
+                dict(boxes) if side == "front" else {},
+            )
+        )
     cv.boxes.clear()
     cv.boxes.update(boxes)
-    overprints.apply(cv, rng, facts, [r.bbox for r in regions], over)
+    overprints.apply(cv, rng, facts, list(boxes.values()), over, [r.bbox for r in regions])
     return finish(cv, "id_card", fields, layout, regions=regions)
 
 
@@ -258,9 +300,15 @@ def render_a4_certified(person: Person, rng: random.Random, **facts) -> Rendered
     y1 = y0 + ch + rng.uniform(180, 420)
     spots = [(x0, y0), (x0 + rng.uniform(-80, 80), y1)]
     return _a4_copy(
-        person, rng, facts, "a4_certified", spots, s, rng.random() < 0.5,
+        person,
+        rng,
+        facts,
+        "a4_certified",
+        spots,
+        s,
+        rng.random() < 0.5,
         {"certified": 0.85, "use_only": 0.6, "page_no": 0.3, "fax": 0.0},
-    )  # fmt: skip
+    )
 
 
 def render_a4_side_fax(person: Person, rng: random.Random, **facts) -> RenderedDoc:
@@ -272,9 +320,15 @@ def render_a4_side_fax(person: Person, rng: random.Random, **facts) -> RenderedD
     y0 = rng.uniform(300, 900)
     spots = [(x0, y0), (x0 + cw + gap, y0 + rng.uniform(-20, 20))]
     return _a4_copy(
-        person, rng, facts, "a4_side_fax", spots, s, False,
+        person,
+        rng,
+        facts,
+        "a4_side_fax",
+        spots,
+        s,
+        False,
         {"certified": 0.3, "use_only": 0.4, "page_no": 0.7, "fax": 0.6},
-    )  # fmt: skip
+    )
 
 
 LAYOUTS = {

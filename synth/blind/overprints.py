@@ -21,9 +21,12 @@ from synth.fonts import font
 
 PROGRAMS = ("新疆工匠", "准东人才工作室", "少数民族科技骨干特殊培养", "乌鲁木齐市技能大师工作室")
 CHECKERS = (
-    "新疆维吾尔自治区人力资源和社会保障厅人才开发处", "昌吉州人力资源和社会保障局",
-    "准东经济技术开发区组织人事部", "乌鲁木齐市人力资源和社会保障局", "喀什地区人才工作办公室",
-)  # fmt: skip
+    "新疆维吾尔自治区人力资源和社会保障厅人才开发处",
+    "昌吉州人力资源和社会保障局",
+    "准东经济技术开发区组织人事部",
+    "乌鲁木齐市人力资源和社会保障局",
+    "喀什地区人才工作办公室",
+)
 KINDS = ("certified", "use_only", "page_no", "fax")
 
 
@@ -34,16 +37,22 @@ def _overlap(a: BBox, b: BBox) -> float:
 
 
 def _best_spot(
-    cv: Canvas, size: tuple[float, float], avoid: list[BBox], rng: random.Random, tries: int = 40
+    cv: Canvas,
+    size: tuple[float, float],
+    avoid: list[BBox],
+    rng: random.Random,
+    tries: int = 40,
+    soft: tuple[BBox, ...] = (),
 ) -> tuple[float, float]:
-    """Centre of a size-sized box inside the page that covers the least of `avoid`."""
+    """Centre of a size-sized box inside the page that covers the least of `avoid` (truth
+    values), then of `soft` (the documents on the page)."""
     w, h = size
     best, best_cost = (cv.w / 2, cv.h / 2), float("inf")
     for _ in range(tries):
         cx = rng.uniform(w / 2 + 20, max(w / 2 + 21, cv.w - w / 2 - 20))
         cy = rng.uniform(h / 2 + 20, max(h / 2 + 21, cv.h - h / 2 - 20))
         box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
-        cost = sum(_overlap(box, a) for a in avoid)
+        cost = sum(_overlap(box, a) for a in avoid) + 0.05 * sum(_overlap(box, a) for a in soft)
         if cost < best_cost:
             best, best_cost = (cx, cy), cost
             if cost == 0 and rng.random() < 0.5:
@@ -70,7 +79,9 @@ def _rgba_text(
     return Image.fromarray(rgba, "RGBA")
 
 
-def certified_stamp(cv: Canvas, rng: random.Random, avoid: list[BBox], scale: float = 1.0) -> BBox:
+def certified_stamp(
+    cv: Canvas, rng: random.Random, avoid: list[BBox], scale: float = 1.0, soft=()
+) -> BBox:
     """Rectangular red 与原件一致 stamp, checker's signature and date, the unit's round seal."""
     text = rng.choice(("与原件一致", "复印件与原件相符", "与原件核对一致", "此件与原件一致"))
     size = int(rng.uniform(60, 78) * scale)
@@ -85,7 +96,7 @@ def certified_stamp(cv: Canvas, rng: random.Random, avoid: list[BBox], scale: fl
     stamp = Image.fromarray(arr).rotate(rng.uniform(-8, 8), expand=True, resample=Image.BILINEAR)
     dia = int(rng.uniform(330, 420) * scale)
     need = (stamp.width + dia * 0.6, max(stamp.height, dia) + size * 1.5)
-    cx, cy = _best_spot(cv, need, avoid, rng)
+    cx, cy = _best_spot(cv, need, avoid, rng, soft=tuple(soft))
     cv.add_overlay(stamp, (cx - need[0] / 2 + stamp.width / 2, cy - need[1] / 2 + stamp.height / 2))
     unit = rng.choice(CHECKERS + vocab.COMPANIES[:4])
     seal(cv, rng, unit, (cx + need[0] / 2 - dia / 2, cy), dia, rng.choice(("", "", "人事专用章")))
@@ -96,8 +107,12 @@ def certified_stamp(cv: Canvas, rng: random.Random, avoid: list[BBox], scale: fl
     d = date_between(rng, dt.date(2023, 1, 1), TODAY)
     cv.text(
         (cx - need[0] / 2 + 30, cy - need[1] / 2 + stamp.height + size * 0.9),
-        f"{d.year}.{d.month}.{d.day}", "kai", size * 0.7, (25, 25, 90), "ls",
-    )  # fmt: skip
+        f"{d.year}.{d.month}.{d.day}",
+        "kai",
+        size * 0.7,
+        (25, 25, 90),
+        "ls",
+    )
     return (
         int(cx - need[0] / 2),
         int(cy - need[1] / 2),
@@ -107,7 +122,7 @@ def certified_stamp(cv: Canvas, rng: random.Random, avoid: list[BBox], scale: fl
 
 
 def use_only_line(
-    cv: Canvas, rng: random.Random, avoid: list[BBox], program: str | None = None
+    cv: Canvas, rng: random.Random, avoid: list[BBox], program: str | None = None, soft=()
 ) -> BBox:
     """仅供XX项目申报使用 typed or written by hand across the page, often slanted."""
     program = program or rng.choice(PROGRAMS)
@@ -124,7 +139,7 @@ def use_only_line(
     img = _rgba_text([text], "kai" if hand else rng.choice(("hei", "sans")), size, color, 10)
     ang = rng.uniform(12, 35) * rng.choice((-1, 1)) if rng.random() < 0.5 else rng.uniform(-3, 3)
     img = img.rotate(ang, expand=True, resample=Image.BILINEAR)
-    cx, cy = _best_spot(cv, (img.width, img.height), avoid, rng)
+    cx, cy = _best_spot(cv, (img.width, img.height), avoid, rng, soft=tuple(soft))
     return cv.add_overlay(img, (cx, cy))
 
 
@@ -157,9 +172,12 @@ def apply(
     facts: dict,
     avoid: list[BBox],
     p: dict[str, float] | None = None,
+    soft: list[BBox] | tuple[BBox, ...] = (),
 ) -> list[str]:
     """Add overprints: `facts["overprints"]` names them exactly (a tuple of KINDS), else each
-    is drawn with its probability in `p`. Returns the kinds drawn."""
+    is drawn with its probability in `p`. Stamps and notes keep off the `avoid` boxes (the
+    truth values) where they can, and off `soft` ones (the documents) if there is room.
+    Returns the kinds drawn."""
     p = p or {"certified": 0.4, "use_only": 0.35, "page_no": 0.3, "fax": 0.1}
     if "overprints" in facts:
         kinds = [k for k in KINDS if k in facts["overprints"]]
@@ -170,9 +188,9 @@ def apply(
     avoid = list(avoid)
     for k in kinds:
         if k == "certified":
-            avoid.append(certified_stamp(cv, rng, avoid, min(cv.w, cv.h) / 2480))
+            avoid.append(certified_stamp(cv, rng, avoid, min(cv.w, cv.h) / 2480, soft))
         elif k == "use_only":
-            avoid.append(use_only_line(cv, rng, avoid, facts.get("program")))
+            avoid.append(use_only_line(cv, rng, avoid, facts.get("program"), soft))
         elif k == "page_no":
             page_number(cv, rng)
         else:
