@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from synth.blind import idcard, skill
+from synth.blind import education, idcard, skill, title
 from synth.documents import RenderedDoc
 from synth.people import Person
 
@@ -22,6 +22,8 @@ Renderer = Callable[..., RenderedDoc]
 
 BLIND_LAYOUTS: dict[str, dict[str, Renderer]] = {
     "skill_certificate": dict(skill.LAYOUTS),
+    "title_certificate": dict(title.LAYOUTS),
+    "education_certificate": dict(education.LAYOUTS),
     "id_card": dict(idcard.LAYOUTS),
 }
 
