@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from synth.blind import education, idcard, skill, title
+from synth.blind import award, education, idcard, other, skill, title
 from synth.documents import RenderedDoc
 from synth.people import Person
 
@@ -22,9 +22,11 @@ Renderer = Callable[..., RenderedDoc]
 
 BLIND_LAYOUTS: dict[str, dict[str, Renderer]] = {
     "skill_certificate": dict(skill.LAYOUTS),
+    "award_certificate": dict(award.LAYOUTS),
     "title_certificate": dict(title.LAYOUTS),
     "education_certificate": dict(education.LAYOUTS),
     "id_card": dict(idcard.LAYOUTS),
+    "other": dict(other.LAYOUTS),
 }
 
 

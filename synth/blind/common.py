@@ -217,6 +217,25 @@ def seal_text(s: str) -> str:
 # award levels follow the issuer (documents.md) unless the certificate prints one
 
 
+# County-level cities: a 市 that ranks as a county.
+COUNTY_CITIES = (
+    "库车市",
+    "阜康市",
+    "昌吉市",
+    "博乐市",
+    "奎屯市",
+    "乌苏市",
+    "阿图什市",
+    "喀什市",
+    "和田市",
+    "伊宁市",
+    "塔城市",
+    "阿勒泰市",
+    "库尔勒市",
+    "阿克苏市",
+)
+
+
 def level_of_issuer(issuer: str) -> str:
     """自治区/兵团 → 省级; 州/市/地区/师 → 地市级; 县 → 县级; ministries → 国家级; else 其他."""
     head = issuer.split(" ")[0]
@@ -226,7 +245,7 @@ def level_of_issuer(issuer: str) -> str:
         return "国家级"
     if head.startswith("中国") and "新疆" not in head:
         return "国家级"
-    if "县" in head:
+    if "县" in head or head.startswith(COUNTY_CITIES):
         return "县级"
     if "师" in head and ("第" in head or "兵团第" in head):
         return "地市级"
@@ -295,4 +314,44 @@ def finish(
     boxes.update({k: v for k, v in (extra_boxes or {}).items() if k in fields})
     return RenderedDoc(
         image or cv.render(), doc_type, dict(fields), boxes, list(regions or []), layout, cv
+    )
+
+
+def compose(
+    cv: Canvas,
+    docs: list[RenderedDoc],
+    rng: random.Random,
+    heights: list[float],
+    x0: float,
+    gap: tuple[float, float] = (40, 90),
+) -> list[Region]:
+    """Paste rendered documents side by side (scaled to `heights`), as one copy of several
+    small certificates; returns one Region per document with its boxes in page pixels."""
+    regions: list[Region] = []
+    x = x0
+    for doc, target_h in zip(docs, heights, strict=True):
+        im = doc.image
+        sc = min(target_h / im.height, (cv.w - x - 40) / im.width)
+        small = im.resize((int(im.width * sc), int(im.height * sc)), Image.LANCZOS)
+        y = (cv.h - small.height) / 2 + rng.uniform(-60, 60)
+        y = min(max(y, 20), cv.h - small.height - 20)
+        cv.img.paste(small, (int(x), int(y)))
+        cv.draw.rectangle(
+            (int(x), int(y), int(x) + small.width, int(y) + small.height),
+            outline=(150, 150, 150),
+            width=2,
+        )
+        boxes = {k: scale_box(b, sc, x, y) for k, b in doc.field_boxes.items()}
+        bbox = (int(x), int(y), int(x) + small.width, int(y) + small.height)
+        regions.append(Region(doc.doc_type, bbox, dict(doc.fields), boxes))
+        x += small.width + rng.uniform(*gap)
+    return regions
+
+
+def scale_box(b: BBox, sc: float, x: float, y: float) -> BBox:
+    return (
+        int(b[0] * sc + x),
+        int(b[1] * sc + y),
+        int(b[2] * sc + x) + 1,
+        int(b[3] * sc + y) + 1,
     )

@@ -22,6 +22,7 @@ from synth.blind.common import (
     GRADE_CN,
     TODAY,
     R,
+    compose,
     finish,
     fit,
     fold_shadow,
@@ -785,56 +786,18 @@ def render_new_e_screenshot(person: Person, rng: random.Random, **facts) -> Rend
 
 
 def render_two_up_old(person: Person, rng: random.Random, **facts) -> RenderedDoc:
-    """Two small certificates of the holder copied side by side on one landscape A4: the
-    old booklet's inner page at the left, a newer certificate at the right (regions)."""
-    from synth.documents import Region
-
+    """Two certificates of the holder copied side by side on one landscape A4: the old
+    booklet opened upwards at the left, a newer certificate at the right (regions)."""
     left = render_old_vertical_stacked(person, random.Random(rng.random()), **facts)
-    right = render_new_college(
-        person,
-        random.Random(rng.random()),
-        **{k: v for k, v in facts.items() if k in ("name", "text_layer")},
-    )
+    keep = {k: v for k, v in facts.items() if k in ("name", "text_layer")}
+    right = render_new_college(person, random.Random(rng.random()), **keep)
     cv = plain_page(rng, (3508, 2480), bool(facts.get("text_layer")))
-    regions = []
-    x = rng.uniform(60, 140)
-    for doc, target_h in ((left, rng.uniform(1900, 2200)), (right, None)):
-        im = doc.image
-        sc = (target_h / im.height) if target_h else ((cv.w - x - 60) / im.width)
-        sc = min(sc, (cv.h - 160) / im.height)
-        small = im.resize((int(im.width * sc), int(im.height * sc)))
-        y = (cv.h - small.height) / 2 + rng.uniform(-40, 40)
-        cv.img.paste(small, (int(x), int(y)))
-        cv.draw.rectangle(
-            (int(x), int(y), int(x) + small.width, int(y) + small.height),
-            outline=(150, 150, 150),
-            width=2,
-        )
-        boxes = {k: _scale_box(b, sc, x, y) for k, b in doc.field_boxes.items()}
-        regions.append(
-            Region(
-                "skill_certificate",
-                (int(x), int(y), int(x) + small.width, int(y) + small.height),
-                dict(doc.fields),
-                boxes,
-            )
-        )
-        x += small.width + rng.uniform(40, 80)
+    regions = compose(cv, [left, right], rng, [rng.uniform(1900, 2250), 2000], rng.uniform(50, 120))
     cv.boxes.update(regions[0].field_boxes)
     truth = [b for r in regions for b in r.field_boxes.values()]
-    overprints.apply(
-        cv,
-        rng,
-        facts,
-        truth,
-        {"certified": 0.5, "use_only": 0.3, "page_no": 0.4},
-        [r.bbox for r in regions],
-    )
+    over = {"certified": 0.5, "use_only": 0.3, "page_no": 0.4}
+    overprints.apply(cv, rng, facts, truth, over, [r.bbox for r in regions])
     return finish(cv, "skill_certificate", regions[0].fields, "two_up_old_new", regions=regions)
-
-
-def _scale_box(b, sc: float, x: float, y: float):
-    return (int(b[0] * sc + x), int(b[1] * sc + y), int(b[2] * sc + x) + 1, int(b[3] * sc + y) + 1)
 
 
 LAYOUTS = {
