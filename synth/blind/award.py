@@ -602,11 +602,11 @@ def _find(cv: Canvas, sub: str) -> BBox:
 
 def render_two_honours(person: Person, rng: random.Random, **facts) -> RenderedDoc:
     """Two certificates of the holder side by side on one landscape A4 copy (regions)."""
-    keep = {k: v for k, v in facts.items() if k in ("name", "text_layer")}
+    keep = {k: v for k, v in facts.items() if k == "name"}  # a copy: pasted as images
     a = render_jiangzhuang(person, random.Random(rng.random()), **keep)
     b = render_talent_plan(person, random.Random(rng.random()), **keep)
     docs = [a, b] if rng.random() < 0.5 else [b, a]
-    cv = plain_page(rng, (3508, 2480), bool(facts.get("text_layer")))
+    cv = plain_page(rng, (3508, 2480))
     regions = compose(cv, docs, rng, [1180, 1180], rng.uniform(40, 90), (30, 60))
     cv.boxes.update(regions[0].field_boxes)
     truth = [bx for r in regions for bx in r.field_boxes.values()]

@@ -404,7 +404,8 @@ def render_adult_landscape(person: Person, rng: random.Random, **facts) -> Rende
         "ls",
     )
     truth_boxes = [cv.boxes[k] for k in ("name", "school", "issue_date", "cert_no")]
-    overprints.apply(cv, rng, facts, truth_boxes, {"certified": 0.4, "use_only": 0.3})
+    heading = [(ib[0], ib[1] + 120, ib[2], ib[1] + 340)]
+    overprints.apply(cv, rng, facts, truth_boxes, {"certified": 0.4, "use_only": 0.3}, heading)
     fields = _fields(truth, person, person.birth_date, school, edu, no, grad)
     return finish(cv, "education_certificate", fields, "adult_landscape")
 

@@ -70,8 +70,8 @@ def _letterhead(cv: Canvas, t: random.Random, unit: str) -> float:
             "ms",
         )
         cv.text((400, 280), unit, "sans_bold", cv.fit_size(unit, "sans_bold", 78, 1800), c, "ls")
-        en = "XINJIANG " + t.choice(("INDUSTRY", "ENERGY", "CHEMICAL", "POWER")) + " CO., LTD."
-        cv.text((400, 335), en, "latin", 34, c, "ls")
+        if t.random() < 0.5:
+            cv.text((400, 335), t.choice(("地址：", "电话：")) + "……", "sans", 30, c, "ls")
         cv.draw.line((200, 380, cv.w - 200, 380), fill=c, width=4)
         return 500
     cv.text((cv.w / 2, 300), unit, "sans", cv.fit_size(unit, "sans", 72, 1800), (30, 30, 30), "ms")
@@ -220,7 +220,8 @@ def render_form(person: Person, rng: random.Random, **facts) -> RenderedDoc:
     cv.text((x1 - 420, y0 + 680), "（盖章）", "body", size, (20, 20, 20), "ms")
     cv.text((x1 - 420, y0 + 800), p["date"], "body", size, (20, 20, 20), "ms")
     seal(cv, t, unit, (x1 - 420 + rng.uniform(-30, 30), y0 + 700), 430)
-    overprints.apply(cv, rng, facts, [], {"page_no": 0.5, "use_only": 0.2})
+    table = [(x0, top, x1, y0 + 900)]
+    overprints.apply(cv, rng, facts, [], {"page_no": 0.5, "use_only": 0.2}, table)
     return finish(cv, "other", {}, "zaizhi_form")
 
 

@@ -30,6 +30,7 @@ from synth.blind.common import (
     names,
     plain_page,
     runs,
+    runs_width,
     seal,
     seal_text,
     years_after,
@@ -94,9 +95,21 @@ class Skill:
     kind: str  # Y / S for new certificates, "" for old ones
 
 
-def _level(rng: random.Random, facts: dict, ladder=(8, 12, 25, 30, 25)) -> tuple[str, int]:
-    level = facts.get("skill_level") or rng.choices(list(SKILL_LEVEL_TO_GRADE), weights=ladder)[0]
-    return level, SKILL_LEVEL_TO_GRADE.get(level, 0)
+# Youngest age at which each level is usually reached (years of work the rules ask for).
+MIN_AGE = {"初级工": 18, "中级工": 20, "高级工": 22, "技师": 26, "高级技师": 30, "特级技师": 35}
+LADDER = tuple(MIN_AGE)
+
+
+def _level(
+    rng: random.Random, facts: dict, person: Person, hi: dt.date, ladder=(8, 12, 25, 30, 25)
+) -> tuple[str, int, dt.date]:
+    """(level, grade, earliest issue date): a random level the holder is old enough for."""
+    level = facts.get("skill_level") or rng.choices(LADDER[: len(ladder)], weights=ladder)[0]
+    if "skill_level" not in facts:
+        while level != LADDER[0] and years_after(person.birth, MIN_AGE[level]) > hi:
+            level = LADDER[LADDER.index(level) - 1]
+    earliest = years_after(person.birth, MIN_AGE.get(level, 18))
+    return level, SKILL_LEVEL_TO_GRADE.get(level, 0), earliest
 
 
 def old_number(rng: random.Random, year: int, pref2: str, grade: int) -> str:
@@ -115,8 +128,8 @@ def new_number(rng: random.Random, kind: str, year: int, grade: int) -> str:
 
 
 def _old(person: Person, rng: random.Random, facts: dict) -> tuple[Skill, str]:
-    level, grade = _level(rng, facts)
-    lo = max(years_after(person.birth, 19), dt.date(1998, 1, 1))
+    level, grade, earliest = _level(rng, facts, person, dt.date(2019, 12, 31))
+    lo = max(earliest, dt.date(1998, 1, 1))
     issue = issue_date(rng, facts, lo, dt.date(2019, 12, 31))
     issuer, pref2 = rng.choice(OLD_ISSUERS)
     if issue.year < 2008:
@@ -133,8 +146,9 @@ def _old(person: Person, rng: random.Random, facts: dict) -> tuple[Skill, str]:
 
 
 def _new(person: Person, rng: random.Random, facts: dict, kind: str, issuer: str) -> Skill:
-    level, grade = _level(rng, facts)
-    lo = max(years_after(person.birth, 19), dt.date(2020, 9, 1))
+    ladder = (4, 10, 26, 32, 22, 6) if kind == "Y" else (8, 12, 25, 30, 25)
+    level, grade, earliest = _level(rng, facts, person, TODAY, ladder)
+    lo = max(earliest, dt.date(2020, 9, 1))
     issue = issue_date(rng, facts, lo, TODAY)
     occ = facts.get("occupation") or rng.choice(list(vocab.OCCUPATIONS))
     direction = rng.choice(vocab.OCCUPATIONS.get(occ, ("",))) or "--"
@@ -323,6 +337,9 @@ def render_old_spread_inline(person: Person, rng: random.Random, **facts) -> Ren
     for zh, en, parts in right:
         end = bi_label(cv, rx, y, zh, en, size, lab, False)
         avail = ib[2] - 50 - end - size * 0.6
+        if runs_width(cv, parts, size * 1.05) * 0.75 > avail:  # too long: under its label
+            y += size * 1.5
+            end, avail = rx + size * 1.4, ib[2] - 50 - rx - size * 2
         runs(cv, end + size * 0.6, y, parts, fit(cv, parts, size * 1.05, avail), st.value_color)
         y += lh
     seal(
@@ -492,14 +509,14 @@ def render_old_grid_sheet(person: Person, rng: random.Random, **facts) -> Render
         zs = cv.fit_size(zh, "label", size, lw - 30, 0.6)
         bi_label(cv, cx0 + 16, cy0 + rh * 0.45, zh, en, zs, st.label_color, True, 0.5)
         avail = colw - lw - 40
-        runs(
-            cv,
-            cx0 + lw + 20,
-            cy0 + rh * 0.62,
-            parts,
-            fit(cv, parts, size * 1.1, avail),
-            st.value_color,
-        )
+        vs = fit(cv, parts, size * 1.1, avail)
+        keyed = [p for p in parts if p.key]
+        if vs < size * 0.8 and len(keyed) > 1:  # occupation over level, two lines in the cell
+            for i, p in enumerate(keyed):
+                ps = fit(cv, [p], size * 1.05, avail)
+                runs(cv, cx0 + lw + 20, cy0 + rh * (0.42 + 0.36 * i), [p], ps, st.value_color)
+        else:
+            runs(cv, cx0 + lw + 20, cy0 + rh * 0.62, parts, vs, st.value_color)
     photo(cv, (x1 - pw, top, x1, top + pw * 1.4), rng, female=person.gender == "女")
     # issuer as a signature line under the grid, seal over it
     ix = x1 - 40
@@ -623,14 +640,7 @@ def render_new_college(person: Person, rng: random.Random, **facts) -> RenderedD
 def render_new_enterprise(person: Person, rng: random.Random, **facts) -> RenderedDoc:
     """企业自主评价: a company certifies its own staff; the company is the issuer."""
     company = rng.choice(EVAL_COMPANIES)
-    ladder = (4, 10, 26, 32, 22, 6) if "skill_level" not in facts else (1,) * 6
-    lv = (
-        facts.get("skill_level")
-        or rng.choices(
-            ("初级工", "中级工", "高级工", "技师", "高级技师", "特级技师"), weights=ladder
-        )[0]
-    )
-    sk = _new(person, rng, dict(facts, skill_level=lv), "Y", company)
+    sk = _new(person, rng, facts, "Y", company)  # enterprises also certify 特级技师 (2022)
     tl = bool(facts.get("text_layer"))
     cv, st = new_page(rng, False, tl, rng.choice(("red", "blue", "plain")))
     ib = decorate(cv, st, rng, kind=rng.choice(("frame", "plain", "band")))
@@ -788,10 +798,11 @@ def render_new_e_screenshot(person: Person, rng: random.Random, **facts) -> Rend
 def render_two_up_old(person: Person, rng: random.Random, **facts) -> RenderedDoc:
     """Two certificates of the holder copied side by side on one landscape A4: the old
     booklet opened upwards at the left, a newer certificate at the right (regions)."""
-    left = render_old_vertical_stacked(person, random.Random(rng.random()), **facts)
-    keep = {k: v for k, v in facts.items() if k in ("name", "text_layer")}
+    own = {k: v for k, v in facts.items() if k not in ("text_layer", "overprints")}
+    left = render_old_vertical_stacked(person, random.Random(rng.random()), **own)
+    keep = {k: v for k, v in facts.items() if k == "name"}  # a copy: pasted as images
     right = render_new_college(person, random.Random(rng.random()), **keep)
-    cv = plain_page(rng, (3508, 2480), bool(facts.get("text_layer")))
+    cv = plain_page(rng, (3508, 2480))
     regions = compose(cv, [left, right], rng, [rng.uniform(1900, 2250), 2000], rng.uniform(50, 120))
     cv.boxes.update(regions[0].field_boxes)
     truth = [b for r in regions for b in r.field_boxes.values()]

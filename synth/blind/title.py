@@ -395,7 +395,8 @@ def render_landscape_sentence(person: Person, rng: random.Random, **facts) -> Re
             (60, 60, 60),
         )
     truth_boxes = [cv.boxes[k] for k in ("name", "title", "issuer", "issue_date", "cert_no")]
-    overprints.apply(cv, rng, facts, truth_boxes, {"use_only": 0.3, "page_no": 0.3})
+    heading = [(ib[0], ib[1] + 150, ib[2], ib[1] + 330)]
+    overprints.apply(cv, rng, facts, truth_boxes, {"use_only": 0.3, "page_no": 0.3}, heading)
     fields = _fields(person, t, person.birth_date)
     return finish(cv, "title_certificate", fields, "landscape_sentence")
 
