@@ -186,6 +186,13 @@ def test_one_unit_one_letter_template() -> None:
         assert a.image.tobytes() != b.image.tobytes()
 
 
+def test_letter_lists_the_applicant_once() -> None:
+    for seed in range(6):
+        doc = render("award_certificate", "decision_letter", seed)
+        x0, y0, x1, y1 = doc.field_boxes["name"]
+        assert y1 - y0 < 100, (seed, doc.field_boxes["name"])  # one line: one printed name
+
+
 def test_issuer_levels() -> None:
     assert level_of_issuer("共青团新疆维吾尔自治区委员会") == "省级"
     assert level_of_issuer("中共昌吉州委人才工作领导小组") == "地市级"

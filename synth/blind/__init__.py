@@ -7,6 +7,15 @@ returns contract-normalised truth with the box where each value is printed.
 
 `BLIND_LAYOUTS[doc_type][layout]` is the renderer; `render_blind(doc_type, layout, ...)`
 calls it.
+
+Facts a caller may fix: `name` everywhere; `skill_level`, `occupation`, `issue_date`,
+`issuer`, `cert_no` (skill); `award_name`, `award_rank`, `issuer`, `issue_date`, `cert_no`
+(award; the level always follows the printed issuer, so fix the issuer with the award);
+`title`, `title_level`, `issuer`, `issue_date` (title); `education`, `school`,
+`issue_date`, `cert_no` (education; a layout keeps the levels its heading allows);
+`unit` (在职证明); `overprints=()` or a tuple of `overprints.KINDS` to fix the marks a copy
+carries, `program` for the 仅供…申报使用 line; `text_layer=True` draws TrueType families
+only (Uyghur labels and pages pasted into a composite copy are raster only).
 """
 
 from __future__ import annotations

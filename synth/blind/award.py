@@ -441,9 +441,17 @@ def render_competition_numbered(person: Person, rng: random.Random, **facts) -> 
     )
 
 
+def _bare(name: str) -> str:
+    return "".join(c for c in name if c not in "·•・．‧⋅ ")
+
+
 def _coawardees(rng: random.Random, n: int, person: Person, name: str) -> list[str]:
     sub = random.Random(rng.random())
-    out = [make_person(sub).name for _ in range(n)]
+    out: list[str] = []
+    while len(out) < n:  # no two alike: the applicant's name must be printed once
+        other = make_person(sub).name
+        if other not in out and _bare(other) != _bare(name):
+            out.append(other)
     out.insert(rng.randrange(n + 1), name)
     return out
 

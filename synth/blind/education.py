@@ -78,6 +78,8 @@ def render_regular_portrait(person: Person, rng: random.Random, **facts) -> Rend
     """普通高等学校毕业证书, portrait: photo top left, the sentence, 校名 and 校（院）长 at the
     bottom, 18-digit number (school code + 1 + year + level + serial)."""
     edu = facts.get("education") or rng.choice(("大专", "本科", "本科", "硕士研究生"))
+    if edu not in ("大专", "本科", "硕士研究生", "博士研究生"):  # a 普通高等学校 diploma
+        edu = "大专"
     name, truth = names(person, rng, facts)
     grad = _grad(person, rng, facts, edu)
     start = dt.date(grad.year - YEARS[edu], 9, 1)
@@ -321,7 +323,9 @@ def render_adult_landscape(person: Person, rng: random.Random, **facts) -> Rende
     edu = edu if edu in ("大专", "本科") else "本科"
     name, truth = names(person, rng, facts)
     grad = _grad(person, rng, dict(facts), "本科" if edu == "本科" else "大专")
-    grad = dt.date(min(grad.year + rng.choice((3, 6, 9)), 2025), 1, rng.choice((10, 15)))
+    shift, day = rng.choice((3, 6, 9)), rng.choice((10, 15))  # adults study after work
+    if "issue_date" not in facts:
+        grad = dt.date(min(grad.year + shift, 2025), 1, day)
     years = 2 if edu == "本科" else 3
     start = dt.date(grad.year - years, 3, 1)
     school, code = _school(rng, facts, "本科")
