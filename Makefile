@@ -4,8 +4,10 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
+# fonts-ukij-uyghur: Uyghur labels of the bilingual synthetic ID cards (synth/blind); libfribidi0:
+# Pillow's raqm layout loads it to join and order Arabic-script text right to left.
 APT_PKGS := tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk fonts-arphic-ukai \
-            fonts-arphic-uming fonts-wqy-zenhei
+            fonts-arphic-uming fonts-wqy-zenhei fonts-ukij-uyghur libfribidi0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench system venv clean
