@@ -14,7 +14,6 @@ import json
 import os
 import re
 import subprocess
-import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from models.results import FlagCode, Results
-from tests import hostile
+from tests import hostile, hostile_batch
 from tests.hostile_batch import (
     AS_OF,
     HTML_PAYLOADS,
@@ -44,7 +43,6 @@ class Run:
     hb: HostileBatch
     out: Path
     proc: subprocess.CompletedProcess
-    seconds: float
     before: dict
     after: dict
 
@@ -61,17 +59,15 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     set_read_only(hb.batch, True)  # root ignores this; the snapshots below do not
     try:
         before = snapshot(hb.batch)
-        t0 = time.monotonic()
         proc = subprocess.run(
             [*credcheck_cmd(), "verify", str(hb.batch), "--out", str(out), "--workers", "2",
              "--as-of", AS_OF, "--quiet"],
             capture_output=True, text=True, timeout=900, env=cli_env(),
         )  # fmt: skip
-        seconds = time.monotonic() - t0
         after = snapshot(hb.batch)
     finally:
         set_read_only(hb.batch, False)
-    return Run(hb, out, proc, seconds, before, after)
+    return Run(hb, out, proc, before, after)
 
 
 def _flags_on(results: Results, rel: str):
@@ -237,8 +233,20 @@ def test_nothing_outside_the_batch_is_read(run: Run) -> None:
 
 
 @pytest.mark.slow
-def test_the_run_is_quick_enough(run: Run) -> None:
-    assert run.seconds < 600, run.seconds
+def test_no_file_ran_into_a_time_limit_or_was_read_past_its_cut(run: Run) -> None:
+    # What would make a hostile batch slow, shown without timing it (the run's wall time is
+    # a benchmark figure: bench/bounds.py --hostile): a file parsed or a page OCR'd until a
+    # wall clock stopped it, or pages read past the per-file cut.
+    from models.constants import MAX_PAGES_PER_FILE
+    from models.exceptions import OcrTimeout, ReaderTimeout
+
+    timeouts = {f"error={ReaderTimeout.code}", f"error={OcrTimeout.code}"}
+    reasons = [r for a in run.results.applicants for f in a.flags for r in f.reasons]
+    assert f"error={hostile_batch.CORRUPT}" in reasons  # flags with error codes were read
+    assert not timeouts & set(reasons)
+    # Cached page readings are named page-<file hash>-<page>-<options>.
+    pages = [int(p.name.split("-")[2]) for p in (run.out / ".credcheck" / "cache").glob("page-*")]
+    assert pages.count(MAX_PAGES_PER_FILE) >= 2 and max(pages) == MAX_PAGES_PER_FILE
 
 
 @pytest.mark.slow
