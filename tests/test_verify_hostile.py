@@ -328,17 +328,45 @@ def test_deep_folders_are_flagged_not_walked(tmp_path: Path) -> None:
     assert fp.rel.count("/d") == MAX_FOLDER_DEPTH + 1
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their mode")
+def _drop_capabilities() -> None:
+    """Give up every capability of this process (capset(2)): root then meets permission bits
+    as any other user does. Nothing changes for a user who has none."""
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Sets(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_uint32) for name in ("effective", "permitted", "inheritable")]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    version_3 = 0x20080522  # two Sets: capabilities 0-31 and 32-63, all left empty
+    if libc.capset(ctypes.byref(Header(version_3, 0)), (Sets * 2)()) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+
+
 def test_a_folder_that_cannot_be_listed_is_flagged(tmp_path: Path) -> None:
+    # CI runs as root, which lists a folder whatever its mode: the batch is planned in a
+    # forked child without capabilities, where the folder's mode 0 refuses the listing.
+    from extractors.sandbox import run_sandboxed
     from pipelines.stages import plan_batch
 
     batch = _tiny_batch(tmp_path)
     locked = batch / "packets" / "A1" / "locked"
     locked.mkdir()
     (locked / "x.png").write_bytes(b"")
+
+    def plan() -> tuple[bool, list[tuple[str, str | None]]]:
+        _drop_capabilities()
+        listable = os.access(locked, os.R_OK)
+        files = plan_batch(batch).applicants[0].files
+        return listable, [(fp.rel, fp.problem.code if fp.problem else None) for fp in files]
+
+    assert run_sandboxed(plan) == (True, [("packets/A1/locked/x.png", None)])
     locked.chmod(0)
     try:
-        (fp,) = plan_batch(batch).applicants[0].files
+        listable, files = run_sandboxed(plan)
     finally:
         locked.chmod(0o755)
-    assert fp.rel == "packets/A1/locked" and fp.problem.code == "CC114"
+    assert not listable
+    assert files == [("packets/A1/locked", "CC114")]
