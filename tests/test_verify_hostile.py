@@ -122,6 +122,8 @@ def test_a_page_that_cannot_be_rendered_is_flagged_by_page(run: Run) -> None:
 
 @pytest.mark.slow
 def test_page_limits_cut_and_say_so(run: Run) -> None:
+    from models.constants import MAX_PAGES_PER_APPLICANT, MAX_PAGES_PER_FILE
+
     results = run.results
     for rel, (total, read) in run.hb.page_cut.items():
         msgs = [f.message for _, f in _flags_on(results, rel)]
@@ -130,8 +132,9 @@ def test_page_limits_cut_and_say_so(run: Run) -> None:
         msgs = [f.message for _, f in _flags_on(results, rel)]
         assert any("未识别" in m and "200页" in m for m in msgs), (rel, msgs)
     pages = {a.applicant_id: {(d.file, d.page) for d in a.documents} for a in results.applicants}
-    assert all(p <= 50 for _, p in pages["HX-TIFF"])  # nothing read past the cut
-    assert len(pages["HX-PAGES"]) <= 200
+    # Read up to each cut, and nothing past it.
+    assert {p for _, p in pages["HX-TIFF"]} == set(range(1, MAX_PAGES_PER_FILE + 1))
+    assert len(pages["HX-PAGES"]) == MAX_PAGES_PER_APPLICANT
 
 
 @pytest.mark.slow
