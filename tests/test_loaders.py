@@ -346,7 +346,7 @@ def test_200_inch_page_raises_page_too_large(tmp_path: Path, monkeypatch) -> Non
         load_file(scan)
 
 
-def test_2000_page_pdf_is_cut(tmp_path: Path, monkeypatch) -> None:
+def test_2000_page_pdf_is_cut(tmp_path: Path) -> None:
     path = write(tmp_path, "many.pdf", hostile.many_pages_pdf(2000))
     loaded, pages = load_file(path)
     assert loaded.page_count == 2000 and loaded.pages_truncated
