@@ -248,15 +248,6 @@ def id_candidates(s: str | None, *, limit: int = 6) -> list[str]:
     return out[:limit]
 
 
-def best_id_candidate(s: str | None, *, today: date | None = None) -> str | None:
-    """First candidate of id_candidates that validates, normalised; None if none does."""
-    for cand in id_candidates(s):
-        info = validate_id_number(cand, today=today)
-        if info.valid:
-            return info.normalized
-    return None
-
-
 # ---------------------------------------------------------------- certificate numbers
 
 CERT_PROBLEM_MESSAGES: dict[str, str] = {

@@ -71,11 +71,6 @@ class DecompressionBomb(UnreadableDocument):
     message_zh = "图像尺寸异常巨大（疑似压缩炸弹），已拒绝读取"
 
 
-class TooManyPages(UnreadableDocument):
-    code = "CC106"
-    message_zh = "文件页数超过上限，超出部分未读取"
-
-
 class FileTooLarge(UnreadableDocument):
     code = "CC111"
     message_zh = "文件过大，请压缩或拆分后重新上传"

@@ -14,7 +14,15 @@ from models import TextLine
 
 
 class HangingEngine:
+    """Hangs on every call. Its pid is appended to $CC_HANG_PIDS when set (before the worker
+    says it is ready), so a test can see the process is gone after the timeout."""
+
     name = "fake-hang"
+
+    def __init__(self) -> None:
+        if os.environ.get("CC_HANG_PIDS"):
+            with open(os.environ["CC_HANG_PIDS"], "a", encoding="utf-8") as f:
+                f.write(f"{os.getpid()}\n")
 
     def read_page(self, image: np.ndarray) -> PageOcr:
         time.sleep(3600)

@@ -662,7 +662,8 @@ def test_name_boxed_apart_from_tongzhi_and_a_birth_date_wrapped_before_its_sheng
         h=2480,
     )
     got = _fields(p, DocType.education_certificate)
-    assert got.get("issue_date") != "1968-12"  # a birth date is never the issue date
+    # The date is read, as the birth date: a birth date is never the issue date.
+    assert got["birth_date"] == "1968-12" and got.get("issue_date") != "1968-12"
     from extractors.fields import _award_name
 
     assert _award_name("蔡艳雪同志在库车市第一届农民技能大赛") == "库车市第一届农民技能大赛"

@@ -77,15 +77,18 @@ def test_synthetic_editor_exif_reaches_the_loader(tmp_path):
 
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), "white").save(buf, "JPEG", quality=80)
-    for software in ("Adobe Photoshop 25.0 (Windows)", "美图秀秀"):
+    named = {"Adobe Photoshop 25.0 (Windows)": "Adobe Photoshop", "美图秀秀": "美图秀秀 (Meitu)"}
+    for software, editor in named.items():
         path = tmp_path / "scan.jpg"
         path.write_bytes(_with_exif_software(buf.getvalue(), software))
         loaded, _ = load_file(path)
+        assert loaded.metadata["Software"] == software
         pf = PacketFile(
             file="packets/A/scan.jpg", sha256="c" * 64, size=1, metadata=loaded.metadata
         )
         (f,) = tamper_flags({"A": [pf]}, {})["A"]
-        assert software.split()[0] in f.message or "美图秀秀" in f.message
+        assert f"（{editor}）" in f.message  # the editor this file names, not any editor
+        assert f.reasons[0].startswith(f"元数据 Software = {software}：")
 
 
 def test_utf8_in_exif_ascii_fields_is_decoded_by_the_loader(tmp_path):

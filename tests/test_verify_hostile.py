@@ -14,7 +14,6 @@ import json
 import os
 import re
 import subprocess
-import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from models.results import FlagCode, Results
-from tests import hostile
+from tests import hostile, hostile_batch
 from tests.hostile_batch import (
     AS_OF,
     HTML_PAYLOADS,
@@ -44,7 +43,6 @@ class Run:
     hb: HostileBatch
     out: Path
     proc: subprocess.CompletedProcess
-    seconds: float
     before: dict
     after: dict
 
@@ -61,17 +59,15 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     set_read_only(hb.batch, True)  # root ignores this; the snapshots below do not
     try:
         before = snapshot(hb.batch)
-        t0 = time.monotonic()
         proc = subprocess.run(
             [*credcheck_cmd(), "verify", str(hb.batch), "--out", str(out), "--workers", "2",
              "--as-of", AS_OF, "--quiet"],
             capture_output=True, text=True, timeout=900, env=cli_env(),
         )  # fmt: skip
-        seconds = time.monotonic() - t0
         after = snapshot(hb.batch)
     finally:
         set_read_only(hb.batch, False)
-    return Run(hb, out, proc, seconds, before, after)
+    return Run(hb, out, proc, before, after)
 
 
 def _flags_on(results: Results, rel: str):
@@ -126,6 +122,8 @@ def test_a_page_that_cannot_be_rendered_is_flagged_by_page(run: Run) -> None:
 
 @pytest.mark.slow
 def test_page_limits_cut_and_say_so(run: Run) -> None:
+    from models.constants import MAX_PAGES_PER_APPLICANT, MAX_PAGES_PER_FILE
+
     results = run.results
     for rel, (total, read) in run.hb.page_cut.items():
         msgs = [f.message for _, f in _flags_on(results, rel)]
@@ -134,8 +132,9 @@ def test_page_limits_cut_and_say_so(run: Run) -> None:
         msgs = [f.message for _, f in _flags_on(results, rel)]
         assert any("未识别" in m and "200页" in m for m in msgs), (rel, msgs)
     pages = {a.applicant_id: {(d.file, d.page) for d in a.documents} for a in results.applicants}
-    assert all(p <= 50 for _, p in pages["HX-TIFF"])  # nothing read past the cut
-    assert len(pages["HX-PAGES"]) <= 200
+    # Read up to each cut, and nothing past it.
+    assert {p for _, p in pages["HX-TIFF"]} == set(range(1, MAX_PAGES_PER_FILE + 1))
+    assert len(pages["HX-PAGES"]) == MAX_PAGES_PER_APPLICANT
 
 
 @pytest.mark.slow
@@ -237,8 +236,21 @@ def test_nothing_outside_the_batch_is_read(run: Run) -> None:
 
 
 @pytest.mark.slow
-def test_the_run_is_quick_enough(run: Run) -> None:
-    assert run.seconds < 600, run.seconds
+def test_no_file_ran_into_a_time_limit_or_was_read_past_its_cut(run: Run) -> None:
+    # What would make a hostile batch slow, shown without timing it (the run's wall time is
+    # a benchmark figure: bench/bounds.py --hostile): a file parsed or a page OCR'd until a
+    # wall clock stopped it, or pages read past the per-file cut.
+    from models.constants import MAX_PAGES_PER_FILE
+    from models.exceptions import OcrTimeout, ReaderTimeout
+
+    timeouts = {f"error={ReaderTimeout.code}", f"error={OcrTimeout.code}"}
+    reasons = [r for a in run.results.applicants for f in a.flags for r in f.reasons]
+    assert f"error={hostile_batch.CORRUPT}" in reasons  # flags with error codes were read
+    assert not timeouts & set(reasons)
+    # Cached page readings are named page-<file hash>-<page>-<options>; the 2,000-page PDF
+    # and the 200-frame TIFF are read to the cut.
+    pages = [int(p.name.split("-")[2]) for p in (run.out / ".credcheck" / "cache").glob("page-*")]
+    assert pages.count(MAX_PAGES_PER_FILE) >= 2 and max(pages) == MAX_PAGES_PER_FILE
 
 
 @pytest.mark.slow
@@ -320,17 +332,49 @@ def test_deep_folders_are_flagged_not_walked(tmp_path: Path) -> None:
     assert fp.rel.count("/d") == MAX_FOLDER_DEPTH + 1
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their mode")
+def _drop_capabilities() -> None:
+    """Give up every capability of this process (capset(2)): root then meets permission bits
+    as any other user does. Nothing changes for a user who has none."""
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Sets(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_uint32) for name in ("effective", "permitted", "inheritable")]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    version_3 = 0x20080522  # two Sets: capabilities 0-31 and 32-63, all left empty
+    if libc.capset(ctypes.byref(Header(version_3, 0)), (Sets * 2)()) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+
+
 def test_a_folder_that_cannot_be_listed_is_flagged(tmp_path: Path) -> None:
+    # CI runs as root, which lists a folder whatever its mode: the batch is planned in a
+    # forked child without capabilities, where the folder's mode 0 refuses the listing.
+    from extractors.sandbox import run_sandboxed
     from pipelines.stages import plan_batch
 
     batch = _tiny_batch(tmp_path)
     locked = batch / "packets" / "A1" / "locked"
     locked.mkdir()
     (locked / "x.png").write_bytes(b"")
+
+    def plan() -> tuple[bool, list[tuple[str, str | None]]]:
+        _drop_capabilities()
+        try:
+            os.scandir(locked).close()  # as plan_batch lists a folder
+            listable = True
+        except PermissionError:
+            listable = False
+        files = plan_batch(batch).applicants[0].files
+        return listable, [(fp.rel, fp.problem.code if fp.problem else None) for fp in files]
+
+    assert run_sandboxed(plan) == (True, [("packets/A1/locked/x.png", None)])
     locked.chmod(0)
     try:
-        (fp,) = plan_batch(batch).applicants[0].files
+        listable, files = run_sandboxed(plan)
     finally:
         locked.chmod(0o755)
-    assert fp.rel == "packets/A1/locked" and fp.problem.code == "CC114"
+    assert not listable
+    assert files == [("packets/A1/locked", "CC114")]

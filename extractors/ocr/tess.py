@@ -1,4 +1,4 @@
-"""Tesseract: the second opinion on numbers and dates, and a fallback for page orientation.
+"""Tesseract: the second opinion on numbers and dates.
 
 Alone it reads certificate pages badly (domain.md: 15–21% CER), so it only re-reads short
 line crops, where it is cheap (~0.35 s) and, when both engines agree, reliable.
@@ -7,7 +7,6 @@ line crops, where it is cheap (~0.35 s) and, when both engines agree, reliable.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,13 +92,3 @@ class TesseractEngine:
             )
         h, w = image.shape[:2]
         return PageOcr(lines=lines, rotation=0, width=w, height=h)
-
-    def detect_rotation(self, image: np.ndarray) -> tuple[int, float]:
-        """Clockwise rotation that makes the page upright, and tesseract's confidence."""
-        try:
-            osd = self._call(self._pt.image_to_osd, image, timeout=20)
-        except OcrEngineError:
-            return 0, 0.0
-        rotate = re.search(r"Rotate: (\d+)", osd)
-        conf = re.search(r"Orientation confidence: ([\d.]+)", osd)
-        return (int(rotate.group(1)) if rotate else 0), (float(conf.group(1)) if conf else 0.0)
