@@ -48,6 +48,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1, help="processes for generation")
     ap.add_argument("--engine", default="rapidocr", help="OCR engine (extractors/ocr/registry.py)")
     ap.add_argument(
+        "--layouts",
+        default="synth",
+        help="layout family: synth (developed on) or blind (drawn from the spec, held out)",
+    )
+    ap.add_argument(
         "--generate-only",
         action="store_true",
         help="generate the set into --out and stop (time it later, with --reuse, when idle)",
@@ -56,6 +61,8 @@ def main() -> None:
     seed = args.seed if args.seed is not None else int(time.time()) % 100_000
     out = args.out or Path(tempfile.mkdtemp(prefix="cc-bench-"))
     stamp = {"seed": seed, "per_difficulty": args.per_difficulty}
+    if args.layouts != "synth":  # sets generated before the option keep their stamp
+        stamp["layouts"] = args.layouts
     stamp_file = out / "bench-set.json"
     if args.reuse and stamp_file.exists() and json.loads(stamp_file.read_text("utf-8")) == stamp:
         raw = json.loads((out / "truth.json").read_text("utf-8"))
@@ -64,8 +71,9 @@ def main() -> None:
     else:
         t0 = time.perf_counter()
         truth = generate_documents(
-            out, per_difficulty=args.per_difficulty, seed=seed, workers=args.workers
-        )
+            out, per_difficulty=args.per_difficulty, seed=seed, workers=args.workers,
+            layouts=args.layouts,
+        )  # fmt: skip
         stamp_file.write_text(json.dumps(stamp), "utf-8")
         took = time.perf_counter() - t0
         print(f"generated {len(truth)} pages (seed {seed}) in {took:.0f} s → {out}")

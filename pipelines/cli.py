@@ -64,6 +64,9 @@ def synth(
     per_difficulty: int = typer.Option(20, help="每个难度生成的文件数"),
     seed: int = typer.Option(1, help="随机种子（相同种子生成相同文件）"),
     difficulties: str = typer.Option("clean,ordinary,poor", help="clean / ordinary / poor"),
+    layouts: str = typer.Option(
+        "synth", help="版式来源：synth（开发所用）/ blind（按文档说明另行绘制，未参与调优）"
+    ),
 ) -> None:
     """生成带标准答案的合成证书扫描件 / generate synthetic certificate scans with ground truth."""
     from synth.generate import generate_documents
@@ -71,6 +74,7 @@ def synth(
     docs = generate_documents(
         out, per_difficulty=per_difficulty, seed=seed,
         difficulties=tuple(d.strip() for d in difficulties.split(",") if d.strip()),
+        layouts=layouts,
     )  # fmt: skip
     err.print(f"已生成 {len(docs)} 页 / pages → {out} （标准答案 truth.json）")
 

@@ -84,6 +84,26 @@ class FileJob:
     fmt: str
     pages: list[PageJob]
     seed: int
+    layouts: str = "synth"  # which family of layouts draws its pages (LAYOUT_FAMILIES)
+
+
+# "synth": the layouts the reader was developed on; "blind": drawn from the documents' spec
+# alone by someone who had not read the reader (synth/blind/), for measuring on the unseen.
+LAYOUT_FAMILIES = ("synth", "blind")
+
+
+def render(
+    family: str, doc_type: str, person, rng: random.Random, **facts
+) -> RenderedDoc:
+    """A document of the type from the family's layouts (a blind layout picked by rng)."""
+    if family == "blind":
+        from synth.blind import BLIND_LAYOUTS, render_blind
+
+        layout = rng.choice(sorted(BLIND_LAYOUTS[doc_type]))
+        return render_blind(doc_type, layout, person, rng, **facts)
+    if family != "synth":
+        raise ValueError(f"unknown layout family {family!r}; known: {LAYOUT_FAMILIES}")
+    return RENDERERS[doc_type](person, rng, **facts)
 
 
 def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
@@ -157,7 +177,7 @@ def _page(
 ) -> tuple[Image.Image | bytes, TruthDoc]:
     rng = random.Random(f"synth-page:{job.seed}:{k}")
     facts = {"text_layer": True} if pj.text_layer else {}
-    doc: RenderedDoc = RENDERERS[pj.doc_type](person, rng, **facts)
+    doc = render(job.layouts, pj.doc_type, person, rng, **facts)
     return scan_page(
         doc, rng, file=job.name, page=k + 1, doc_type=pj.doc_type, fmt=job.fmt,
         difficulty=pj.difficulty,
@@ -299,11 +319,15 @@ def generate_documents(
     formats: Iterable[str] = ("jpg", "png", "pdf", "tif"),
     doc_types: Sequence[str] = DOC_TYPES,
     workers: int = 1,
+    layouts: str = "synth",
 ) -> list[TruthDoc]:
-    """Generate `per_difficulty` pages for each difficulty into out_dir; returns the truth."""
+    """Generate `per_difficulty` pages for each difficulty into out_dir; returns the truth.
+    `layouts` names the family of layouts (LAYOUT_FAMILIES) the pages are drawn from."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = plan(per_difficulty, seed, tuple(difficulties), tuple(formats), tuple(doc_types))
+    for job in jobs:
+        job.layouts = layouts
     truths: list[TruthDoc] = []
     if workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=workers) as ex:

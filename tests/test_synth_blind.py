@@ -203,3 +203,22 @@ def test_issuer_levels() -> None:
     assert level_of_issuer("特变电工股份有限公司") == "其他"
     assert id_check_char("11010519491231002") == "X"
     assert id_check_char("44052418800101001") == "4"
+
+
+def test_a_scan_set_can_be_drawn_from_the_blind_layouts(tmp_path) -> None:
+    import hashlib
+
+    from synth.blind import BLIND_LAYOUTS
+    from synth.generate import generate_documents
+
+    def draw(out):
+        truth = generate_documents(out, per_difficulty=4, seed=3, difficulties=("ordinary",),
+                                   layouts="blind")  # fmt: skip
+        digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir()}
+        return truth, digests
+
+    truth, first = draw(tmp_path / "a")
+    assert truth and all(t.layout in BLIND_LAYOUTS[t.doc_type] for t in truth)
+    assert draw(tmp_path / "b")[1] == first  # the same seed, the same bytes
+    with pytest.raises(ValueError):
+        generate_documents(tmp_path / "c", per_difficulty=1, seed=3, layouts="other")
