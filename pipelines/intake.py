@@ -172,13 +172,15 @@ def finish(p: Prepared, results: Results) -> int:
 
 def failed(p: Prepared, error: BaseException) -> None:
     """Keep why the run ended without results, for `credcheck status`."""
-    if isinstance(error, CredcheckError):
-        reason = f"{error.reason_zh} ({error})"
-    else:
-        reason = f"{type(error).__name__}: {error}"
     # SIGTERM, Ctrl-C, a cancelled run: stopped from outside, not failed on its input.
     crashed = not isinstance(error, Exception)
-    records.fail_run(p.run, reason or type(error).__name__, crashed=crashed)
+    if isinstance(error, CredcheckError):
+        reason = f"{error.reason_zh} ({error})"
+    elif str(error):
+        reason = f"{type(error).__name__}: {error}"
+    else:
+        reason = f"{'被终止 / stopped' if crashed else '失败 / failed'} ({type(error).__name__})"
+    records.fail_run(p.run, reason, crashed=crashed)
 
 
 def changed_intakes() -> list[str]:

@@ -8,6 +8,15 @@ submits a generated batch and compares the stored results with `credcheck verify
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -180,3 +189,201 @@ def test_an_unknown_or_empty_intake_is_a_usage_error(tmp_path: Path) -> None:
     records.get_intake("新疆工匠", 2030)
     with pytest.raises(UsageError):
         intakes.prepare("新疆工匠-2030", root=DataRoot(tmp_path))
+
+
+# ---------------------------------------------------------------- end to end
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, body: dict | None = None) -> dict | list:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def _started(pid: int) -> str | None:
+    """A process's start time (field 22 of its stat), so a reused pid is not mistaken for it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return None if fields[0] == "Z" else fields[19]
+
+
+def _wait(api: str, flow_run: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while (state := _get(f"{api}/flow_runs/{flow_run}")["state"]["type"]) != "COMPLETED":
+        assert state not in ("FAILED", "CRASHED", "CANCELLED"), state
+        assert time.monotonic() < deadline, f"the run is still {state} after {timeout} s"
+        time.sleep(1)
+
+
+_IMPORT = """
+import sys
+import store
+store.setup()
+from pipelines.intake import import_batch
+import_batch(sys.argv[1], key=sys.argv[2])
+"""
+
+_STORED = """
+import sys
+import store
+store.setup()
+from pipelines.stages import results_json
+from store import models as m
+from store.records import results_of
+runs = list(m.VerificationRun.objects.filter(intake__key=sys.argv[1]))
+done = [r for r in runs if r.state == "completed"]
+print(len(runs), str(done[0].flow_run_id) if done else "")
+sys.stdout.write(results_json(results_of(done[0])) if done else "")
+"""
+
+
+@pytest.mark.slow
+def test_serve_verifies_a_submitted_intake_as_verify_does_once_per_state(tmp_path: Path) -> None:
+    from pipelines.service import descendants
+    from synth.batch import generate_batch
+
+    exe = str(Path(sys.executable).with_name("credcheck"))
+    batch, data = tmp_path / "batch", tmp_path / "data"
+    generate_batch(batch, applicants=2, seed=5, faults=["level_overclaim"], clean_share=0.5,
+                   difficulties={"clean": 1.0})  # fmt: skip
+    # Nothing of this process's Prefect or store settings leaks into the children.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PREFECT_", "CREDCHECK_", "DATABASE_URL", "DJANGO_"))}  # fmt: skip
+    t = time.perf_counter()
+    ref = subprocess.run(
+        [exe, "verify", str(batch), "--out", str(tmp_path / "ref"), "--as-of", AS_OF, "--quiet"],
+        env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert ref.returncode == 0, ref.stderr
+    t_verify = time.perf_counter() - t
+
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env.update(CREDCHECK_DATA=str(data), PREFECT_HOME=str(data / "prefect"),
+               PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="1")  # fmt: skip
+    client = {**env, "PREFECT_API_URL": api}
+    out, errs = tmp_path / "serve.out", tmp_path / "serve.err"
+    t = time.perf_counter()
+    with open(out, "wb") as o, open(errs, "wb") as e:
+        serve = subprocess.Popen(
+            [exe, "serve", "--data", str(data), "--prefect-port", str(port)], env=env, stdout=o,
+            stderr=e,
+        )  # fmt: skip
+    tree: dict[int, str | None] = {}
+    try:
+        deadline = time.monotonic() + 300
+        while "deployments" not in out.read_text(encoding="utf-8", errors="replace"):
+            assert serve.poll() is None, "serve exited"
+            assert time.monotonic() < deadline, "serve did not come up in 300 s"
+            time.sleep(1)
+        t_serve = time.perf_counter() - t
+        assert f"http://127.0.0.1:{port}" in out.read_text(encoding="utf-8")
+
+        def submit() -> str:
+            got = subprocess.run(
+                [exe, "submit", str(batch), "--intake", "e2e", "--as-of", AS_OF], env=client,
+                capture_output=True, text=True, timeout=300,
+            )  # fmt: skip
+            assert got.returncode == 0, got.stderr
+            return got.stdout.strip()
+
+        t = time.perf_counter()
+        run_id = submit()
+        _wait(api, run_id, 900)
+        t_run = time.perf_counter() - t
+
+        stored = subprocess.run([sys.executable, "-c", _STORED, "e2e"], env=client,
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert stored.returncode == 0, stored.stderr
+        head, _, results = stored.stdout.partition("\n")
+        reference = (tmp_path / "ref" / "results.json").read_text(encoding="utf-8")
+        assert head == f"1 {run_id}"  # one run in the store, the flow run's
+        assert results == reference  # the stored results are verify's, byte for byte
+        report = data / "intakes" / "e2e" / "report"
+        assert (report / "results.json").read_text(encoding="utf-8") == reference
+        assert (report / "report.html").is_file() and (report / "report.xlsx").is_file()
+        assert any(p.name.startswith("page-") for p in (data / "cache").iterdir())
+
+        # The same state again: the same flow run, nothing new queued or stored.
+        assert submit() == run_id
+        deployment = _get(f"{api}/deployments/name/verify-intake/verify-intake")
+        runs = _get(f"{api}/flow_runs/filter",
+                    {"deployments": {"id": {"any_": [deployment["id"]]}}})  # fmt: skip
+        assert [r["id"] for r in runs] == [run_id]
+        stored = subprocess.run([sys.executable, "-c", _STORED, "e2e"], env=client,
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert stored.stdout.partition("\n")[0] == f"1 {run_id}"
+
+        nightly = _get(f"{api}/deployments/name/nightly/nightly")
+        (schedule,) = [s["schedule"] for s in nightly["schedules"]]
+        assert (schedule["cron"], schedule["timezone"]) == ("0 2 * * *", "Asia/Shanghai")
+        assert nightly["global_concurrency_limit"]["limit"] == 1
+        assert nightly["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
+        assert nightly["entrypoint"] == "pipelines.deployments.nightly" and not nightly["pull_steps"]
+        pool = _get(f"{api}/work_pools/credcheck")
+        assert pool["type"] == "process"
+        assert pool["base_job_template"]["variables"]["properties"]["working_dir"]["default"] == str(data)
+
+        status = subprocess.run([exe, "status"], env={**client, "COLUMNS": "200"},
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert status.returncode == 0, status.stderr
+        assert "e2e" in status.stdout and "#1" in status.stdout
+
+        # The nightly run by hand: an unchanged intake is not verified again; a new upload is.
+        def nightly_run() -> None:
+            fr = _get(f"{api}/deployments/{nightly['id']}/create_flow_run", {})
+            _wait(api, fr["id"], 300)
+
+        def intake_runs() -> list[dict]:
+            return _get(f"{api}/flow_runs/filter",
+                        {"deployments": {"id": {"any_": [deployment["id"]]}},
+                         "sort": "EXPECTED_START_TIME_ASC"})  # fmt: skip
+
+        nightly_run()
+        assert [r["id"] for r in intake_runs()] == [run_id]
+        later = tmp_path / "later"
+        shutil.copytree(batch, later)
+        scan = next((later / "packets").rglob("*.jpg"))
+        shutil.copy(scan, scan.with_name("rescan.jpg"))
+        imported = subprocess.run([sys.executable, "-c", _IMPORT, str(later), "e2e"], env=client,
+                                  capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert imported.returncode == 0, imported.stderr
+        nightly_run()
+        runs = intake_runs()
+        assert len(runs) == 2 and runs[1]["parameters"]["kind"] == "nightly", runs
+        _wait(api, runs[1]["id"], 600)
+        stored = subprocess.run([sys.executable, "-c", _STORED, "e2e"], env=client,
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert stored.stdout.partition("\n")[0].startswith("2 ")
+
+        tree = {p: _started(p) for p in descendants(serve.pid)}
+        assert len(tree) >= 2  # the server and the worker at least
+    except BaseException:
+        for log in (errs, data / "logs" / "prefect-server.log", data / "logs" / "worker.log"):
+            if log.exists():
+                print(f"---- {log.name}\n{log.read_text(encoding='utf-8', errors='replace')[-6000:]}")
+        raise
+    finally:
+        t = time.perf_counter()
+        serve.send_signal(signal.SIGTERM)
+        try:
+            code = serve.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            raise
+        t_stop = time.perf_counter() - t
+    assert code == 0, errs.read_text(encoding="utf-8", errors="replace")
+    left = [p for p, started in tree.items() if started is not None and _started(p) == started]
+    assert not left, f"left running after serve stopped: {left}"
+    print(f"verify {t_verify:.1f} s; serve up {t_serve:.1f} s; submit to completed {t_run:.1f} s; "
+          f"stop {t_stop:.1f} s")  # fmt: skip
