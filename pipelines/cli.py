@@ -409,6 +409,12 @@ def submit(
         got = import_batch(folder, key=intake, year=year)
     except CredcheckError as e:
         _fail(e, debug)
+    except Exception as e:  # noqa: BLE001 - one line unless --debug
+        if debug:
+            raise
+        err.print(f"[red]错误 / error[/red] 存入申报库失败：{type(e).__name__}: {e}"
+                  "（申报库未初始化时请先运行 credcheck serve；加 --debug 查看详情）")  # fmt: skip
+        raise typer.Exit(1) from None
     p, d = got.packets, got.declared
     err.print(
         f"申报批次 / intake {got.intake.key}：申报人 新增 {len(d.created)}，变更 {len(d.changed)}，"

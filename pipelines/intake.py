@@ -15,6 +15,7 @@ Call store.setup() before these functions.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -84,6 +85,11 @@ def import_batch(
     year = year or today().year
     programs = {a.program for a in plan.declared.applicants if a.program}
     key = key or _intake_key(folder, programs, year)
+    if not re.fullmatch(r"[-\w]{1,80}", key):  # it names a folder in the data root
+        raise UsageError(
+            f"intake key {key!r} is not a slug",
+            zh=f"申报批次名 {key} 只能由文字、数字、下划线和连字符组成（不超过 80 个字符）",
+        )
     declared_ids = {a.applicant_id for a in plan.declared.applicants}
     with transaction.atomic():
         intake = records.get_intake("、".join(sorted(programs))[:80], year, key=key)

@@ -191,6 +191,32 @@ def test_an_unknown_or_empty_intake_is_a_usage_error(tmp_path: Path) -> None:
         intakes.prepare("新疆工匠-2030", root=DataRoot(tmp_path))
 
 
+@pytest.mark.store
+@pytest.mark.django_db
+def test_an_intake_key_that_would_leave_the_data_root_is_refused(tmp_path: Path) -> None:
+    from models.exceptions import UsageError
+    from pipelines.intake import import_batch
+
+    root = DataRoot(tmp_path / "data")
+    for bad in ("../x", "a/b", ".", "with space"):
+        with pytest.raises(UsageError):
+            import_batch(_batch(tmp_path / "in"), key=bad, year=2025, root=root)
+    with pytest.raises(ValueError):
+        root.intake_dir("..")
+    assert not (tmp_path / "data" / "files").exists()  # refused before anything was stored
+
+
+@pytest.mark.parametrize("command", [["worker"], ["submit", "."], ["status"]])
+def test_commands_for_a_server_refuse_without_prefect_api_url(monkeypatch, command) -> None:
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    got = CliRunner().invoke(app, command)
+    assert got.exit_code == 2 and "未设置 PREFECT_API_URL" in got.output
+
+
 # ---------------------------------------------------------------- end to end
 
 
