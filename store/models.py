@@ -82,15 +82,26 @@ class StoredFile(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
 
-class PacketFile(models.Model):
-    """A file in an applicant's packet. Re-uploading a name adds a row; the older one is
-    marked replaced, never overwritten, so earlier runs still name what they read."""
+class Upload(models.Model):
+    """A file under a name, stored by content. Re-uploading a name adds a row; the older one
+    is marked replaced, never overwritten, so earlier runs still name what they read."""
 
-    applicant = models.ForeignKey(Applicant, on_delete=models.PROTECT, related_name="files")
-    name = models.CharField(max_length=500)  # path inside the packet, "/" separated
-    content = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="uses")
+    name = models.CharField(max_length=500)
+    content = models.ForeignKey(
+        StoredFile, on_delete=models.PROTECT, related_name="%(class)s_uses"
+    )
     uploaded = models.DateTimeField(auto_now_add=True)
     replaced = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class PacketFile(Upload):
+    """A file in an applicant's packet; its name is the path inside the packet, "/"
+    separated."""
+
+    applicant = models.ForeignKey(Applicant, on_delete=models.PROTECT, related_name="files")
 
     class Meta:
         ordering = ["applicant", "name", "uploaded"]
@@ -102,16 +113,11 @@ class PacketFile(models.Model):
         return f"packets/{self.applicant.applicant_id}/{self.name}"
 
 
-class IntakeFile(models.Model):
+class IntakeFile(Upload):
     """A top-level file of an intake: its declared table (declared.xlsx, or declared.csv +
-    awards.csv), stored by content like packet files. A newer upload of the table replaces
-    the older files, which stay, so earlier runs still name what they read."""
+    awards.csv, named as uploaded). A newer table replaces all the older files."""
 
     intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="files")
-    name = models.CharField(max_length=255)  # as uploaded: declared.xlsx, Declared.csv, …
-    content = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="intake_uses")
-    uploaded = models.DateTimeField(auto_now_add=True)
-    replaced = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["intake", "name", "uploaded"]
