@@ -278,7 +278,7 @@ def serve(
     import os
     import time
 
-    from pipelines import service
+    from pipelines import prefect_env, service
 
     root = _data_root(data)
     api = f"http://127.0.0.1:{prefect_port}/api"
@@ -289,7 +289,7 @@ def serve(
     # A server that lives for months keeps its warnings (prefect_env's CRITICAL is for the
     # temporary servers of `credcheck verify`); then the defaults every run shares.
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
-    import pipelines.prefect_env  # noqa: F401
+    prefect_env.apply()
     db = os.environ.get("PREFECT_SERVER_DATABASE_CONNECTION_URL", "")
     if not db or ":memory:" in db:  # an in-memory database would lose queued work on restart
         os.environ["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = (
@@ -333,8 +333,9 @@ def serve(
                   f"  工作池 / work pool:  {POOL}{'（新建 / created）' if created else ''}\n"
                   f"  任务 / deployments:  {', '.join(names)}\n"
                   f"  日志 / logs:         {logs}\n"
-                  f"其他机器 / other machines: PREFECT_API_URL=http://<本机地址>:{prefect_port}/api "
-                  f"CREDCHECK_DATA=<共享数据目录> credcheck worker")  # fmt: skip
+                  f"服务器只监听 127.0.0.1；其他机器经隧道或反向代理接入后运行 / other machines, through "
+                  f"a tunnel or proxy: PREFECT_API_URL=<地址>/api CREDCHECK_DATA=<共享数据目录> "
+                  f"credcheck worker")  # fmt: skip
         while (gone := children.exited()) is None:
             children.reap_orphans()
             time.sleep(1)
@@ -366,7 +367,9 @@ def worker(
     root = _data_root(data)
     # Prefect's settings for the flow runs too: they start as `python -m prefect.engine`,
     # which imports Prefect before any credcheck module could set them.
-    import pipelines.prefect_env  # noqa: F401
+    from pipelines import prefect_env
+
+    prefect_env.apply()
 
     _server_answers_or_exit(url)
     from pipelines.deployments import POOL, ensure_pool

@@ -16,7 +16,6 @@ from __future__ import annotations
 # Prefect reads its settings at import: ours are set first.
 import pipelines.prefect_env  # noqa: F401  # isort: skip
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,6 @@ from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
 
 import store
-
-log = logging.getLogger(__name__)
 
 POOL = "credcheck"
 VERIFY_INTAKE = "verify-intake/verify-intake"
