@@ -21,7 +21,7 @@ test: system venv
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$CREDCHECK_TEST_PG" ]; then \
 	  echo "store tests on PostgreSQL: $$CREDCHECK_TEST_PG"; \
-	  DATABASE_URL="$$CREDCHECK_TEST_PG" $(BIN)/python -m pytest -q -m store -p no:cacheprovider tests/test_store.py; \
+	  DATABASE_URL="$$CREDCHECK_TEST_PG" $(BIN)/python -m pytest -q -m store -p no:cacheprovider tests/test_store.py tests/test_deploy.py; \
 	else \
 	  echo "CREDCHECK_TEST_PG not set: the store tests ran on SQLite only"; \
 	fi

@@ -6,6 +6,7 @@ import contextlib
 import json
 import signal
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import typer
@@ -230,3 +231,299 @@ def demo(
 
 def main() -> None:  # pragma: no cover
     app()
+
+
+# ---------------------------------------------------------------- runs that outlive a terminal
+
+DEFAULT_PREFECT_PORT = 4200
+
+
+def _data_root(data: Path | None) -> Path:
+    """--data, else CREDCHECK_DATA, else ./credcheck-data; exported for the store and children."""
+    import os
+
+    root = (data or Path(os.environ.get("CREDCHECK_DATA") or "credcheck-data")).expanduser().absolute()
+    os.environ["CREDCHECK_DATA"] = str(root)
+    # Prefect's persisted results belong in the shared data root, not a worker's home.
+    os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(root / "cache"))
+    return root
+
+
+def _api_url_or_exit(what: str) -> str:
+    import os
+
+    url = os.environ.get("PREFECT_API_URL", "")
+    if not url:
+        err.print(
+            f"[red]错误 / error[/red] 未设置 PREFECT_API_URL：{what}需要 credcheck 服务器的地址，"
+            "例如 export PREFECT_API_URL=http://服务器地址:4200/api（服务器上运行 credcheck serve）"
+            " / PREFECT_API_URL is not set"
+        )
+        raise typer.Exit(2)
+    return url
+
+
+def _server_answers_or_exit(url: str, timeout: float = 30.0) -> None:
+    from pipelines.service import wait_healthy
+
+    if not wait_healthy(url.rstrip("/"), timeout):
+        err.print(f"[red]错误 / error[/red] 无法连接 credcheck 服务器 {url}（{timeout:.0f} 秒内无响应）"
+                  " / the server does not answer")  # fmt: skip
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    data: Path | None = typer.Option(None, "--data", help="数据目录（默认 $CREDCHECK_DATA 或 ./credcheck-data）"),
+    prefect_port: int = typer.Option(DEFAULT_PREFECT_PORT, "--prefect-port", help="Prefect 服务器端口（仅绑定 127.0.0.1）"),
+    worker_name: str | None = typer.Option(None, "--worker-name", help="本机工作进程的名称"),
+) -> None:
+    """启动服务器、注册任务并启动一个工作进程 / run the Prefect server, deployments and a worker."""
+    import os
+    import time
+
+    from pipelines import prefect_env, service
+
+    root = _data_root(data)
+    api = f"http://127.0.0.1:{prefect_port}/api"
+    # Before Prefect is imported, here and in every child: the server's home and database
+    # under the data root, and everyone pointed at this server.
+    os.environ["PREFECT_HOME"] = str(root / "prefect")
+    os.environ["PREFECT_API_URL"] = api
+    # A server that lives for months keeps its warnings (prefect_env's CRITICAL is for the
+    # temporary servers of `credcheck verify`); then the defaults every run shares.
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    prefect_env.apply()
+    db = os.environ.get("PREFECT_SERVER_DATABASE_CONNECTION_URL", "")
+    if not db or ":memory:" in db:  # an in-memory database would lose queued work on restart
+        os.environ["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = (
+            f"sqlite+aiosqlite:///{root / 'prefect' / 'prefect.db'}"
+        )
+    if not service.port_free(prefect_port):
+        err.print(f"[red]错误 / error[/red] 端口 {prefect_port} 已被占用，请用 --prefect-port 换一个 / port in use")
+        raise typer.Exit(2)
+    (root / "prefect").mkdir(parents=True, exist_ok=True)
+    logs = root / "logs"
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stops the children as Ctrl-C
+    service.become_subreaper()
+    children = service.Children()
+    try:
+        server = children.start(
+            "prefect-server",
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+             "--port", str(prefect_port)],
+            logs / "prefect-server.log",
+        )  # fmt: skip
+        import store
+
+        store.setup(migrate=True)  # while the server starts
+        if not service.wait_healthy(api, timeout=300, alive=server):
+            err.print(f"[red]错误 / error[/red] Prefect 服务器未能启动 / the server did not start:\n"
+                      f"{server.log_tail()}")  # fmt: skip
+            raise typer.Exit(1)
+        from pipelines.deployments import POOL, ensure_pool, register
+
+        created = ensure_pool(working_dir=root)
+        names = register()
+        worker_argv = [sys.executable, "-m", "pipelines.cli", "worker"]
+        if worker_name:
+            worker_argv += ["--name", worker_name]
+        children.start("worker", worker_argv, logs / "worker.log")
+        out = Console()
+        out.print(f"credcheck 服务已启动 / serving (Ctrl-C 停止 / to stop)\n"
+                  f"  Prefect 界面 / UI:   http://127.0.0.1:{prefect_port}\n"
+                  f"  Prefect API:         {api}\n"
+                  f"  数据目录 / data:     {root}\n"
+                  f"  工作池 / work pool:  {POOL}{'（新建 / created）' if created else ''}\n"
+                  f"  任务 / deployments:  {', '.join(names)}\n"
+                  f"  日志 / logs:         {logs}\n"
+                  f"服务器只监听 127.0.0.1；其他机器经隧道或反向代理接入后运行 / other machines, through "
+                  f"a tunnel or proxy: PREFECT_API_URL=<地址>/api CREDCHECK_DATA=<共享数据目录> "
+                  f"credcheck worker")  # fmt: skip
+        while (gone := children.exited()) is None:
+            children.reap_orphans()
+            time.sleep(1)
+        err.print(f"[red]错误 / error[/red] 子进程 {gone.name} 已退出（{gone.proc.returncode}）/ a child exited:\n"
+                  f"{gone.log_tail()}")  # fmt: skip
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the stop short
+            signal.signal(sig, signal.SIG_IGN)
+        err.print("正在停止 / stopping …")
+        left = children.stop()
+        if left:
+            err.print(f"[red]未能停止的进程 / still running: {left}[/red]")
+
+
+@app.command()
+def worker(
+    name: str | None = typer.Option(None, "--name", help="工作进程名称（默认 主机名-进程号）"),
+    limit: int = typer.Option(1, "--limit", min=1, help="同时运行的核验数（每个核验用 2 个识别进程）"),
+    data: Path | None = typer.Option(None, "--data", help="共享数据目录（默认 $CREDCHECK_DATA）"),
+) -> None:
+    """加入 PREFECT_API_URL 所指服务器的工作池 / join the work pool of the server in PREFECT_API_URL."""
+    import os
+    import socket
+
+    url = _api_url_or_exit("工作进程")
+    root = _data_root(data)
+    # Prefect's settings for the flow runs too: they start as `python -m prefect.engine`,
+    # which imports Prefect before any credcheck module could set them.
+    from pipelines import prefect_env
+
+    prefect_env.apply()
+
+    _server_answers_or_exit(url)
+    from pipelines.deployments import POOL, ensure_pool
+
+    ensure_pool(working_dir=root)
+    name = name or f"{socket.gethostname()}-{os.getpid()}"
+    err.print(f"工作进程 {name} 加入 {url} 的工作池 {POOL}，数据目录 {root} / worker joining")
+    argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--type", "process",
+            "--name", name, "--limit", str(limit)]  # fmt: skip
+    sys.stdout.flush(), sys.stderr.flush()
+    os.execv(sys.executable, argv)  # Prefect's worker handles SIGINT/SIGTERM from here on
+
+
+@app.command()
+def submit(
+    folder: Path = typer.Argument(..., help="申报批次目录（含 declared.xlsx 和 packets/）"),
+    intake: str | None = typer.Option(None, "--intake", help="申报批次名（默认 项目-年度）"),
+    year: int | None = typer.Option(None, "--year", help="申报年度（默认今年）"),
+    as_of: str | None = typer.Option(None, "--as-of", help="核验日期 YYYY-MM-DD（默认运行当天）"),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """把一个批次目录存入申报库并排队核验；打印运行编号 / store a batch folder and queue its verification."""
+    from datetime import date
+
+    url = _api_url_or_exit("提交")
+    _data_root(None)
+    _server_answers_or_exit(url)
+    if as_of:
+        try:
+            date.fromisoformat(as_of)
+        except ValueError:
+            err.print(f"[red]错误 / error[/red] --as-of 应为 YYYY-MM-DD：{as_of}")
+            raise typer.Exit(2) from None
+    import store
+
+    store.setup()
+    from pipelines.intake import import_batch
+
+    try:
+        got = import_batch(folder, key=intake, year=year)
+    except CredcheckError as e:
+        _fail(e, debug)
+    except Exception as e:  # noqa: BLE001 - one line unless --debug
+        if debug:
+            raise
+        err.print(f"[red]错误 / error[/red] 存入申报库失败：{type(e).__name__}: {e}"
+                  "（申报库未初始化时请先运行 credcheck serve；加 --debug 查看详情）")  # fmt: skip
+        raise typer.Exit(1) from None
+    p, d = got.packets, got.declared
+    err.print(
+        f"申报批次 / intake {got.intake.key}：申报人 新增 {len(d.created)}，变更 {len(d.changed)}，"
+        f"未变 {len(d.unchanged)}；材料文件 新增 {len(p.added)}，替换 {len(p.replaced)}，未变 {len(p.unchanged)}"
+    )
+    for rel, reason in got.skipped:
+        err.print(f"[yellow]未存入 / not stored[/yellow] {rel}：{reason}")
+    from pipelines.deployments import queue_verify
+
+    run = queue_verify(got.intake.key, as_of=as_of)
+    state = run.state.name if run.state else "?"
+    again = "；该状态此前已提交，沿用原运行 / submitted before" if run.state and run.state.is_final() else ""
+    err.print(f"核验运行 / flow run: {run.name}（{state}）{again}")
+    print(run.id)
+
+
+def _when(t) -> str:
+    from zoneinfo import ZoneInfo
+
+    return t.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%m-%d %H:%M") if t else "—"
+
+
+@app.command()
+def status(
+    limit: int = typer.Option(20, "--limit", help="列出的失败运行数"),
+) -> None:
+    """排队、运行中和失败的核验及原因 / queued, running and failed runs, and why."""
+    from datetime import datetime
+
+    url = _api_url_or_exit("查看状态")
+    _data_root(None)
+    _server_answers_or_exit(url)
+    import pipelines.prefect_env  # noqa: F401  # isort: skip  # before Prefect
+    import store
+
+    store.setup()
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+        WorkPoolFilter,
+        WorkPoolFilterName,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    from pipelines.deployments import POOL
+    from pipelines.intake import changed_intakes
+    from store import models as m
+    from store.records import last_completed_run
+
+    active = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED,
+              StateType.CANCELLING]  # fmt: skip
+    failed = [StateType.FAILED, StateType.CRASHED]
+    pool = WorkPoolFilter(name=WorkPoolFilterName(any_=[POOL]))
+
+    def runs(types, n):
+        flt = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=types)))
+        return client.read_flow_runs(flow_run_filter=flt, work_pool_filter=pool,
+                                     sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=n)  # fmt: skip
+
+    with get_client(sync_client=True) as client:
+        pending, rows = runs(active, 200), runs(failed, limit)
+        names = {d.id: d.name for d in client.read_deployments()}
+    # Scheduled runs not yet due (the next nights) are no queue: one line says when.
+    now = datetime.now(UTC)
+    later = [r for r in pending if r.state and r.state.type == StateType.SCHEDULED
+             and r.expected_start_time and r.expected_start_time > now]  # fmt: skip
+    rows = [r for r in pending if r not in later] + rows
+    out = Console()
+    table = Table(title=f"核验运行 / flow runs（{POOL}）")
+    for col in ("运行 / run", "任务 / deployment", "申报批次 / intake", "状态 / state", "时间 / time", "原因 / why"):
+        table.add_column(col)
+    for r in rows:
+        why = (r.state.message or "") if r.state and r.state.type in failed else ""
+        table.add_row(str(r.id)[:8], names.get(r.deployment_id, ""), str(r.parameters.get("intake", "")),
+                      r.state.name if r.state else "", _when(r.start_time or r.expected_start_time), why)  # fmt: skip
+    out.print(table if rows else "没有排队、运行中或失败的核验 / no queued, running or failed runs")
+    if later:
+        first = min(later, key=lambda r: r.expected_start_time)
+        out.print(f"下次计划运行 / next scheduled: {names.get(first.deployment_id, '')} "
+                  f"{_when(first.expected_start_time)}（北京时间 / Asia/Shanghai）")  # fmt: skip
+
+    changed = set(changed_intakes())
+    table = Table(title="申报批次 / intakes")
+    for col in ("申报批次 / intake", "申报人", "最近完成 / last run", "有疑点 / flagged", "待复核 / changed", "最近失败 / last failure"):
+        table.add_column(col)
+    for intake in m.Intake.objects.order_by("key"):
+        last = last_completed_run(intake)
+        fail = intake.runs.exclude(state__in=[m.VerificationRun.State.COMPLETED, m.VerificationRun.State.RUNNING,
+                                              m.VerificationRun.State.QUEUED])
+        if last is not None:
+            fail = fail.filter(created__gt=last.created)
+        fail = fail.order_by("-created").first()
+        flagged = last.results.filter(status="flagged").count() if last else 0
+        table.add_row(intake.key, str(intake.applicants.count()),
+                      f"#{last.pk} {_when(last.finished)}" if last else "—",
+                      str(flagged) if last else "—", "是" if intake.key in changed else "否",
+                      f"{_when(fail.finished)} {fail.reason}" if fail else "")  # fmt: skip
+    out.print(table)
+
+
+if __name__ == "__main__":
+    main()

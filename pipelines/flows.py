@@ -367,8 +367,12 @@ def verify_batch(
     read_options: ReadOptions | None = None,
     progress: Progress | None = None,
     history: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> Results:
-    """Run verify_flow on a local Prefect (no server to start by hand); returns the results."""
+    """Run verify_flow on a local Prefect (no server to start by hand); returns the results.
+
+    Page readings are cached in `cache_dir`, by default OUT_DIR/.credcheck/cache; a
+    deployment passes the data root's cache, which every machine shares."""
     batch_dir, out_dir = Path(batch_dir), Path(out_dir)
     check_dirs(batch_dir, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -381,7 +385,7 @@ def verify_batch(
         try:
             with temporary_settings(
                 {
-                    PREFECT_LOCAL_STORAGE_PATH: str((state / "cache").resolve()),
+                    PREFECT_LOCAL_STORAGE_PATH: str(Path(cache_dir or state / "cache").resolve()),
                     PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
                 }
             ):

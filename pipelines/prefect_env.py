@@ -33,9 +33,11 @@ ALWAYS = {
 
 
 def apply(environ: dict[str, str] | os._Environ[str] = os.environ) -> None:
-    if "prefect" in sys.modules:  # too late to matter: say so rather than pretend
-        logging.getLogger(__name__).warning("Prefect was imported before its settings were set")
     defaults = ALWAYS if environ.get("PREFECT_API_URL") else {**TEMPORARY_SERVER, **ALWAYS}
+    # Too late to matter: say so rather than pretend. A deployed flow run starts as `python
+    # -m prefect.engine`, importing Prefect first; its worker set the settings beforehand.
+    if "prefect" in sys.modules and any(k not in environ for k in defaults):
+        logging.getLogger(__name__).warning("Prefect was imported before its settings were set")
     for k, v in defaults.items():
         environ.setdefault(k, v)
 

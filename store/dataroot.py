@@ -4,8 +4,9 @@
       credcheck.sqlite3          the store's database when no DATABASE_URL is given
       files/ab/ab12…ef           every uploaded file once, named by its SHA-256, never rewritten
       cache/                     Prefect's persisted results: page readings by content hash
-      crops/                     evidence crops for the reports
-      intakes/<intake>/          reports of each intake
+      intakes/<intake>/          each intake: batches/<state>/ (the states verified, hard links
+                                 into files/) and report/ (its latest reports, crops inside)
+      prefect/, logs/            `credcheck serve`: Prefect's home and database, child logs
 
 Several machines share it as one mounted volume: a file is written under a temporary name
 in its final folder and linked into place, so a reader never sees half a file and two
@@ -47,11 +48,9 @@ class DataRoot:
     def cache(self) -> Path:
         return self.path / "cache"
 
-    @property
-    def crops(self) -> Path:
-        return self.path / "crops"
-
     def intake_dir(self, key: str) -> Path:
+        if not key or key in (".", "..") or "/" in key or "\x00" in key:
+            raise ValueError(f"not an intake key: {key!r}")
         return self.path / "intakes" / key
 
     def file_path(self, sha256: str) -> Path:

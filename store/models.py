@@ -57,7 +57,8 @@ class Applicant(models.Model):
 
 class DeclaredRow(models.Model):
     """A version of an applicant's declared row (models.declared.Applicant as JSON). A
-    corrected row is a new version; the same row imported again is not."""
+    corrected row is a new version; the same row imported again is not. A correction undone
+    is a new version too, with the content of an older one."""
 
     applicant = models.ForeignKey(Applicant, on_delete=models.PROTECT, related_name="versions")
     version = models.PositiveIntegerField()
@@ -70,7 +71,6 @@ class DeclaredRow(models.Model):
         ordering = ["applicant", "version"]
         constraints = [
             models.UniqueConstraint(fields=["applicant", "version"], name="one_version_number"),
-            models.UniqueConstraint(fields=["applicant", "sha256"], name="one_version_per_row"),
         ]
 
 
@@ -82,15 +82,26 @@ class StoredFile(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
 
-class PacketFile(models.Model):
-    """A file in an applicant's packet. Re-uploading a name adds a row; the older one is
-    marked replaced, never overwritten, so earlier runs still name what they read."""
+class Upload(models.Model):
+    """A file under a name, stored by content. Re-uploading a name adds a row; the older one
+    is marked replaced, never overwritten, so earlier runs still name what they read."""
 
-    applicant = models.ForeignKey(Applicant, on_delete=models.PROTECT, related_name="files")
-    name = models.CharField(max_length=500)  # path inside the packet, "/" separated
-    content = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="uses")
+    name = models.CharField(max_length=500)
+    content = models.ForeignKey(
+        StoredFile, on_delete=models.PROTECT, related_name="%(class)s_uses"
+    )
     uploaded = models.DateTimeField(auto_now_add=True)
     replaced = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class PacketFile(Upload):
+    """A file in an applicant's packet; its name is the path inside the packet, "/"
+    separated."""
+
+    applicant = models.ForeignKey(Applicant, on_delete=models.PROTECT, related_name="files")
 
     class Meta:
         ordering = ["applicant", "name", "uploaded"]
@@ -100,6 +111,17 @@ class PacketFile(models.Model):
     def rel(self) -> str:
         """The file's path as results.json names it."""
         return f"packets/{self.applicant.applicant_id}/{self.name}"
+
+
+class IntakeFile(Upload):
+    """A top-level file of an intake: its declared table (declared.xlsx, or declared.csv +
+    awards.csv, named as uploaded). A newer table replaces all the older files."""
+
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="files")
+
+    class Meta:
+        ordering = ["intake", "name", "uploaded"]
+        indexes = [models.Index(fields=["intake", "replaced"])]
 
 
 class PageReadingRecord(models.Model):
@@ -140,6 +162,9 @@ class VerificationRun(models.Model):
     as_of = models.DateField()
     reader = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=128, blank=True)
+    # The intake's state verified (records.IntakeState.digest): a later state that differs
+    # is what the nightly run re-verifies.
+    state_digest = models.CharField(max_length=64, blank=True)
     flow_run_id = models.UUIDField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)

@@ -6,11 +6,16 @@ Each function is one transaction: an import or a run is stored whole or not at a
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
-from collections.abc import Iterable
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,12 +27,19 @@ from store.dataroot import DataRoot
 
 __all__ = [
     "DeclaredImport",
+    "IntakeState",
     "PacketUpload",
     "add_packet_files",
+    "begin_run",
+    "fail_run",
     "get_intake",
     "import_declared",
+    "intake_state",
+    "last_completed_run",
+    "materialise",
     "record_run",
     "results_of",
+    "set_intake_files",
 ]
 
 
@@ -87,6 +99,31 @@ class PacketUpload:
     added: list[str] = field(default_factory=list)  # new names
     replaced: list[str] = field(default_factory=list)  # a name with other content
     unchanged: list[str] = field(default_factory=list)  # the same content again
+    retired: list[str] = field(default_factory=list)  # names the new upload no longer has
+
+
+def _store_named(
+    root: DataRoot,
+    files: Iterable[tuple[str, Path]],
+    live: Any,
+    create: Callable[[str, m.StoredFile], Any],
+) -> PacketUpload:
+    """Store uploads among the `live` rows (of PacketFile or IntakeFile) by name: the same
+    content is recognised; other content marks the live row replaced and `create`s a new one."""
+    out = PacketUpload()
+    for name, src in files:
+        sha, size = root.put_file(src)
+        content, _ = m.StoredFile.objects.get_or_create(sha256=sha, defaults={"size": size})
+        row = live.filter(name=name).first()
+        if row is not None and row.content_id == sha:
+            out.unchanged.append(name)
+            continue
+        if row is not None:
+            row.replaced = timezone.now()
+            row.save(update_fields=["replaced"])
+        create(name, content)
+        (out.replaced if row is not None else out.added).append(name)
+    return out
 
 
 @transaction.atomic
@@ -95,23 +132,140 @@ def add_packet_files(
 ) -> PacketUpload:
     """Store (name in the packet, source path) pairs. The same content under the same name
     is recognised; other content under a name replaces the older file, which stays."""
-    out = PacketUpload()
-    for name, src in files:
-        sha, size = root.put_file(src)
-        content, _ = m.StoredFile.objects.get_or_create(sha256=sha, defaults={"size": size})
-        live = applicant.files.filter(name=name, replaced__isnull=True).first()
-        if live is not None and live.content_id == sha:
-            out.unchanged.append(name)
-            continue
-        if live is not None:
-            live.replaced = timezone.now()
-            live.save(update_fields=["replaced"])
+
+    def create(name: str, content: m.StoredFile) -> None:
         m.PacketFile.objects.create(applicant=applicant, name=name, content=content)
-        (out.replaced if live is not None else out.added).append(name)
+
+    return _store_named(root, files, applicant.files.filter(replaced__isnull=True), create)
+
+
+@transaction.atomic
+def set_intake_files(
+    root: DataRoot, intake: m.Intake, files: Iterable[tuple[str, Path]]
+) -> PacketUpload:
+    """Store an intake's declared table (declared.xlsx, or declared.csv + awards.csv) as its
+    top-level files. The upload is the whole table: a live file it does not name (a workbook
+    after CSVs were sent, say) is retired, so the table read is always the one sent last."""
+
+    def create(name: str, content: m.StoredFile) -> None:
+        m.IntakeFile.objects.create(intake=intake, name=name, content=content)
+
+    live = intake.files.filter(replaced__isnull=True)
+    out = _store_named(root, files, live, create)
+    for row in live.exclude(name__in=out.added + out.replaced + out.unchanged):
+        row.replaced = timezone.now()
+        row.save(update_fields=["replaced"])
+        out.retired.append(row.name)
     return out
 
 
+# ---------------------------------------------------------------- an intake's state
+
+
+@dataclass(frozen=True)
+class IntakeState:
+    """What a verification of an intake reads: its live files by path as a batch folder
+    names them (declared.xlsx, packets/<申报编号>/…) and each applicant's declared row."""
+
+    files: tuple[tuple[str, str], ...]  # (path in the batch, SHA-256), sorted by path
+    declared: tuple[tuple[str, str], ...]  # (申报编号, SHA-256 of the latest row), sorted
+
+    @property
+    def digest(self) -> str:
+        blob = json.dumps([self.files, self.declared], ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def intake_state(intake: m.Intake) -> IntakeState:
+    files = [(f.name, f.content_id) for f in intake.files.filter(replaced__isnull=True)]
+    files += [
+        (f"packets/{aid}/{name}", sha)
+        for aid, name, sha in m.PacketFile.objects.filter(
+            applicant__intake=intake, replaced__isnull=True
+        ).values_list("applicant__applicant_id", "name", "content_id")
+    ]
+    latest: dict[str, tuple[int, str]] = {}
+    for aid, version, sha in m.DeclaredRow.objects.filter(applicant__intake=intake).values_list(
+        "applicant__applicant_id", "version", "sha256"
+    ):
+        if aid not in latest or version > latest[aid][0]:
+            latest[aid] = (version, sha)
+    declared = sorted((aid, sha) for aid, (_, sha) in latest.items())
+    return IntakeState(files=tuple(sorted(files)), declared=tuple(declared))
+
+
+def _safe_parts(rel: str) -> list[str]:
+    # Names come from the database (the web app writes there too): nothing may leave `dest`.
+    parts = rel.split("/")
+    if rel.startswith("/") or any(p in ("", ".", "..") or "\x00" in p for p in parts):
+        raise ValueError(f"not a path inside a batch: {rel!r}")
+    return parts
+
+
+def materialise(root: DataRoot, state: IntakeState, dest: Path) -> Path:
+    """The state as a batch folder at `dest`: hard links to the data root's files (regular
+    files to the verifier, so its refusal of links does not apply), copies where the volume
+    has no hard links. Built beside `dest` and renamed into place: a folder at `dest` is
+    whole, and one already there (the same state, built before) is used as it is."""
+    dest = Path(dest)
+    if dest.is_dir():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=dest.parent))
+    try:
+        for rel, sha in state.files:
+            target = tmp.joinpath(*_safe_parts(rel))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            src = root.file_path(sha)
+            try:
+                os.link(src, target)
+            except OSError as e:
+                if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                    raise
+                shutil.copyfile(src, target)
+        try:
+            os.rename(tmp, dest)
+        except OSError:
+            if not dest.is_dir():  # another process built the same state first: use theirs
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return dest
+
+
 # ---------------------------------------------------------------- verification runs
+
+
+def begin_run(
+    intake: m.Intake,
+    *,
+    kind: str,
+    as_of: dt.date,
+    reader: str = "",
+    state_digest: str = "",
+    flow_run_id: Any = None,
+) -> m.VerificationRun:
+    """A run under way (state RUNNING): `credcheck status` shows it, and its failure is
+    kept with the reason (fail_run)."""
+    return m.VerificationRun.objects.create(
+        intake=intake, kind=kind, state=m.VerificationRun.State.RUNNING, as_of=as_of,
+        reader=reader, state_digest=state_digest, flow_run_id=flow_run_id,
+        started=timezone.now(),
+    )  # fmt: skip
+
+
+def fail_run(run: m.VerificationRun, reason: str, *, crashed: bool = False) -> None:
+    """The run ended without results: failed, or crashed (stopped from outside)."""
+    run.state = m.VerificationRun.State.CRASHED if crashed else m.VerificationRun.State.FAILED
+    run.reason = reason
+    run.finished = timezone.now()
+    run.save(update_fields=["state", "reason", "finished"])
+
+
+def last_completed_run(intake: m.Intake) -> m.VerificationRun | None:
+    done = intake.runs.filter(state=m.VerificationRun.State.COMPLETED)
+    return done.order_by("-finished", "-pk").first()
 
 
 @transaction.atomic
@@ -123,13 +277,19 @@ def record_run(
     as_of: dt.date,
     reader: str = "",
     started: dt.datetime | None = None,
+    run: m.VerificationRun | None = None,
 ) -> m.VerificationRun:
-    """Store a finished run's results. Applicants the store does not know yet are added
-    (a run of `credcheck verify` over a folder names them first)."""
-    run = m.VerificationRun.objects.create(
-        intake=intake, kind=kind, state=m.VerificationRun.State.COMPLETED, as_of=as_of,
-        reader=reader, started=started or timezone.now(), finished=timezone.now(),
-    )  # fmt: skip
+    """Store a finished run's results, in `run` (begun by begin_run) or a new run. Applicants
+    the store does not know yet are added (a run of `credcheck verify` over a folder names
+    them first)."""
+    if run is None:
+        run = m.VerificationRun.objects.create(
+            intake=intake, kind=kind, state=m.VerificationRun.State.COMPLETED, as_of=as_of,
+            reader=reader, started=started or timezone.now(), finished=timezone.now(),
+        )  # fmt: skip
+    else:
+        run.state, run.finished = m.VerificationRun.State.COMPLETED, timezone.now()
+        run.save(update_fields=["state", "finished"])
     by_id: dict[str, m.Applicant] = {}
     for k, a in enumerate(results.applicants):
         row, _ = m.Applicant.objects.get_or_create(intake=intake, applicant_id=a.applicant_id)

@@ -1,0 +1,203 @@
+"""Intakes in the store: a batch folder imported into one, and one laid out again as a batch
+folder for the verifier (the steps pipelines/deployments.py wires into Prefect flows).
+
+Data root layout of an intake (store.dataroot):
+
+    intakes/<key>/batches/<state digest>/<key>/   the state verified, hard links to files/
+    intakes/<key>/report/                         results.json, report.html, report.xlsx
+                                                  of its latest run (crops in .credcheck/)
+
+The store (store/) knows nothing of the pipelines: the folder walk and the verification are
+here, on the planner's safety (links out of the folder, FIFOs, oversized files are refused).
+Call store.setup() before these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from extractors.declared import find_declared
+from extractors.read import READER_VERSION
+from models.exceptions import CredcheckError, UsageError
+from models.results import Results
+from pipelines.stages.plan import plan_batch
+from store import models as m
+from store import records
+from store.dataroot import DataRoot
+
+__all__ = [
+    "BatchImport",
+    "Prepared",
+    "changed_intakes",
+    "failed",
+    "finish",
+    "idempotency_key",
+    "import_batch",
+    "prepare",
+    "today",
+]
+
+BUREAU_TZ = ZoneInfo("Asia/Shanghai")  # the bureaus' day: the nightly run's 02:00 too
+
+
+def today() -> dt.date:
+    return dt.datetime.now(BUREAU_TZ).date()
+
+
+# ---------------------------------------------------------------- a folder into the store
+
+
+@dataclass
+class BatchImport:
+    intake: m.Intake
+    declared: records.DeclaredImport
+    table: records.PacketUpload  # the declared table's files
+    packets: records.PacketUpload = field(default_factory=records.PacketUpload)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) not stored
+    digest: str = ""  # the intake's state after the import
+
+
+def _intake_key(folder: Path, programs: set[str], year: int) -> str:
+    # One program: its round, so later folders of that round join it. Mixed: the folder.
+    base = next(iter(programs)) if len(programs) == 1 else folder.resolve().name
+    return slugify(f"{base}-{year}", allow_unicode=True)[:80] or f"intake-{year}"
+
+
+def import_batch(
+    folder: Path, *, key: str | None = None, year: int | None = None, root: DataRoot | None = None
+) -> BatchImport:
+    """Store a batch folder (declared table + packets/<申报编号>/…) in an intake, whole or not
+    at all. The folder's table replaces the intake's; its packet files join the intake's,
+    a file under a name already there replacing the older one. Files the planner refuses
+    (links leaving the folder, FIFOs, oversized files, names that are not UTF-8) are not
+    stored: they are listed in `skipped` with the reason."""
+    folder = Path(folder)
+    root = root or DataRoot.from_env()
+    plan = plan_batch(folder)  # UsageError / DeclaredDataError: no table, links out
+    table, awards = find_declared(folder)
+    year = year or today().year
+    programs = {a.program for a in plan.declared.applicants if a.program}
+    key = key or _intake_key(folder, programs, year)
+    if not re.fullmatch(r"[-\w]{1,80}", key):  # it names a folder in the data root
+        raise UsageError(
+            f"intake key {key!r} is not a slug",
+            zh=f"申报批次名 {key} 只能由文字、数字、下划线和连字符组成（不超过 80 个字符）",
+        )
+    declared_ids = {a.applicant_id for a in plan.declared.applicants}
+    with transaction.atomic():
+        intake = records.get_intake("、".join(sorted(programs))[:80], year, key=key)
+        out = BatchImport(
+            intake=intake,
+            declared=records.DeclaredImport(),
+            table=records.set_intake_files(
+                root, intake, [(p.name, p) for p in (table, awards) if p is not None]
+            ),
+        )
+        # The first row of a repeated 申报编号 is the one verified (the planner keeps it).
+        rows = [ap.applicant for ap in plan.applicants if ap.applicant.applicant_id in declared_ids]
+        out.declared = records.import_declared(intake, rows, source=table.name)
+        for ap in plan.applicants:
+            aid = ap.applicant.applicant_id
+            prefix = f"packets/{aid}/"
+            files = []
+            for fp in ap.files:
+                if fp.problem is not None or not fp.rel.startswith(prefix):
+                    reason = fp.problem.reason_zh if fp.problem else "不在材料文件夹内"
+                    out.skipped.append((fp.rel, reason))
+                else:
+                    files.append((fp.rel[len(prefix) :], fp.path))
+            if not files:
+                continue
+            applicant, _ = m.Applicant.objects.get_or_create(intake=intake, applicant_id=aid)
+            got = records.add_packet_files(root, applicant, files)
+            for name in ("added", "replaced", "unchanged"):
+                getattr(out.packets, name).extend(prefix + n for n in getattr(got, name))
+        out.digest = records.intake_state(intake).digest
+    return out
+
+
+# ---------------------------------------------------------------- an intake verified
+
+
+def idempotency_key(intake: str, digest: str, as_of: str | None = None) -> str:
+    """One verification per intake state, reader version and check date."""
+    return f"{intake}:{digest}:{READER_VERSION}:{as_of or ''}"
+
+
+@dataclass
+class Prepared:
+    """An intake's state laid out as a batch, with its run begun in the store."""
+
+    intake: m.Intake
+    batch: Path
+    out: Path
+    cache: Path
+    as_of: dt.date
+    run: m.VerificationRun
+
+
+def prepare(
+    key: str,
+    *,
+    as_of: str | None = None,
+    kind: str = m.VerificationRun.Kind.INTAKE,
+    flow_run_id: object = None,
+    root: DataRoot | None = None,
+) -> Prepared:
+    root = root or DataRoot.from_env()
+    try:
+        intake = m.Intake.objects.get(key=key)
+    except m.Intake.DoesNotExist:
+        raise UsageError(f"no intake {key!r}", zh=f"没有名为 {key} 的申报批次") from None
+    state = records.intake_state(intake)
+    if not state.files:
+        raise UsageError(f"intake {key!r} has no files", zh=f"申报批次 {key} 中还没有文件")
+    where = root.intake_dir(key)
+    # Named by the state: a run reads the folder of the state it began with, whatever is
+    # uploaded meanwhile, and the innermost folder is the batch name the reports show.
+    batch = records.materialise(root, state, where / "batches" / state.digest[:16] / key)
+    day = dt.date.fromisoformat(as_of) if as_of else today()
+    run = records.begin_run(
+        intake, kind=kind, as_of=day, reader=READER_VERSION, state_digest=state.digest,
+        flow_run_id=flow_run_id,
+    )  # fmt: skip
+    return Prepared(intake, batch, where / "report", root.cache, day, run)
+
+
+def finish(p: Prepared, results: Results) -> int:
+    """Store the run's results; returns the run's id in the store."""
+    return records.record_run(p.intake, results, as_of=p.as_of, run=p.run).pk
+
+
+def failed(p: Prepared, error: BaseException) -> None:
+    """Keep why the run ended without results, for `credcheck status`."""
+    # SIGTERM, Ctrl-C, a cancelled run: stopped from outside, not failed on its input.
+    crashed = not isinstance(error, Exception)
+    if isinstance(error, CredcheckError):
+        reason = f"{error.reason_zh} ({error})"
+    elif str(error):
+        reason = f"{type(error).__name__}: {error}"
+    else:
+        reason = f"{'被终止 / stopped' if crashed else '失败 / failed'} ({type(error).__name__})"
+    records.fail_run(p.run, reason, crashed=crashed)
+
+
+def changed_intakes() -> list[str]:
+    """Keys of the intakes whose state or reader version differs from their last completed
+    run (or that never completed one), in key order: what the nightly run verifies again."""
+    keys = []
+    for intake in m.Intake.objects.order_by("key"):
+        state = records.intake_state(intake)
+        if not state.files:
+            continue
+        last = records.last_completed_run(intake)
+        if last is None or last.state_digest != state.digest or last.reader != READER_VERSION:
+            keys.append(intake.key)
+    return keys

@@ -1,0 +1,415 @@
+"""Intakes in the store and runs that outlive a terminal.
+
+Unit tests of the folder import, the intake's state digest and its materialised batch run on
+SQLite and again on PostgreSQL (the `store` marker). The slow end-to-end test starts a real
+`credcheck serve` (Prefect server, process worker) on a free port and a temporary data root,
+submits a generated batch and compares the stored results with `credcheck verify`'s."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from store.dataroot import DataRoot
+
+AS_OF = "2025-09-30"
+
+
+def _batch(folder: Path, *, name_2: str = "李四", scan: bytes = b"skill scan") -> Path:
+    """A small batch folder: declared.csv + awards.csv, two packets, a link leaving the
+    folder. The files are not read here, only stored."""
+    (folder / "packets" / "XJ-1" / "sub").mkdir(parents=True, exist_ok=True)
+    (folder / "packets" / "XJ-2").mkdir(parents=True, exist_ok=True)
+    (folder / "declared.csv").write_text(
+        f"申报编号,申报项目,姓名\nXJ-1,新疆工匠,张三\nXJ-2,新疆工匠,{name_2}\n", encoding="utf-8"
+    )
+    (folder / "awards.csv").write_text(
+        "申报编号,奖励名称,等级\nXJ-1,自治区技术能手,省级\n", encoding="utf-8"
+    )
+    (folder / "packets" / "XJ-1" / "skill.jpg").write_bytes(scan)
+    (folder / "packets" / "XJ-1" / "sub" / "diploma.pdf").write_bytes(b"%PDF diploma")
+    (folder / "packets" / "XJ-2" / "id.png").write_bytes(b"id card")
+    link = folder / "packets" / "XJ-2" / "elsewhere.jpg"
+    if not link.is_symlink():
+        link.symlink_to("/etc/hostname")
+    return folder
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_a_folder_is_stored_and_materialised_as_the_same_batch(tmp_path: Path) -> None:
+    from pipelines.intake import import_batch
+    from pipelines.stages import plan_batch
+    from store import records
+
+    root = DataRoot(tmp_path / "data")
+    src = _batch(tmp_path / "in")
+    got = import_batch(src, year=2025, root=root)
+    assert got.intake.key == "新疆工匠-2025" and got.intake.program == "新疆工匠"
+    assert got.declared.created == ["XJ-1", "XJ-2"]
+    assert sorted(got.table.added) == ["awards.csv", "declared.csv"]
+    assert sorted(got.packets.added) == [
+        "packets/XJ-1/skill.jpg", "packets/XJ-1/sub/diploma.pdf", "packets/XJ-2/id.png",
+    ]  # fmt: skip
+    # the link leaving the folder is not followed into the store
+    assert [rel for rel, _ in got.skipped] == ["packets/XJ-2/elsewhere.jpg"]
+
+    state = records.intake_state(got.intake)
+    assert state.digest == got.digest
+    batch = records.materialise(root, state, tmp_path / "out" / "b")
+    assert _files(batch) == _files(src)  # the same bytes under the same names
+    for rel, sha in state.files:
+        made, stored = (batch / rel).stat(), root.file_path(sha).stat()
+        assert not (batch / rel).is_symlink() and made.st_ino == stored.st_ino  # hard links
+    plan = plan_batch(batch)  # the verifier reads it as any batch: nothing refused
+    assert sorted(f.rel for f in plan.files) == [r for r, _ in state.files if r[:8] == "packets/"]
+    assert all(f.problem is None for f in plan.files)
+    assert not list((tmp_path / "out").glob(".building-*"))
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_the_digest_follows_the_state_not_its_history(tmp_path: Path) -> None:
+    from pipelines.intake import import_batch
+
+    root = DataRoot(tmp_path / "data")
+    src = _batch(tmp_path / "in")
+    first = import_batch(src, year=2025, root=root).digest
+    again = import_batch(src, year=2025, root=root)
+    assert again.digest == first and not again.packets.added and not again.packets.replaced
+    assert again.declared.unchanged == ["XJ-1", "XJ-2"]
+
+    rescanned = import_batch(_batch(src, scan=b"skill rescanned"), year=2025, root=root)
+    assert rescanned.packets.replaced == ["packets/XJ-1/skill.jpg"]
+    assert rescanned.digest != first
+    renamed = import_batch(_batch(src, scan=b"skill rescanned", name_2="李思"), year=2025, root=root)
+    assert renamed.declared.changed == ["XJ-2"] and renamed.digest != rescanned.digest
+    # back to the first content: the first state, whatever was uploaded in between
+    back = import_batch(_batch(src), year=2025, root=root)
+    assert back.digest == first
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_a_new_table_replaces_the_whole_old_one(tmp_path: Path) -> None:
+    from store import records
+
+    root = DataRoot(tmp_path / "data")
+    intake = records.get_intake("新疆工匠", 2025)
+    csv, awards, xlsx = tmp_path / "declared.csv", tmp_path / "awards.csv", tmp_path / "d.xlsx"
+    csv.write_bytes(b"csv"), awards.write_bytes(b"awards"), xlsx.write_bytes(b"xlsx")
+    records.set_intake_files(root, intake, [("declared.csv", csv), ("awards.csv", awards)])
+    up = records.set_intake_files(root, intake, [("declared.xlsx", xlsx)])
+    assert up.added == ["declared.xlsx"] and sorted(up.retired) == ["awards.csv", "declared.csv"]
+    assert [rel for rel, _ in records.intake_state(intake).files] == ["declared.xlsx"]
+    assert intake.files.count() == 3  # the CSVs stay for the runs that read them
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_materialise_refuses_names_leaving_the_folder_and_reuses_a_state(tmp_path: Path) -> None:
+    from store import records
+
+    root = DataRoot(tmp_path / "data")
+    f = tmp_path / "f"
+    f.write_bytes(b"x")
+    sha, _ = root.put_file(f)
+    for i, bad in enumerate(("../escape.jpg", "packets/A/../../x", "/etc/x", "packets//x")):
+        with pytest.raises(ValueError):
+            records.materialise(root, records.IntakeState(((bad, sha),), ()), tmp_path / f"{i}")
+        assert not (tmp_path / f"{i}").exists()
+    state = records.IntakeState((("declared.xlsx", sha),), ())
+    dest = records.materialise(root, state, tmp_path / "s" / "b")
+    (dest / "marker").write_text("built before")
+    assert records.materialise(root, state, dest) == dest and (dest / "marker").exists()
+    assert not (tmp_path / "escape.jpg").exists()
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_a_run_is_begun_finished_or_failed_and_changes_are_seen(tmp_path: Path) -> None:
+    from pipelines import intake as intakes
+    from store import models as m
+    from tests.test_reports import _results
+
+    root = DataRoot(tmp_path / "data")
+    src = _batch(tmp_path / "in")
+    key = intakes.import_batch(src, year=2025, root=root).intake.key
+    assert intakes.changed_intakes() == [key]  # never verified
+
+    p = intakes.prepare(key, as_of=AS_OF, root=root)
+    assert p.run.state == m.VerificationRun.State.RUNNING and p.as_of == dt.date(2025, 9, 30)
+    assert p.batch.name == key and _files(p.batch) == _files(src)
+    assert p.out == root.intake_dir(key) / "report" and p.cache == root.cache
+    intakes.failed(p, RuntimeError("disk full"))
+    p.run.refresh_from_db()
+    assert p.run.state == m.VerificationRun.State.FAILED and "disk full" in p.run.reason
+    assert intakes.changed_intakes() == [key]  # a failed run verified nothing
+
+    p = intakes.prepare(key, as_of=AS_OF, root=root)
+    run_id = intakes.finish(p, _results())
+    run = m.VerificationRun.objects.get(pk=run_id)
+    assert run.state == m.VerificationRun.State.COMPLETED and run.results.exists()
+    assert intakes.changed_intakes() == []
+    intakes.import_batch(_batch(src, scan=b"rescanned"), year=2025, root=root)
+    assert intakes.changed_intakes() == [key]
+    m.VerificationRun.objects.filter(pk=run_id).update(state_digest=p.run.state_digest,
+                                                       reader="an older reader")  # fmt: skip
+    assert intakes.changed_intakes() == [key]
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_an_unknown_or_empty_intake_is_a_usage_error(tmp_path: Path) -> None:
+    from models.exceptions import UsageError
+    from pipelines import intake as intakes
+    from store import records
+
+    with pytest.raises(UsageError):
+        intakes.prepare("no-such-intake", root=DataRoot(tmp_path))
+    records.get_intake("新疆工匠", 2030)
+    with pytest.raises(UsageError):
+        intakes.prepare("新疆工匠-2030", root=DataRoot(tmp_path))
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_an_intake_key_that_would_leave_the_data_root_is_refused(tmp_path: Path) -> None:
+    from models.exceptions import UsageError
+    from pipelines.intake import import_batch
+
+    root = DataRoot(tmp_path / "data")
+    for bad in ("../x", "a/b", ".", "with space"):
+        with pytest.raises(UsageError):
+            import_batch(_batch(tmp_path / "in"), key=bad, year=2025, root=root)
+    with pytest.raises(ValueError):
+        root.intake_dir("..")
+    assert not (tmp_path / "data" / "files").exists()  # refused before anything was stored
+
+
+@pytest.mark.parametrize("command", [["worker"], ["submit", "."], ["status"]])
+def test_commands_for_a_server_refuse_without_prefect_api_url(monkeypatch, command) -> None:
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    got = CliRunner().invoke(app, command)
+    assert got.exit_code == 2 and "未设置 PREFECT_API_URL" in got.output
+
+
+# ---------------------------------------------------------------- end to end
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, body: dict | None = None) -> dict | list:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def _started(pid: int) -> str | None:
+    """A process's start time (field 22 of its stat), so a reused pid is not mistaken for it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return None if fields[0] == "Z" else fields[19]
+
+
+def _wait(api: str, flow_run: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while (state := _get(f"{api}/flow_runs/{flow_run}")["state"]["type"]) != "COMPLETED":
+        assert state not in ("FAILED", "CRASHED", "CANCELLED"), state
+        assert time.monotonic() < deadline, f"the run is still {state} after {timeout} s"
+        time.sleep(1)
+
+
+_IMPORT = """
+import sys
+import store
+store.setup()
+from pipelines.intake import import_batch
+import_batch(sys.argv[1], key=sys.argv[2])
+"""
+
+_STORED = """
+import sys
+import store
+store.setup()
+from pipelines.stages import results_json
+from store import models as m
+from store.records import results_of
+runs = list(m.VerificationRun.objects.filter(intake__key=sys.argv[1]))
+done = [r for r in runs if r.state == "completed"]
+print(len(runs), str(done[0].flow_run_id) if done else "")
+sys.stdout.write(results_json(results_of(done[0])) if done else "")
+"""
+
+
+@pytest.mark.slow
+def test_serve_verifies_a_submitted_intake_as_verify_does_once_per_state(tmp_path: Path) -> None:
+    from pipelines.service import descendants
+    from synth.batch import generate_batch
+
+    exe = str(Path(sys.executable).with_name("credcheck"))
+    batch, data = tmp_path / "batch", tmp_path / "data"
+    generate_batch(batch, applicants=2, seed=5, faults=["level_overclaim"], clean_share=0.5,
+                   difficulties={"clean": 1.0})  # fmt: skip
+    # Nothing of this process's Prefect or store settings leaks into the children.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PREFECT_", "CREDCHECK_", "DATABASE_URL", "DJANGO_"))}  # fmt: skip
+    t = time.perf_counter()
+    ref = subprocess.run(
+        [exe, "verify", str(batch), "--out", str(tmp_path / "ref"), "--as-of", AS_OF, "--quiet"],
+        env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert ref.returncode == 0, ref.stderr
+    t_verify = time.perf_counter() - t
+
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env.update(CREDCHECK_DATA=str(data), PREFECT_HOME=str(data / "prefect"),
+               PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="1")  # fmt: skip
+    client = {**env, "PREFECT_API_URL": api}
+    out, errs = tmp_path / "serve.out", tmp_path / "serve.err"
+    t = time.perf_counter()
+    with open(out, "wb") as o, open(errs, "wb") as e:
+        serve = subprocess.Popen(
+            [exe, "serve", "--data", str(data), "--prefect-port", str(port)], env=env, stdout=o,
+            stderr=e,
+        )  # fmt: skip
+    tree: dict[int, str | None] = {}
+    try:
+        deadline = time.monotonic() + 300
+        while "deployments" not in out.read_text(encoding="utf-8", errors="replace"):
+            assert serve.poll() is None, "serve exited"
+            assert time.monotonic() < deadline, "serve did not come up in 300 s"
+            time.sleep(1)
+        t_serve = time.perf_counter() - t
+        assert f"http://127.0.0.1:{port}" in out.read_text(encoding="utf-8")
+
+        def submit() -> str:
+            got = subprocess.run(
+                [exe, "submit", str(batch), "--intake", "e2e", "--as-of", AS_OF], env=client,
+                capture_output=True, text=True, timeout=300,
+            )  # fmt: skip
+            assert got.returncode == 0, got.stderr
+            return got.stdout.strip()
+
+        t = time.perf_counter()
+        run_id = submit()
+        _wait(api, run_id, 900)
+        t_run = time.perf_counter() - t
+
+        stored = subprocess.run([sys.executable, "-c", _STORED, "e2e"], env=client,
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert stored.returncode == 0, stored.stderr
+        head, _, results = stored.stdout.partition("\n")
+        reference = (tmp_path / "ref" / "results.json").read_text(encoding="utf-8")
+        assert head == f"1 {run_id}"  # one run in the store, the flow run's
+        assert results == reference  # the stored results are verify's, byte for byte
+        report = data / "intakes" / "e2e" / "report"
+        assert (report / "results.json").read_text(encoding="utf-8") == reference
+        assert (report / "report.html").is_file() and (report / "report.xlsx").is_file()
+        assert any(p.name.startswith("page-") for p in (data / "cache").iterdir())
+
+        # The same state again: the same flow run, nothing new queued or stored.
+        assert submit() == run_id
+        deployment = _get(f"{api}/deployments/name/verify-intake/verify-intake")
+        runs = _get(f"{api}/flow_runs/filter",
+                    {"deployments": {"id": {"any_": [deployment["id"]]}}})  # fmt: skip
+        assert [r["id"] for r in runs] == [run_id]
+        stored = subprocess.run([sys.executable, "-c", _STORED, "e2e"], env=client,
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert stored.stdout.partition("\n")[0] == f"1 {run_id}"
+
+        nightly = _get(f"{api}/deployments/name/nightly/nightly")
+        (schedule,) = [s["schedule"] for s in nightly["schedules"]]
+        assert (schedule["cron"], schedule["timezone"]) == ("0 2 * * *", "Asia/Shanghai")
+        assert nightly["global_concurrency_limit"]["limit"] == 1
+        assert nightly["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
+        assert nightly["entrypoint"] == "pipelines.deployments.nightly" and not nightly["pull_steps"]
+        pool = _get(f"{api}/work_pools/credcheck")
+        assert pool["type"] == "process"
+        assert pool["base_job_template"]["variables"]["properties"]["working_dir"]["default"] == str(data)
+
+        status = subprocess.run([exe, "status"], env={**client, "COLUMNS": "200"},
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert status.returncode == 0, status.stderr
+        assert "e2e" in status.stdout and "#1" in status.stdout
+
+        # The nightly run by hand: an unchanged intake is not verified again; a new upload is.
+        def nightly_run() -> None:
+            fr = _get(f"{api}/deployments/{nightly['id']}/create_flow_run", {})
+            _wait(api, fr["id"], 300)
+
+        def intake_runs() -> list[dict]:
+            return _get(f"{api}/flow_runs/filter",
+                        {"deployments": {"id": {"any_": [deployment["id"]]}},
+                         "sort": "EXPECTED_START_TIME_ASC"})  # fmt: skip
+
+        nightly_run()
+        assert [r["id"] for r in intake_runs()] == [run_id]
+        later = tmp_path / "later"
+        shutil.copytree(batch, later)
+        scan = next((later / "packets").rglob("*.jpg"))
+        shutil.copy(scan, scan.with_name("rescan.jpg"))
+        imported = subprocess.run([sys.executable, "-c", _IMPORT, str(later), "e2e"], env=client,
+                                  capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert imported.returncode == 0, imported.stderr
+        nightly_run()
+        runs = intake_runs()
+        assert len(runs) == 2 and runs[1]["parameters"]["kind"] == "nightly", runs
+        _wait(api, runs[1]["id"], 600)
+        stored = subprocess.run([sys.executable, "-c", _STORED, "e2e"], env=client,
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert stored.stdout.partition("\n")[0].startswith("2 ")
+
+        tree = {p: _started(p) for p in descendants(serve.pid)}
+        assert len(tree) >= 2  # the server and the worker at least
+    except BaseException:
+        for log in (errs, data / "logs" / "prefect-server.log", data / "logs" / "worker.log"):
+            if log.exists():
+                print(f"---- {log.name}\n{log.read_text(encoding='utf-8', errors='replace')[-6000:]}")
+        raise
+    finally:
+        t = time.perf_counter()
+        serve.send_signal(signal.SIGTERM)
+        try:
+            code = serve.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            raise
+        t_stop = time.perf_counter() - t
+    assert code == 0, errs.read_text(encoding="utf-8", errors="replace")
+    left = [p for p, started in tree.items() if started is not None and _started(p) == started]
+    assert not left, f"left running after serve stopped: {left}"
+    print(f"verify {t_verify:.1f} s; serve up {t_serve:.1f} s; submit to completed {t_run:.1f} s; "
+          f"stop {t_stop:.1f} s")  # fmt: skip
