@@ -26,6 +26,7 @@ import itertools
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
@@ -358,6 +359,24 @@ def check_dirs(batch_dir: Path, out_dir: Path) -> None:
     find_declared(b)  # before any work: no table (or an old .xls) is the user's to fix
 
 
+_SERVER_START = threading.Lock()
+
+
+def _start_temporary_server() -> None:
+    """Start Prefect's temporary server once per process, before any flow asks for it.
+
+    Prefect starts it on first use without a lock: two runs starting together in one
+    process each started one, and the one Prefect lost track of outlived the process (an
+    orphaned uvicorn after the two-runs test). Nothing to do against a running server."""
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return
+    with _SERVER_START:
+        SubprocessASGIServer().start()
+
+
 def verify_batch(
     batch_dir: Path,
     out_dir: Path,
@@ -379,6 +398,7 @@ def verify_batch(
     day = as_of or date.today()
     workers = max(1, workers)
     opts = read_options or ReadOptions(engine_threads=max(1, (os.cpu_count() or 2) // workers))
+    _start_temporary_server()
     with _out_lock(out_dir) as state:
         run = Run(opts, stages.ReaderPool(workers, opts))
         token = _RUN.set(run)

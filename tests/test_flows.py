@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -132,6 +133,9 @@ def test_two_verifications_run_in_one_process_apart(tmp_path) -> None:
     for t in threads:
         t.join(timeout=900)
     assert not errors, errors
+    # One temporary Prefect server for the process, not one per run (the lost one outlived us).
+    servers = [p for p in Path("/proc").glob("[0-9]*") if _child_uvicorn(p)]
+    assert len(servers) == 1, servers
     first, second = ((outs[w] / "results.json").read_text("utf-8") for w in outs)
     assert first == second
     results = json.loads(first)
@@ -140,3 +144,15 @@ def test_two_verifications_run_in_one_process_apart(tmp_path) -> None:
     # A task that lost its run (its pool closed by the other run) ends as our own error.
     assert ProcessingFailed.code not in first and OcrEngineUnavailable.code not in first
     assert all(a["documents"] for a in results["applicants"])
+
+
+def _child_uvicorn(proc) -> bool:
+    import os
+
+    try:
+        stat = (proc / "stat").read_text()
+        cmd = (proc / "cmdline").read_bytes()
+    except OSError:
+        return False
+    ppid = int(stat.rsplit(")", 1)[1].split()[1])
+    return ppid == os.getpid() and b"uvicorn" in cmd
