@@ -53,8 +53,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from extractors.normalize import normalize_name
-from extractors.validators import XINJIANG_PREFECTURES, id_check_char
 from models.catalogue import SKILL_LEVEL_TO_GRADE, SKILL_LEVELS
 from models.exceptions import UsageError
 from synth import textpdf, vocab
@@ -72,9 +70,11 @@ from synth.generate import (
 from synth.people import (
     COUNTIES,
     ETHNICITY_WEIGHTS,
+    PREFECTURE_NAMES,
     REGION_WEIGHTS,
     TRADITIONAL,
     Person,
+    id_check_char,
     make_id_number,
     make_name,
     make_person,
@@ -201,6 +201,9 @@ GRADE_CN = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级"}
 RANK_FAMILIES = (("金奖", "银奖", "铜奖"), ("一等奖", "二等奖", "三等奖", "优秀奖"))
 LEVEL_UP = {"县级": "地市级", "地市级": "省级", "省级": "国家级", "其他": "县级"}
 _FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in "0123456789X"}
+# Middle-dot look-alikes written between the parts of a declared name (the first four in a
+# clean applicant's row, all five in a duplicate applicant's).
+DOT_LOOKALIKES = ("•", "．", "・", " ", "‧")
 
 
 # ---------------------------------------------------------------------------------------
@@ -356,7 +359,7 @@ def _is_south(code6: str) -> bool:
 def _prefecture(code6: str) -> str:
     if code6[:4] == "6590":
         return BINGTUAN_PREFECTURE[code6]
-    return {"6521": "吐鲁番市", "6522": "哈密市"}.get(code6[:4]) or XINJIANG_PREFECTURES[code6[:4]]
+    return PREFECTURE_NAMES[code6[:4]]
 
 
 def _sibling_id(rng: random.Random, id_number: str) -> str:
@@ -1408,7 +1411,7 @@ def _clone(rng: random.Random, j: ApplicantPlan, index: int) -> ApplicantPlan:
         variants += ["short_name", "short_name"]  # rare names: make the variant show up
     variant = rng.choice(variants)
     if variant == "dot":
-        c.name_cell = name.replace("·", rng.choice(("•", "．", "・", " ", "‧")))
+        c.name_cell = name.replace("·", rng.choice(DOT_LOOKALIKES))
     elif variant == "traditional":
         c.name_cell = to_traditional(name)
     elif variant == "short_name":
@@ -1637,6 +1640,13 @@ def _with_exif_software(data: bytes, software: str) -> bytes:
 # declared data
 
 
+def declared_name(cell: str) -> str:
+    """The name an importer reads from a name cell this generator wrote: the cells differ from
+    the printed name only by a dot look-alike between parts, which reads as U+00B7 (names
+    have no single-character parts, so a space never joins a padded Han name)."""
+    return cell.translate({ord(c): "·" for c in DOT_LOOKALIKES})
+
+
 def _spell_skill(rng: random.Random, level: str) -> str:
     grade = SKILL_LEVEL_TO_GRADE.get(level)
     if grade is None:
@@ -1652,7 +1662,7 @@ def _spell_name(rng: random.Random, a: ApplicantPlan) -> str:
     name = a.person.name
     r = rng.random()
     if "·" in name and r < 0.2:
-        alt = rng.choice(("•", "．", "・", " "))
+        alt = rng.choice(DOT_LOOKALIKES[:4])
         a.variations.append(f"declared name written with '{alt}' between parts")
         return name.replace("·", alt)
     trad = to_traditional(name)
@@ -1750,7 +1760,7 @@ def _declared_row(rng: random.Random, a: ApplicantPlan, title_level_col: bool) -
         "team_size": a.team_size,
     }
     if a.name_cell is not None:
-        a.declared["name"] = normalize_name(a.name_cell)
+        a.declared["name"] = declared_name(a.name_cell)
     a.written = {
         k: (v.date().isoformat() if isinstance(v, dt.datetime) else v) for k, v in cells.items()
     }
