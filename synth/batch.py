@@ -53,7 +53,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from models.catalogue import SKILL_LEVEL_TO_GRADE, SKILL_LEVELS
+from models.catalogue import (
+    APPLICANT_HEADERS,
+    AWARD_HEADERS,
+    PROGRAM_NAMES,
+    SKILL_LEVEL_TO_GRADE,
+    SKILL_LEVELS,
+    get_program,
+)
+from models.catalogue import PROGRAMS as CATALOGUE_PROGRAMS
 from models.exceptions import UsageError
 from synth import textpdf, vocab
 from synth.damage import DIFFICULTIES
@@ -84,14 +92,13 @@ from synth.people import (
 SCHEMA_VERSION = 1
 AS_OF = dt.date(2025, 9, 30)  # the check day of generated batches
 
-XJGJ = "新疆工匠"
-ZD = "准东人才工作室"
-MB = "少数民族科技骨干特殊培养"
-UMQ = "乌鲁木齐市技能大师工作室"
-PROGRAMS = (XJGJ, ZD, MB, UMQ)
+# Programs, their names and deadlines are the catalogue's; how often each is drawn and the
+# prefix of its applicant ids are the generator's own choices.
+XJGJ, ZD, MB, UMQ = (get_program(code).name for code in ("XJGJ", "ZD", "MB", "UMQ"))
+PROGRAMS = PROGRAM_NAMES
 PROGRAM_WEIGHTS = {XJGJ: 35, ZD: 20, MB: 20, UMQ: 25}
 ID_PREFIX = {XJGJ: "XJ2025", ZD: "ZD2026", MB: "MB2025", UMQ: "UM2025"}
-DEADLINES = {XJGJ: dt.date(2025, 10, 8), ZD: dt.date(2026, 6, 15), MB: dt.date(2025, 3, 5)}
+DEADLINES = {p.name: p.deadline.date() for p in CATALOGUE_PROGRAMS if p.deadline}
 # Latest date on clean evidence: safely before the deadline and the check day.
 EVIDENCE_CAP = {p: min(DEADLINES.get(p, AS_OF), AS_OF) - dt.timedelta(days=10) for p in PROGRAMS}
 LATE_WINDOW = (dt.date(2025, 3, 20), dt.date(2025, 9, 20))  # after MB's deadline, before AS_OF
@@ -140,35 +147,13 @@ OTHER_PAGE_SHARE = 0.12
 COMBINED_FILE_SHARE = 0.15  # several certificates scanned into one multi-page file
 BROKEN_KINDS = ("empty", "truncated_jpeg", "docx", "html_pdf")
 
-# Header aliases of the contract (sheet 申报人), canonical key first; weights favour the
-# common labels. Copied from batch-contract.md on purpose, not imported from the importer's
-# table (extractors/declared.py): a wrong alias there must fail the tests, not be mirrored.
-HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "applicant_id": ("申报编号", "编号", "applicant_id"),
-    "program": ("申报项目", "项目", "program"),
-    "name": ("姓名", "name"),
-    "gender": ("性别",),
-    "ethnicity": ("民族",),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码"),
-    "birth_date": ("出生日期", "出生年月"),
-    "work_unit": ("工作单位", "工作单位及部门"),
-    "prefecture": ("所在地州", "地州市", "所在地（州、市）"),
-    "occupation": ("从事职业（工种）", "职业（工种）", "工种"),
-    "skill_level": ("职业技能等级", "职业资格", "职业资格或职业技能等级"),
-    "title": ("专业技术职称", "专业技术职务（职称）", "职称"),
-    "title_level": ("职称层级",),
-    "education": ("最高学历", "学历（学位）", "文化程度"),
-    "work_start": ("参加工作时间",),
-    "team_size": ("工作室成员人数", "团队人数"),
-}
+# Header aliases of the declared table are the catalogue's (the contract's). The awards
+# sheet is written with its Chinese headers only, under the key names of the truth and of
+# the award rows (award_level, award_rank).
+_AWARD_KEYS = {"level": "award_level", "rank": "award_rank"}
 AWARD_ALIASES: dict[str, tuple[str, ...]] = {
-    "applicant_id": ("申报编号", "编号"),
-    "project": ("获奖项目",),
-    "award_name": ("奖励名称",),
-    "issuer": ("授予单位",),
-    "award_level": ("等级",),
-    "award_rank": ("名次", "排名"),
-    "award_year": ("年度",),
+    _AWARD_KEYS.get(k, k): tuple(h for h in aliases if not h.isascii())
+    for k, aliases in AWARD_HEADERS.items()
 }
 
 SOUTH_PREFIXES = ("6528", "6529", "6530", "6531", "6532")
@@ -1647,6 +1632,15 @@ def declared_name(cell: str) -> str:
     return cell.translate({ord(c): "·" for c in DOT_LOOKALIKES})
 
 
+# How a 申报项目 cell sometimes words the program (the importer matches it by alias).
+PROGRAM_SPELLINGS = {
+    XJGJ: "新疆工匠（2025年度）",
+    ZD: "准东开发区人才工作室",
+    MB: "少数民族科技骨干特殊培养计划",
+    UMQ: "乌鲁木齐市技能大师工作室",
+}
+
+
 def _spell_skill(rng: random.Random, level: str) -> str:
     grade = SKILL_LEVEL_TO_GRADE.get(level)
     if grade is None:
@@ -1714,12 +1708,7 @@ def _declared_row(rng: random.Random, a: ApplicantPlan, title_level_col: bool) -
     idn = a.declared_id or p.id_number
     program_cell = a.program
     if rng.random() < 0.08:
-        program_cell = {
-            XJGJ: "新疆工匠（2025年度）",
-            ZD: "准东开发区人才工作室",
-            MB: "少数民族科技骨干特殊培养计划",
-            UMQ: "乌鲁木齐市技能大师工作室",
-        }[a.program]
+        program_cell = PROGRAM_SPELLINGS[a.program]
     cells = {
         "applicant_id": a.applicant_id,
         "program": program_cell,
@@ -1794,7 +1783,7 @@ class _Sheets:
 
 def _choose_sheets(rng: random.Random) -> _Sheets:
     headers = {}
-    for k, aliases in HEADER_ALIASES.items():
+    for k, aliases in APPLICANT_HEADERS.items():
         if k in ("applicant_id", "program", "name") and rng.random() < 0.8:
             headers[k] = aliases[0]  # English keys are rare on these forms
         else:
@@ -1808,7 +1797,7 @@ def _choose_sheets(rng: random.Random) -> _Sheets:
 def _table(
     sheets: _Sheets, plans: list[ApplicantPlan], rng: random.Random
 ) -> tuple[list[list], list[list]]:
-    keys = [k for k in HEADER_ALIASES if k != "title_level" or sheets.title_level_col]
+    keys = [k for k in APPLICANT_HEADERS if k != "title_level" or sheets.title_level_col]
     head = [*(["序号"] if "序号" in sheets.extra else []), *(sheets.headers[k] for k in keys)]
     head += [c for c in sheets.extra if c != "序号"]
     rows: list[list] = [head]

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from models.catalogue import SKILL_LEVEL_TO_GRADE
+from models.catalogue import PROGRAM_NAMES, SKILL_LEVEL_TO_GRADE
 from models.document import DocType
 from synth import ornaments as orn
 from synth import vocab
@@ -1585,9 +1585,7 @@ def render_other(person: Person, rng: random.Random, **facts) -> RenderedDoc:
             cv, rng, _seal_text(company), (m, sign_y - 80, m + 500, sign_y + 200), 440, "合同专用章"
         )
     elif layout == "application_form":
-        prog = rng.choice(
-            ("新疆工匠", "准东人才工作室", "少数民族科技骨干特殊培养", "乌鲁木齐市技能大师工作室")
-        )
+        prog = rng.choice(PROGRAM_NAMES)
         title(
             cv,
             f"{d1.year}年度“{prog}”项目申报表",
