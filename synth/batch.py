@@ -868,219 +868,270 @@ def _wrong_cert_no(rng: random.Random, facts: dict) -> str:
     return f"{year % 100:02d}65{pref2}{org}{wrong}{rng.randrange(10**5):05d}"
 
 
+def _inject_name_mismatch(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    targets = [d for d in a.docs if d.role in ("skill", "title") or d.role.startswith("award")]
+    d = rng.choice(targets)
+    other = _other_name(rng, p)
+    d.facts["name"] = other
+    a.variations = [v for v in a.variations if "two parts" not in v or d.role not in v]
+    _note(
+        a,
+        f"borrowed {d.doc_type}: printed name {other}, the applicant is {p.name}",
+        d,
+        field="name",
+        declared=p.name,
+        found=other,
+    )
+
+
+def _inject_id_mismatch(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    other = _sibling_id(rng, p.id_number)
+    skill = _doc(a, "skill")
+    if skill is not None and skill.facts["era"] == "new" and rng.random() < 0.4:
+        d = skill
+        d.facts["id_number"] = other
+    else:
+        d = _ensure_id_card(rng, a)
+        d.person = replace(p, id_number=other)
+    _note(
+        a,
+        f"{d.doc_type} prints ID {other}, declared {p.id_number} (same birth date and sex)",
+        d,
+        field="id_number",
+        declared=p.id_number,
+        found=other,
+    )
+
+
+def _inject_id_invalid(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    _ensure_id_card(rng, a)
+    a.declared_id = _typo_id(rng, p.id_number)
+    _note(
+        a,
+        f"declared ID {a.declared_id} has a mistyped digit (check character fails); "
+        f"the ID card shows {p.id_number}",
+        field="id_number",
+        declared=a.declared_id,
+        found=p.id_number,
+    )
+
+
+def _inject_birthdate_mismatch(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    b = p.birth
+    if rng.random() < 0.6:
+        y = b.year + rng.choice((-3, -2, -1, 1, 2, 3))
+        new = dt.date(y, b.month, min(b.day, 28))
+    else:
+        m = (b.month - 1 + rng.choice((-5, -4, -3, -2, 2, 3, 4, 5))) % 12 + 1
+        new = dt.date(b.year, m, min(b.day, 28))
+    if a.program == MB and new < dt.date(1980, 1, 1):
+        new = new.replace(year=b.year)  # keep the declared date within MB-AGE as well
+        if (new.year, new.month) == (b.year, b.month):
+            new = new.replace(month=b.month % 12 + 1)
+    a.declared_birth = new
+    _note(
+        a,
+        f"declared birth date {new.isoformat()} disagrees with the ID number's {p.birth_date}",
+        field="birth_date",
+        declared=new.isoformat(),
+        found=p.birth_date,
+    )
+
+
+def _inject_level_overclaim(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    if a.variant == "skill":
+        cert = a.skill_level or "技师"
+        i = SKILL_LEVELS.index(cert)
+        a.skill_level = SKILL_LEVELS[min(i + rng.choice((1, 1, 2)), 5)]
+        _note(
+            a,
+            f"declared skill level {a.skill_level}, best certificate shows {cert}",
+            _doc(a, "skill"),
+            field="skill_level",
+            declared=a.skill_level,
+            found=cert,
+        )
+    elif a.variant == "title":
+        cert_title = a.title or ""
+        a.title, a.title_level = _top_title(cert_title), "正高级"
+        _note(
+            a,
+            f"declared title {a.title} (正高级), certificate shows {cert_title} (副高级)",
+            _doc(a, "title"),
+            field="title_level",
+            declared="正高级",
+            found="副高级",
+        )
+    else:
+        a.education = rng.choice(("硕士研究生", "硕士研究生", "博士研究生"))
+        _note(
+            a,
+            f"declared education {a.education}, certificate shows 本科",
+            _doc(a, "education"),
+            field="education",
+            declared=a.education,
+            found="本科",
+        )
+
+
+def _inject_missing_evidence(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    role = a.variant
+    d = _doc(a, role)
+    assert d is not None
+    a.docs.remove(d)
+    value = a.education if role == "education" else a.title
+    _note(
+        a,
+        f"declared {role} {value} but the packet holds no {d.doc_type}",
+        field="education" if role == "education" else "title",
+        declared=value,
+    )
+
+
+def _inject_award_unsupported(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    _, declared = _award(rng, p, cap, exclude=[x["award_name"] for x in a.awards])
+    n = _add_award(a, {}, declared, with_doc=False)
+    _note(
+        a,
+        f"declared award {declared['award_name']} ({declared['award_year']}) has no certificate",
+        field="award_name",
+        declared=declared["award_name"],
+        award=n,
+    )
+
+
+def _inject_award_mismatch(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    if not a.awards:
+        facts, declared = _award(rng, p, cap)
+        _add_award(a, facts, declared)
+    n = rng.randrange(len(a.awards))
+    row = a.awards[n]
+    options = ["year"]
+    if row["award_level"] != "国家级":
+        options.append("level")
+    if row["award_rank"] and any(
+        row["award_rank"] in fam and fam.index(row["award_rank"]) > 0 for fam in RANK_FAMILIES
+    ):
+        options += ["rank", "rank"]
+    what = rng.choice(options)
+    if what == "year":
+        # 2+ years apart: a "2022年度" honour issued in 2023 must not count as a mismatch
+        shift = rng.choice((-3, -2, 2) if int(row["award_year"]) <= 2022 else (-3, -2))
+        found, row["award_year"] = row["award_year"], str(int(row["award_year"]) + shift)
+        fld = "award_year"
+    elif what == "level":
+        found, row["award_level"] = row["award_level"], LEVEL_UP[row["award_level"]]
+        fld = "award_level"
+    else:
+        fam = next(f for f in RANK_FAMILIES if row["award_rank"] in f)
+        found = row["award_rank"]
+        row["award_rank"] = rng.choice(fam[: fam.index(found)])
+        fld = "award_rank"
+    _note(
+        a,
+        f"declared {fld} {row[fld]} for {row['award_name']}, certificate shows {found}",
+        _doc(a, f"award:{n}"),
+        field=fld,
+        declared=row[fld],
+        found=found,
+        award=n,
+    )
+
+
+def _inject_date_after_deadline(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    late = random_date(rng, *LATE_WINDOW)
+    if a.variant == "title" and _doc(a, "title") is not None:
+        d = _doc(a, "title")
+        assert d is not None
+        d.facts["issue_date"] = late.isoformat()
+    else:
+        facts, declared = _award(
+            rng, p, cap, issue=late, exclude=[x["award_name"] for x in a.awards]
+        )
+        n = _add_award(a, facts, declared)
+        d = _doc(a, f"award:{n}")
+        assert d is not None
+    _note(
+        a,
+        f"{d.doc_type} dated {late.isoformat()}, after the {a.program} deadline "
+        f"{DEADLINES[MB].isoformat()}",
+        d,
+        field="issue_date",
+        found=late.isoformat(),
+        rule="MB-DEADLINE",
+    )
+
+
+def _inject_cert_no_inconsistent(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    d = _doc(a, "skill")
+    older = _doc(a, "skill_older")
+    if older is not None and rng.random() < 0.3:
+        d = older
+    assert d is not None
+    d.facts["cert_no"] = _wrong_cert_no(rng, d.facts)
+    _note(
+        a,
+        f"skill certificate prints {d.facts['skill_level']} but its number "
+        f"{d.facts['cert_no']} encodes another level",
+        d,
+        field="cert_no",
+        found=d.facts["cert_no"],
+    )
+
+
+def _inject_ineligible(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    rule, why = {
+        "age": ("MB-AGE", f"born {p.birth_date}, before 1980-01-01"),
+        "team": (
+            "ZD-TEAM" if a.program == ZD else "UMQ-TEAM",
+            f"team size {a.team_size}",
+        ),
+        "retire": (
+            "UMQ-RETIRE",
+            f"{p.gender}, born {p.birth_date}: less than 2 years to statutory retirement",
+        ),
+        "level": ("XJGJ-LEVEL", f"技师 in {a.prefecture}, outside 南疆"),
+    }[a.variant]
+    _note(a, f"{rule} fails: {why}; declared data agree with the evidence", rule=rule)
+
+
+def _inject_unreadable(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    broken = rng.choice(BROKEN_KINDS)
+    a.broken.append(broken)
+
+
+# One function per fault kind of FAULT_KINDS: each plants its fault in a planned applicant
+# (documents, declared values) and notes it.
+FAULT_INJECTORS = {
+    "name_mismatch": _inject_name_mismatch,
+    "id_mismatch": _inject_id_mismatch,
+    "id_invalid": _inject_id_invalid,
+    "birthdate_mismatch": _inject_birthdate_mismatch,
+    "level_overclaim": _inject_level_overclaim,
+    "missing_evidence": _inject_missing_evidence,
+    "award_unsupported": _inject_award_unsupported,
+    "award_mismatch": _inject_award_mismatch,
+    "date_after_deadline": _inject_date_after_deadline,
+    "cert_no_inconsistent": _inject_cert_no_inconsistent,
+    "ineligible": _inject_ineligible,
+    "unreadable": _inject_unreadable,
+}
+assert tuple(FAULT_INJECTORS) == FAULT_KINDS
+
+
 def _inject(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
-    kind, p = a.fault, a.person
-    if kind == "name_mismatch":
-        targets = [d for d in a.docs if d.role in ("skill", "title") or d.role.startswith("award")]
-        d = rng.choice(targets)
-        other = _other_name(rng, p)
-        d.facts["name"] = other
-        a.variations = [v for v in a.variations if "two parts" not in v or d.role not in v]
-        _note(
-            a,
-            f"borrowed {d.doc_type}: printed name {other}, the applicant is {p.name}",
-            d,
-            field="name",
-            declared=p.name,
-            found=other,
-        )
-    elif kind == "id_mismatch":
-        other = _sibling_id(rng, p.id_number)
-        skill = _doc(a, "skill")
-        if skill is not None and skill.facts["era"] == "new" and rng.random() < 0.4:
-            d = skill
-            d.facts["id_number"] = other
-        else:
-            d = _ensure_id_card(rng, a)
-            d.person = replace(p, id_number=other)
-        _note(
-            a,
-            f"{d.doc_type} prints ID {other}, declared {p.id_number} (same birth date and sex)",
-            d,
-            field="id_number",
-            declared=p.id_number,
-            found=other,
-        )
-    elif kind == "id_invalid":
-        _ensure_id_card(rng, a)
-        a.declared_id = _typo_id(rng, p.id_number)
-        _note(
-            a,
-            f"declared ID {a.declared_id} has a mistyped digit (check character fails); "
-            f"the ID card shows {p.id_number}",
-            field="id_number",
-            declared=a.declared_id,
-            found=p.id_number,
-        )
-    elif kind == "birthdate_mismatch":
-        b = p.birth
-        if rng.random() < 0.6:
-            y = b.year + rng.choice((-3, -2, -1, 1, 2, 3))
-            new = dt.date(y, b.month, min(b.day, 28))
-        else:
-            m = (b.month - 1 + rng.choice((-5, -4, -3, -2, 2, 3, 4, 5))) % 12 + 1
-            new = dt.date(b.year, m, min(b.day, 28))
-        if a.program == MB and new < dt.date(1980, 1, 1):
-            new = new.replace(year=b.year)  # keep the declared date within MB-AGE as well
-            if (new.year, new.month) == (b.year, b.month):
-                new = new.replace(month=b.month % 12 + 1)
-        a.declared_birth = new
-        _note(
-            a,
-            f"declared birth date {new.isoformat()} disagrees with the ID number's {p.birth_date}",
-            field="birth_date",
-            declared=new.isoformat(),
-            found=p.birth_date,
-        )
-    elif kind == "level_overclaim":
-        if a.variant == "skill":
-            cert = a.skill_level or "技师"
-            i = SKILL_LEVELS.index(cert)
-            a.skill_level = SKILL_LEVELS[min(i + rng.choice((1, 1, 2)), 5)]
-            _note(
-                a,
-                f"declared skill level {a.skill_level}, best certificate shows {cert}",
-                _doc(a, "skill"),
-                field="skill_level",
-                declared=a.skill_level,
-                found=cert,
-            )
-        elif a.variant == "title":
-            cert_title = a.title or ""
-            a.title, a.title_level = _top_title(cert_title), "正高级"
-            _note(
-                a,
-                f"declared title {a.title} (正高级), certificate shows {cert_title} (副高级)",
-                _doc(a, "title"),
-                field="title_level",
-                declared="正高级",
-                found="副高级",
-            )
-        else:
-            a.education = rng.choice(("硕士研究生", "硕士研究生", "博士研究生"))
-            _note(
-                a,
-                f"declared education {a.education}, certificate shows 本科",
-                _doc(a, "education"),
-                field="education",
-                declared=a.education,
-                found="本科",
-            )
-    elif kind == "missing_evidence":
-        role = a.variant
-        d = _doc(a, role)
-        assert d is not None
-        a.docs.remove(d)
-        value = a.education if role == "education" else a.title
-        _note(
-            a,
-            f"declared {role} {value} but the packet holds no {d.doc_type}",
-            field="education" if role == "education" else "title",
-            declared=value,
-        )
-    elif kind == "award_unsupported":
-        _, declared = _award(rng, p, cap, exclude=[x["award_name"] for x in a.awards])
-        n = _add_award(a, {}, declared, with_doc=False)
-        _note(
-            a,
-            f"declared award {declared['award_name']} ({declared['award_year']}) "
-            "has no certificate",
-            field="award_name",
-            declared=declared["award_name"],
-            award=n,
-        )
-    elif kind == "award_mismatch":
-        if not a.awards:
-            facts, declared = _award(rng, p, cap)
-            _add_award(a, facts, declared)
-        n = rng.randrange(len(a.awards))
-        row = a.awards[n]
-        options = ["year"]
-        if row["award_level"] != "国家级":
-            options.append("level")
-        if row["award_rank"] and any(
-            row["award_rank"] in fam and fam.index(row["award_rank"]) > 0 for fam in RANK_FAMILIES
-        ):
-            options += ["rank", "rank"]
-        what = rng.choice(options)
-        if what == "year":
-            # 2+ years apart: a "2022年度" honour issued in 2023 must not count as a mismatch
-            shift = rng.choice((-3, -2, 2) if int(row["award_year"]) <= 2022 else (-3, -2))
-            found, row["award_year"] = row["award_year"], str(int(row["award_year"]) + shift)
-            fld = "award_year"
-        elif what == "level":
-            found, row["award_level"] = row["award_level"], LEVEL_UP[row["award_level"]]
-            fld = "award_level"
-        else:
-            fam = next(f for f in RANK_FAMILIES if row["award_rank"] in f)
-            found = row["award_rank"]
-            row["award_rank"] = rng.choice(fam[: fam.index(found)])
-            fld = "award_rank"
-        _note(
-            a,
-            f"declared {fld} {row[fld]} for {row['award_name']}, certificate shows {found}",
-            _doc(a, f"award:{n}"),
-            field=fld,
-            declared=row[fld],
-            found=found,
-            award=n,
-        )
-    elif kind == "date_after_deadline":
-        late = random_date(rng, *LATE_WINDOW)
-        if a.variant == "title" and _doc(a, "title") is not None:
-            d = _doc(a, "title")
-            assert d is not None
-            d.facts["issue_date"] = late.isoformat()
-        else:
-            facts, declared = _award(
-                rng, p, cap, issue=late, exclude=[x["award_name"] for x in a.awards]
-            )
-            n = _add_award(a, facts, declared)
-            d = _doc(a, f"award:{n}")
-            assert d is not None
-        _note(
-            a,
-            f"{d.doc_type} dated {late.isoformat()}, after the {a.program} deadline "
-            f"{DEADLINES[MB].isoformat()}",
-            d,
-            field="issue_date",
-            found=late.isoformat(),
-            rule="MB-DEADLINE",
-        )
-    elif kind == "cert_no_inconsistent":
-        d = _doc(a, "skill")
-        older = _doc(a, "skill_older")
-        if older is not None and rng.random() < 0.3:
-            d = older
-        assert d is not None
-        d.facts["cert_no"] = _wrong_cert_no(rng, d.facts)
-        _note(
-            a,
-            f"skill certificate prints {d.facts['skill_level']} but its number "
-            f"{d.facts['cert_no']} encodes another level",
-            d,
-            field="cert_no",
-            found=d.facts["cert_no"],
-        )
-    elif kind == "ineligible":
-        rule, why = {
-            "age": ("MB-AGE", f"born {p.birth_date}, before 1980-01-01"),
-            "team": (
-                "ZD-TEAM" if a.program == ZD else "UMQ-TEAM",
-                f"team size {a.team_size}",
-            ),
-            "retire": (
-                "UMQ-RETIRE",
-                f"{p.gender}, born {p.birth_date}: less than 2 years to statutory retirement",
-            ),
-            "level": ("XJGJ-LEVEL", f"技师 in {a.prefecture}, outside 南疆"),
-        }[a.variant]
-        _note(a, f"{rule} fails: {why}; declared data agree with the evidence", rule=rule)
-    elif kind == "unreadable":
-        broken = rng.choice(BROKEN_KINDS)
-        a.broken.append(broken)
-    else:  # pragma: no cover
-        raise ValueError(kind)
+    inject = FAULT_INJECTORS.get(a.fault or "")
+    if inject is None:  # pragma: no cover
+        raise ValueError(a.fault)
+    inject(rng, a, cap)
 
 
 # ---------------------------------------------------------------------------------------
