@@ -654,116 +654,196 @@ def render_award_certificate(person: Person, rng: random.Random, **facts) -> Ren
     date_txt = _fw(fmt_date(issue, ds), rng)
     tl = bool(facts.get("text_layer"))
     fields: dict[str, str] = {"name": name_truth}
-    extra_boxes: dict[str, BBox] = {}
-    if kind == "honour":
-        honour, issuer, level = rng.choice(vocab.HONOURS)
-        honour = facts.get("award_name", honour)
-        issuer = facts.get("issuer", issuer)
-        level = facts.get("award_level", level)
-        yearly = rng.random() < 0.35  # "被评为2022年度…": the award year is the year before issue
-        award_year = issue.year - 1 if yearly else issue.year
-        award_year = int(facts.get("award_year", award_year))
-        fields.update(
-            award_name=honour,
-            award_level=level,
-            award_year=str(award_year),
-            issuer=issuer,
-            issue_date=issue.isoformat(),
-        )
-        q = rng.choice((("“", "”"), ('"', '"'), ("「", "」")))
-        year_seg = Seg(f"{award_year}年度", "body", "award_year") if yearly else None
-        variants = [
-            [
-                Seg("授予 "),
-                Seg(name, "name", "name"),
-                Seg(" 同志" + q[0]),
-                Seg(honour, "body", "award_name"),
-                Seg(q[1] + "称号。"),
-            ],
-            [Seg(name, "name", "name"), Seg(" 同志：")],
-        ]
-        layout = facts.get("layout") or rng.choice(
-            ("honour_grant", "honour_colon", "honour_centre")
-        )
-        head = rng.choice(("荣誉证书", "荣誉证书", "荣 誉 证 书", "证书"))
-        body2 = [Seg("被评为") if year_seg else Seg("荣获")]
-        if year_seg:
-            body2.append(year_seg)
-        body2 += [
-            Seg(q[0]),
-            Seg(honour, "body", "award_name"),
-            Seg(q[1] + rng.choice(("荣誉称号", "称号", "")) + "。"),
-            Seg(rng.choice(("特发此证，以资鼓励。", "特发此证。", ""))),
-        ]
-        cv, st = new_page(
-            rng,
-            layout != "honour_centre" or rng.random() < 0.5,
-            tl,
-            palette=rng.choice(("red", "red", "gold", "plain")),
-        )
-        ib = decorate(cv, st, rng, kind=rng.choice(("guilloche", "corners", "frame", "guilloche")))
-        title(
-            cv,
-            head.replace(" ", ""),
-            cv.w / 2,
-            ib[1] + rng.uniform(280, 400),
-            rng.uniform(200, 270),
-            st,
-            rng,
-        )
-        size = rng.uniform(100, 125) if cv.w > cv.h else rng.uniform(92, 112)
-        bx0, bw = ib[0] + cv.w * 0.08, ib[2] - ib[0] - cv.w * 0.16
-        by = ib[1] + rng.uniform(700, 820)
-        if layout == "honour_grant":
-            segs = list(variants[0])
-            if year_seg:
-                segs = [Seg("在"), year_seg, Seg("工作中成绩突出，")] + segs
-            cv.paragraph(bx0, by, bw, segs, size, indent=size * 2)
-        elif layout == "honour_colon":
-            y = cv.paragraph(bx0, by, bw, variants[1], size * 1.1)
-            cv.paragraph(bx0, y + size * 0.2, bw, body2, size, indent=size * 2)
-        else:
-            layout = "honour_centre"
-            cv.text(
-                (cv.w / 2, by),
-                name + rng.choice((" 同志", "同志：", "")),
-                "name",
-                size * 1.25,
-                st.value_color,
-                "ms",
-            )
-            cv.boxes["name"] = _sub_box(cv, name)
-            y = by + size * 2.4
-            if year_seg:
-                cv.text(
-                    (cv.w / 2, y),
-                    f"在{award_year}年度工作中表现突出，被评为",
-                    "body",
-                    size * 0.9,
-                    st.value_color,
-                    "ms",
-                )
-                extra_boxes["award_year"] = _sub_box(cv, f"{award_year}年度")
-                y += size * 2.0
-            hs = cv.fit_size(honour, "title", size * 1.6, cv.w * 0.7)
-            cv.text(
-                (cv.w / 2, y + size * 0.6), honour, "title", hs, st.title_color, "ms", "award_name"
-            )
-        sign = [(issuer, "issuer"), (date_txt, "issue_date")]
-        box = _sign_block(
-            cv,
-            ib[2] - cv.w * rng.uniform(0.2, 0.26),
-            ib[3] - rng.uniform(300, 420),
-            sign,
-            size * 0.85,
-            st,
-        )
-        if not year_seg:
-            extra_boxes["award_year"] = cv.boxes["issue_date"]
-        seal_on(cv, rng, _seal_text(issuer), box, rng.uniform(430, 520))
-        return _finish(cv, "award_certificate", fields, layout, extra_boxes)
+    render = _honour if kind == "honour" else _competition
+    return render(rng, facts, name, issue, date_txt, tl, fields)
 
-    # competition
+
+@dataclass
+class _HonourText:
+    """What an honour certificate says, in the runs each layout sets."""
+
+    name: str
+    honour: str
+    award_year: int
+    year_seg: Seg | None  # "2022年度" when the honour is for the year before the issue
+    grant: list[Seg]  # 授予 X 同志“…”称号。
+    address: list[Seg]  # X 同志：
+    body: list[Seg]  # 荣获/被评为“…”称号。特发此证。
+
+
+@dataclass
+class _Block:
+    """Where a certificate's body text goes: left edge, first baseline, width, type size."""
+
+    x0: float
+    y: float
+    w: float
+    size: float
+
+
+def _honour(
+    rng: random.Random,
+    facts: dict,
+    name: str,
+    issue: dt.date,
+    date_txt: str,
+    tl: bool,
+    fields: dict[str, str],
+) -> RenderedDoc:
+    honour, issuer, level = rng.choice(vocab.HONOURS)
+    honour = facts.get("award_name", honour)
+    issuer = facts.get("issuer", issuer)
+    level = facts.get("award_level", level)
+    yearly = rng.random() < 0.35  # "被评为2022年度…": the award year is the year before issue
+    award_year = issue.year - 1 if yearly else issue.year
+    award_year = int(facts.get("award_year", award_year))
+    fields.update(
+        award_name=honour,
+        award_level=level,
+        award_year=str(award_year),
+        issuer=issuer,
+        issue_date=issue.isoformat(),
+    )
+    q = rng.choice((("“", "”"), ('"', '"'), ("「", "」")))
+    year_seg = Seg(f"{award_year}年度", "body", "award_year") if yearly else None
+    grant = [
+        Seg("授予 "),
+        Seg(name, "name", "name"),
+        Seg(" 同志" + q[0]),
+        Seg(honour, "body", "award_name"),
+        Seg(q[1] + "称号。"),
+    ]
+    address = [Seg(name, "name", "name"), Seg(" 同志：")]
+    layout = facts.get("layout") or rng.choice(("honour_grant", "honour_colon", "honour_centre"))
+    head = rng.choice(("荣誉证书", "荣誉证书", "荣 誉 证 书", "证书"))
+    body = [Seg("被评为") if year_seg else Seg("荣获")]
+    if year_seg:
+        body.append(year_seg)
+    body += [
+        Seg(q[0]),
+        Seg(honour, "body", "award_name"),
+        Seg(q[1] + rng.choice(("荣誉称号", "称号", "")) + "。"),
+        Seg(rng.choice(("特发此证，以资鼓励。", "特发此证。", ""))),
+    ]
+    text = _HonourText(name, honour, award_year, year_seg, grant, address, body)
+    cv, st = new_page(
+        rng,
+        layout != "honour_centre" or rng.random() < 0.5,
+        tl,
+        palette=rng.choice(("red", "red", "gold", "plain")),
+    )
+    ib = decorate(cv, st, rng, kind=rng.choice(("guilloche", "corners", "frame", "guilloche")))
+    title(
+        cv,
+        head.replace(" ", ""),
+        cv.w / 2,
+        ib[1] + rng.uniform(280, 400),
+        rng.uniform(200, 270),
+        st,
+        rng,
+    )
+    size = rng.uniform(100, 125) if cv.w > cv.h else rng.uniform(92, 112)
+    bx0, bw = ib[0] + cv.w * 0.08, ib[2] - ib[0] - cv.w * 0.16
+    block = _Block(bx0, ib[1] + rng.uniform(700, 820), bw, size)
+    draw = _HONOUR_LAYOUTS.get(layout)
+    if draw is None:  # an unknown layout name draws the last one
+        layout, draw = "honour_centre", _honour_centre
+    extra_boxes = draw(cv, st, rng, text, block)
+    sign = [(issuer, "issuer"), (date_txt, "issue_date")]
+    box = _sign_block(
+        cv,
+        ib[2] - cv.w * rng.uniform(0.2, 0.26),
+        ib[3] - rng.uniform(300, 420),
+        sign,
+        size * 0.85,
+        st,
+    )
+    if not year_seg:
+        extra_boxes["award_year"] = cv.boxes["issue_date"]
+    seal_on(cv, rng, _seal_text(issuer), box, rng.uniform(430, 520))
+    return _finish(cv, "award_certificate", fields, layout, extra_boxes)
+
+
+# Honour layouts: each sets the body text in `at` and returns boxes of values it printed
+# inside a longer line.
+
+
+def _honour_grant(
+    cv: Canvas, st: Style, rng: random.Random, t: _HonourText, at: _Block
+) -> dict[str, BBox]:
+    segs = list(t.grant)
+    if t.year_seg:
+        segs = [Seg("在"), t.year_seg, Seg("工作中成绩突出，")] + segs
+    cv.paragraph(at.x0, at.y, at.w, segs, at.size, indent=at.size * 2)
+    return {}
+
+
+def _honour_colon(
+    cv: Canvas, st: Style, rng: random.Random, t: _HonourText, at: _Block
+) -> dict[str, BBox]:
+    y = cv.paragraph(at.x0, at.y, at.w, t.address, at.size * 1.1)
+    cv.paragraph(at.x0, y + at.size * 0.2, at.w, t.body, at.size, indent=at.size * 2)
+    return {}
+
+
+def _honour_centre(
+    cv: Canvas, st: Style, rng: random.Random, t: _HonourText, at: _Block
+) -> dict[str, BBox]:
+    boxes: dict[str, BBox] = {}
+    size = at.size
+    cv.text(
+        (cv.w / 2, at.y),
+        t.name + rng.choice((" 同志", "同志：", "")),
+        "name",
+        size * 1.25,
+        st.value_color,
+        "ms",
+    )
+    cv.boxes["name"] = _sub_box(cv, t.name)
+    y = at.y + size * 2.4
+    if t.year_seg:
+        cv.text(
+            (cv.w / 2, y),
+            f"在{t.award_year}年度工作中表现突出，被评为",
+            "body",
+            size * 0.9,
+            st.value_color,
+            "ms",
+        )
+        boxes["award_year"] = _sub_box(cv, f"{t.award_year}年度")
+        y += size * 2.0
+    hs = cv.fit_size(t.honour, "title", size * 1.6, cv.w * 0.7)
+    cv.text((cv.w / 2, y + size * 0.6), t.honour, "title", hs, st.title_color, "ms", "award_name")
+    return boxes
+
+
+_HONOUR_LAYOUTS = {
+    "honour_grant": _honour_grant,
+    "honour_colon": _honour_colon,
+    "honour_centre": _honour_centre,
+}
+
+
+@dataclass
+class _CompetitionText:
+    """What a competition certificate says."""
+
+    name: str
+    competition: str
+    event: str
+    rank: str  # as printed (金牌 for 金奖 now and then)
+    cert_no: str | None  # printed on some certificates only
+
+
+def _competition(
+    rng: random.Random,
+    facts: dict,
+    name: str,
+    issue: dt.date,
+    date_txt: str,
+    tl: bool,
+    fields: dict[str, str],
+) -> RenderedDoc:
     comp_fmt, issuer, level = rng.choice(vocab.COMPETITIONS)
     n = {"第{n}届全国职业技能大赛": 1 if issue.year < 2023 else 2}.get(comp_fmt, rng.randint(1, 9))
     comp = facts.get("award_name") or comp_fmt.format(n=_ordinal(n), y=issue.year)
@@ -785,82 +865,9 @@ def render_award_certificate(person: Person, rng: random.Random, **facts) -> Ren
     cert_no = f"{issue.year}{rng.randrange(10**4):04d}{rng.randrange(1000):03d}"
     if numbered:
         fields["cert_no"] = cert_no
-    if layout == "comp_winner":
-        cv, st = new_page(rng, rng.random() < 0.4, tl)
-        ib = decorate(cv, st, rng)
-        title(
-            cv,
-            rng.choice(("获奖证书", "荣誉证书", "证书")),
-            cv.w / 2,
-            ib[1] + rng.uniform(300, 380),
-            rng.uniform(190, 250),
-            st,
-            rng,
-        )
-        rows = [
-            Row(rng.choice(("获奖者", "获奖人", "姓名", "获奖选手")), name, "name", "name"),
-            Row(rng.choice(("竞赛名称", "赛事名称", "大赛名称")), comp, "award_name"),
-            Row(rng.choice(("竞赛项目", "比赛项目", "赛项")), event),
-            Row(rng.choice(("获得奖项", "奖项", "名次", "获奖等次")), rank_txt, "award_rank"),
-        ]
-        if rng.random() < 0.5:
-            rows.insert(1, Row("工作单位", rng.choice(vocab.COMPANIES)))
-        if numbered:
-            rows.append(Row("证书编号", cert_no, "cert_no", "number"))
-        size = rng.uniform(84, 100)
-        x0 = ib[0] + (ib[2] - ib[0]) * 0.1
-        ry = ib[1] + rng.uniform(700, 820)
-        lh = min(size * rng.uniform(2.2, 2.9), (ib[3] - 520 - ry) / len(rows))
-        end = line_rows(cv, rows, x0, ry, (ib[2] - ib[0]) * 0.8, size, st, rng, line_h=lh)
-        sy = max(end + size * 0.5, ib[3] - rng.uniform(300, 420))
-    else:
-        land = layout == "comp_jiangzhuang" or rng.random() < 0.6
-        cv, st = new_page(rng, land, tl, palette="red" if layout == "comp_jiangzhuang" else None)
-        ib = decorate(cv, st, rng, kind="corners" if layout == "comp_jiangzhuang" else None)
-        head = "奖状" if layout == "comp_jiangzhuang" else rng.choice(("荣誉证书", "获奖证书"))
-        title(
-            cv,
-            head,
-            cv.w / 2,
-            ib[1] + rng.uniform(280, 380),
-            rng.uniform(190, 260),
-            st,
-            rng,
-            spacing=rng.uniform(80, 300) if head == "奖状" else None,
-        )
-        size = rng.uniform(100, 122) if land else rng.uniform(90, 108)
-        bx0, bw = ib[0] + cv.w * 0.08, ib[2] - ib[0] - cv.w * 0.16
-        y = cv.paragraph(
-            bx0,
-            ib[1] + rng.uniform(680, 800),
-            bw,
-            [Seg(name, "name", "name"), Seg(rng.choice((" 同志：", "：", " 同学：")))],
-            size * 1.08,
-        )
-        tail = (
-            "特发此状，以资鼓励。"
-            if head == "奖状"
-            else rng.choice(("特发此证，以资鼓励。", "特发此证。"))
-        )
-        comma = rng.random() < 0.5
-        segs = [
-            Seg(rng.choice(("在", "在", "参加"))),
-            Seg(comp, "body", "award_name"),
-            Seg(("中，" if comma else "") + event),
-            Seg(
-                rng.choice(("项目", "赛项"))
-                + rng.choice(("荣获", "获得") if comma else ("中荣获", "比赛中荣获", "获得"))
-            ),
-            Seg(rank_txt, "body", "award_rank"),
-            Seg("。" + tail),
-        ]
-        y = cv.paragraph(bx0, y + size * 0.3, bw, segs, size, indent=size * 2)
-        if numbered:
-            cv.text(
-                (ib[0] + 120, ib[3] - 90), f"证书编号：{cert_no}", "body", 46, (60, 60, 60), "ls"
-            )
-            cv.boxes["cert_no"] = _sub_box(cv, cert_no)
-        sy = ib[3] - rng.uniform(320, 430)
+    text = _CompetitionText(name, comp, event, rank_txt, cert_no if numbered else None)
+    # an unknown layout name draws a comp_colon page and keeps its name
+    cv, st, ib, sy = _COMPETITION_LAYOUTS.get(layout, _comp_colon)(rng, tl, text)
     box = _sign_block(
         cv,
         ib[2] - cv.w * rng.uniform(0.2, 0.26),
@@ -869,9 +876,115 @@ def render_award_certificate(person: Person, rng: random.Random, **facts) -> Ren
         rng.uniform(80, 96),
         st,
     )
-    extra_boxes["award_year"] = cv.boxes["issue_date"]
+    extra_boxes = {"award_year": cv.boxes["issue_date"]}
     seal_on(cv, rng, _seal_text(issuer), box, rng.uniform(430, 520), rng.choice(("", "", "专用章")))
     return _finish(cv, "award_certificate", fields, layout, extra_boxes)
+
+
+# Competition layouts: each draws the page and returns (canvas, style, inner box, the
+# baseline of the issuer's signature block).
+
+
+def _comp_winner(
+    rng: random.Random, tl: bool, t: _CompetitionText
+) -> tuple[Canvas, Style, BBox, float]:
+    cv, st = new_page(rng, rng.random() < 0.4, tl)
+    ib = decorate(cv, st, rng)
+    title(
+        cv,
+        rng.choice(("获奖证书", "荣誉证书", "证书")),
+        cv.w / 2,
+        ib[1] + rng.uniform(300, 380),
+        rng.uniform(190, 250),
+        st,
+        rng,
+    )
+    rows = [
+        Row(rng.choice(("获奖者", "获奖人", "姓名", "获奖选手")), t.name, "name", "name"),
+        Row(rng.choice(("竞赛名称", "赛事名称", "大赛名称")), t.competition, "award_name"),
+        Row(rng.choice(("竞赛项目", "比赛项目", "赛项")), t.event),
+        Row(rng.choice(("获得奖项", "奖项", "名次", "获奖等次")), t.rank, "award_rank"),
+    ]
+    if rng.random() < 0.5:
+        rows.insert(1, Row("工作单位", rng.choice(vocab.COMPANIES)))
+    if t.cert_no is not None:
+        rows.append(Row("证书编号", t.cert_no, "cert_no", "number"))
+    size = rng.uniform(84, 100)
+    x0 = ib[0] + (ib[2] - ib[0]) * 0.1
+    ry = ib[1] + rng.uniform(700, 820)
+    lh = min(size * rng.uniform(2.2, 2.9), (ib[3] - 520 - ry) / len(rows))
+    end = line_rows(cv, rows, x0, ry, (ib[2] - ib[0]) * 0.8, size, st, rng, line_h=lh)
+    return cv, st, ib, max(end + size * 0.5, ib[3] - rng.uniform(300, 420))
+
+
+def _comp_colon(
+    rng: random.Random, tl: bool, t: _CompetitionText
+) -> tuple[Canvas, Style, BBox, float]:
+    return _comp_letter(rng, tl, t, jiangzhuang=False)
+
+
+def _comp_jiangzhuang(
+    rng: random.Random, tl: bool, t: _CompetitionText
+) -> tuple[Canvas, Style, BBox, float]:
+    return _comp_letter(rng, tl, t, jiangzhuang=True)
+
+
+def _comp_letter(
+    rng: random.Random, tl: bool, t: _CompetitionText, *, jiangzhuang: bool
+) -> tuple[Canvas, Style, BBox, float]:
+    """Addressed to the winner ("X 同志："), as a certificate or a red 奖状."""
+    land = jiangzhuang or rng.random() < 0.6
+    cv, st = new_page(rng, land, tl, palette="red" if jiangzhuang else None)
+    ib = decorate(cv, st, rng, kind="corners" if jiangzhuang else None)
+    head = "奖状" if jiangzhuang else rng.choice(("荣誉证书", "获奖证书"))
+    title(
+        cv,
+        head,
+        cv.w / 2,
+        ib[1] + rng.uniform(280, 380),
+        rng.uniform(190, 260),
+        st,
+        rng,
+        spacing=rng.uniform(80, 300) if head == "奖状" else None,
+    )
+    size = rng.uniform(100, 122) if land else rng.uniform(90, 108)
+    bx0, bw = ib[0] + cv.w * 0.08, ib[2] - ib[0] - cv.w * 0.16
+    y = cv.paragraph(
+        bx0,
+        ib[1] + rng.uniform(680, 800),
+        bw,
+        [Seg(t.name, "name", "name"), Seg(rng.choice((" 同志：", "：", " 同学：")))],
+        size * 1.08,
+    )
+    tail = (
+        "特发此状，以资鼓励。"
+        if head == "奖状"
+        else rng.choice(("特发此证，以资鼓励。", "特发此证。"))
+    )
+    comma = rng.random() < 0.5
+    segs = [
+        Seg(rng.choice(("在", "在", "参加"))),
+        Seg(t.competition, "body", "award_name"),
+        Seg(("中，" if comma else "") + t.event),
+        Seg(
+            rng.choice(("项目", "赛项"))
+            + rng.choice(("荣获", "获得") if comma else ("中荣获", "比赛中荣获", "获得"))
+        ),
+        Seg(t.rank, "body", "award_rank"),
+        Seg("。" + tail),
+    ]
+    cv.paragraph(bx0, y + size * 0.3, bw, segs, size, indent=size * 2)
+    if t.cert_no is not None:
+        cv.text((ib[0] + 120, ib[3] - 90), f"证书编号：{t.cert_no}", "body", 46, (60, 60, 60), "ls")
+        cv.boxes["cert_no"] = _sub_box(cv, t.cert_no)
+    return cv, st, ib, ib[3] - rng.uniform(320, 430)
+
+
+_COMPETITION_LAYOUTS = {
+    "comp_winner": _comp_winner,
+    "comp_colon": _comp_colon,
+    "comp_jiangzhuang": _comp_jiangzhuang,
+}
 
 
 def _sub_box(cv: Canvas, sub: str, within: str | None = None) -> BBox:
