@@ -157,6 +157,21 @@ def _seal_text(issuer: str) -> str:
     return issuer.replace(" ", "").replace("（", "").replace("）", "")[:22]
 
 
+def _seal_issuer(
+    cv: Canvas,
+    rng: random.Random,
+    issuer: str,
+    size: tuple[float, float],
+    bottom: str,
+    boxes: dict[str, BBox] | None = None,
+) -> None:
+    """Stamp the issuer's seal over the issuer and date values: their boxes on the canvas, or
+    the table cells that hold them."""
+    b = cv.boxes if boxes is None else boxes
+    seal = _seal_text(issuer)
+    seal_on(cv, rng, seal, union(b["issuer"], b["issue_date"]), rng.uniform(*size), bottom)
+
+
 def _booklet_spread(
     rng: random.Random,
     tl: Any,
@@ -285,175 +300,213 @@ def _skill_new(person, rng, level, grade, earliest, facts) -> RenderedDoc:
     layout = facts.get("layout") or rng.choice(
         ("new_table", "new_lines", "new_stacked", "new_booklet")
     )
-    tl = bool(facts.get("text_layer"))
-    head = "职业技能等级证书"
-    seal_bottom = rng.choice(("职业技能等级认定专用章", "技能等级认定专用章", "", "专用章"))
-    if layout == "new_table":
-        cv, st = new_page(rng, False, tl)
-        ib = decorate(cv, st, rng)
-        top = ib[1] + cv.h * rng.uniform(0.05, 0.09)
-        title(cv, head, cv.w / 2, top + 170, rng.uniform(140, 185), st, rng)
-        if rng.random() < 0.5:
-            cv.text(
-                (cv.w / 2, top + 270),
-                "VOCATIONAL SKILL LEVEL CERTIFICATE",
-                "latin",
-                44,
-                st.title_color,
-                "ms",
-            )
-        x0, x1 = ib[0] + cv.w * 0.04, ib[2] - cv.w * 0.04
-        y0 = top + cv.h * rng.uniform(0.11, 0.14)
-        y1 = y0 + cv.h * rng.uniform(0.5, 0.58)
-        if rng.random() < 0.3:  # number printed above the table, top right, instead of a row
-            no_row = next(r for r in rows if r.key == "cert_no")
-            rows.remove(no_row)
-            cv.text(
-                (x1, y0 - 40),
-                f"{rng.choice(('No.', '编号：', '证书编号：'))}{cert_no}",
-                "number",
-                46,
-                st.value_color,
-                "rs",
-            )
-            cv.boxes["cert_no"] = _sub_box(cv, cert_no)
-        cells = table_rows(cv, rows, (x0, y0, x1, y1), st, rng, rng.uniform(58, 70), photo_rows=4)
-        photo(cv, cells["photo"], rng, female=person.gender == "女")
-        qs = rng.uniform(300, 380)
-        if rng.random() < 0.8:
-            qr(cv, x0 + 20, y1 + 120, qs, rng, rng.choice(("扫码查验", "证书查询", None)))
+    page = _NewSkill(
+        person,
+        rows,
+        cert_no,
+        issuer,
+        issue,
+        ds,
+        bool(facts.get("text_layer")),
+        rng.choice(("职业技能等级认定专用章", "技能等级认定专用章", "", "专用章")),
+    )
+    draw = _NEW_SKILL_LAYOUTS.get(layout)
+    if draw is None:  # an unknown layout name draws the last one
+        layout, draw = "new_booklet", _new_booklet
+    return _finish(draw(rng, page), "skill_certificate", fields, layout)
+
+
+_NEW_SKILL_HEAD = "职业技能等级证书"
+
+
+@dataclass
+class _NewSkill:
+    """A new-era (2020-09 on) skill certificate's content, for its layouts."""
+
+    person: Person
+    rows: list[Row]
+    cert_no: str
+    issuer: str
+    issue: dt.date
+    date_style: str
+    tl: bool  # record text for a PDF text layer
+    seal_bottom: str
+
+
+# New-era skill layouts: each draws and seals the page.
+
+
+def _new_table(rng: random.Random, p: _NewSkill) -> Canvas:
+    cv, st = new_page(rng, False, p.tl)
+    ib = decorate(cv, st, rng)
+    top = ib[1] + cv.h * rng.uniform(0.05, 0.09)
+    title(cv, _NEW_SKILL_HEAD, cv.w / 2, top + 170, rng.uniform(140, 185), st, rng)
+    if rng.random() < 0.5:
         cv.text(
-            (x1, ib[3] - 60),
-            rng.choice(
-                (
-                    "查询网址：http://jndj.osta.org.cn",
-                    "技能人才评价证书全国联网查询",
-                    "证书信息可在人社部门网站查询",
-                )
-            ),
-            "body",
-            42,
-            (70, 70, 70),
+            (cv.w / 2, top + 270),
+            "VOCATIONAL SKILL LEVEL CERTIFICATE",
+            "latin",
+            44,
+            st.title_color,
+            "ms",
+        )
+    x0, x1 = ib[0] + cv.w * 0.04, ib[2] - cv.w * 0.04
+    y0 = top + cv.h * rng.uniform(0.11, 0.14)
+    y1 = y0 + cv.h * rng.uniform(0.5, 0.58)
+    rows = list(p.rows)
+    if rng.random() < 0.3:  # number printed above the table, top right, instead of a row
+        no_row = next(r for r in rows if r.key == "cert_no")
+        rows.remove(no_row)
+        cv.text(
+            (x1, y0 - 40),
+            f"{rng.choice(('No.', '编号：', '证书编号：'))}{p.cert_no}",
+            "number",
+            46,
+            st.value_color,
             "rs",
         )
-        target = union(cells["issuer"], cells["issue_date"])
-        seal_on(cv, rng, _seal_text(issuer), target, rng.uniform(420, 500), seal_bottom)
-    elif layout == "new_lines":
-        cv, st = new_page(rng, True, tl)
-        ib = decorate(cv, st, rng)
-        title(cv, head, cv.w / 2, ib[1] + rng.uniform(190, 260), rng.uniform(130, 170), st, rng)
-        pw = rng.uniform(380, 440)
-        px = ib[0] + rng.uniform(60, 140)
-        py = ib[1] + rng.uniform(380, 460)
-        photo(cv, (px, py, px + pw, py + pw * 1.4), rng, female=person.gender == "女")
-        if rng.random() < 0.8:
-            qr(
-                cv,
-                px + pw * 0.1,
-                py + pw * 1.4 + 140,
-                pw * 0.8,
-                rng,
-                rng.choice(("扫码验证", None)),
+        cv.boxes["cert_no"] = _sub_box(cv, p.cert_no)
+    cells = table_rows(cv, rows, (x0, y0, x1, y1), st, rng, rng.uniform(58, 70), photo_rows=4)
+    photo(cv, cells["photo"], rng, female=p.person.gender == "女")
+    qs = rng.uniform(300, 380)
+    if rng.random() < 0.8:
+        qr(cv, x0 + 20, y1 + 120, qs, rng, rng.choice(("扫码查验", "证书查询", None)))
+    cv.text(
+        (x1, ib[3] - 60),
+        rng.choice(
+            (
+                "查询网址：http://jndj.osta.org.cn",
+                "技能人才评价证书全国联网查询",
+                "证书信息可在人社部门网站查询",
             )
-        sig = rng.random() < 0.5  # issuer and date as a signature block instead of rows
-        body_rows = rows[:7] if sig else rows
-        size = rng.uniform(60, 72)
-        lx = px + pw + rng.uniform(150, 260)
-        line_rows(
+        ),
+        "body",
+        42,
+        (70, 70, 70),
+        "rs",
+    )
+    _seal_issuer(cv, rng, p.issuer, (420, 500), p.seal_bottom, cells)
+    return cv
+
+
+def _new_lines(rng: random.Random, p: _NewSkill) -> Canvas:
+    cv, st = new_page(rng, True, p.tl)
+    ib = decorate(cv, st, rng)
+    title(
+        cv, _NEW_SKILL_HEAD, cv.w / 2, ib[1] + rng.uniform(190, 260), rng.uniform(130, 170), st, rng
+    )
+    pw = rng.uniform(380, 440)
+    px = ib[0] + rng.uniform(60, 140)
+    py = ib[1] + rng.uniform(380, 460)
+    photo(cv, (px, py, px + pw, py + pw * 1.4), rng, female=p.person.gender == "女")
+    if rng.random() < 0.8:
+        qr(
             cv,
-            body_rows,
-            lx,
-            py + size,
-            ib[2] - lx - 60,
+            px + pw * 0.1,
+            py + pw * 1.4 + 140,
+            pw * 0.8,
+            rng,
+            rng.choice(("扫码验证", None)),
+        )
+    sig = rng.random() < 0.5  # issuer and date as a signature block instead of rows
+    body_rows = p.rows[:7] if sig else p.rows
+    size = rng.uniform(60, 72)
+    lx = px + pw + rng.uniform(150, 260)
+    line_rows(
+        cv,
+        body_rows,
+        lx,
+        py + size,
+        ib[2] - lx - 60,
+        size,
+        st,
+        rng,
+        line_h=min(size * 2.2, (ib[3] - py - 120) / (len(body_rows) + (2.5 if sig else 0.2))),
+    )
+    if sig:
+        box = _sign_block(
+            cv,
+            ib[2] - cv.w * 0.2,
+            ib[3] - 260,
+            [(p.issuer, "issuer"), (_fw(fmt_date(p.issue, p.date_style), rng), "issue_date")],
             size,
             st,
-            rng,
-            line_h=min(size * 2.2, (ib[3] - py - 120) / (len(body_rows) + (2.5 if sig else 0.2))),
         )
-        if sig:
-            box = _sign_block(
-                cv,
-                ib[2] - cv.w * 0.2,
-                ib[3] - 260,
-                [(issuer, "issuer"), (_fw(fmt_date(issue, ds), rng), "issue_date")],
-                size,
-                st,
-            )
-        else:
-            box = union(cv.boxes["issuer"], cv.boxes["issue_date"])
-        seal_on(cv, rng, _seal_text(issuer), box, rng.uniform(400, 480), seal_bottom)
-    elif layout == "new_stacked":
-        cv, st = new_page(rng, False, tl)
-        ib = decorate(cv, st, rng)
-        top = ib[1] + rng.uniform(150, 300)
-        title(cv, head, cv.w / 2, top + 150, rng.uniform(140, 180), st, rng)
-        pw = rng.uniform(400, 470)
-        ncols = rng.choice((2, 2, 1))
-        if ncols == 2:  # photo centred under the title, grid below
-            px, py = (ib[0] + ib[2]) / 2 - pw / 2, top + 330
-            grid = (ib[0] + 120, py + pw * 1.4 + 150, ib[2] - 80, ib[3] - 420)
-        else:  # one column of values, photo beside it on the right
-            px, py = ib[2] - pw - 140, top + 380
-            grid = (ib[0] + 140, top + 360, px - 100, ib[3] - 260)
-        photo(cv, (px, py, px + pw, py + pw * 1.4), rng, female=person.gender == "女")
-        stacked_rows(cv, rows, grid, st, rng, rng.uniform(62, 74), ncols=ncols)
-        if rng.random() < 0.7:
-            qr(cv, ib[2] - 460, ib[3] - 440, 330, rng)
-        seal_on(
-            cv,
-            rng,
-            _seal_text(issuer),
-            union(cv.boxes["issuer"], cv.boxes["issue_date"]),
-            rng.uniform(420, 500),
-            seal_bottom,
-        )
-    else:  # new_booklet: inner spread of a booklet, holder on the left, certificate on the right
-        layout = "new_booklet"
-        cv, st, ib, half, px, _py, pw = _booklet_spread(
-            rng, tl, person, palettes=("red", "gold", "plain"), kinds=("band", "plain", "frame"),
-            photo_w=(360, 420), photo_top=180,
-        )  # fmt: skip
-        size = rng.uniform(64, 76)
-        line_rows(
-            cv,
-            rows[:3],
-            ib[0] + 120,
-            ib[1] + 180 + pw * 1.4 + 230,
-            half - ib[0] - 220,
-            size,
-            st,
-            rng,
-        )
-        title(
-            cv,
-            head,
-            half + (ib[2] - half) / 2,
-            ib[1] + 230,
-            rng.uniform(110, 140),
-            st,
-            rng,
-            max_w=(ib[2] - half) * 0.85,
-        )
-        line_rows(
-            cv,
-            rows[3:],
-            half + 140,
-            ib[1] + 480,
-            ib[2] - half - 220,
-            size,
-            st,
-            rng,
-            line_h=min(size * 2.7, (ib[3] - ib[1] - 640) / 6),
-        )
-        seal_on(
-            cv,
-            rng,
-            _seal_text(issuer),
-            union(cv.boxes["issuer"], cv.boxes["issue_date"]),
-            rng.uniform(380, 450),
-            seal_bottom,
-        )
-    return _finish(cv, "skill_certificate", fields, layout)
+    else:
+        box = union(cv.boxes["issuer"], cv.boxes["issue_date"])
+    seal_on(cv, rng, _seal_text(p.issuer), box, rng.uniform(400, 480), p.seal_bottom)
+    return cv
+
+
+def _new_stacked(rng: random.Random, p: _NewSkill) -> Canvas:
+    cv, st = new_page(rng, False, p.tl)
+    ib = decorate(cv, st, rng)
+    top = ib[1] + rng.uniform(150, 300)
+    title(cv, _NEW_SKILL_HEAD, cv.w / 2, top + 150, rng.uniform(140, 180), st, rng)
+    pw = rng.uniform(400, 470)
+    ncols = rng.choice((2, 2, 1))
+    if ncols == 2:  # photo centred under the title, grid below
+        px, py = (ib[0] + ib[2]) / 2 - pw / 2, top + 330
+        grid = (ib[0] + 120, py + pw * 1.4 + 150, ib[2] - 80, ib[3] - 420)
+    else:  # one column of values, photo beside it on the right
+        px, py = ib[2] - pw - 140, top + 380
+        grid = (ib[0] + 140, top + 360, px - 100, ib[3] - 260)
+    photo(cv, (px, py, px + pw, py + pw * 1.4), rng, female=p.person.gender == "女")
+    stacked_rows(cv, p.rows, grid, st, rng, rng.uniform(62, 74), ncols=ncols)
+    if rng.random() < 0.7:
+        qr(cv, ib[2] - 460, ib[3] - 440, 330, rng)
+    _seal_issuer(cv, rng, p.issuer, (420, 500), p.seal_bottom)
+    return cv
+
+
+def _new_booklet(rng: random.Random, p: _NewSkill) -> Canvas:
+    """Inner spread of a booklet, holder on the left, certificate on the right."""
+    cv, st, ib, half, px, _py, pw = _booklet_spread(
+        rng, p.tl, p.person, palettes=("red", "gold", "plain"), kinds=("band", "plain", "frame"),
+        photo_w=(360, 420), photo_top=180,
+    )  # fmt: skip
+    size = rng.uniform(64, 76)
+    line_rows(
+        cv,
+        p.rows[:3],
+        ib[0] + 120,
+        ib[1] + 180 + pw * 1.4 + 230,
+        half - ib[0] - 220,
+        size,
+        st,
+        rng,
+    )
+    title(
+        cv,
+        _NEW_SKILL_HEAD,
+        half + (ib[2] - half) / 2,
+        ib[1] + 230,
+        rng.uniform(110, 140),
+        st,
+        rng,
+        max_w=(ib[2] - half) * 0.85,
+    )
+    line_rows(
+        cv,
+        p.rows[3:],
+        half + 140,
+        ib[1] + 480,
+        ib[2] - half - 220,
+        size,
+        st,
+        rng,
+        line_h=min(size * 2.7, (ib[3] - ib[1] - 640) / 6),
+    )
+    _seal_issuer(cv, rng, p.issuer, (380, 450), p.seal_bottom)
+    return cv
+
+
+_NEW_SKILL_LAYOUTS = {
+    "new_table": _new_table,
+    "new_lines": _new_lines,
+    "new_stacked": _new_stacked,
+    "new_booklet": _new_booklet,
+}
 
 
 def _skill_old(person, rng, level, grade, earliest, facts) -> RenderedDoc:
@@ -477,6 +530,47 @@ def _skill_old(person, rng, level, grade, earliest, facts) -> RenderedDoc:
     )
     ds = pick_style(rng, cn_share=0.45)
     name, name_truth = _names(person, rng, facts)
+    left, birth_val, with_id = _old_skill_holder(rng, person, name, ds)
+    right, split_level = _old_skill_grade(
+        rng, occupation, printed_level, cert_no, issuer, issue, ds
+    )
+    fields = {
+        "name": name_truth,
+        "gender": person.gender,
+        "birth_date": birth_val,
+        "occupation": occupation,
+        "skill_level": level,
+        "cert_no": cert_no,
+        "issue_date": issue.isoformat(),
+        "issuer": issuer,
+    }
+    if with_id:
+        fields["id_number"] = person.id_number
+    layout = facts.get("layout") or rng.choice(("old_booklet", "old_table"))
+    page = _OldSkill(
+        person,
+        left,
+        right,
+        split_level,
+        issuer,
+        bool(facts.get("text_layer")),
+        rng.choice(("职业技能鉴定专用章", "", "职业资格证书专用章")),
+    )
+    draw = _OLD_SKILL_LAYOUTS.get(layout)
+    if draw is None:  # an unknown layout name draws the last one
+        layout, draw = "old_table", _old_table
+    cv = draw(rng, page)
+    if not split_level:  # occupation and level share one printed value
+        combined = f"{occupation}  {printed_level}"
+        cv.boxes["occupation"] = _sub_box(cv, occupation, combined)
+        cv.boxes["skill_level"] = _sub_box(cv, printed_level, combined)
+    return _finish(cv, "skill_certificate", fields, layout)
+
+
+def _old_skill_holder(
+    rng: random.Random, person: Person, name: str, ds: str
+) -> tuple[list[Row], str, bool]:
+    """Rows about the holder: (rows, birth date as truth, whether the ID number is printed)."""
     bstyle = rng.choice(("month", "month", "day"))
     birth_txt = (
         fmt_month(person.birth, ds if ds != "spaced" else "arabic")
@@ -504,6 +598,20 @@ def _skill_old(person, rng, level, grade, earliest, facts) -> RenderedDoc:
             )
         )
     left.append(Row("文化程度", rng.choice(("高中", "中专", "大专", "技校", "本科"))))
+    return left, birth_val, with_id
+
+
+def _old_skill_grade(
+    rng: random.Random,
+    occupation: str,
+    printed_level: str,
+    cert_no: str,
+    issuer: str,
+    issue: dt.date,
+    ds: str,
+) -> tuple[list[Row], bool]:
+    """Rows about the grade and the certificate: (rows, whether the level has a row of its
+    own rather than sharing the occupation's)."""
     split_level = rng.random() < 0.6
     right = [Row(rng.choice(("职业（工种）", "职业", "工种")), occupation, "occupation")]
     if split_level:
@@ -524,110 +632,101 @@ def _skill_old(person, rng, level, grade, earliest, facts) -> RenderedDoc:
             "issue_date",
         ),
     ]
-    fields = {
-        "name": name_truth,
-        "gender": person.gender,
-        "birth_date": birth_val,
-        "occupation": occupation,
-        "skill_level": level,
-        "cert_no": cert_no,
-        "issue_date": issue.isoformat(),
-        "issuer": issuer,
-    }
-    if with_id:
-        fields["id_number"] = person.id_number
-    layout = facts.get("layout") or rng.choice(("old_booklet", "old_table"))
-    tl = bool(facts.get("text_layer"))
-    bottom = rng.choice(("职业技能鉴定专用章", "", "职业资格证书专用章"))
-    if layout == "old_booklet":
-        cv, st, ib, half, px, py, pw = _booklet_spread(
-            rng, tl, person, palettes=("red", "plain", "brown"), kinds=("band", "plain", "frame"),
-            photo_w=(330, 400), photo_top=150,
-            background=(250, 250, 250) if rng.random() < 0.5 else None,
-        )  # fmt: skip
-        cv.add_overlay(
-            orn.steel_seal(rng, _seal_text(issuer), int(pw * 0.9)), (px + pw, py + pw * 1.3)
-        )
-        size = rng.uniform(62, 74)
-        line_rows(
+    return right, split_level
+
+
+@dataclass
+class _OldSkill:
+    """An old-era (before 2020-09) 职业资格证书's content, for its layouts."""
+
+    person: Person
+    left: list[Row]  # the holder
+    right: list[Row]  # the grade and the certificate
+    split_level: bool
+    issuer: str
+    tl: bool  # record text for a PDF text layer
+    seal_bottom: str
+
+
+# Old-era skill layouts: each draws and seals the page.
+
+
+def _old_booklet(rng: random.Random, p: _OldSkill) -> Canvas:
+    cv, st, ib, half, px, py, pw = _booklet_spread(
+        rng, p.tl, p.person, palettes=("red", "plain", "brown"), kinds=("band", "plain", "frame"),
+        photo_w=(330, 400), photo_top=150,
+        background=(250, 250, 250) if rng.random() < 0.5 else None,
+    )  # fmt: skip
+    cv.add_overlay(
+        orn.steel_seal(rng, _seal_text(p.issuer), int(pw * 0.9)), (px + pw, py + pw * 1.3)
+    )
+    size = rng.uniform(62, 74)
+    line_rows(
+        cv,
+        p.left,
+        ib[0] + 110,
+        py + pw * 1.4 + 190,
+        half - ib[0] - 200,
+        size,
+        st,
+        rng,
+        line_h=min(size * 2.5, (ib[3] - py - pw * 1.4 - 220) / len(p.left)),
+    )
+    if p.split_level and rng.random() < 0.5:  # the level sometimes stands alone as a heading
+        title(
             cv,
-            left,
-            ib[0] + 110,
-            py + pw * 1.4 + 190,
-            half - ib[0] - 200,
-            size,
+            "职业资格证书",
+            half + (ib[2] - half) / 2,
+            ib[1] + 190,
+            rng.uniform(100, 130),
             st,
             rng,
-            line_h=min(size * 2.5, (ib[3] - py - pw * 1.4 - 220) / len(left)),
+            max_w=(ib[2] - half) * 0.85,
         )
-        if split_level and rng.random() < 0.5:  # the level sometimes stands alone as a heading
-            title(
-                cv,
-                "职业资格证书",
-                half + (ib[2] - half) / 2,
-                ib[1] + 190,
-                rng.uniform(100, 130),
-                st,
-                rng,
-                max_w=(ib[2] - half) * 0.85,
-            )
-            ry = ib[1] + 400
-        else:
-            ry = ib[1] + 200
-        line_rows(
-            cv,
-            right,
-            half + 120,
-            ry,
-            ib[2] - half - 200,
-            size,
-            st,
-            rng,
-            line_h=min(size * 2.6, (ib[3] - ry - 40) / len(right)),
-        )
-        seal_on(
-            cv,
-            rng,
-            _seal_text(issuer),
-            union(cv.boxes["issuer"], cv.boxes["issue_date"]),
-            rng.uniform(400, 470),
-            bottom,
-        )
+        ry = ib[1] + 400
     else:
-        layout = "old_table"
-        cv, st = new_page(rng, False, tl)
-        ib = decorate(cv, st, rng)
-        title(cv, "职业资格证书", cv.w / 2, ib[1] + 330, rng.uniform(150, 190), st, rng)
-        rows = left[:-1] + right
-        x0, x1 = ib[0] + 110, ib[2] - 110
-        y0 = ib[1] + 560
-        cells = table_rows(
-            cv, rows, (x0, y0, x1, y0 + 150 * len(rows)), st, rng, rng.uniform(54, 62), photo_rows=4
-        )
-        photo(cv, cells["photo"], rng, female=person.gender == "女")
-        cv.text(
-            (cv.w / 2, ib[3] - 70),
-            rng.choice(
-                ("中华人民共和国人力资源和社会保障部印制", "中华人民共和国劳动和社会保障部监制", "")
-            ),
-            "body",
-            46,
-            (80, 80, 80),
-            "ms",
-        )
-        seal_on(
-            cv,
-            rng,
-            _seal_text(issuer),
-            union(cells["issuer"], cells["issue_date"]),
-            rng.uniform(420, 480),
-            bottom,
-        )
-    if not split_level:  # occupation and level share one printed value
-        combined = f"{occupation}  {printed_level}"
-        cv.boxes["occupation"] = _sub_box(cv, occupation, combined)
-        cv.boxes["skill_level"] = _sub_box(cv, printed_level, combined)
-    return _finish(cv, "skill_certificate", fields, layout)
+        ry = ib[1] + 200
+    line_rows(
+        cv,
+        p.right,
+        half + 120,
+        ry,
+        ib[2] - half - 200,
+        size,
+        st,
+        rng,
+        line_h=min(size * 2.6, (ib[3] - ry - 40) / len(p.right)),
+    )
+    _seal_issuer(cv, rng, p.issuer, (400, 470), p.seal_bottom)
+    return cv
+
+
+def _old_table(rng: random.Random, p: _OldSkill) -> Canvas:
+    cv, st = new_page(rng, False, p.tl)
+    ib = decorate(cv, st, rng)
+    title(cv, "职业资格证书", cv.w / 2, ib[1] + 330, rng.uniform(150, 190), st, rng)
+    rows = p.left[:-1] + p.right
+    x0, x1 = ib[0] + 110, ib[2] - 110
+    y0 = ib[1] + 560
+    cells = table_rows(
+        cv, rows, (x0, y0, x1, y0 + 150 * len(rows)), st, rng, rng.uniform(54, 62), photo_rows=4
+    )
+    photo(cv, cells["photo"], rng, female=p.person.gender == "女")
+    cv.text(
+        (cv.w / 2, ib[3] - 70),
+        rng.choice(
+            ("中华人民共和国人力资源和社会保障部印制", "中华人民共和国劳动和社会保障部监制", "")
+        ),
+        "body",
+        46,
+        (80, 80, 80),
+        "ms",
+    )
+    _seal_issuer(cv, rng, p.issuer, (420, 480), p.seal_bottom, cells)
+    return cv
+
+
+_OLD_SKILL_LAYOUTS = {"old_booklet": _old_booklet, "old_table": _old_table}
 
 
 # ---------------------------------------------------------------------------------------
