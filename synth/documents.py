@@ -1138,6 +1138,47 @@ SERIES_ISSUER_NAME = {
 
 def render_title_certificate(person: Person, rng: random.Random, **facts) -> RenderedDoc:
     name, name_truth = _names(person, rng, facts)
+    series, t, tlevel = _title_of(rng, facts)
+    offset = {"初级": 23, "中级": 28, "副高级": 33, "正高级": 40}[tlevel]
+    earliest = max(_years_after(person.birth, offset), dt.date(2003, 1, 1))
+    issue = _issue_date(rng, facts, earliest, TODAY)
+    issuer = facts.get("issuer") or rng.choice(vocab.TITLE_ISSUERS).format(
+        series=SERIES_ISSUER_NAME[series]
+    )
+    if "评审委员会" in issuer and tlevel in ("初级", "中级") and "高级" in issuer:
+        issuer = issuer.replace("高级", "中级")
+    fmt = rng.randrange(4)
+    cert_no = facts.get("cert_no") or _title_numbers(rng, issue.year)[fmt]
+    major = rng.choice(vocab.SERIES_MAJORS[series])
+    ds = pick_style(rng, cn_share=0.35)
+    by_id = rng.random() < 0.55
+    fields = {
+        "name": name_truth,
+        "gender": person.gender,
+        "title": t,
+        "title_level": tlevel,
+        "cert_no": cert_no,
+        "issue_date": issue.isoformat(),
+        "issuer": issuer,
+    }
+    rows = _title_rows(rng, person, name, by_id, fields, major, issue, ds)
+    layout = facts.get("layout") or rng.choice(("title_booklet", "title_table", "title_para"))
+    tl = bool(facts.get("text_layer"))
+    head = rng.choice(
+        ("专业技术资格证书", "专业技术职务任职资格证书", "职称证书", "专业技术资格证书")
+    )
+    page = _TitlePage(
+        person, name, t, major, issuer, rows, tl, head,
+        rng.choice(("", "职称专用章", "专业技术资格评审专用章")),
+    )  # fmt: skip
+    draw = _TITLE_LAYOUTS.get(layout)
+    if draw is None:  # an unknown layout name draws the last one
+        layout, draw = "title_para", _title_para
+    return _finish(draw(rng, page), "title_certificate", fields, layout)
+
+
+def _title_of(rng: random.Random, facts: dict) -> tuple[str, str, str]:
+    """(series, title, title level): the given title's, else one of the given or a drawn level."""
     series = next(
         (s for s, ts in vocab.TITLE_SERIES.items() if any(t == facts.get("title") for t, _ in ts)),
         None,
@@ -1152,38 +1193,34 @@ def render_title_certificate(person: Person, rng: random.Random, **facts) -> Ren
             or rng.choices(("初级", "中级", "副高级", "正高级"), weights=(15, 40, 35, 10))[0]
         )
         t, tlevel = next(((t, lv) for t, lv in options if lv == wanted), options[-1])
-    offset = {"初级": 23, "中级": 28, "副高级": 33, "正高级": 40}[tlevel]
-    earliest = max(_years_after(person.birth, offset), dt.date(2003, 1, 1))
-    issue = _issue_date(rng, facts, earliest, TODAY)
-    issuer = facts.get("issuer") or rng.choice(vocab.TITLE_ISSUERS).format(
-        series=SERIES_ISSUER_NAME[series]
+    return series, t, tlevel
+
+
+def _title_numbers(rng: random.Random, yr: int) -> tuple[str, str, str, str]:
+    """One number in each of the four formats seen (all drawn, so the draws do not depend
+    on the format picked)."""
+    return (
+        f"65{yr}{rng.randrange(1, 5)}{rng.randrange(10**6):06d}",
+        f"XJ{yr}{rng.choice('GZC')}{rng.randrange(10**6):06d}",
+        f"{yr}{rng.randrange(10**8):08d}",
+        f"{rng.randrange(10**4):04d}{yr % 100:02d}{rng.randrange(10**6):06d}",
     )
-    if "评审委员会" in issuer and tlevel in ("初级", "中级") and "高级" in issuer:
-        issuer = issuer.replace("高级", "中级")
-    fmt = rng.randrange(4)
+
+
+def _title_rows(
+    rng: random.Random,
+    person: Person,
+    name: str,
+    by_id: bool,
+    fields: dict[str, str],
+    major: str,
+    issue: dt.date,
+    ds: str,
+) -> list[Row]:
+    """The certificate's rows; adds the identity printed (ID number or birth date) to fields."""
     yr = issue.year
-    cert_no = (
-        facts.get("cert_no")
-        or (
-            f"65{yr}{rng.randrange(1, 5)}{rng.randrange(10**6):06d}",
-            f"XJ{yr}{rng.choice('GZC')}{rng.randrange(10**6):06d}",
-            f"{yr}{rng.randrange(10**8):08d}",
-            f"{rng.randrange(10**4):04d}{yr % 100:02d}{rng.randrange(10**6):06d}",
-        )[fmt]
-    )
-    major = rng.choice(vocab.SERIES_MAJORS[series])
-    ds = pick_style(rng, cn_share=0.35)
-    by_id = rng.random() < 0.55
+    t, tlevel, issuer = fields["title"], fields["title_level"], fields["issuer"]
     rows = [Row("姓名", name, "name", "name"), Row("性别", person.gender, "gender")]
-    fields = {
-        "name": name_truth,
-        "gender": person.gender,
-        "title": t,
-        "title_level": tlevel,
-        "cert_no": cert_no,
-        "issue_date": issue.isoformat(),
-        "issuer": issuer,
-    }
     if by_id:
         rows.append(Row(_id_label(rng), person.id_number, "id_number", "number"))
         fields["id_number"] = person.id_number
@@ -1214,7 +1251,9 @@ def render_title_certificate(person: Person, rng: random.Random, **facts) -> Ren
     rows.append(
         Row(rng.choice(("评审组织", "审批机关", "发证机关", "评审委员会")), issuer, "issuer")
     )
-    rows.append(Row(rng.choice(("证书编号", "编号", "管理号")), cert_no, "cert_no", "number"))
+    rows.append(
+        Row(rng.choice(("证书编号", "编号", "管理号")), fields["cert_no"], "cert_no", "number")
+    )
     rows.append(
         Row(
             rng.choice(("发证日期", "取得资格时间", "批准日期", "资格取得时间")),
@@ -1222,137 +1261,131 @@ def render_title_certificate(person: Person, rng: random.Random, **facts) -> Ren
             "issue_date",
         )
     )
-    layout = facts.get("layout") or rng.choice(("title_booklet", "title_table", "title_para"))
-    tl = bool(facts.get("text_layer"))
-    head = rng.choice(
-        ("专业技术资格证书", "专业技术职务任职资格证书", "职称证书", "专业技术资格证书")
+    return rows
+
+
+@dataclass
+class _TitlePage:
+    """A title certificate's content, for its layouts."""
+
+    person: Person
+    name: str  # as printed
+    title: str
+    major: str
+    issuer: str
+    rows: list[Row]
+    tl: bool  # record text for a PDF text layer
+    head: str
+    seal_bottom: str
+
+
+# Title layouts: each draws and seals the page.
+
+
+def _title_booklet(rng: random.Random, p: _TitlePage) -> Canvas:
+    cv, st, ib, half, px, _py, pw = _booklet_spread(
+        rng, p.tl, p.person, palettes=("red", "green", "blue", "plain"),
+        kinds=("band", "plain", "guilloche"), photo_w=(340, 400), photo_top=140,
+    )  # fmt: skip
+    cv.add_overlay(
+        orn.steel_seal(rng, _seal_text(p.issuer), int(pw * 0.85)),
+        (px + pw * 0.95, ib[1] + 140 + pw * 1.25),
     )
-    seal_bottom = rng.choice(("", "职称专用章", "专业技术资格评审专用章"))
-    if layout == "title_booklet":
-        cv, st, ib, half, px, _py, pw = _booklet_spread(
-            rng, tl, person, palettes=("red", "green", "blue", "plain"),
-            kinds=("band", "plain", "guilloche"), photo_w=(340, 400), photo_top=140,
-        )  # fmt: skip
-        cv.add_overlay(
-            orn.steel_seal(rng, _seal_text(issuer), int(pw * 0.85)),
-            (px + pw * 0.95, ib[1] + 140 + pw * 1.25),
-        )
-        k = 5
-        size = rng.uniform(62, 72)
-        y0 = ib[1] + 140 + pw * 1.4 + 170
-        line_rows(
-            cv,
-            rows[:k],
-            ib[0] + 90,
-            y0,
-            half - ib[0] - 170,
-            size,
-            st,
-            rng,
-            line_h=min(size * 2.5, (ib[3] - y0) / k),
-        )
-        title(
-            cv,
-            head,
-            half + (ib[2] - half) / 2,
-            ib[1] + 190,
-            120,
-            st,
-            rng,
-            8,
-            max_w=(ib[2] - half) * 0.85,
-        )
-        ry = ib[1] + 420
-        line_rows(
-            cv,
-            rows[k:],
-            half + 110,
-            ry,
-            ib[2] - half - 180,
-            size,
-            st,
-            rng,
-            line_h=min(size * 2.8, (ib[3] - ry) / (len(rows) - k)),
-        )
-        seal_on(
-            cv,
-            rng,
-            _seal_text(issuer),
-            union(cv.boxes["issuer"], cv.boxes["issue_date"]),
-            rng.uniform(400, 470),
-            seal_bottom,
-        )
-    elif layout == "title_table":
-        cv, st = new_page(rng, False, tl)
-        ib = decorate(cv, st, rng)
-        title(
-            cv,
-            head,
-            cv.w / 2,
-            ib[1] + 320,
-            cv.fit_size(head, "title", 170, cv.w * 0.75),
-            st,
-            rng,
-            10,
-        )
-        x0, x1 = ib[0] + 100, ib[2] - 100
-        y0 = ib[1] + 560
-        cells = table_rows(
-            cv,
-            rows,
-            (x0, y0, x1, min(ib[3] - 200, y0 + 175 * len(rows))),
-            st,
-            rng,
-            rng.uniform(52, 60),
-            photo_rows=4,
-        )
-        photo(cv, cells["photo"], rng, female=person.gender == "女")
-        seal_on(
-            cv,
-            rng,
-            _seal_text(issuer),
-            union(cells["issuer"], cells["issue_date"]),
-            rng.uniform(420, 480),
-            seal_bottom,
-        )
-    else:
-        layout = "title_para"
-        cv, st = new_page(rng, False, tl)
-        ib = decorate(cv, st, rng)
-        title(
-            cv,
-            head,
-            cv.w / 2,
-            ib[1] + 330,
-            cv.fit_size(head, "title", 170, cv.w * 0.75),
-            st,
-            rng,
-            10,
-        )
-        size = rng.uniform(70, 82)
-        bx0, bw = ib[0] + 140, ib[2] - ib[0] - 280
-        segs = [
-            Seg(name, "name", "name"),
-            Seg(" 同志，经"),
-            Seg(issuer, "body", "issuer"),
-            Seg(rng.choice(("评审通过，", "评审，")) + "具备"),
-            Seg(major),
-            Seg("专业"),
-            Seg(t, "body", "title"),
-            Seg(rng.choice(("任职资格。", "资格。", "专业技术资格。"))),
-        ]
-        y = cv.paragraph(bx0, ib[1] + 680, bw, segs, size, indent=size * 2)
-        rest = [r for r in rows if r.key not in ("name", "issuer", "title")]
-        line_rows(cv, rest, bx0 + 40, y + size, bw - 80, size * 0.85, st, rng)
-        seal_on(
-            cv,
-            rng,
-            _seal_text(issuer),
-            union(cv.boxes["issuer"], cv.boxes["issue_date"]),
-            rng.uniform(430, 500),
-            seal_bottom,
-        )
-    return _finish(cv, "title_certificate", fields, layout)
+    k = 5
+    size = rng.uniform(62, 72)
+    y0 = ib[1] + 140 + pw * 1.4 + 170
+    line_rows(
+        cv,
+        p.rows[:k],
+        ib[0] + 90,
+        y0,
+        half - ib[0] - 170,
+        size,
+        st,
+        rng,
+        line_h=min(size * 2.5, (ib[3] - y0) / k),
+    )
+    title(
+        cv,
+        p.head,
+        half + (ib[2] - half) / 2,
+        ib[1] + 190,
+        120,
+        st,
+        rng,
+        8,
+        max_w=(ib[2] - half) * 0.85,
+    )
+    ry = ib[1] + 420
+    line_rows(
+        cv,
+        p.rows[k:],
+        half + 110,
+        ry,
+        ib[2] - half - 180,
+        size,
+        st,
+        rng,
+        line_h=min(size * 2.8, (ib[3] - ry) / (len(p.rows) - k)),
+    )
+    _seal_issuer(cv, rng, p.issuer, (400, 470), p.seal_bottom)
+    return cv
+
+
+def _title_sheet(rng: random.Random, p: _TitlePage, baseline: float) -> tuple[Canvas, Style, BBox]:
+    """A portrait sheet headed with the certificate's name; returns (canvas, style, inner box)."""
+    cv, st = new_page(rng, False, p.tl)
+    ib = decorate(cv, st, rng)
+    size = cv.fit_size(p.head, "title", 170, cv.w * 0.75)
+    title(cv, p.head, cv.w / 2, ib[1] + baseline, size, st, rng, 10)
+    return cv, st, ib
+
+
+def _title_table(rng: random.Random, p: _TitlePage) -> Canvas:
+    cv, st, ib = _title_sheet(rng, p, 320)
+    x0, x1 = ib[0] + 100, ib[2] - 100
+    y0 = ib[1] + 560
+    cells = table_rows(
+        cv,
+        p.rows,
+        (x0, y0, x1, min(ib[3] - 200, y0 + 175 * len(p.rows))),
+        st,
+        rng,
+        rng.uniform(52, 60),
+        photo_rows=4,
+    )
+    photo(cv, cells["photo"], rng, female=p.person.gender == "女")
+    _seal_issuer(cv, rng, p.issuer, (420, 480), p.seal_bottom, cells)
+    return cv
+
+
+def _title_para(rng: random.Random, p: _TitlePage) -> Canvas:
+    """The grant as a sentence ("X 同志，经…评审通过，具备…资格。"), the rest as lines."""
+    cv, st, ib = _title_sheet(rng, p, 330)
+    size = rng.uniform(70, 82)
+    bx0, bw = ib[0] + 140, ib[2] - ib[0] - 280
+    segs = [
+        Seg(p.name, "name", "name"),
+        Seg(" 同志，经"),
+        Seg(p.issuer, "body", "issuer"),
+        Seg(rng.choice(("评审通过，", "评审，")) + "具备"),
+        Seg(p.major),
+        Seg("专业"),
+        Seg(p.title, "body", "title"),
+        Seg(rng.choice(("任职资格。", "资格。", "专业技术资格。"))),
+    ]
+    y = cv.paragraph(bx0, ib[1] + 680, bw, segs, size, indent=size * 2)
+    rest = [r for r in p.rows if r.key not in ("name", "issuer", "title")]
+    line_rows(cv, rest, bx0 + 40, y + size, bw - 80, size * 0.85, st, rng)
+    _seal_issuer(cv, rng, p.issuer, (430, 500), p.seal_bottom)
+    return cv
+
+
+_TITLE_LAYOUTS = {
+    "title_booklet": _title_booklet,
+    "title_table": _title_table,
+    "title_para": _title_para,
+}
 
 
 # ---------------------------------------------------------------------------------------
