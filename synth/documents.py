@@ -1419,22 +1419,8 @@ def render_education_certificate(person: Person, rng: random.Random, **facts) ->
     grad = dt.date(grad_year, rng.choice((6, 7, 7)), rng.choice((1, 10, 20, 30)))
     if "issue_date" in facts:
         grad = dt.date.fromisoformat(facts["issue_date"])
-    start = dt.date(grad.year - EDU_YEARS[edu], 9, 1)
-    if edu in ("本科", "硕士研究生", "博士研究生"):
-        school, code = rng.choice(vocab.UNIVERSITIES)
-    elif edu == "大专":
-        school, code = rng.choice(vocab.COLLEGES)
-    else:
-        school, code = rng.choice(vocab.SECONDARY), f"{rng.randrange(10**5):05d}"
+    school, major, cert_no = _school_and_number(rng, edu, kind, grad)
     school = facts.get("school", school)
-    major = rng.choice(vocab.MAJORS)
-    if kind == "degree":
-        deg, lvl = DEGREE[edu]
-        cert_no = f"{code}{lvl}{grad.year}{rng.randrange(10**6):06d}"
-    elif edu in EDU_CODE:
-        cert_no = f"{code}1{grad.year}{EDU_CODE[edu]}{rng.randrange(10**5):05d}"
-    else:
-        cert_no = f"{grad.year}{rng.randrange(10**8):08d}"
     cert_no = facts.get("cert_no", cert_no)
     ds = pick_style(rng, cn_share=0.6)
     bstyle = rng.choice(("day", "day", "month"))
@@ -1458,6 +1444,65 @@ def render_education_certificate(person: Person, rng: random.Random, **facts) ->
         rng.choice(("diploma_land", "diploma_port")) if kind == "diploma" else "degree"
     )
     land = layout == "diploma_land" or (layout == "degree" and rng.random() < 0.5)
+    cv, st, ib, bx0, by = _education_page(rng, person, tl, head, land, school)
+    bw = ib[2] - bx0 - 150
+    size = rng.uniform(84, 100) if land else rng.uniform(86, 100)
+    level_txt = rng.choice(EDU_PRINT[edu])
+    ms = ds if ds != "spaced" else "arabic"
+    start = dt.date(grad.year - EDU_YEARS[edu], 9, 1)
+    period = f"{fmt_month(start, ms)}至{fmt_month(grad, ms)}"
+    if kind == "diploma":
+        segs, sign_role = _diploma_text(rng, person, name, birth_txt, period, major, edu, level_txt)
+    else:
+        segs, sign_role = _degree_text(rng, person, name, birth_txt, school, major, edu)
+    y = cv.paragraph(bx0, by, bw, segs, size, line_h=size * rng.uniform(1.8, 2.2), indent=size * 2)
+    sy = max(y + size, ib[3] - rng.uniform(420, 520))
+    sx = ib[2] - cv.w * 0.25
+    signer = (
+        rng.choice(SURNAMES) + rng.choice(GIVEN_MALE) + rng.choice(("", rng.choice(GIVEN_MALE)))
+    )
+    cv.text((sx - cv.w * 0.06, sy), sign_role, "body", size * 0.8, st.value_color, "rs")
+    cv.text((sx - cv.w * 0.06 + 20, sy), signer, "kai", size * 0.95, st.value_color, "ls")
+    lines = [(school, "school"), (_fw(fmt_date(grad, ds), rng), "issue_date")]
+    box = _sign_block(cv, sx + cv.w * 0.06, sy + size * 1.9, lines, size * 0.85, st)
+    cv.text(
+        (bx0 if not land else ib[0] + 130, ib[3] - 110),
+        rng.choice(("证书编号：", "证书编号 ", "编号：")) + cert_no,
+        "body",
+        48,
+        (50, 50, 50),
+        "ls",
+    )
+    cv.boxes["cert_no"] = _sub_box(cv, cert_no)
+    seal_on(cv, rng, _seal_text(school), box, rng.uniform(420, 500))
+    return _finish(cv, "education_certificate", fields, layout)
+
+
+def _school_and_number(
+    rng: random.Random, edu: str, kind: str, grad: dt.date
+) -> tuple[str, str, str]:
+    """(school, major, certificate number) for a certificate of `edu` issued on `grad`."""
+    if edu in ("本科", "硕士研究生", "博士研究生"):
+        school, code = rng.choice(vocab.UNIVERSITIES)
+    elif edu == "大专":
+        school, code = rng.choice(vocab.COLLEGES)
+    else:
+        school, code = rng.choice(vocab.SECONDARY), f"{rng.randrange(10**5):05d}"
+    major = rng.choice(vocab.MAJORS)
+    if kind == "degree":
+        cert_no = f"{code}{DEGREE[edu][1]}{grad.year}{rng.randrange(10**6):06d}"
+    elif edu in EDU_CODE:
+        cert_no = f"{code}1{grad.year}{EDU_CODE[edu]}{rng.randrange(10**5):05d}"
+    else:
+        cert_no = f"{grad.year}{rng.randrange(10**8):08d}"
+    return school, major, cert_no
+
+
+def _education_page(
+    rng: random.Random, person: Person, tl: bool, head: str, land: bool, school: str
+) -> tuple[Canvas, Style, BBox, float, float]:
+    """Page, title, photo and the school's steel seal; returns (canvas, style, inner box,
+    left edge and first baseline of the body text)."""
     cv, st = new_page(rng, land, tl, palette=rng.choice(("red", "plain", "gold", "blue")))
     ib = decorate(cv, st, rng, kind=rng.choice(("guilloche", "frame", "plain", "guilloche")))
     title(
@@ -1484,79 +1529,77 @@ def render_education_certificate(person: Person, rng: random.Random, **facts) ->
         background=rng.choice(((67, 142, 219), (250, 250, 250), None)),
     )
     cv.add_overlay(orn.steel_seal(rng, school, int(pw * 0.9)), (px + pw * 0.9, py + pw * 1.3))
-    bw = ib[2] - bx0 - 150
     by = py + 60 if land else py + pw * 1.4 + 220
-    size = rng.uniform(84, 100) if land else rng.uniform(86, 100)
-    level_txt = rng.choice(EDU_PRINT[edu])
-    ms = ds if ds != "spaced" else "arabic"
-    period = f"{fmt_month(start, ms)}至{fmt_month(grad, ms)}"
-    if kind == "diploma":
-        segs = [
-            Seg(rng.choice(("学生 ", "学生"))),
-            Seg(name, "name", "name"),
-            Seg("，性别 "),
-            Seg(person.gender, "body", "gender"),
-            Seg("，"),
-            Seg(birth_txt, "body", "birth_date"),
-            Seg("生，于" + period + "在本校"),
-            Seg(major),
-            Seg("专业" + (f"{EDU_YEARS[edu]}年制" if rng.random() < 0.6 else "")),
-            Seg(level_txt, "body", "education"),
-            Seg(
-                "学习，修完"
-                + rng.choice(("教学计划规定的全部课程", "全部课程"))
-                + "，成绩合格，准予毕业。"
-            ),
-        ]
-        if edu == "高中":
-            segs[7:10] = [Seg("高中", "body", "education"), Seg("三年")]
-        sign_role = "校（院）长：" if edu not in ("中专", "高中") else "校长："
-    else:
-        deg = DEGREE[edu][0]
-        branch = rng.choice(vocab.DEGREE_BRANCH)
-        segs = [
-            Seg(name, "name", "name"),
-            Seg("，"),
-            Seg(person.gender, "body", "gender"),
-            Seg("，"),
-            Seg(birth_txt, "body", "birth_date"),
-            Seg("生。在"),
-            Seg(school, "body", "school"),
-            Seg(major + "专业完成了"),
-            Seg(
-                {"学士": "本科", "硕士": "硕士研究生", "博士": "博士研究生"}[deg],
-                "body",
-                "education",
-            ),
-            Seg(
-                "学习计划，业已毕业，经审核符合《中华人民共和国学位条例》的规定，授予"
-                + branch
-                + deg
-                + "学位。"
-            ),
-        ]
-        sign_role = rng.choice(("学位评定委员会主席：", "校长："))
-    y = cv.paragraph(bx0, by, bw, segs, size, line_h=size * rng.uniform(1.8, 2.2), indent=size * 2)
-    sy = max(y + size, ib[3] - rng.uniform(420, 520))
-    sx = ib[2] - cv.w * 0.25
-    signer = (
-        rng.choice(SURNAMES) + rng.choice(GIVEN_MALE) + rng.choice(("", rng.choice(GIVEN_MALE)))
-    )
-    cv.text((sx - cv.w * 0.06, sy), sign_role, "body", size * 0.8, st.value_color, "rs")
-    cv.text((sx - cv.w * 0.06 + 20, sy), signer, "kai", size * 0.95, st.value_color, "ls")
-    lines = [(school, "school"), (_fw(fmt_date(grad, ds), rng), "issue_date")]
-    box = _sign_block(cv, sx + cv.w * 0.06, sy + size * 1.9, lines, size * 0.85, st)
-    cv.text(
-        (bx0 if not land else ib[0] + 130, ib[3] - 110),
-        rng.choice(("证书编号：", "证书编号 ", "编号：")) + cert_no,
-        "body",
-        48,
-        (50, 50, 50),
-        "ls",
-    )
-    cv.boxes["cert_no"] = _sub_box(cv, cert_no)
-    seal_on(cv, rng, _seal_text(school), box, rng.uniform(420, 500))
-    return _finish(cv, "education_certificate", fields, layout)
+    return cv, st, ib, bx0, by
+
+
+def _diploma_text(
+    rng: random.Random,
+    person: Person,
+    name: str,
+    birth_txt: str,
+    period: str,
+    major: str,
+    edu: str,
+    level_txt: str,
+) -> tuple[list[Seg], str]:
+    """(body runs, signer's role) of a 毕业证书."""
+    segs = [
+        Seg(rng.choice(("学生 ", "学生"))),
+        Seg(name, "name", "name"),
+        Seg("，性别 "),
+        Seg(person.gender, "body", "gender"),
+        Seg("，"),
+        Seg(birth_txt, "body", "birth_date"),
+        Seg("生，于" + period + "在本校"),
+        Seg(major),
+        Seg("专业" + (f"{EDU_YEARS[edu]}年制" if rng.random() < 0.6 else "")),
+        Seg(level_txt, "body", "education"),
+        Seg(
+            "学习，修完"
+            + rng.choice(("教学计划规定的全部课程", "全部课程"))
+            + "，成绩合格，准予毕业。"
+        ),
+    ]
+    if edu == "高中":
+        segs[7:10] = [Seg("高中", "body", "education"), Seg("三年")]
+    return segs, "校（院）长：" if edu not in ("中专", "高中") else "校长："
+
+
+def _degree_text(
+    rng: random.Random,
+    person: Person,
+    name: str,
+    birth_txt: str,
+    school: str,
+    major: str,
+    edu: str,
+) -> tuple[list[Seg], str]:
+    """(body runs, signer's role) of a 学位证书."""
+    deg = DEGREE[edu][0]
+    branch = rng.choice(vocab.DEGREE_BRANCH)
+    segs = [
+        Seg(name, "name", "name"),
+        Seg("，"),
+        Seg(person.gender, "body", "gender"),
+        Seg("，"),
+        Seg(birth_txt, "body", "birth_date"),
+        Seg("生。在"),
+        Seg(school, "body", "school"),
+        Seg(major + "专业完成了"),
+        Seg(
+            {"学士": "本科", "硕士": "硕士研究生", "博士": "博士研究生"}[deg],
+            "body",
+            "education",
+        ),
+        Seg(
+            "学习计划，业已毕业，经审核符合《中华人民共和国学位条例》的规定，授予"
+            + branch
+            + deg
+            + "学位。"
+        ),
+    ]
+    return segs, rng.choice(("学位评定委员会主席：", "校长："))
 
 
 # ---------------------------------------------------------------------------------------
