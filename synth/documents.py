@@ -1823,209 +1823,259 @@ def render_other(person: Person, rng: random.Random, **facts) -> RenderedDoc:
     cv, st = new_page(rng, layout == "apprentices" and rng.random() < 0.5, tl, palette="plain")
     cv.img.paste((255, 255, 255), (0, 0, cv.w, cv.h))
     st.value_color = st.label_color = st.title_color = (20, 20, 20)
-    m = 260
-    company = rng.choice(vocab.COMPANIES)
-    d1 = random_date(rng, dt.date(2015, 1, 1), TODAY)
-    ds = pick_style(rng, cn_share=0.15)
-    size = rng.uniform(56, 64)
-    occupation = rng.choice(list(vocab.OCCUPATIONS))
-    level = rng.choice(("高级工", "技师", "高级技师"))
-    if layout == "contract":
-        title(cv, rng.choice(("劳动合同书", "劳动合同")), cv.w / 2, 420, 130, st, rng, 30)
-        y = line_rows(
-            cv,
-            [
-                Row("甲方（用人单位）", company),
-                Row("法定代表人", rng.choice(SURNAMES) + rng.choice(GIVEN_MALE) * 2),
-                Row("乙方（劳动者）", person.name),
-                Row("性别", person.gender),
-                Row("居民身份证号码", person.id_number),
-                Row("户籍地址", person.address),
-            ],
-            m,
-            700,
-            cv.w - 2 * m,
-            size,
-            st,
-            rng,
-        )
-        end = _years_after(d1, rng.choice((3, 5)))
-        clauses = [
-            "根据《中华人民共和国劳动法》《中华人民共和国劳动合同法》等法律法规的规定，"
-            "甲乙双方经平等自愿、协商一致，签订本合同。",
-            f"第一条 合同期限：本合同为固定期限劳动合同，自{fmt_date(d1, ds)}起"
-            f"至{fmt_date(end, ds)}止，其中试用期{rng.choice((1, 2, 3))}个月。",
-            f"第二条 工作内容：乙方同意在甲方"
-            f"{rng.choice(('生产部', '设备部', '检修车间', '技术中心'))}从事{occupation}工作。",
-            "第三条 工作时间：甲方实行标准工时制度，乙方每日工作时间不超过八小时，"
-            "每周不超过四十小时。",
-            f"第四条 劳动报酬：乙方月工资为{rng.randint(4, 12) * 1000}元，"
-            f"甲方每月{rng.randint(5, 15)}日前以货币形式足额支付。",
-        ]
-        for c in clauses:
-            y = cv.paragraph(m, y + 30, cv.w - 2 * m, [Seg(c)], size, indent=size * 2)
-        sign_y = cv.h - 600
-        cv.text((m, sign_y), "甲方（盖章）：", "body", size)
-        cv.text((cv.w / 2 + 100, sign_y), "乙方（签字）：", "body", size)
-        cv.text((cv.w / 2 + 500, sign_y), person.name, "kai", size * 1.2)
-        cv.text((m, sign_y + 160), fmt_date(d1, ds), "body", size)
-        seal_on(
-            cv, rng, _seal_text(company), (m, sign_y - 80, m + 500, sign_y + 200), 440, "合同专用章"
-        )
-    elif layout == "application_form":
-        prog = rng.choice(PROGRAM_NAMES)
-        title(
-            cv,
-            f"{d1.year}年度“{prog}”项目申报表",
-            cv.w / 2,
-            380,
-            cv.fit_size("x" * 16, "title", 100, cv.w * 0.8),
-            st,
-            rng,
-            4,
-        )
-        rows = [
-            Row("姓名", person.name),
-            Row("性别", person.gender),
-            Row("民族", person.ethnicity),
-            Row("出生年月", fmt_month(person.birth, "arabic")),
-            Row("身份证号", person.id_number),
-            Row("工作单位", company),
-            Row("职业（工种）", occupation),
-            Row("职业技能等级", level),
-            Row("参加工作时间", fmt_month(_years_after(person.birth, 20), "arabic")),
-            Row("联系电话", f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"),
-        ]
-        cells = table_rows(
-            cv,
-            rows,
-            (m - 60, 560, cv.w - m + 60, 560 + 150 * len(rows)),
-            st,
-            rng,
-            size,
-            photo_rows=4,
-        )
-        photo(cv, cells["photo"], rng, female=person.gender == "女", grey=rng.random() < 0.5)
-        y = 560 + 150 * len(rows) + 130
-        cv.text((m - 40, y), "主要业绩及贡献：", "body", size)
-        text = (
-            f"该同志自参加工作以来，长期从事{occupation}工作，{d1.year - 3}年取得{level}职业资格，"
-            f"带徒{rng.randint(3, 15)}名，完成技术革新项目{rng.randint(2, 9)}项，"
-            + rng.choice(
-                ("多次在职业技能竞赛中获奖", "获得自治区技术能手称号", "参与编制企业操作规程")
-            )
-            + "。"
-        )
-        y = cv.paragraph(m, y + 110, cv.w - 2 * m, [Seg(text)], size, indent=size * 2)
-        cv.text((cv.w - m - 700, cv.h - 520), "单位意见（盖章）：同意推荐", "body", size)
-        cv.text((cv.w - m - 500, cv.h - 380), fmt_date(d1, ds), "body", size)
-        seal_on(
-            cv, rng, _seal_text(company), (cv.w - m - 700, cv.h - 600, cv.w - m, cv.h - 350), 440
-        )
-    elif layout == "recommendation":
-        title(
-            cv, rng.choice(("推荐信", "推荐意见", "单位推荐意见")), cv.w / 2, 460, 130, st, rng, 40
-        )
-        y = cv.paragraph(
-            m,
-            760,
-            cv.w - 2 * m,
-            [Seg(rng.choice(("自治区人力资源和社会保障厅：", "评审委员会：", "尊敬的评审专家：")))],
-            size * 1.1,
-        )
-        text = (
-            f"兹推荐我单位{person.name}同志（身份证号：{person.id_number}）参加{d1.year}年度人才项目评选。"
-            f"该同志于{fmt_month(_years_after(person.birth, 21), 'arabic')}参加工作，"
-            f"现任{occupation}班组长，"
-            f"具有{level}职业技能等级，工作中爱岗敬业，技术过硬，在技术攻关和带徒传技方面成绩突出。"
-            "经单位研究，同意推荐。"
-        )
-        y = cv.paragraph(m, y + 60, cv.w - 2 * m, [Seg(text)], size * 1.05, indent=size * 2.1)
-        cv.paragraph(m, y + 40, cv.w - 2 * m, [Seg("特此推荐。")], size * 1.05, indent=size * 2.1)
-        box = _sign_block(
-            cv, cv.w - m - 500, cv.h - 900, [(company, None), (fmt_date(d1, ds), None)], size, st
-        )
-        seal_on(cv, rng, _seal_text(company), box, 440)
-    elif layout == "apprentices":
-        title(
-            cv,
-            rng.choice(("师带徒培养对象名单", "技能大师工作室成员名单", "带徒传技情况表")),
-            cv.w / 2,
-            380,
-            110,
-            st,
-            rng,
-            10,
-        )
-        cols = ["序号", "姓名", "性别", "出生年月", "职业（工种）", "技能等级", "拜师时间"]
-        n = rng.randint(6, 12)
-        x0, x1 = 200, cv.w - 200
-        widths = [0.07, 0.2, 0.08, 0.15, 0.2, 0.14, 0.16]
-        xs = [x0]
-        for wf in widths:
-            xs.append(xs[-1] + wf * (x1 - x0))
-        rh = 150
-        y0 = 600
-        d = cv.draw
-        for r in range(n + 2):
-            d.line((x0, y0 + r * rh, x1, y0 + r * rh), fill=(30, 30, 30), width=3)
-        for x in xs:
-            d.line((x, y0, x, y0 + (n + 1) * rh), fill=(30, 30, 30), width=3)
-        fs = size * 0.85
-        for i, c in enumerate(cols):
-            cv.text(
-                ((xs[i] + xs[i + 1]) / 2, y0 + rh / 2 + fs * 0.35),
-                c,
-                "sans_bold",
-                cv.fit_size(c, "sans_bold", fs, xs[i + 1] - xs[i] - 20),
-                anchor="ms",
-            )
-        sub = random.Random(rng.random())
-        for r in range(n):
-            p = person if r == 0 and rng.random() < 0.3 else make_person(sub, max_age=40)
-            vals = [
-                str(r + 1),
-                p.name,
-                p.gender,
-                fmt_month(p.birth, "dot"),
-                rng.choice(list(vocab.OCCUPATIONS)),
-                rng.choice(("中级工", "高级工", "技师")),
-                fmt_month(random_date(rng, dt.date(2018, 1, 1), TODAY), "arabic"),
-            ]
-            for i, v in enumerate(vals):
-                cv.text(
-                    ((xs[i] + xs[i + 1]) / 2, y0 + (r + 1.5) * rh + fs * 0.35),
-                    v,
-                    "body",
-                    cv.fit_size(v, "body", fs, xs[i + 1] - xs[i] - 20),
-                    anchor="ms",
-                )
-        box = _sign_block(
-            cv,
-            cv.w - 700,
-            min(cv.h - 400, y0 + (n + 2) * rh + 300),
-            [(company, None), (fmt_date(d1, ds), None)],
-            size,
-            st,
-        )
-        seal_on(cv, rng, _seal_text(company), box, 420)
-    else:
-        layout = "employment_proof"
-        title(cv, rng.choice(("在职证明", "工作证明", "证  明")), cv.w / 2, 520, 140, st, rng, 60)
-        text = (
-            f"兹证明{person.name}同志，{person.gender}，{person.ethnicity}，身份证号码{person.id_number}，"
-            f"自{fmt_date(_years_after(person.birth, 21), ds)}起在我单位工作至今，"
-            f"现从事{occupation}工作，"
-            f"具有{level}职业技能等级。"
-        )
-        y = cv.paragraph(m, 900, cv.w - 2 * m, [Seg(text)], size * 1.1, indent=size * 2.2)
-        cv.paragraph(m, y + 40, cv.w - 2 * m, [Seg("特此证明。")], size * 1.1, indent=size * 2.2)
-        box = _sign_block(
-            cv, cv.w - m - 500, y + 600, [(company, None), (fmt_date(d1, ds), None)], size, st
-        )
-        seal_on(cv, rng, _seal_text(company), box, 440)
+    page = _OtherPage(
+        cv,
+        st,
+        person,
+        company=rng.choice(vocab.COMPANIES),
+        d1=random_date(rng, dt.date(2015, 1, 1), TODAY),
+        ds=pick_style(rng, cn_share=0.15),
+        size=rng.uniform(56, 64),
+        occupation=rng.choice(list(vocab.OCCUPATIONS)),
+        level=rng.choice(("高级工", "技师", "高级技师")),
+    )
+    draw = _OTHER_LAYOUTS.get(layout)
+    if draw is None:  # an unknown layout name draws the last one
+        layout, draw = "employment_proof", _other_employment_proof
+    draw(rng, page)
     cv.boxes.clear()
     return _finish(cv, "other", {}, layout)
+
+
+@dataclass
+class _OtherPage:
+    """A blank white page and what an "other" page says about the applicant."""
+
+    cv: Canvas
+    st: Style
+    person: Person
+    company: str
+    d1: dt.date  # the date the page is signed
+    ds: str  # its date style
+    size: float  # body type size
+    occupation: str
+    level: str  # skill level named in the text
+    m: int = 260  # page margin
+
+
+# "Other" layouts: each writes, signs and seals its page.
+
+
+def _other_contract(rng: random.Random, p: _OtherPage) -> None:
+    cv, st, person, m, size, ds = p.cv, p.st, p.person, p.m, p.size, p.ds
+    title(cv, rng.choice(("劳动合同书", "劳动合同")), cv.w / 2, 420, 130, st, rng, 30)
+    y = line_rows(
+        cv,
+        [
+            Row("甲方（用人单位）", p.company),
+            Row("法定代表人", rng.choice(SURNAMES) + rng.choice(GIVEN_MALE) * 2),
+            Row("乙方（劳动者）", person.name),
+            Row("性别", person.gender),
+            Row("居民身份证号码", person.id_number),
+            Row("户籍地址", person.address),
+        ],
+        m,
+        700,
+        cv.w - 2 * m,
+        size,
+        st,
+        rng,
+    )
+    end = _years_after(p.d1, rng.choice((3, 5)))
+    clauses = [
+        "根据《中华人民共和国劳动法》《中华人民共和国劳动合同法》等法律法规的规定，"
+        "甲乙双方经平等自愿、协商一致，签订本合同。",
+        f"第一条 合同期限：本合同为固定期限劳动合同，自{fmt_date(p.d1, ds)}起"
+        f"至{fmt_date(end, ds)}止，其中试用期{rng.choice((1, 2, 3))}个月。",
+        f"第二条 工作内容：乙方同意在甲方"
+        f"{rng.choice(('生产部', '设备部', '检修车间', '技术中心'))}从事{p.occupation}工作。",
+        "第三条 工作时间：甲方实行标准工时制度，乙方每日工作时间不超过八小时，每周不超过四十小时。",
+        f"第四条 劳动报酬：乙方月工资为{rng.randint(4, 12) * 1000}元，"
+        f"甲方每月{rng.randint(5, 15)}日前以货币形式足额支付。",
+    ]
+    for c in clauses:
+        y = cv.paragraph(m, y + 30, cv.w - 2 * m, [Seg(c)], size, indent=size * 2)
+    sign_y = cv.h - 600
+    cv.text((m, sign_y), "甲方（盖章）：", "body", size)
+    cv.text((cv.w / 2 + 100, sign_y), "乙方（签字）：", "body", size)
+    cv.text((cv.w / 2 + 500, sign_y), person.name, "kai", size * 1.2)
+    cv.text((m, sign_y + 160), fmt_date(p.d1, ds), "body", size)
+    seal_on(
+        cv, rng, _seal_text(p.company), (m, sign_y - 80, m + 500, sign_y + 200), 440, "合同专用章"
+    )
+
+
+def _other_application_form(rng: random.Random, p: _OtherPage) -> None:
+    cv, st, person, m, size = p.cv, p.st, p.person, p.m, p.size
+    prog = rng.choice(PROGRAM_NAMES)
+    title(
+        cv,
+        f"{p.d1.year}年度“{prog}”项目申报表",
+        cv.w / 2,
+        380,
+        cv.fit_size("x" * 16, "title", 100, cv.w * 0.8),
+        st,
+        rng,
+        4,
+    )
+    rows = [
+        Row("姓名", person.name),
+        Row("性别", person.gender),
+        Row("民族", person.ethnicity),
+        Row("出生年月", fmt_month(person.birth, "arabic")),
+        Row("身份证号", person.id_number),
+        Row("工作单位", p.company),
+        Row("职业（工种）", p.occupation),
+        Row("职业技能等级", p.level),
+        Row("参加工作时间", fmt_month(_years_after(person.birth, 20), "arabic")),
+        Row("联系电话", f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"),
+    ]
+    cells = table_rows(
+        cv,
+        rows,
+        (m - 60, 560, cv.w - m + 60, 560 + 150 * len(rows)),
+        st,
+        rng,
+        size,
+        photo_rows=4,
+    )
+    photo(cv, cells["photo"], rng, female=person.gender == "女", grey=rng.random() < 0.5)
+    y = 560 + 150 * len(rows) + 130
+    cv.text((m - 40, y), "主要业绩及贡献：", "body", size)
+    text = (
+        f"该同志自参加工作以来，长期从事{p.occupation}工作，"
+        f"{p.d1.year - 3}年取得{p.level}职业资格，"
+        f"带徒{rng.randint(3, 15)}名，完成技术革新项目{rng.randint(2, 9)}项，"
+        + rng.choice(("多次在职业技能竞赛中获奖", "获得自治区技术能手称号", "参与编制企业操作规程"))
+        + "。"
+    )
+    cv.paragraph(m, y + 110, cv.w - 2 * m, [Seg(text)], size, indent=size * 2)
+    cv.text((cv.w - m - 700, cv.h - 520), "单位意见（盖章）：同意推荐", "body", size)
+    cv.text((cv.w - m - 500, cv.h - 380), fmt_date(p.d1, p.ds), "body", size)
+    seal_on(cv, rng, _seal_text(p.company), (cv.w - m - 700, cv.h - 600, cv.w - m, cv.h - 350), 440)
+
+
+def _other_recommendation(rng: random.Random, p: _OtherPage) -> None:
+    cv, st, person, m, size = p.cv, p.st, p.person, p.m, p.size
+    title(cv, rng.choice(("推荐信", "推荐意见", "单位推荐意见")), cv.w / 2, 460, 130, st, rng, 40)
+    y = cv.paragraph(
+        m,
+        760,
+        cv.w - 2 * m,
+        [Seg(rng.choice(("自治区人力资源和社会保障厅：", "评审委员会：", "尊敬的评审专家：")))],
+        size * 1.1,
+    )
+    text = (
+        f"兹推荐我单位{person.name}同志（身份证号：{person.id_number}）参加{p.d1.year}年度人才项目评选。"
+        f"该同志于{fmt_month(_years_after(person.birth, 21), 'arabic')}参加工作，"
+        f"现任{p.occupation}班组长，"
+        f"具有{p.level}职业技能等级，工作中爱岗敬业，技术过硬，在技术攻关和带徒传技方面成绩突出。"
+        "经单位研究，同意推荐。"
+    )
+    y = cv.paragraph(m, y + 60, cv.w - 2 * m, [Seg(text)], size * 1.05, indent=size * 2.1)
+    cv.paragraph(m, y + 40, cv.w - 2 * m, [Seg("特此推荐。")], size * 1.05, indent=size * 2.1)
+    box = _sign_block(
+        cv,
+        cv.w - m - 500,
+        cv.h - 900,
+        [(p.company, None), (fmt_date(p.d1, p.ds), None)],
+        size,
+        st,
+    )
+    seal_on(cv, rng, _seal_text(p.company), box, 440)
+
+
+def _other_apprentices(rng: random.Random, p: _OtherPage) -> None:
+    """A table of the applicant's apprentices (now and then the applicant among them)."""
+    cv, st, size = p.cv, p.st, p.size
+    title(
+        cv,
+        rng.choice(("师带徒培养对象名单", "技能大师工作室成员名单", "带徒传技情况表")),
+        cv.w / 2,
+        380,
+        110,
+        st,
+        rng,
+        10,
+    )
+    cols = ["序号", "姓名", "性别", "出生年月", "职业（工种）", "技能等级", "拜师时间"]
+    n = rng.randint(6, 12)
+    x0, x1 = 200, cv.w - 200
+    widths = [0.07, 0.2, 0.08, 0.15, 0.2, 0.14, 0.16]
+    xs = [x0]
+    for wf in widths:
+        xs.append(xs[-1] + wf * (x1 - x0))
+    rh = 150
+    y0 = 600
+    d = cv.draw
+    for r in range(n + 2):
+        d.line((x0, y0 + r * rh, x1, y0 + r * rh), fill=(30, 30, 30), width=3)
+    for x in xs:
+        d.line((x, y0, x, y0 + (n + 1) * rh), fill=(30, 30, 30), width=3)
+    fs = size * 0.85
+    for i, c in enumerate(cols):
+        cv.text(
+            ((xs[i] + xs[i + 1]) / 2, y0 + rh / 2 + fs * 0.35),
+            c,
+            "sans_bold",
+            cv.fit_size(c, "sans_bold", fs, xs[i + 1] - xs[i] - 20),
+            anchor="ms",
+        )
+    sub = random.Random(rng.random())
+    for r in range(n):
+        who = p.person if r == 0 and rng.random() < 0.3 else make_person(sub, max_age=40)
+        vals = [
+            str(r + 1),
+            who.name,
+            who.gender,
+            fmt_month(who.birth, "dot"),
+            rng.choice(list(vocab.OCCUPATIONS)),
+            rng.choice(("中级工", "高级工", "技师")),
+            fmt_month(random_date(rng, dt.date(2018, 1, 1), TODAY), "arabic"),
+        ]
+        for i, v in enumerate(vals):
+            cv.text(
+                ((xs[i] + xs[i + 1]) / 2, y0 + (r + 1.5) * rh + fs * 0.35),
+                v,
+                "body",
+                cv.fit_size(v, "body", fs, xs[i + 1] - xs[i] - 20),
+                anchor="ms",
+            )
+    box = _sign_block(
+        cv,
+        cv.w - 700,
+        min(cv.h - 400, y0 + (n + 2) * rh + 300),
+        [(p.company, None), (fmt_date(p.d1, p.ds), None)],
+        size,
+        st,
+    )
+    seal_on(cv, rng, _seal_text(p.company), box, 420)
+
+
+def _other_employment_proof(rng: random.Random, p: _OtherPage) -> None:
+    cv, st, person, m, size = p.cv, p.st, p.person, p.m, p.size
+    title(cv, rng.choice(("在职证明", "工作证明", "证  明")), cv.w / 2, 520, 140, st, rng, 60)
+    text = (
+        f"兹证明{person.name}同志，{person.gender}，{person.ethnicity}，身份证号码{person.id_number}，"
+        f"自{fmt_date(_years_after(person.birth, 21), p.ds)}起在我单位工作至今，"
+        f"现从事{p.occupation}工作，"
+        f"具有{p.level}职业技能等级。"
+    )
+    y = cv.paragraph(m, 900, cv.w - 2 * m, [Seg(text)], size * 1.1, indent=size * 2.2)
+    cv.paragraph(m, y + 40, cv.w - 2 * m, [Seg("特此证明。")], size * 1.1, indent=size * 2.2)
+    box = _sign_block(
+        cv, cv.w - m - 500, y + 600, [(p.company, None), (fmt_date(p.d1, p.ds), None)], size, st
+    )
+    seal_on(cv, rng, _seal_text(p.company), box, 440)
+
+
+_OTHER_LAYOUTS = {
+    "contract": _other_contract,
+    "application_form": _other_application_form,
+    "recommendation": _other_recommendation,
+    "apprentices": _other_apprentices,
+    "employment_proof": _other_employment_proof,
+}
 
 
 RENDERERS = {
