@@ -49,6 +49,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -620,27 +621,8 @@ def _plan_applicant(seed: int, index: int, fault: str | None, used: set[str]) ->
     rng = random.Random(f"batch-applicant:{seed}:{index}")
     program, variant = _choose_program(rng, fault)
     cap = EVIDENCE_CAP[program]
-
-    # where the applicant works: XJGJ-LEVEL and MB-QUAL depend on 南疆
-    south_need: bool | None = None
-    if program == XJGJ:
-        if fault == "level_overclaim":
-            south_need = True  # 技师 certificate still passes in 南疆
-        elif fault == "ineligible":
-            south_need = False  # 技师 outside 南疆 fails XJGJ-LEVEL
-        else:
-            south_need = rng.random() < 0.4
-    elif program == MB:
-        south_need = rng.random() < 0.35
-
-    zd_lead = ""
-    if program == ZD:
-        if variant in ("skill", "title"):
-            zd_lead = variant
-        elif fault == "missing_evidence":
-            zd_lead = rng.choice(("skill", "title"))
-        else:
-            zd_lead = _weighted(rng, {"skill": 50, "title": 30, "award": 20})
+    south_need = _south_need(rng, program, fault)
+    zd_lead = _zd_lead(rng, program, variant, fault)
     birth_range = None
     if program == ZD and zd_lead == "title":
         birth_range = (dt.date(1967, 1, 1), dt.date(1986, 12, 31))
@@ -652,73 +634,13 @@ def _plan_applicant(seed: int, index: int, fault: str | None, used: set[str]) ->
         _local_unit(rng, code6) if south or rng.random() < 0.35 else rng.choice(vocab.COMPANIES)
     )
     age = (AS_OF - person.birth).days // 365
-
-    # qualifications
-    skill: str | None = None
-    title_level: str | None = None
-    education: str | None = None
-    relaxed = ""
-    if program == XJGJ:
-        if fault == "level_overclaim" or (fault == "ineligible"):
-            skill = "技师"
-        elif south:
-            skill = _weighted(rng, {"技师": 60, "高级技师": 40})
-        else:
-            skill = "高级技师"
-        if variant == "title" or rng.random() < 0.15:
-            title_level = rng.choice(("初级", "中级"))
-        if variant == "education" or rng.random() < 0.65:
-            education = _weighted(rng, {"中专": 25, "高中": 10, "大专": 35, "本科": 30})
-    elif program == UMQ:
-        skill = _weighted(rng, {"技师": 55, "高级技师": 45})
-        if variant == "title" or rng.random() < 0.15:
-            title_level = rng.choice(("初级", "中级"))
-        if variant == "education" or rng.random() < 0.6:
-            education = _weighted(rng, {"中专": 25, "高中": 10, "大专": 35, "本科": 30})
-    elif program == ZD:
-        if zd_lead == "skill":
-            skill = _weighted(rng, {"技师": 60, "高级技师": 40})
-        elif rng.random() < 0.4:
-            skill = rng.choice(("中级工", "高级工"))
-        if zd_lead == "title":
-            title_level = "正高级" if age >= 47 and not variant and rng.random() < 0.2 else "副高级"
-            education = _weighted(rng, {"本科": 70, "硕士研究生": 30})
-        else:
-            if rng.random() < 0.2:
-                title_level = rng.choice(("初级", "中级"))
-            if variant == "education" or rng.random() < 0.6:
-                education = _weighted(rng, {"大专": 30, "本科": 50, "硕士研究生": 20})
-    else:  # MB: 本科+ and 中级+; in 南疆 one of them may be relaxed
-        if south and not variant and rng.random() < 0.3:
-            relaxed = rng.choice(("education", "title"))
-        education = (
-            "大专"
-            if relaxed == "education"
-            else "本科"
-            if variant == "education"
-            else _weighted(rng, {"本科": 70, "硕士研究生": 25, "博士研究生": 5})
-        )
-        if relaxed == "title":
-            title_level = "初级"
-        elif person.birth <= dt.date(1989, 12, 31) and rng.random() < 0.3:
-            title_level = "副高级"
-        else:
-            title_level = "中级"
+    profile = _Profile(program, fault, variant, person, south, zd_lead, age)
+    skill, title_level, education, relaxed = _QUALIFICATIONS[program](rng, profile)
     title = None
     if title_level:
         need_top = program == ZD and variant == "title"
         title = _title_name(rng, program, title_level, need_top=need_top)
-
-    team_size = None
-    if program == ZD:
-        team_size = rng.randint(5, 10)
-        if fault == "ineligible":
-            team_size = rng.choice((rng.randint(11, 15), rng.randint(2, 4)))
-    elif program == UMQ:
-        team_size = rng.randint(2, 8)
-        if fault == "ineligible" and variant == "team":
-            team_size = rng.choice((0, 1))
-
+    team_size = _team_size(rng, program, fault, variant)
     occupation = rng.choice(list(vocab.OCCUPATIONS)) if skill else None
     work_start = _date_between(
         rng, _years_after(person.birth, 18), _years_after(person.birth, 23)
@@ -744,48 +666,171 @@ def _plan_applicant(seed: int, index: int, fault: str | None, used: set[str]) ->
     )
     if relaxed:
         a.variations.append(f"MB-QUAL relaxed in 南疆 ({relaxed})")
+    _plan_documents(rng, a, cap, zd_lead)
+    _shorten_a_printed_name(rng, a)
+    if fault:
+        _inject(rng, a, cap)
+    return a
 
-    # documents
-    if rng.random() < ID_CARD_SHARE or fault in ("id_invalid", "id_mismatch"):
+
+def _south_need(rng: random.Random, program: str, fault: str | None) -> bool | None:
+    """Whether the applicant must (True) or must not (False) work in 南疆, or either (None):
+    XJGJ-LEVEL and MB-QUAL depend on it."""
+    if program == XJGJ:
+        if fault == "level_overclaim":
+            return True  # 技师 certificate still passes in 南疆
+        if fault == "ineligible":
+            return False  # 技师 outside 南疆 fails XJGJ-LEVEL
+        return rng.random() < 0.4
+    if program == MB:
+        return rng.random() < 0.35
+    return None
+
+
+def _zd_lead(rng: random.Random, program: str, variant: str, fault: str | None) -> str:
+    """What a ZD applicant leads with (skill, title or award); "" in other programs."""
+    if program != ZD:
+        return ""
+    if variant in ("skill", "title"):
+        return variant
+    if fault == "missing_evidence":
+        return rng.choice(("skill", "title"))
+    return _weighted(rng, {"skill": 50, "title": 30, "award": 20})
+
+
+class _Profile(NamedTuple):
+    """What the qualifications of an applicant depend on."""
+
+    program: str
+    fault: str | None
+    variant: str
+    person: Person
+    south: bool
+    zd_lead: str
+    age: int  # on AS_OF
+
+
+# Qualifications per program: (skill level, title level, education, MB-QUAL relaxed in 南疆
+# for "education" or "title" or ""), each None when not held.
+_Quals = tuple[str | None, str | None, str | None, str]
+_SCHOOLING = {"中专": 25, "高中": 10, "大专": 35, "本科": 30}
+
+
+def _quals_xjgj(rng: random.Random, prof: _Profile) -> _Quals:
+    title_level = education = None
+    if prof.fault in ("level_overclaim", "ineligible"):
+        skill = "技师"
+    elif prof.south:
+        skill = _weighted(rng, {"技师": 60, "高级技师": 40})
+    else:
+        skill = "高级技师"
+    if prof.variant == "title" or rng.random() < 0.15:
+        title_level = rng.choice(("初级", "中级"))
+    if prof.variant == "education" or rng.random() < 0.65:
+        education = _weighted(rng, _SCHOOLING)
+    return skill, title_level, education, ""
+
+
+def _quals_umq(rng: random.Random, prof: _Profile) -> _Quals:
+    title_level = education = None
+    skill = _weighted(rng, {"技师": 55, "高级技师": 45})
+    if prof.variant == "title" or rng.random() < 0.15:
+        title_level = rng.choice(("初级", "中级"))
+    if prof.variant == "education" or rng.random() < 0.6:
+        education = _weighted(rng, _SCHOOLING)
+    return skill, title_level, education, ""
+
+
+def _quals_zd(rng: random.Random, prof: _Profile) -> _Quals:
+    skill = title_level = education = None
+    if prof.zd_lead == "skill":
+        skill = _weighted(rng, {"技师": 60, "高级技师": 40})
+    elif rng.random() < 0.4:
+        skill = rng.choice(("中级工", "高级工"))
+    if prof.zd_lead == "title":
+        title_level = (
+            "正高级" if prof.age >= 47 and not prof.variant and rng.random() < 0.2 else "副高级"
+        )
+        education = _weighted(rng, {"本科": 70, "硕士研究生": 30})
+    else:
+        if rng.random() < 0.2:
+            title_level = rng.choice(("初级", "中级"))
+        if prof.variant == "education" or rng.random() < 0.6:
+            education = _weighted(rng, {"大专": 30, "本科": 50, "硕士研究生": 20})
+    return skill, title_level, education, ""
+
+
+def _quals_mb(rng: random.Random, prof: _Profile) -> _Quals:
+    """本科+ and 中级+; in 南疆 one of them may be relaxed."""
+    relaxed = ""
+    if prof.south and not prof.variant and rng.random() < 0.3:
+        relaxed = rng.choice(("education", "title"))
+    education = (
+        "大专"
+        if relaxed == "education"
+        else "本科"
+        if prof.variant == "education"
+        else _weighted(rng, {"本科": 70, "硕士研究生": 25, "博士研究生": 5})
+    )
+    if relaxed == "title":
+        title_level = "初级"
+    elif prof.person.birth <= dt.date(1989, 12, 31) and rng.random() < 0.3:
+        title_level = "副高级"
+    else:
+        title_level = "中级"
+    return None, title_level, education, relaxed
+
+
+_QUALIFICATIONS = {XJGJ: _quals_xjgj, UMQ: _quals_umq, ZD: _quals_zd, MB: _quals_mb}
+
+
+def _team_size(rng: random.Random, program: str, fault: str | None, variant: str) -> int | None:
+    if program == ZD:
+        team_size = rng.randint(5, 10)
+        if fault == "ineligible":
+            team_size = rng.choice((rng.randint(11, 15), rng.randint(2, 4)))
+        return team_size
+    if program == UMQ:
+        team_size = rng.randint(2, 8)
+        if fault == "ineligible" and variant == "team":
+            team_size = rng.choice((0, 1))
+        return team_size
+    return None
+
+
+AWARD_COUNT_WEIGHTS = {
+    XJGJ: {"0": 35, "1": 40, "2": 25},
+    ZD: {"0": 40, "1": 40, "2": 20},
+    MB: {"0": 60, "1": 40, "2": 0},
+    UMQ: {"0": 40, "1": 40, "2": 20},
+}
+
+
+def _plan_documents(rng: random.Random, a: ApplicantPlan, cap: dt.date, zd_lead: str) -> None:
+    """The documents of a clean packet: ID card, certificates of what is declared, awards."""
+    person, skill = a.person, a.skill_level
+    if rng.random() < ID_CARD_SHARE or a.fault in ("id_invalid", "id_mismatch"):
         layout = _weighted(rng, {"stacked": 55, "side_by_side": 20, "front_only": 18})
         a.docs.append(DocPlan("id_card", {"layout": layout}, "id_card"))
     if skill:
-        main = _skill_facts(rng, person, skill, occupation or "", SKILL_MIN_AGE[skill], cap)
-        a.docs.append(DocPlan("skill_certificate", main, "skill"))
-        grade = SKILL_LEVEL_TO_GRADE[skill]
-        if grade < 5 and rng.random() < OLDER_SKILL_SHARE:
-            lower = SKILL_LEVELS[max(0, SKILL_LEVELS.index(skill) - rng.choice((1, 1, 2)))]
-            before = dt.date.fromisoformat(main["issue_date"]) - dt.timedelta(days=730)
-            lo = max(_years_after(person.birth, SKILL_MIN_AGE[lower]), dt.date(2006, 1, 1))
-            if before > lo:
-                older = _skill_facts(
-                    rng, person, lower, occupation or "", SKILL_MIN_AGE[lower], cap, before=before
-                )
-                a.docs.append(DocPlan("skill_certificate", older, "skill_older"))
-                a.variations.append(f"an older {lower} certificate besides the {skill} one")
-    if title and title_level:
+        _plan_skill_documents(rng, a, skill, cap)
+    if a.title and a.title_level:
         a.docs.append(
             DocPlan(
-                "title_certificate", _title_facts(rng, person, title, title_level, cap), "title"
+                "title_certificate",
+                _title_facts(rng, person, a.title, a.title_level, cap),
+                "title",
             )
         )
-    if education:
+    if a.education:
         a.docs.append(
             DocPlan(
-                "education_certificate", _education_facts(rng, person, education, cap), "education"
+                "education_certificate",
+                _education_facts(rng, person, a.education, cap),
+                "education",
             )
         )
-    n_awards = int(
-        _weighted(
-            rng,
-            {
-                XJGJ: {"0": 35, "1": 40, "2": 25},
-                ZD: {"0": 40, "1": 40, "2": 20},
-                MB: {"0": 60, "1": 40, "2": 0},
-                UMQ: {"0": 40, "1": 40, "2": 20},
-            }[program],
-        )
-    )
+    n_awards = int(_weighted(rng, AWARD_COUNT_WEIGHTS[a.program]))
     if zd_lead == "award":
         n_awards = max(n_awards, 1)
     for k in range(n_awards):
@@ -797,21 +842,37 @@ def _plan_applicant(seed: int, index: int, fault: str | None, used: set[str]) ->
             exclude=[x["award_name"] for x in a.awards],
         )
         _add_award(a, facts, declared)
-    if program != MB and rng.random() < OTHER_PAGE_SHARE:
+    if a.program != MB and rng.random() < OTHER_PAGE_SHARE:
         # MB: "other" pages print dates up to the check day, after MB's deadline
         a.docs.append(DocPlan("other", {"layout": rng.choice(LAYOUTS["other"])}, "other"))
 
-    # harmless variation on certificates: fewer name parts on one of them
-    parts = _name_parts(person.name)
+
+def _plan_skill_documents(rng: random.Random, a: ApplicantPlan, skill: str, cap: dt.date) -> None:
+    """The certificate of the declared skill level, now and then an older, lower one too."""
+    person, occupation = a.person, a.occupation
+    main = _skill_facts(rng, person, skill, occupation or "", SKILL_MIN_AGE[skill], cap)
+    a.docs.append(DocPlan("skill_certificate", main, "skill"))
+    grade = SKILL_LEVEL_TO_GRADE[skill]
+    if grade < 5 and rng.random() < OLDER_SKILL_SHARE:
+        lower = SKILL_LEVELS[max(0, SKILL_LEVELS.index(skill) - rng.choice((1, 1, 2)))]
+        before = dt.date.fromisoformat(main["issue_date"]) - dt.timedelta(days=730)
+        lo = max(_years_after(person.birth, SKILL_MIN_AGE[lower]), dt.date(2006, 1, 1))
+        if before > lo:
+            older = _skill_facts(
+                rng, person, lower, occupation or "", SKILL_MIN_AGE[lower], cap, before=before
+            )
+            a.docs.append(DocPlan("skill_certificate", older, "skill_older"))
+            a.variations.append(f"an older {lower} certificate besides the {skill} one")
+
+
+def _shorten_a_printed_name(rng: random.Random, a: ApplicantPlan) -> None:
+    """Harmless variation: one certificate prints a three-part name with two parts only."""
+    parts = _name_parts(a.person.name)
     certs = [d for d in a.docs if d.role in ("skill", "title") or d.role.startswith("award")]
     if len(parts) == 3 and certs and rng.random() < 0.4:
         d = rng.choice(certs)
         d.facts["name"] = "·".join(parts[:2])
         a.variations.append(f"{d.role} prints the name with two parts only")
-
-    if fault:
-        _inject(rng, a, cap)
-    return a
 
 
 def _add_award(a: ApplicantPlan, facts: dict, declared: dict, *, with_doc: bool = True) -> int:
