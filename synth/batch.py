@@ -49,13 +49,20 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
 
-from extractors.normalize import normalize_name
-from extractors.validators import XINJIANG_PREFECTURES, id_check_char
-from models.catalogue import SKILL_LEVEL_TO_GRADE, SKILL_LEVELS
+from models.catalogue import (
+    APPLICANT_HEADERS,
+    AWARD_HEADERS,
+    PROGRAM_NAMES,
+    SKILL_LEVEL_TO_GRADE,
+    SKILL_LEVELS,
+    get_program,
+)
+from models.catalogue import PROGRAMS as CATALOGUE_PROGRAMS
 from models.exceptions import UsageError
 from synth import textpdf, vocab
 from synth.damage import DIFFICULTIES
@@ -72,9 +79,11 @@ from synth.generate import (
 from synth.people import (
     COUNTIES,
     ETHNICITY_WEIGHTS,
+    PREFECTURE_NAMES,
     REGION_WEIGHTS,
     TRADITIONAL,
     Person,
+    id_check_char,
     make_id_number,
     make_name,
     make_person,
@@ -84,14 +93,13 @@ from synth.people import (
 SCHEMA_VERSION = 1
 AS_OF = dt.date(2025, 9, 30)  # the check day of generated batches
 
-XJGJ = "新疆工匠"
-ZD = "准东人才工作室"
-MB = "少数民族科技骨干特殊培养"
-UMQ = "乌鲁木齐市技能大师工作室"
-PROGRAMS = (XJGJ, ZD, MB, UMQ)
+# Programs, their names and deadlines are the catalogue's; how often each is drawn and the
+# prefix of its applicant ids are the generator's own choices.
+XJGJ, ZD, MB, UMQ = (get_program(code).name for code in ("XJGJ", "ZD", "MB", "UMQ"))
+PROGRAMS = PROGRAM_NAMES
 PROGRAM_WEIGHTS = {XJGJ: 35, ZD: 20, MB: 20, UMQ: 25}
 ID_PREFIX = {XJGJ: "XJ2025", ZD: "ZD2026", MB: "MB2025", UMQ: "UM2025"}
-DEADLINES = {XJGJ: dt.date(2025, 10, 8), ZD: dt.date(2026, 6, 15), MB: dt.date(2025, 3, 5)}
+DEADLINES = {p.name: p.deadline.date() for p in CATALOGUE_PROGRAMS if p.deadline}
 # Latest date on clean evidence: safely before the deadline and the check day.
 EVIDENCE_CAP = {p: min(DEADLINES.get(p, AS_OF), AS_OF) - dt.timedelta(days=10) for p in PROGRAMS}
 LATE_WINDOW = (dt.date(2025, 3, 20), dt.date(2025, 9, 20))  # after MB's deadline, before AS_OF
@@ -140,35 +148,13 @@ OTHER_PAGE_SHARE = 0.12
 COMBINED_FILE_SHARE = 0.15  # several certificates scanned into one multi-page file
 BROKEN_KINDS = ("empty", "truncated_jpeg", "docx", "html_pdf")
 
-# Header aliases of the contract (sheet 申报人), canonical key first; weights favour the
-# common labels. Copied from batch-contract.md on purpose, not imported from the importer's
-# table (extractors/declared.py): a wrong alias there must fail the tests, not be mirrored.
-HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "applicant_id": ("申报编号", "编号", "applicant_id"),
-    "program": ("申报项目", "项目", "program"),
-    "name": ("姓名", "name"),
-    "gender": ("性别",),
-    "ethnicity": ("民族",),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码"),
-    "birth_date": ("出生日期", "出生年月"),
-    "work_unit": ("工作单位", "工作单位及部门"),
-    "prefecture": ("所在地州", "地州市", "所在地（州、市）"),
-    "occupation": ("从事职业（工种）", "职业（工种）", "工种"),
-    "skill_level": ("职业技能等级", "职业资格", "职业资格或职业技能等级"),
-    "title": ("专业技术职称", "专业技术职务（职称）", "职称"),
-    "title_level": ("职称层级",),
-    "education": ("最高学历", "学历（学位）", "文化程度"),
-    "work_start": ("参加工作时间",),
-    "team_size": ("工作室成员人数", "团队人数"),
-}
+# Header aliases of the declared table are the catalogue's (the contract's). The awards
+# sheet is written with its Chinese headers only, under the key names of the truth and of
+# the award rows (award_level, award_rank).
+_AWARD_KEYS = {"level": "award_level", "rank": "award_rank"}
 AWARD_ALIASES: dict[str, tuple[str, ...]] = {
-    "applicant_id": ("申报编号", "编号"),
-    "project": ("获奖项目",),
-    "award_name": ("奖励名称",),
-    "issuer": ("授予单位",),
-    "award_level": ("等级",),
-    "award_rank": ("名次", "排名"),
-    "award_year": ("年度",),
+    _AWARD_KEYS.get(k, k): tuple(h for h in aliases if not h.isascii())
+    for k, aliases in AWARD_HEADERS.items()
 }
 
 SOUTH_PREFIXES = ("6528", "6529", "6530", "6531", "6532")
@@ -201,6 +187,9 @@ GRADE_CN = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级"}
 RANK_FAMILIES = (("金奖", "银奖", "铜奖"), ("一等奖", "二等奖", "三等奖", "优秀奖"))
 LEVEL_UP = {"县级": "地市级", "地市级": "省级", "省级": "国家级", "其他": "县级"}
 _FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in "0123456789X"}
+# Middle-dot look-alikes written between the parts of a declared name (the first four in a
+# clean applicant's row, all five in a duplicate applicant's).
+DOT_LOOKALIKES = ("•", "．", "・", " ", "‧")
 
 
 # ---------------------------------------------------------------------------------------
@@ -356,7 +345,7 @@ def _is_south(code6: str) -> bool:
 def _prefecture(code6: str) -> str:
     if code6[:4] == "6590":
         return BINGTUAN_PREFECTURE[code6]
-    return {"6521": "吐鲁番市", "6522": "哈密市"}.get(code6[:4]) or XINJIANG_PREFECTURES[code6[:4]]
+    return PREFECTURE_NAMES[code6[:4]]
 
 
 def _sibling_id(rng: random.Random, id_number: str) -> str:
@@ -632,27 +621,8 @@ def _plan_applicant(seed: int, index: int, fault: str | None, used: set[str]) ->
     rng = random.Random(f"batch-applicant:{seed}:{index}")
     program, variant = _choose_program(rng, fault)
     cap = EVIDENCE_CAP[program]
-
-    # where the applicant works: XJGJ-LEVEL and MB-QUAL depend on 南疆
-    south_need: bool | None = None
-    if program == XJGJ:
-        if fault == "level_overclaim":
-            south_need = True  # 技师 certificate still passes in 南疆
-        elif fault == "ineligible":
-            south_need = False  # 技师 outside 南疆 fails XJGJ-LEVEL
-        else:
-            south_need = rng.random() < 0.4
-    elif program == MB:
-        south_need = rng.random() < 0.35
-
-    zd_lead = ""
-    if program == ZD:
-        if variant in ("skill", "title"):
-            zd_lead = variant
-        elif fault == "missing_evidence":
-            zd_lead = rng.choice(("skill", "title"))
-        else:
-            zd_lead = _weighted(rng, {"skill": 50, "title": 30, "award": 20})
+    south_need = _south_need(rng, program, fault)
+    zd_lead = _zd_lead(rng, program, variant, fault)
     birth_range = None
     if program == ZD and zd_lead == "title":
         birth_range = (dt.date(1967, 1, 1), dt.date(1986, 12, 31))
@@ -664,73 +634,13 @@ def _plan_applicant(seed: int, index: int, fault: str | None, used: set[str]) ->
         _local_unit(rng, code6) if south or rng.random() < 0.35 else rng.choice(vocab.COMPANIES)
     )
     age = (AS_OF - person.birth).days // 365
-
-    # qualifications
-    skill: str | None = None
-    title_level: str | None = None
-    education: str | None = None
-    relaxed = ""
-    if program == XJGJ:
-        if fault == "level_overclaim" or (fault == "ineligible"):
-            skill = "技师"
-        elif south:
-            skill = _weighted(rng, {"技师": 60, "高级技师": 40})
-        else:
-            skill = "高级技师"
-        if variant == "title" or rng.random() < 0.15:
-            title_level = rng.choice(("初级", "中级"))
-        if variant == "education" or rng.random() < 0.65:
-            education = _weighted(rng, {"中专": 25, "高中": 10, "大专": 35, "本科": 30})
-    elif program == UMQ:
-        skill = _weighted(rng, {"技师": 55, "高级技师": 45})
-        if variant == "title" or rng.random() < 0.15:
-            title_level = rng.choice(("初级", "中级"))
-        if variant == "education" or rng.random() < 0.6:
-            education = _weighted(rng, {"中专": 25, "高中": 10, "大专": 35, "本科": 30})
-    elif program == ZD:
-        if zd_lead == "skill":
-            skill = _weighted(rng, {"技师": 60, "高级技师": 40})
-        elif rng.random() < 0.4:
-            skill = rng.choice(("中级工", "高级工"))
-        if zd_lead == "title":
-            title_level = "正高级" if age >= 47 and not variant and rng.random() < 0.2 else "副高级"
-            education = _weighted(rng, {"本科": 70, "硕士研究生": 30})
-        else:
-            if rng.random() < 0.2:
-                title_level = rng.choice(("初级", "中级"))
-            if variant == "education" or rng.random() < 0.6:
-                education = _weighted(rng, {"大专": 30, "本科": 50, "硕士研究生": 20})
-    else:  # MB: 本科+ and 中级+; in 南疆 one of them may be relaxed
-        if south and not variant and rng.random() < 0.3:
-            relaxed = rng.choice(("education", "title"))
-        education = (
-            "大专"
-            if relaxed == "education"
-            else "本科"
-            if variant == "education"
-            else _weighted(rng, {"本科": 70, "硕士研究生": 25, "博士研究生": 5})
-        )
-        if relaxed == "title":
-            title_level = "初级"
-        elif person.birth <= dt.date(1989, 12, 31) and rng.random() < 0.3:
-            title_level = "副高级"
-        else:
-            title_level = "中级"
+    profile = _Profile(program, fault, variant, person, south, zd_lead, age)
+    skill, title_level, education, relaxed = _QUALIFICATIONS[program](rng, profile)
     title = None
     if title_level:
         need_top = program == ZD and variant == "title"
         title = _title_name(rng, program, title_level, need_top=need_top)
-
-    team_size = None
-    if program == ZD:
-        team_size = rng.randint(5, 10)
-        if fault == "ineligible":
-            team_size = rng.choice((rng.randint(11, 15), rng.randint(2, 4)))
-    elif program == UMQ:
-        team_size = rng.randint(2, 8)
-        if fault == "ineligible" and variant == "team":
-            team_size = rng.choice((0, 1))
-
+    team_size = _team_size(rng, program, fault, variant)
     occupation = rng.choice(list(vocab.OCCUPATIONS)) if skill else None
     work_start = _date_between(
         rng, _years_after(person.birth, 18), _years_after(person.birth, 23)
@@ -756,48 +666,171 @@ def _plan_applicant(seed: int, index: int, fault: str | None, used: set[str]) ->
     )
     if relaxed:
         a.variations.append(f"MB-QUAL relaxed in 南疆 ({relaxed})")
+    _plan_documents(rng, a, cap, zd_lead)
+    _shorten_a_printed_name(rng, a)
+    if fault:
+        _inject(rng, a, cap)
+    return a
 
-    # documents
-    if rng.random() < ID_CARD_SHARE or fault in ("id_invalid", "id_mismatch"):
+
+def _south_need(rng: random.Random, program: str, fault: str | None) -> bool | None:
+    """Whether the applicant must (True) or must not (False) work in 南疆, or either (None):
+    XJGJ-LEVEL and MB-QUAL depend on it."""
+    if program == XJGJ:
+        if fault == "level_overclaim":
+            return True  # 技师 certificate still passes in 南疆
+        if fault == "ineligible":
+            return False  # 技师 outside 南疆 fails XJGJ-LEVEL
+        return rng.random() < 0.4
+    if program == MB:
+        return rng.random() < 0.35
+    return None
+
+
+def _zd_lead(rng: random.Random, program: str, variant: str, fault: str | None) -> str:
+    """What a ZD applicant leads with (skill, title or award); "" in other programs."""
+    if program != ZD:
+        return ""
+    if variant in ("skill", "title"):
+        return variant
+    if fault == "missing_evidence":
+        return rng.choice(("skill", "title"))
+    return _weighted(rng, {"skill": 50, "title": 30, "award": 20})
+
+
+class _Profile(NamedTuple):
+    """What the qualifications of an applicant depend on."""
+
+    program: str
+    fault: str | None
+    variant: str
+    person: Person
+    south: bool
+    zd_lead: str
+    age: int  # on AS_OF
+
+
+# Qualifications per program: (skill level, title level, education, MB-QUAL relaxed in 南疆
+# for "education" or "title" or ""), each None when not held.
+_Quals = tuple[str | None, str | None, str | None, str]
+_SCHOOLING = {"中专": 25, "高中": 10, "大专": 35, "本科": 30}
+
+
+def _quals_xjgj(rng: random.Random, prof: _Profile) -> _Quals:
+    title_level = education = None
+    if prof.fault in ("level_overclaim", "ineligible"):
+        skill = "技师"
+    elif prof.south:
+        skill = _weighted(rng, {"技师": 60, "高级技师": 40})
+    else:
+        skill = "高级技师"
+    if prof.variant == "title" or rng.random() < 0.15:
+        title_level = rng.choice(("初级", "中级"))
+    if prof.variant == "education" or rng.random() < 0.65:
+        education = _weighted(rng, _SCHOOLING)
+    return skill, title_level, education, ""
+
+
+def _quals_umq(rng: random.Random, prof: _Profile) -> _Quals:
+    title_level = education = None
+    skill = _weighted(rng, {"技师": 55, "高级技师": 45})
+    if prof.variant == "title" or rng.random() < 0.15:
+        title_level = rng.choice(("初级", "中级"))
+    if prof.variant == "education" or rng.random() < 0.6:
+        education = _weighted(rng, _SCHOOLING)
+    return skill, title_level, education, ""
+
+
+def _quals_zd(rng: random.Random, prof: _Profile) -> _Quals:
+    skill = title_level = education = None
+    if prof.zd_lead == "skill":
+        skill = _weighted(rng, {"技师": 60, "高级技师": 40})
+    elif rng.random() < 0.4:
+        skill = rng.choice(("中级工", "高级工"))
+    if prof.zd_lead == "title":
+        title_level = (
+            "正高级" if prof.age >= 47 and not prof.variant and rng.random() < 0.2 else "副高级"
+        )
+        education = _weighted(rng, {"本科": 70, "硕士研究生": 30})
+    else:
+        if rng.random() < 0.2:
+            title_level = rng.choice(("初级", "中级"))
+        if prof.variant == "education" or rng.random() < 0.6:
+            education = _weighted(rng, {"大专": 30, "本科": 50, "硕士研究生": 20})
+    return skill, title_level, education, ""
+
+
+def _quals_mb(rng: random.Random, prof: _Profile) -> _Quals:
+    """本科+ and 中级+; in 南疆 one of them may be relaxed."""
+    relaxed = ""
+    if prof.south and not prof.variant and rng.random() < 0.3:
+        relaxed = rng.choice(("education", "title"))
+    education = (
+        "大专"
+        if relaxed == "education"
+        else "本科"
+        if prof.variant == "education"
+        else _weighted(rng, {"本科": 70, "硕士研究生": 25, "博士研究生": 5})
+    )
+    if relaxed == "title":
+        title_level = "初级"
+    elif prof.person.birth <= dt.date(1989, 12, 31) and rng.random() < 0.3:
+        title_level = "副高级"
+    else:
+        title_level = "中级"
+    return None, title_level, education, relaxed
+
+
+_QUALIFICATIONS = {XJGJ: _quals_xjgj, UMQ: _quals_umq, ZD: _quals_zd, MB: _quals_mb}
+
+
+def _team_size(rng: random.Random, program: str, fault: str | None, variant: str) -> int | None:
+    if program == ZD:
+        team_size = rng.randint(5, 10)
+        if fault == "ineligible":
+            team_size = rng.choice((rng.randint(11, 15), rng.randint(2, 4)))
+        return team_size
+    if program == UMQ:
+        team_size = rng.randint(2, 8)
+        if fault == "ineligible" and variant == "team":
+            team_size = rng.choice((0, 1))
+        return team_size
+    return None
+
+
+AWARD_COUNT_WEIGHTS = {
+    XJGJ: {"0": 35, "1": 40, "2": 25},
+    ZD: {"0": 40, "1": 40, "2": 20},
+    MB: {"0": 60, "1": 40, "2": 0},
+    UMQ: {"0": 40, "1": 40, "2": 20},
+}
+
+
+def _plan_documents(rng: random.Random, a: ApplicantPlan, cap: dt.date, zd_lead: str) -> None:
+    """The documents of a clean packet: ID card, certificates of what is declared, awards."""
+    person, skill = a.person, a.skill_level
+    if rng.random() < ID_CARD_SHARE or a.fault in ("id_invalid", "id_mismatch"):
         layout = _weighted(rng, {"stacked": 55, "side_by_side": 20, "front_only": 18})
         a.docs.append(DocPlan("id_card", {"layout": layout}, "id_card"))
     if skill:
-        main = _skill_facts(rng, person, skill, occupation or "", SKILL_MIN_AGE[skill], cap)
-        a.docs.append(DocPlan("skill_certificate", main, "skill"))
-        grade = SKILL_LEVEL_TO_GRADE[skill]
-        if grade < 5 and rng.random() < OLDER_SKILL_SHARE:
-            lower = SKILL_LEVELS[max(0, SKILL_LEVELS.index(skill) - rng.choice((1, 1, 2)))]
-            before = dt.date.fromisoformat(main["issue_date"]) - dt.timedelta(days=730)
-            lo = max(_years_after(person.birth, SKILL_MIN_AGE[lower]), dt.date(2006, 1, 1))
-            if before > lo:
-                older = _skill_facts(
-                    rng, person, lower, occupation or "", SKILL_MIN_AGE[lower], cap, before=before
-                )
-                a.docs.append(DocPlan("skill_certificate", older, "skill_older"))
-                a.variations.append(f"an older {lower} certificate besides the {skill} one")
-    if title and title_level:
+        _plan_skill_documents(rng, a, skill, cap)
+    if a.title and a.title_level:
         a.docs.append(
             DocPlan(
-                "title_certificate", _title_facts(rng, person, title, title_level, cap), "title"
+                "title_certificate",
+                _title_facts(rng, person, a.title, a.title_level, cap),
+                "title",
             )
         )
-    if education:
+    if a.education:
         a.docs.append(
             DocPlan(
-                "education_certificate", _education_facts(rng, person, education, cap), "education"
+                "education_certificate",
+                _education_facts(rng, person, a.education, cap),
+                "education",
             )
         )
-    n_awards = int(
-        _weighted(
-            rng,
-            {
-                XJGJ: {"0": 35, "1": 40, "2": 25},
-                ZD: {"0": 40, "1": 40, "2": 20},
-                MB: {"0": 60, "1": 40, "2": 0},
-                UMQ: {"0": 40, "1": 40, "2": 20},
-            }[program],
-        )
-    )
+    n_awards = int(_weighted(rng, AWARD_COUNT_WEIGHTS[a.program]))
     if zd_lead == "award":
         n_awards = max(n_awards, 1)
     for k in range(n_awards):
@@ -809,21 +842,37 @@ def _plan_applicant(seed: int, index: int, fault: str | None, used: set[str]) ->
             exclude=[x["award_name"] for x in a.awards],
         )
         _add_award(a, facts, declared)
-    if program != MB and rng.random() < OTHER_PAGE_SHARE:
+    if a.program != MB and rng.random() < OTHER_PAGE_SHARE:
         # MB: "other" pages print dates up to the check day, after MB's deadline
         a.docs.append(DocPlan("other", {"layout": rng.choice(LAYOUTS["other"])}, "other"))
 
-    # harmless variation on certificates: fewer name parts on one of them
-    parts = _name_parts(person.name)
+
+def _plan_skill_documents(rng: random.Random, a: ApplicantPlan, skill: str, cap: dt.date) -> None:
+    """The certificate of the declared skill level, now and then an older, lower one too."""
+    person, occupation = a.person, a.occupation
+    main = _skill_facts(rng, person, skill, occupation or "", SKILL_MIN_AGE[skill], cap)
+    a.docs.append(DocPlan("skill_certificate", main, "skill"))
+    grade = SKILL_LEVEL_TO_GRADE[skill]
+    if grade < 5 and rng.random() < OLDER_SKILL_SHARE:
+        lower = SKILL_LEVELS[max(0, SKILL_LEVELS.index(skill) - rng.choice((1, 1, 2)))]
+        before = dt.date.fromisoformat(main["issue_date"]) - dt.timedelta(days=730)
+        lo = max(_years_after(person.birth, SKILL_MIN_AGE[lower]), dt.date(2006, 1, 1))
+        if before > lo:
+            older = _skill_facts(
+                rng, person, lower, occupation or "", SKILL_MIN_AGE[lower], cap, before=before
+            )
+            a.docs.append(DocPlan("skill_certificate", older, "skill_older"))
+            a.variations.append(f"an older {lower} certificate besides the {skill} one")
+
+
+def _shorten_a_printed_name(rng: random.Random, a: ApplicantPlan) -> None:
+    """Harmless variation: one certificate prints a three-part name with two parts only."""
+    parts = _name_parts(a.person.name)
     certs = [d for d in a.docs if d.role in ("skill", "title") or d.role.startswith("award")]
     if len(parts) == 3 and certs and rng.random() < 0.4:
         d = rng.choice(certs)
         d.facts["name"] = "·".join(parts[:2])
         a.variations.append(f"{d.role} prints the name with two parts only")
-
-    if fault:
-        _inject(rng, a, cap)
-    return a
 
 
 def _add_award(a: ApplicantPlan, facts: dict, declared: dict, *, with_doc: bool = True) -> int:
@@ -880,219 +929,270 @@ def _wrong_cert_no(rng: random.Random, facts: dict) -> str:
     return f"{year % 100:02d}65{pref2}{org}{wrong}{rng.randrange(10**5):05d}"
 
 
+def _inject_name_mismatch(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    targets = [d for d in a.docs if d.role in ("skill", "title") or d.role.startswith("award")]
+    d = rng.choice(targets)
+    other = _other_name(rng, p)
+    d.facts["name"] = other
+    a.variations = [v for v in a.variations if "two parts" not in v or d.role not in v]
+    _note(
+        a,
+        f"borrowed {d.doc_type}: printed name {other}, the applicant is {p.name}",
+        d,
+        field="name",
+        declared=p.name,
+        found=other,
+    )
+
+
+def _inject_id_mismatch(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    other = _sibling_id(rng, p.id_number)
+    skill = _doc(a, "skill")
+    if skill is not None and skill.facts["era"] == "new" and rng.random() < 0.4:
+        d = skill
+        d.facts["id_number"] = other
+    else:
+        d = _ensure_id_card(rng, a)
+        d.person = replace(p, id_number=other)
+    _note(
+        a,
+        f"{d.doc_type} prints ID {other}, declared {p.id_number} (same birth date and sex)",
+        d,
+        field="id_number",
+        declared=p.id_number,
+        found=other,
+    )
+
+
+def _inject_id_invalid(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    _ensure_id_card(rng, a)
+    a.declared_id = _typo_id(rng, p.id_number)
+    _note(
+        a,
+        f"declared ID {a.declared_id} has a mistyped digit (check character fails); "
+        f"the ID card shows {p.id_number}",
+        field="id_number",
+        declared=a.declared_id,
+        found=p.id_number,
+    )
+
+
+def _inject_birthdate_mismatch(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    b = p.birth
+    if rng.random() < 0.6:
+        y = b.year + rng.choice((-3, -2, -1, 1, 2, 3))
+        new = dt.date(y, b.month, min(b.day, 28))
+    else:
+        m = (b.month - 1 + rng.choice((-5, -4, -3, -2, 2, 3, 4, 5))) % 12 + 1
+        new = dt.date(b.year, m, min(b.day, 28))
+    if a.program == MB and new < dt.date(1980, 1, 1):
+        new = new.replace(year=b.year)  # keep the declared date within MB-AGE as well
+        if (new.year, new.month) == (b.year, b.month):
+            new = new.replace(month=b.month % 12 + 1)
+    a.declared_birth = new
+    _note(
+        a,
+        f"declared birth date {new.isoformat()} disagrees with the ID number's {p.birth_date}",
+        field="birth_date",
+        declared=new.isoformat(),
+        found=p.birth_date,
+    )
+
+
+def _inject_level_overclaim(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    if a.variant == "skill":
+        cert = a.skill_level or "技师"
+        i = SKILL_LEVELS.index(cert)
+        a.skill_level = SKILL_LEVELS[min(i + rng.choice((1, 1, 2)), 5)]
+        _note(
+            a,
+            f"declared skill level {a.skill_level}, best certificate shows {cert}",
+            _doc(a, "skill"),
+            field="skill_level",
+            declared=a.skill_level,
+            found=cert,
+        )
+    elif a.variant == "title":
+        cert_title = a.title or ""
+        a.title, a.title_level = _top_title(cert_title), "正高级"
+        _note(
+            a,
+            f"declared title {a.title} (正高级), certificate shows {cert_title} (副高级)",
+            _doc(a, "title"),
+            field="title_level",
+            declared="正高级",
+            found="副高级",
+        )
+    else:
+        a.education = rng.choice(("硕士研究生", "硕士研究生", "博士研究生"))
+        _note(
+            a,
+            f"declared education {a.education}, certificate shows 本科",
+            _doc(a, "education"),
+            field="education",
+            declared=a.education,
+            found="本科",
+        )
+
+
+def _inject_missing_evidence(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    role = a.variant
+    d = _doc(a, role)
+    assert d is not None
+    a.docs.remove(d)
+    value = a.education if role == "education" else a.title
+    _note(
+        a,
+        f"declared {role} {value} but the packet holds no {d.doc_type}",
+        field="education" if role == "education" else "title",
+        declared=value,
+    )
+
+
+def _inject_award_unsupported(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    _, declared = _award(rng, p, cap, exclude=[x["award_name"] for x in a.awards])
+    n = _add_award(a, {}, declared, with_doc=False)
+    _note(
+        a,
+        f"declared award {declared['award_name']} ({declared['award_year']}) has no certificate",
+        field="award_name",
+        declared=declared["award_name"],
+        award=n,
+    )
+
+
+def _inject_award_mismatch(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    if not a.awards:
+        facts, declared = _award(rng, p, cap)
+        _add_award(a, facts, declared)
+    n = rng.randrange(len(a.awards))
+    row = a.awards[n]
+    options = ["year"]
+    if row["award_level"] != "国家级":
+        options.append("level")
+    if row["award_rank"] and any(
+        row["award_rank"] in fam and fam.index(row["award_rank"]) > 0 for fam in RANK_FAMILIES
+    ):
+        options += ["rank", "rank"]
+    what = rng.choice(options)
+    if what == "year":
+        # 2+ years apart: a "2022年度" honour issued in 2023 must not count as a mismatch
+        shift = rng.choice((-3, -2, 2) if int(row["award_year"]) <= 2022 else (-3, -2))
+        found, row["award_year"] = row["award_year"], str(int(row["award_year"]) + shift)
+        fld = "award_year"
+    elif what == "level":
+        found, row["award_level"] = row["award_level"], LEVEL_UP[row["award_level"]]
+        fld = "award_level"
+    else:
+        fam = next(f for f in RANK_FAMILIES if row["award_rank"] in f)
+        found = row["award_rank"]
+        row["award_rank"] = rng.choice(fam[: fam.index(found)])
+        fld = "award_rank"
+    _note(
+        a,
+        f"declared {fld} {row[fld]} for {row['award_name']}, certificate shows {found}",
+        _doc(a, f"award:{n}"),
+        field=fld,
+        declared=row[fld],
+        found=found,
+        award=n,
+    )
+
+
+def _inject_date_after_deadline(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    late = random_date(rng, *LATE_WINDOW)
+    if a.variant == "title" and _doc(a, "title") is not None:
+        d = _doc(a, "title")
+        assert d is not None
+        d.facts["issue_date"] = late.isoformat()
+    else:
+        facts, declared = _award(
+            rng, p, cap, issue=late, exclude=[x["award_name"] for x in a.awards]
+        )
+        n = _add_award(a, facts, declared)
+        d = _doc(a, f"award:{n}")
+        assert d is not None
+    _note(
+        a,
+        f"{d.doc_type} dated {late.isoformat()}, after the {a.program} deadline "
+        f"{DEADLINES[MB].isoformat()}",
+        d,
+        field="issue_date",
+        found=late.isoformat(),
+        rule="MB-DEADLINE",
+    )
+
+
+def _inject_cert_no_inconsistent(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    d = _doc(a, "skill")
+    older = _doc(a, "skill_older")
+    if older is not None and rng.random() < 0.3:
+        d = older
+    assert d is not None
+    d.facts["cert_no"] = _wrong_cert_no(rng, d.facts)
+    _note(
+        a,
+        f"skill certificate prints {d.facts['skill_level']} but its number "
+        f"{d.facts['cert_no']} encodes another level",
+        d,
+        field="cert_no",
+        found=d.facts["cert_no"],
+    )
+
+
+def _inject_ineligible(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    p = a.person
+    rule, why = {
+        "age": ("MB-AGE", f"born {p.birth_date}, before 1980-01-01"),
+        "team": (
+            "ZD-TEAM" if a.program == ZD else "UMQ-TEAM",
+            f"team size {a.team_size}",
+        ),
+        "retire": (
+            "UMQ-RETIRE",
+            f"{p.gender}, born {p.birth_date}: less than 2 years to statutory retirement",
+        ),
+        "level": ("XJGJ-LEVEL", f"技师 in {a.prefecture}, outside 南疆"),
+    }[a.variant]
+    _note(a, f"{rule} fails: {why}; declared data agree with the evidence", rule=rule)
+
+
+def _inject_unreadable(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
+    broken = rng.choice(BROKEN_KINDS)
+    a.broken.append(broken)
+
+
+# One function per fault kind of FAULT_KINDS: each plants its fault in a planned applicant
+# (documents, declared values) and notes it.
+FAULT_INJECTORS = {
+    "name_mismatch": _inject_name_mismatch,
+    "id_mismatch": _inject_id_mismatch,
+    "id_invalid": _inject_id_invalid,
+    "birthdate_mismatch": _inject_birthdate_mismatch,
+    "level_overclaim": _inject_level_overclaim,
+    "missing_evidence": _inject_missing_evidence,
+    "award_unsupported": _inject_award_unsupported,
+    "award_mismatch": _inject_award_mismatch,
+    "date_after_deadline": _inject_date_after_deadline,
+    "cert_no_inconsistent": _inject_cert_no_inconsistent,
+    "ineligible": _inject_ineligible,
+    "unreadable": _inject_unreadable,
+}
+assert tuple(FAULT_INJECTORS) == FAULT_KINDS
+
+
 def _inject(rng: random.Random, a: ApplicantPlan, cap: dt.date) -> None:
-    kind, p = a.fault, a.person
-    if kind == "name_mismatch":
-        targets = [d for d in a.docs if d.role in ("skill", "title") or d.role.startswith("award")]
-        d = rng.choice(targets)
-        other = _other_name(rng, p)
-        d.facts["name"] = other
-        a.variations = [v for v in a.variations if "two parts" not in v or d.role not in v]
-        _note(
-            a,
-            f"borrowed {d.doc_type}: printed name {other}, the applicant is {p.name}",
-            d,
-            field="name",
-            declared=p.name,
-            found=other,
-        )
-    elif kind == "id_mismatch":
-        other = _sibling_id(rng, p.id_number)
-        skill = _doc(a, "skill")
-        if skill is not None and skill.facts["era"] == "new" and rng.random() < 0.4:
-            d = skill
-            d.facts["id_number"] = other
-        else:
-            d = _ensure_id_card(rng, a)
-            d.person = replace(p, id_number=other)
-        _note(
-            a,
-            f"{d.doc_type} prints ID {other}, declared {p.id_number} (same birth date and sex)",
-            d,
-            field="id_number",
-            declared=p.id_number,
-            found=other,
-        )
-    elif kind == "id_invalid":
-        _ensure_id_card(rng, a)
-        a.declared_id = _typo_id(rng, p.id_number)
-        _note(
-            a,
-            f"declared ID {a.declared_id} has a mistyped digit (check character fails); "
-            f"the ID card shows {p.id_number}",
-            field="id_number",
-            declared=a.declared_id,
-            found=p.id_number,
-        )
-    elif kind == "birthdate_mismatch":
-        b = p.birth
-        if rng.random() < 0.6:
-            y = b.year + rng.choice((-3, -2, -1, 1, 2, 3))
-            new = dt.date(y, b.month, min(b.day, 28))
-        else:
-            m = (b.month - 1 + rng.choice((-5, -4, -3, -2, 2, 3, 4, 5))) % 12 + 1
-            new = dt.date(b.year, m, min(b.day, 28))
-        if a.program == MB and new < dt.date(1980, 1, 1):
-            new = new.replace(year=b.year)  # keep the declared date within MB-AGE as well
-            if (new.year, new.month) == (b.year, b.month):
-                new = new.replace(month=b.month % 12 + 1)
-        a.declared_birth = new
-        _note(
-            a,
-            f"declared birth date {new.isoformat()} disagrees with the ID number's {p.birth_date}",
-            field="birth_date",
-            declared=new.isoformat(),
-            found=p.birth_date,
-        )
-    elif kind == "level_overclaim":
-        if a.variant == "skill":
-            cert = a.skill_level or "技师"
-            i = SKILL_LEVELS.index(cert)
-            a.skill_level = SKILL_LEVELS[min(i + rng.choice((1, 1, 2)), 5)]
-            _note(
-                a,
-                f"declared skill level {a.skill_level}, best certificate shows {cert}",
-                _doc(a, "skill"),
-                field="skill_level",
-                declared=a.skill_level,
-                found=cert,
-            )
-        elif a.variant == "title":
-            cert_title = a.title or ""
-            a.title, a.title_level = _top_title(cert_title), "正高级"
-            _note(
-                a,
-                f"declared title {a.title} (正高级), certificate shows {cert_title} (副高级)",
-                _doc(a, "title"),
-                field="title_level",
-                declared="正高级",
-                found="副高级",
-            )
-        else:
-            a.education = rng.choice(("硕士研究生", "硕士研究生", "博士研究生"))
-            _note(
-                a,
-                f"declared education {a.education}, certificate shows 本科",
-                _doc(a, "education"),
-                field="education",
-                declared=a.education,
-                found="本科",
-            )
-    elif kind == "missing_evidence":
-        role = a.variant
-        d = _doc(a, role)
-        assert d is not None
-        a.docs.remove(d)
-        value = a.education if role == "education" else a.title
-        _note(
-            a,
-            f"declared {role} {value} but the packet holds no {d.doc_type}",
-            field="education" if role == "education" else "title",
-            declared=value,
-        )
-    elif kind == "award_unsupported":
-        _, declared = _award(rng, p, cap, exclude=[x["award_name"] for x in a.awards])
-        n = _add_award(a, {}, declared, with_doc=False)
-        _note(
-            a,
-            f"declared award {declared['award_name']} ({declared['award_year']}) "
-            "has no certificate",
-            field="award_name",
-            declared=declared["award_name"],
-            award=n,
-        )
-    elif kind == "award_mismatch":
-        if not a.awards:
-            facts, declared = _award(rng, p, cap)
-            _add_award(a, facts, declared)
-        n = rng.randrange(len(a.awards))
-        row = a.awards[n]
-        options = ["year"]
-        if row["award_level"] != "国家级":
-            options.append("level")
-        if row["award_rank"] and any(
-            row["award_rank"] in fam and fam.index(row["award_rank"]) > 0 for fam in RANK_FAMILIES
-        ):
-            options += ["rank", "rank"]
-        what = rng.choice(options)
-        if what == "year":
-            # 2+ years apart: a "2022年度" honour issued in 2023 must not count as a mismatch
-            shift = rng.choice((-3, -2, 2) if int(row["award_year"]) <= 2022 else (-3, -2))
-            found, row["award_year"] = row["award_year"], str(int(row["award_year"]) + shift)
-            fld = "award_year"
-        elif what == "level":
-            found, row["award_level"] = row["award_level"], LEVEL_UP[row["award_level"]]
-            fld = "award_level"
-        else:
-            fam = next(f for f in RANK_FAMILIES if row["award_rank"] in f)
-            found = row["award_rank"]
-            row["award_rank"] = rng.choice(fam[: fam.index(found)])
-            fld = "award_rank"
-        _note(
-            a,
-            f"declared {fld} {row[fld]} for {row['award_name']}, certificate shows {found}",
-            _doc(a, f"award:{n}"),
-            field=fld,
-            declared=row[fld],
-            found=found,
-            award=n,
-        )
-    elif kind == "date_after_deadline":
-        late = random_date(rng, *LATE_WINDOW)
-        if a.variant == "title" and _doc(a, "title") is not None:
-            d = _doc(a, "title")
-            assert d is not None
-            d.facts["issue_date"] = late.isoformat()
-        else:
-            facts, declared = _award(
-                rng, p, cap, issue=late, exclude=[x["award_name"] for x in a.awards]
-            )
-            n = _add_award(a, facts, declared)
-            d = _doc(a, f"award:{n}")
-            assert d is not None
-        _note(
-            a,
-            f"{d.doc_type} dated {late.isoformat()}, after the {a.program} deadline "
-            f"{DEADLINES[MB].isoformat()}",
-            d,
-            field="issue_date",
-            found=late.isoformat(),
-            rule="MB-DEADLINE",
-        )
-    elif kind == "cert_no_inconsistent":
-        d = _doc(a, "skill")
-        older = _doc(a, "skill_older")
-        if older is not None and rng.random() < 0.3:
-            d = older
-        assert d is not None
-        d.facts["cert_no"] = _wrong_cert_no(rng, d.facts)
-        _note(
-            a,
-            f"skill certificate prints {d.facts['skill_level']} but its number "
-            f"{d.facts['cert_no']} encodes another level",
-            d,
-            field="cert_no",
-            found=d.facts["cert_no"],
-        )
-    elif kind == "ineligible":
-        rule, why = {
-            "age": ("MB-AGE", f"born {p.birth_date}, before 1980-01-01"),
-            "team": (
-                "ZD-TEAM" if a.program == ZD else "UMQ-TEAM",
-                f"team size {a.team_size}",
-            ),
-            "retire": (
-                "UMQ-RETIRE",
-                f"{p.gender}, born {p.birth_date}: less than 2 years to statutory retirement",
-            ),
-            "level": ("XJGJ-LEVEL", f"技师 in {a.prefecture}, outside 南疆"),
-        }[a.variant]
-        _note(a, f"{rule} fails: {why}; declared data agree with the evidence", rule=rule)
-    elif kind == "unreadable":
-        broken = rng.choice(BROKEN_KINDS)
-        a.broken.append(broken)
-    else:  # pragma: no cover
-        raise ValueError(kind)
+    inject = FAULT_INJECTORS.get(a.fault or "")
+    if inject is None:  # pragma: no cover
+        raise ValueError(a.fault)
+    inject(rng, a, cap)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1408,7 +1508,7 @@ def _clone(rng: random.Random, j: ApplicantPlan, index: int) -> ApplicantPlan:
         variants += ["short_name", "short_name"]  # rare names: make the variant show up
     variant = rng.choice(variants)
     if variant == "dot":
-        c.name_cell = name.replace("·", rng.choice(("•", "．", "・", " ", "‧")))
+        c.name_cell = name.replace("·", rng.choice(DOT_LOOKALIKES))
     elif variant == "traditional":
         c.name_cell = to_traditional(name)
     elif variant == "short_name":
@@ -1637,6 +1737,22 @@ def _with_exif_software(data: bytes, software: str) -> bytes:
 # declared data
 
 
+def declared_name(cell: str) -> str:
+    """The name an importer reads from a name cell this generator wrote: the cells differ from
+    the printed name only by a dot look-alike between parts, which reads as U+00B7 (names
+    have no single-character parts, so a space never joins a padded Han name)."""
+    return cell.translate({ord(c): "·" for c in DOT_LOOKALIKES})
+
+
+# How a 申报项目 cell sometimes words the program (the importer matches it by alias).
+PROGRAM_SPELLINGS = {
+    XJGJ: "新疆工匠（2025年度）",
+    ZD: "准东开发区人才工作室",
+    MB: "少数民族科技骨干特殊培养计划",
+    UMQ: "乌鲁木齐市技能大师工作室",
+}
+
+
 def _spell_skill(rng: random.Random, level: str) -> str:
     grade = SKILL_LEVEL_TO_GRADE.get(level)
     if grade is None:
@@ -1652,7 +1768,7 @@ def _spell_name(rng: random.Random, a: ApplicantPlan) -> str:
     name = a.person.name
     r = rng.random()
     if "·" in name and r < 0.2:
-        alt = rng.choice(("•", "．", "・", " "))
+        alt = rng.choice(DOT_LOOKALIKES[:4])
         a.variations.append(f"declared name written with '{alt}' between parts")
         return name.replace("·", alt)
     trad = to_traditional(name)
@@ -1704,12 +1820,7 @@ def _declared_row(rng: random.Random, a: ApplicantPlan, title_level_col: bool) -
     idn = a.declared_id or p.id_number
     program_cell = a.program
     if rng.random() < 0.08:
-        program_cell = {
-            XJGJ: "新疆工匠（2025年度）",
-            ZD: "准东开发区人才工作室",
-            MB: "少数民族科技骨干特殊培养计划",
-            UMQ: "乌鲁木齐市技能大师工作室",
-        }[a.program]
+        program_cell = PROGRAM_SPELLINGS[a.program]
     cells = {
         "applicant_id": a.applicant_id,
         "program": program_cell,
@@ -1750,7 +1861,7 @@ def _declared_row(rng: random.Random, a: ApplicantPlan, title_level_col: bool) -
         "team_size": a.team_size,
     }
     if a.name_cell is not None:
-        a.declared["name"] = normalize_name(a.name_cell)
+        a.declared["name"] = declared_name(a.name_cell)
     a.written = {
         k: (v.date().isoformat() if isinstance(v, dt.datetime) else v) for k, v in cells.items()
     }
@@ -1784,7 +1895,7 @@ class _Sheets:
 
 def _choose_sheets(rng: random.Random) -> _Sheets:
     headers = {}
-    for k, aliases in HEADER_ALIASES.items():
+    for k, aliases in APPLICANT_HEADERS.items():
         if k in ("applicant_id", "program", "name") and rng.random() < 0.8:
             headers[k] = aliases[0]  # English keys are rare on these forms
         else:
@@ -1798,7 +1909,7 @@ def _choose_sheets(rng: random.Random) -> _Sheets:
 def _table(
     sheets: _Sheets, plans: list[ApplicantPlan], rng: random.Random
 ) -> tuple[list[list], list[list]]:
-    keys = [k for k in HEADER_ALIASES if k != "title_level" or sheets.title_level_col]
+    keys = [k for k in APPLICANT_HEADERS if k != "title_level" or sheets.title_level_col]
     head = [*(["序号"] if "序号" in sheets.extra else []), *(sheets.headers[k] for k in keys)]
     head += [c for c in sheets.extra if c != "序号"]
     rows: list[list] = [head]

@@ -9,8 +9,6 @@ import datetime as dt
 import random
 from dataclasses import dataclass, replace
 
-from extractors.validators import id_check_char
-
 # County-level address codes per prefecture prefix (real codes; 6521/6522 are the pre-2015
 # 吐鲁番/哈密 codes still printed on older ID cards).
 COUNTIES: dict[str, list[tuple[str, str]]] = {
@@ -56,6 +54,17 @@ PREFECTURE_ADDR = {
     "6528": "巴音郭楞蒙古自治州", "6529": "阿克苏地区", "6530": "克孜勒苏柯尔克孜自治州",
     "6531": "喀什地区", "6532": "和田地区", "6540": "伊犁哈萨克自治州", "6542": "塔城地区",
     "6543": "阿勒泰地区", "6590": "",
+}  # fmt: skip
+
+# Prefecture a declared table names for an address-code prefix. Numbers issued before 2015
+# keep 6521/6522, but the applicant's prefecture is today's 吐鲁番市/哈密市; 6590 (兵团) is
+# named per city (synth.batch).
+PREFECTURE_NAMES = {
+    "6501": "乌鲁木齐市", "6502": "克拉玛依市", "6504": "吐鲁番市", "6505": "哈密市",
+    "6521": "吐鲁番市", "6522": "哈密市", "6523": "昌吉回族自治州",
+    "6527": "博尔塔拉蒙古自治州", "6528": "巴音郭楞蒙古自治州", "6529": "阿克苏地区",
+    "6530": "克孜勒苏柯尔克孜自治州", "6531": "喀什地区", "6532": "和田地区",
+    "6540": "伊犁哈萨克自治州", "6542": "塔城地区", "6543": "阿勒泰地区",
 }  # fmt: skip
 
 # Where each group mostly lives (prefix → weight); keeps ID regions plausible.
@@ -211,6 +220,17 @@ def to_traditional(name: str) -> str | None:
     """Traditional spelling of a Han name, or None when no character changes."""
     out = "".join(TRADITIONAL.get(c, c) for c in name)
     return out if out != name else None
+
+
+def id_check_char(first17: str) -> str:
+    """GB 11643-1999 check character: the a1 that makes sum(a_i * 2^(i-1)) = 1 (mod 11), i
+    counted from the right (a1 is the check character itself); 10 is written X.
+
+    The generator's own, so the numbers it plants do not rest on the verifier's validator.
+    """
+    s = sum(int(c) * pow(2, 17 - k, 11) for k, c in enumerate(first17))
+    a1 = (12 - s % 11) % 11
+    return "X" if a1 == 10 else str(a1)
 
 
 def make_id_number(rng: random.Random, prefix6: str, birth: dt.date, gender: str) -> str:
