@@ -1247,9 +1247,8 @@ def _ext(rng: random.Random, fmt: str) -> str:
     return "." + fmt
 
 
-def _plan_files(
-    rng: random.Random, a: ApplicantPlan, seed: int, difficulties: dict[str, float]
-) -> list[FileSpec]:
+def _group_documents(rng: random.Random, a: ApplicantPlan) -> list[list[DocPlan]]:
+    """The documents of each file, files in no particular order (as packets arrive)."""
     groups: list[list[DocPlan]] = []
     docs = list(a.docs)
     certs = [i for i, d in enumerate(docs) if d.doc_type not in ("id_card", "other")]
@@ -1262,8 +1261,46 @@ def _plan_files(
                 groups.append([d])
     else:
         groups = [[d] for d in docs]
-    rng.shuffle(groups)  # packets arrive in no particular order
+    rng.shuffle(groups)
+    return groups
 
+
+def _page_spec(
+    rng: random.Random, a: ApplicantPlan, d: DocPlan, fmt: str, difficulty: str, multi: bool
+) -> PageSpec:
+    """How one document is scanned: text layer (clean single-page PDFs), rotation, mounting."""
+    tl = None
+    if (
+        not multi
+        and fmt == "pdf"
+        and difficulty == "clean"
+        and rng.random() < TEXT_LAYER_SHARE
+        and textpdf.available()
+    ):
+        vector_ok = d.doc_type not in ("id_card", "other")
+        tl = "vector" if vector_ok and rng.random() < 0.7 else "sandwich"
+    rot = 0
+    if tl is None and rng.random() < ROTATION_SHARE[difficulty]:
+        rot = rng.choices((90, 180, 270), weights=(3, 4, 3))[0]
+    mounted = tl is None and d.doc_type not in ("id_card", "other") and (rng.random() < MOUNT_SHARE)
+    person = d.person or a.person
+    return PageSpec(
+        d.doc_type, dict(d.facts), asdict(person), difficulty, d.role, rot, mounted, tl, d.fault
+    )
+
+
+BROKEN_REASONS = {
+    "empty": "zero-byte file",
+    "truncated_jpeg": "JPEG cut off part-way (upload interrupted)",
+    "docx": "a Word document, not a scan",
+    "html_pdf": "named .pdf but holds an HTML page",
+}
+
+
+def _plan_files(
+    rng: random.Random, a: ApplicantPlan, seed: int, difficulties: dict[str, float]
+) -> list[FileSpec]:
+    groups = _group_documents(rng, a)
     used_names: set[str] = set()
     counter = rng.randint(1, 20)
     award_no = 0
@@ -1284,40 +1321,7 @@ def _plan_files(
         difficulty = _weighted(rng, difficulties)
         if difficulty == "poor" and any(d.fault for d in group):
             difficulty = "ordinary"  # the faulty value must stay readable
-        pages = []
-        for d in group:
-            tl = None
-            if (
-                not multi
-                and fmt == "pdf"
-                and difficulty == "clean"
-                and rng.random() < TEXT_LAYER_SHARE
-                and textpdf.available()
-            ):
-                vector_ok = d.doc_type not in ("id_card", "other")
-                tl = "vector" if vector_ok and rng.random() < 0.7 else "sandwich"
-            rot = 0
-            if tl is None and rng.random() < ROTATION_SHARE[difficulty]:
-                rot = rng.choices((90, 180, 270), weights=(3, 4, 3))[0]
-            mounted = (
-                tl is None
-                and d.doc_type not in ("id_card", "other")
-                and (rng.random() < MOUNT_SHARE)
-            )
-            person = d.person or a.person
-            pages.append(
-                PageSpec(
-                    d.doc_type,
-                    dict(d.facts),
-                    asdict(person),
-                    difficulty,
-                    d.role,
-                    rot,
-                    mounted,
-                    tl,
-                    d.fault,
-                )
-            )
+        pages = [_page_spec(rng, a, d, fmt, difficulty, multi) for d in group]
         if multi:
             stem = rng.choice(COMBINED_STEMS)
         elif rng.random() < 0.3:
@@ -1349,13 +1353,7 @@ def _plan_files(
         files.append(
             FileSpec(path, fmt, [], f"batch-file:{seed}:{a.index}:{len(files)}", kind, a.fault)
         )
-        reason = {
-            "empty": "zero-byte file",
-            "truncated_jpeg": "JPEG cut off part-way (upload interrupted)",
-            "docx": "a Word document, not a scan",
-            "html_pdf": "named .pdf but holds an HTML page",
-        }[kind]
-        _note(a, f"{name}: {reason}", file=path)
+        _note(a, f"{name}: {BROKEN_REASONS[kind]}", file=path)
     return files
 
 

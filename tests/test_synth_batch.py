@@ -429,3 +429,20 @@ def test_the_generators_own_helpers_agree_with_the_verifiers():
                 cells += [name.replace("·", alt) for alt in DOT_LOOKALIKES]
                 for cell in cells:
                     assert declared_name(cell) == normalize_name(cell), cell
+
+
+def test_synth_imports_nothing_from_the_verifier():
+    """The truth must not share code with what it tests: synth imports models/ and itself."""
+    import ast
+
+    verifier = ("extractors", "matchers", "pipelines")
+    for path in sorted((Path(__file__).resolve().parents[1] / "synth").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            bad = [n for n in names if n.split(".")[0] in verifier]
+            assert not bad, (path.name, bad)
