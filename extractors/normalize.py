@@ -758,12 +758,10 @@ def canonical_program(s: str | None) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-# The normaliser of each level field, from raw text onto its ladder in the catalogue.
+# The normaliser of each level field the rules compare, from raw text onto its ladder in the
+# catalogue (award levels need the issuer too: normalize_award_level).
 NORMALIZERS = {
     FieldKey.skill_level: normalize_skill_level,
     FieldKey.title_level: normalize_title_level,
     FieldKey.education: normalize_education,
-    FieldKey.award_rank: normalize_award_rank,
-    FieldKey.gender: normalize_gender,
-    FieldKey.ethnicity: normalize_ethnicity,
 }

@@ -189,10 +189,6 @@ class DocSpec:
     fields: tuple[FieldKey, ...]
     cues: tuple[tuple[str, float], ...]
 
-    @property
-    def second_opinion(self) -> tuple[FieldKey, ...]:
-        return tuple(k for k in SECOND_OPINION_FIELDS if k in self.fields)
-
 
 F = FieldKey
 DOC_SPECS: dict[DocType, DocSpec] = {
