@@ -178,8 +178,16 @@ def _award_name(s: str) -> str | None:
     return mend(t)  # "自治区巾国建功标兵"
 
 
+# The kind of school a diploma's heading names (普通高等学校毕业证书), not a school.
+_SCHOOL_KIND = re.compile(
+    r"(?:普通|成人|全日制)?(?:高等|中等|初等)?(?:职业|专业|技工|师范)?(?:技术)?(?:学校|院校)"
+)
+
+
 def _school(s: str) -> str | None:
     t = _issuer(re.sub(r"^(?:在|于|就读于)", "", s.strip()))
+    if t is not None and _SCHOOL_KIND.fullmatch(t):
+        return None
     if t is not None and "（" not in t:
         # The campus's opening bracket lost on a poor scan: "中国石油大学华东）".
         t = re.sub(r"(大学|学院|学校)([\u4e00-\u9fff]{2,6})）$", r"\1（\2）", t)
@@ -277,6 +285,10 @@ _CO_ISSUER = re.compile(
 )
 
 
+# Two issuers printed with a comma between them ("新疆维吾尔自治区人民政府，新疆生产建设兵团").
+_CO_ISSUER_SEP = re.compile(r"^[^，,。]{4,30}(?:政府|兵团|委员会|总工会|厅|局)[，,][^，,。]{4,30}$")
+
+
 def _mend_edges(text: str) -> str:
     """Misreads `mend` leaves alone, where a seal's ring crosses the first glyph of a long
     phrase ("自治区父力资源和社会保障厅") or a middle glyph of a short phrase that ends a
@@ -304,6 +316,10 @@ def _issuer(s: str) -> str | None:
     if m and any(lab.endswith(m.group(1)) for lab in SPECS_BY_KEY["issuer"].labels):
         t = t[m.end() :]
     t = re.sub(r"^.{2,20}?同志[，,]?经", "", t)  # "马娜兰同志,经…局" (prose run together)
+    t = re.sub(r"^[（(]?(?:盖章|签章|公章|印章)[）)]?[:：]?", "", t)  # 发证单位（盖章）：
+    # The sentence after a committee's name is no issuer: "评审委员会 | 评审通过，具备…资格".
+    if re.search(r"评审通过|具备|特发此证|[，,。]", t) and not _CO_ISSUER_SEP.search(t):
+        return None
     # Not a date either, whatever its digits: "二6二三年九月十七日".
     if len(t) < 4 or re.search(r"\d{4}|年[^年]{0,3}月", t):
         return None
@@ -464,7 +480,7 @@ STOP_LABELS = ("工种/职业方向", "职业方向", "证件类型", "住址", 
                "照片", "查询网址", "查询", "签发机关", "工作单位", "单位", "专业名称", "批准文号", "文号",
                "评审通过文号", "竞赛项目", "比赛项目", "获奖项目", "项目", "文化程度",
                "理论知识考试成绩", "操作技能考核成绩", "评定成绩", "校(院)长", "校长", "院长",
-               "备注")  # fmt: skip
+               "备注", "评审时间", "评审(认定)时间", "评审通过时间")  # fmt: skip
 
 # Confidence factors by where the value was found.
 # A cross-line match saw both lines, so it beats a one-line match cut short by the break.
@@ -652,7 +668,7 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "买合木提·玉素甫·木合塔尔，男" may end its line (学位证书 wrap there).
     ("name", re.compile(r"^(?!学生)(?P<v>[^\s，,:：“\"]{2,16}?)[，,]\s*(?:性别)?[男女](?:[，,]|$)")),
     ("gender", re.compile(r"^[^\s，,:：]{2,16}[，,]\s*(?P<v>[男女])(?:[，,]|$)")),
-    ("title", re.compile(r"(?:具备|取得|具有)[^，,。]*?专业(?P<v>[^，,。]{2,12}?)(?:专业技术)?(?:任职)?资格")),
+    ("title", re.compile(r"(?:具备|取得|具有)(?:[^，,。]*?专业)?(?P<v>[^，,。]{2,12}?)(?:专业技术)?(?:任职)?资格")),
     ("issuer", re.compile(r"(?:^|[，,]|同志)经(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
     ("issuer", re.compile(r"^(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
     ("award_name", re.compile(r"[“\"「『](?P<v>[^”“\"」』]{2,40})[”“\"」』]\s*(?:荣誉)?称号")),
@@ -662,7 +678,7 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("award_rank", re.compile(r"(?P<v>金奖|银奖|铜奖|金牌|银牌|铜牌|一等奖|二等奖|三等奖|优秀奖)")),
     ("gender", re.compile(r"性别\s*[:：]?\s*(?P<v>[男女])")),
     ("birth_date", re.compile(r"(?P<v>[\d〇零○Oo一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?|(?:19|20)\d{2}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?)\s*(?:出)?生")),
-    ("education", re.compile(r"(?P<v>博士研究生|硕士研究生|研究生|本科|专科|大专|中等专业|中专|职业高中|高中)(?:\)|）)?[^，,。]{0,4}?(?:学习|课程|毕业|学历)")),
+    ("education", re.compile(r"(?P<v>专科起点本科|高中起点专科|高中起点本科|专升本|博士研究生|硕士研究生|研究生|本科|专科|大专|中等专业|中专|职业高中|高中)(?:\)|）)?[^，,。]{0,4}?(?:学习|课程|毕业|学历)")),
 )  # fmt: skip
 
 
@@ -766,6 +782,9 @@ def cc_fields(doc: Doc) -> Doc:
                 )
             return bool(parts)
         value = spec.clean(raw)
+        if key in _DATE_KEYS and (value is None or len(value) < len("YYYY-MM-DD")):
+            # "1967年" | "7月" | "9日": a date printed as separate items on one line.
+            value, raw, bbox = _date_along_row(doc, rows, cell, key, value, raw, bbox)
         if key in CONTINUED:
             value, raw, bbox = _continue(doc, rows, cell, key, value, raw, bbox)
         if value is None:
@@ -838,6 +857,38 @@ def cc_fields(doc: Doc) -> Doc:
     return doc
 
 
+_DATE_KEYS = frozenset({"birth_date", "issue_date"})
+
+
+def _date_along_row(
+    doc: Doc, rows: list[Row], cell: Cell, key: str, value: str | None, raw: str, bbox: BBox
+) -> tuple[str | None, str, BBox]:
+    """Join the cells right of a partial date on its row, up to the next label, while the
+    date grows (year → month → day)."""
+    if cell.row < 0 or cell.row >= len(rows):
+        return value, raw, bbox
+    row = rows[cell.row]
+    h = max(cell.height, 1.0)
+    joined, boxes, prev = raw.strip(), [bbox], cell
+    for nxt in row.cells[cell.col + 1 :]:
+        if (
+            id(nxt) in doc.user_data["labelled"]
+            or nxt.bbox[0] - prev.bbox[2] > 6 * h
+            or vertical_overlap(cell.bbox, nxt.bbox) < 0.5
+        ):
+            break
+        longer = SPECS_BY_KEY[key].clean(joined + " " + nxt.text.strip())
+        if longer is None or value is not None and len(longer) <= len(value):
+            break
+        if value is not None and not longer.startswith(value):
+            break  # the next cell is another date, not the rest of this one
+        joined, value, prev = joined + " " + nxt.text.strip(), longer, nxt
+        boxes.append(nxt.bbox)
+        if len(value) == len("YYYY-MM-DD"):
+            break
+    return value, joined, union(boxes)
+
+
 def _continue(
     doc: Doc, rows: list[Row], cell: Cell, key: str, value: str | None, raw: str, bbox: BBox
 ) -> tuple[str | None, str, BBox]:
@@ -890,7 +941,7 @@ def _continue(
 _ORG_ENDINGS = (
     "厅", "局", "委员会", "总工会", "工会", "商会", "联合会", "人民政府", "政府", "中心", "协会",
     "学会", "学院", "大学", "学校", "公司", "集团", "部", "委", "办公室", "研究院", "兵团",
-    "行政公署",
+    "行政公署", "组委会",
 )  # fmt: skip
 _ORG_END = re.compile(
     "(?:" + "|".join(_ORG_ENDINGS + ("研究所", "医院", "站", "所", "处", "出版社", "合作社")) + ")$"
@@ -1057,12 +1108,36 @@ def _merge_split_labels(rows: list[Row]) -> None:
                 cell.row, cell.col = r, col
 
 
+# The English half of a bilingual label (姓名 Name, 发证机关 Issued by) and the Uyghur
+# script of Xinjiang's cards: never a value. Blanked in place (same length), so offsets into
+# a cell's text stay offsets into its box.
+_FOREIGN_LABEL = re.compile(
+    r"(?<![A-Za-z])(?:"
+    r"full\s*name|name|sex|gender|nationality|ethnic(?:ity|\s*group)?|date\s*of\s*birth|birth"
+    r"|i\.?\s*d\.?\s*(?:card\s*)?(?:no|number)\.?|occupation|profession|level|grade|theory"
+    r"|skills?|result|certificate\s*(?:no|number)\.?|cert\.?\s*no\.?|no\."
+    r"|issued\s*by|issuing\s*(?:authority|agency)|date\s*of\s*issue|issue\s*date"
+    r"|address|work\s*unit|employer|valid(?:ity)?(?:\s*period)?|specialty|major|title"
+    r")(?![A-Za-z])|[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]+",
+    re.IGNORECASE,
+)
+
+
+def _blank_foreign_labels(text: str) -> str:
+    return _FOREIGN_LABEL.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def make_doc(page: PageText, doc_type: DocType) -> Doc:
     rows = build_rows(page.lines)
     for row in rows:
         for cell in row.cells:
             # One char for one char, so offsets into the text stay offsets into the box.
-            cell.text = nz.to_halfwidth(cell.text)
+            cell.text = _blank_foreign_labels(nz.to_halfwidth(cell.text))
+        row.cells = [c for c in row.cells if c.text.strip()]
+    rows[:] = [r for r in rows if r.cells]
+    for r, row in enumerate(rows):
+        for col, cell in enumerate(row.cells):
+            cell.row, cell.col = r, col
     _merge_split_labels(rows)
     all_cells = [c for row in rows for c in row.cells]
     typical = typical_height(all_cells)
@@ -1125,6 +1200,15 @@ def _choose(key: str, cands: list[Candidate], doc_type: DocType) -> Candidate | 
             return max(labelled, key=lambda c: c.confidence)
         # Unlabelled: the issue date stands lowest on the page; a birth date sits higher.
         return max(cands, key=lambda c: (c.bbox[1], c.confidence))
+    if key == "issuer" and doc_type is TITLE:
+        # "经…评审委员会评审通过": the committee evaluated, the authority issued; the
+        # committee is the issuer only when no authority is printed.
+        authority = [c for c in cands if not (c.how in ("phrase", "cross") and
+                                              c.value.endswith("委员会"))]  # fmt: skip
+        cands = authority or cands
+        # A labelled committee (评审组织：…评审委员会) beside the authority that sealed it.
+        authority = [c for c in cands if "评审委员会" not in c.value]
+        cands = authority or cands
     if key == "id_number":
         valid = [c for c in cands if validate_id_number(c.value).valid]
         pool = valid or cands
@@ -1171,8 +1255,11 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
                 if not _ID_RE.fullmatch(m.group(0)):
                     _pattern_cand(cands, "cert_no", cell, m)
         # A certificate number's line may end with the date ("编号：… 2023年06月01日").
-        if "issue_date" in wanted and other_label in (None, "issue_date", "cert_no"):
-            for m in _DATE_RE.finditer(text):
+        review = other_label == "_stop" and re.match(r"\s*评审", text)
+        if "issue_date" in wanted and (other_label in (None, "issue_date", "cert_no") or review):
+            # After 评审时间 the first date is the committee's; a date after it on the line
+            # (a text layer joins the signature's date to it) is the issue date.
+            for m in list(_DATE_RE.finditer(text))[1 if review else 0 :]:
                 after = text[m.end() : m.end() + 2].strip() or _next_line_start(doc, cell)
                 # Not a birth date (…生) nor a span of study (于2019年09月至2023年06月).
                 if not after.startswith(("生", "至", "起")) and not text[: m.start()].endswith(
@@ -1195,11 +1282,16 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
         _rank_in_two_boxes(doc, cands)
     if "occupation" in wanted and "occupation" not in cands:
         _occupation_after_lost_label(doc, cands, labelled)
-    if "issuer" in wanted:
+    committees_only = doc_type is TITLE and all(
+        "委员会" in c.value for c in cands.get("issuer", [])
+    )  # the authority that sealed it signs at the bottom, unlabelled
+    if "issuer" in wanted or committees_only:
         _issuer_from_layout(doc, cands, labelled)
     if "school" in wanted:
         for _s, _e, cell in doc.user_data["spans"]:
             m = _SCHOOL_RE.search(cell.text)
+            if m and _SCHOOL_KIND.fullmatch(m.group(0)):
+                continue
             if m and id(cell) not in labelled and "本校" not in cell.text[: m.start()]:
                 _pattern_cand(cands, "school", cell, m)
     if "name" in wanted:
@@ -1419,6 +1511,22 @@ def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -
             if doc_type is IDC:
                 implied["birth_date"] = info.birth_date
             for key, value in implied.items():
+                have = out.get(key)
+                if (
+                    have is not None
+                    and value
+                    and doc_type is IDC
+                    and have.value != value
+                    and (value.startswith(have.value) or _one_slip(have.value, value))
+                ):
+                    # The checked number outranks a partial or one-glyph-off reading of the
+                    # same fact on the same card ("1970" of 1970年 | 6月 | 25日).
+                    out[key] = have.model_copy(
+                        update={"value": value, "confidence": min(have.confidence, idf.confidence),
+                                "notes": [*have.notes, f"read {have.value!r}; completed "
+                                          "from the ID number"]}
+                    )  # fmt: skip
+                    continue
                 if key in TYPE_FIELDS[doc_type] and key not in out and value:
                     out[key] = idf.model_copy(
                         update={"key": key, "value": value, "confidence": idf.confidence * 0.9,
@@ -1431,6 +1539,11 @@ def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -
         info = parse_cert_no(out["cert_no"].value)
         if info is None or not info.valid_structure:
             out["cert_no"].confidence *= 0.8
+
+
+def _one_slip(read: str, value: str) -> bool:
+    """Same length, one character different: an OCR slip, not another date."""
+    return len(read) == len(value) and sum(a != b for a, b in zip(read, value, strict=True)) == 1
 
 
 def _derive_award_year(page: PageText, out: dict[str, ExtractedField]) -> None:

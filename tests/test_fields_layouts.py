@@ -1,0 +1,160 @@
+"""Reading that does not depend on one drawing of a document (issue 13): split dates,
+bilingual labels, committees vs authorities, diploma headings, ID-proven facts."""
+
+from __future__ import annotations
+
+from extractors.fields import extract_fields
+from models import DocType
+from tests.test_fields import page, row
+
+
+def values(p, doc_type):
+    return {k: v.value for k, v in extract_fields(p, doc_type).items()}
+
+
+def test_id_card_birth_date_printed_as_three_items():
+    p = page(
+        *row(240, ("姓名", 200, 300), ("依沙克·阿布来提", 430, 1060)),
+        *row(400, ("性别", 200, 310), ("男", 430, 500), ("民族", 700, 820), ("维吾尔", 920, 1140)),
+        *row(550, ("出生", 200, 310), ("1970年", 430, 660), ("6月", 720, 910), ("25日", 900, 1090)),
+        *row(700, ("住址", 200, 310), ("新疆维吾尔自治区塔城地区和布", 430, 1310)),
+        *row(1170, ("公民身份号码", 200, 500), ("652222197006254655", 770, 1660)),
+    )
+    got = values(p, DocType.id_card)
+    assert got["birth_date"] == "1970-06-25"
+    f = extract_fields(p, DocType.id_card)["birth_date"]
+    assert f.evidence.bbox[0] == 430 and f.evidence.bbox[2] == 1090  # the three boxes
+
+
+def test_id_card_partial_birth_date_completed_by_the_checked_number():
+    # The day under a seal: only "1970年6月" read; the number (check digit ok) says the rest.
+    p = page(
+        *row(240, ("姓名", 200, 300), ("依沙克·阿布来提", 430, 1060)),
+        *row(550, ("出生", 200, 310), ("1970年 6月", 430, 910)),
+        *row(1170, ("公民身份号码", 200, 500), ("652222197006254655", 770, 1660)),
+    )
+    f = extract_fields(p, DocType.id_card)["birth_date"]
+    assert f.value == "1970-06-25"
+    assert any("completed from the ID number" in n for n in f.notes)
+    # ... but a number that fails its check completes nothing.
+    p = page(
+        *row(550, ("出生", 200, 310), ("1970年 6月", 430, 910)),
+        *row(1170, ("公民身份号码", 200, 500), ("652222197006254656", 770, 1660)),
+    )
+    assert values(p, DocType.id_card)["birth_date"] == "1970-06"
+
+
+def test_bilingual_labels_are_never_values():
+    p = page(
+        ("职业资格证书", (500, 60, 1000, 140)),
+        *row(
+            260,
+            ("职业 (工种)", 1450, 1730),
+            ("Occupation", 1775, 1956),
+            ("民族乐器制作工", 1967, 2342),
+        ),
+        *row(390, ("等级 Level四级", 1450, 1785)),
+        *row(845, ("姓名", 266, 383), ("Name", 362, 474), ("阿依努尔·阿卜杜热西提", 712, 1270)),
+        *row(970, ("性别 sex", 265, 450), ("女", 702, 764)),
+        *row(1030, ("发证机关 issued by", 1446, 1812)),
+        *row(1110, ("中国石油天然气集团公司职业技能鉴定指导中心", 1554, 2456)),
+        *row(1240, ("发证日期 Date of Issue", 1447, 1874), ("2002年04月05日", 1883, 2286)),
+    )
+    got = values(p, DocType.skill_certificate)
+    assert got["occupation"] == "民族乐器制作工"
+    assert got["skill_level"] == "中级工"
+    assert got["name"] == "阿依努尔·阿卜杜热西提"
+    assert got["gender"] == "女"
+    assert got["issuer"] == "中国石油天然气集团公司职业技能鉴定指导中心"
+    assert got["issue_date"] == "2002-04-05"
+
+
+def test_title_committee_evaluates_the_authority_issues():
+    p = page(
+        ("专业技术职务任职资格证书", (880, 440, 2620, 560)),
+        ("蔡建飞，男，1976年10月10日生，身份证号", (640, 730, 2290, 826)),
+        ("65010919761010791X。经阿克苏地区经济系列中级专业技术职务", (470, 900, 2990, 984)),
+        ("评审委员会评审通过，具备工商管理专业经济师资格。", (480, 1070, 2530, 1147)),
+        ("特发此证。", (640, 1228, 1058, 1317)),
+        ("阿克苏地区人力资源和社会保障局", (2026, 1836, 3085, 1907)),
+        ("2005年2月16日", (2310, 1968, 2789, 2047)),
+        ("证书编号：6529002005337444", (375, 2092, 930, 2133)),
+    )
+    got = values(p, DocType.title_certificate)
+    assert got["issuer"] == "阿克苏地区人力资源和社会保障局"
+    assert got["title"] == "经济师"
+    # A labelled committee (评审组织) beside the sealing authority (发证单位（盖章）).
+    p = page(
+        ("职称证书", (200, 90, 395, 126)),
+        *row(186, ("姓名 赛力克·叶尔兰", 123, 283)),
+        *row(385, ("资格名称 副主任医师", 111, 268)),
+        *row(452, ("评审组织 新疆生产建设兵团卫生系列高级专业技术职务评审委员会", 111, 516)),
+        *row(485, ("评审(认定)时间 2013年05月30日", 88, 293)),
+        *row(605, ("发证单位（盖章）", 308, 409)),
+        *row(630, ("新疆生产建设兵团人力资源和社会保障局", 312, 519)),
+        *row(680, ("2013年9月17日", 374, 457)),
+    )
+    got = values(p, DocType.title_certificate)
+    assert got["issuer"] == "新疆生产建设兵团人力资源和社会保障局"
+    assert got["issue_date"] == "2013-09-17"  # the authority's date, not the committee's
+    # A committee alone on the certificate stays its issuer.
+    p = page(
+        ("职称证书", (200, 90, 395, 126)),
+        *row(186, ("姓名：赛力克·叶尔兰", 123, 400)),
+        *row(385, ("资格名称：副主任医师", 111, 400)),
+        *row(452, ("发证机关：新疆生产建设兵团卫生系列高级专业技术职务评审委员会", 111, 900)),
+    )
+    assert values(p, DocType.title_certificate)["issuer"] == (
+        "新疆生产建设兵团卫生系列高级专业技术职务评审委员会"
+    )
+
+
+def test_title_without_its_speciality():
+    p = page(
+        ("专业技术资格证书", (1666, 517, 2587, 644)),
+        ("亚森·奥斯曼，男，1976年7月19日生，身份证号", (1231, 735, 2642, 842)),
+        ("专业技术职务评审委员会评审通过，具备高级教师资格。", (1084, 980, 2778, 1121)),
+        ("新疆维吾尔自治区人力资源和社会保障厅", (2324, 1680, 3168, 1752)),
+        ("评审时间：2022年4月2日 二〇二二年四月二十二日", (986, 1728, 2900, 1775)),
+    )
+    got = values(p, DocType.title_certificate)
+    assert got["title"] == "高级教师" and got["title_level"] == "副高级"
+    assert got["issuer"] == "新疆维吾尔自治区人力资源和社会保障厅"
+    assert got["issue_date"] == "2022-04-22"
+
+
+def test_diploma_heading_names_no_school_and_upgrade_study_is_bachelor():
+    p = page(
+        ("中等职业学校毕业证书", (638, 716, 1522, 810)),
+        ("学生段龙宁，男，1981年3月22日出生，于1996年9", (717, 909, 1738, 988)),
+        ("月至1999年7月在本校汽车运用与维修专业三年制", (628, 996, 1612, 1068)),
+        ("中等职业教育学习期满，成绩合格，准予毕业。", (623, 1086, 1547, 1158)),
+        ("学校（盖章）", (1352, 1375, 1572, 1435)),
+        ("1999年7月10日", (1349, 1454, 1619, 1517)),
+    )
+    assert "school" not in values(p, DocType.education_certificate)
+    p = page(
+        ("成人高等教育毕业证书", (979, 423, 2529, 551)),
+        ("学生丁明涛，性别男，1990年11月30日生，于2017年3", (1058, 749, 3080, 835)),
+        ("月至2019年1月在本校农学专业（函授）专科起点本科学习，", (898, 909, 3036, 994)),
+        ("修完教学计划规定的全部课程，成绩合格，准予毕业。", (894, 1075, 2817, 1156)),
+        ("喀什大学", (2394, 1698, 2703, 1782)),
+        ("2019年1月15日", (2314, 1959, 2775, 2038)),
+    )
+    got = values(p, DocType.education_certificate)
+    assert got["education"] == "本科"
+    assert got["school"] == "喀什大学"
+
+
+def test_competition_committee_signs_an_award():
+    p = page(
+        ("荣誉证书", (858, 661, 1673, 851)),
+        ("热西提·吾守尔：", (540, 1140, 1188, 1249)),
+        ("在乌鲁木齐市第十三届职业技能", (726, 1331, 1998, 1449)),
+        ("大赛 钳工 项目中荣获优秀奖。", (544, 1516, 1840, 1642)),
+        ("乌鲁木齐市第十三届职业技能大赛组委会", (1168, 2678, 2107, 2756)),
+        ("二〇二四年二月二十四日", (1247, 2785, 2024, 2873)),
+    )
+    got = values(p, DocType.award_certificate)
+    assert got["issuer"] == "乌鲁木齐市第十三届职业技能大赛组委会"
+    assert got["award_rank"] == "优秀奖"
