@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from extractors.normalize import (
     canonical_program,
@@ -29,7 +30,7 @@ from extractors.validators import (
     cert_no_consistency_messages,
     validate_id_number,
 )
-from matchers.names import NameVerdict, compare_names, possible_misread
+from matchers.names import NameVerdict, compare_names, name_search_key, possible_misread
 from matchers.rules import (
     DatedEvidence,
     EvidencedAward,
@@ -241,14 +242,23 @@ def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> set[int]:
     if not a.name:
         v.doubt("申报表未填写姓名，无法核对材料归属")
         return foreign
+    declared_id = validate_id_number(a.id_number)
+    own_id = {
+        id(d) for d, _f, i in _ids_on(docs)
+        if i.valid and declared_id.valid and i.normalized == declared_id.normalized
+    }  # fmt: skip
     for d in docs:
         f = d.get("name")
         if d.type not in IDENTITY_DOCS or f is None:
             continue
         m = compare_names(a.name, f.value, found_confidence=f.confidence)
-        if m.verdict is NameVerdict.different and possible_misread(
-            a.name, f.value, f.confidence, doubt_below=NAME_DOUBT_CONFIDENCE
+        if m.verdict is NameVerdict.different and (
+            possible_misread(a.name, f.value, f.confidence, doubt_below=NAME_DOUBT_CONFIDENCE)
+            or _one_glyph(a.name, f.value)
+            and id(d) in own_id
         ):
+            # One glyph off on a page whose own ID number is the applicant's: a slip (OCR's or
+            # the printer's), not someone else's certificate; a question.
             v.doubt(f"{d.where()} 的姓名识别为{f.value}（置信度{f.confidence:.2f}），"
                     f"与申报姓名{a.name}仅差一字或为其一部分，可能为识别错误，请人工核对")  # fmt: skip
         elif m.verdict is NameVerdict.different:
@@ -261,6 +271,11 @@ def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> set[int]:
             v.doubt(f"{d.where()} 的姓名识别为{f.value}，与申报姓名{a.name}相近但不能确认"
                     f"（{'；'.join(m.reasons)}）")  # fmt: skip
     return foreign
+
+
+def _one_glyph(declared: str, found: str) -> bool:
+    a, b = name_search_key(declared), name_search_key(found)
+    return bool(a and b) and len(a) == len(b) and Levenshtein.distance(a, b) == 1
 
 
 # ---------------------------------------------------------------- levels
@@ -319,9 +334,17 @@ def _best(
     return b
 
 
+def _unplaced(docs: list[_Doc]) -> list[_Doc]:
+    """Pages the classifier could not place (nothing certificate-like read: a poor scan)."""
+    return [
+        d for d in docs
+        if d.type is DocType.other and d.reading.doc_type_confidence <= UNPLACED_CONFIDENCE
+    ]  # fmt: skip
+
+
 def _claim(
     key: str, declared: str | None, declared_text: str | None, best: _Best, doc_type: DocType,
-    v: _Verdict, evidence_field: str | None = None,
+    v: _Verdict, evidence_field: str | None = None, unplaced: Sequence[_Doc] = (),
 ) -> None:  # fmt: skip
     label = FieldKey(key).zh
     shown = declared_text or declared
@@ -329,6 +352,12 @@ def _claim(
         return
     if best.docs == 0 and best.foreign:
         return  # only someone else's certificate: its NAME_MISMATCH flag says it all
+    if best.docs == 0 and unplaced:
+        # A page whose type could not be read may be the certificate: a question, not a flag.
+        where = "、".join(d.where() for d in unplaced[:3])
+        v.doubt(f"申报{label}为{shown}，未找到{doc_label(doc_type)}；{where}未能识别材料类型，"
+                "可能即为该证书，请人工核对")  # fmt: skip
+        return
     if best.docs == 0:
         v.flag(FlagCode.MISSING_EVIDENCE, Severity.medium,
                f"申报{label}为{shown}，材料中未找到{doc_label(doc_type)}",
@@ -404,10 +433,7 @@ def _awards(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
     ]
     # A page the classifier could not place (nothing certificate-like read: a poor scan) may
     # be the missing award certificate: a reviewer decides, not a flag.
-    unplaced = [
-        d for d in docs
-        if d.type is DocType.other and d.reading.doc_type_confidence <= UNPLACED_CONFIDENCE
-    ]  # fmt: skip
+    unplaced = _unplaced(docs)
     for i, decl in enumerate(a.awards):
         title = decl.award_name or decl.project or f"第{i + 1}项奖励"
         if i not in taken_decl:
@@ -442,6 +468,12 @@ def _award_fields(decl: DeclaredAward, title: str, d: _Doc, score: float, v: _Ve
         ("award_rank", decl.award_rank, d.value("award_rank"), d.get("award_rank"), "名次"),
     ]
     for key, declared, found, f, label in checks:
+        if key == "award_level" and declared and found == "其他" and declared != found:
+            # No issuer's or honour's tier was recognised (a plan's name, an issuer unread):
+            # that is not evidence of another level.
+            v.doubt(f"申报奖励“{title}”的级别为{declared}，未能从证书（{d.where()}）的颁发单位或"
+                    "奖项名称确定级别，请人工核对")  # fmt: skip
+            continue
         if declared and found and declared != found:
             v.flag(FlagCode.AWARD_MISMATCH, Severity.medium,
                    f"申报奖励“{title}”的{label}为{declared}，证书显示为{found}（{d.where()}）",
@@ -606,13 +638,15 @@ def assess_applicant(
         "education": _best(docs, DocType.education_certificate, "education", foreign),
     }
     a = applicant
+    unplaced = _unplaced(docs)
     _claim("skill_level", a.skill_level, a.skill_level,
-           best["skill_level"], DocType.skill_certificate, v)  # fmt: skip
+           best["skill_level"], DocType.skill_certificate, v, unplaced=unplaced)  # fmt: skip
     title_level = a.title_level or normalize_title_level(a.title)
     _claim("title_level", title_level, a.title or a.title_level, best["title_level"],
-           DocType.title_certificate, v, evidence_field="title" if a.title else None)  # fmt: skip
+           DocType.title_certificate, v, evidence_field="title" if a.title else None,
+           unplaced=unplaced)  # fmt: skip
     _claim("education", a.education, a.education, best["education"],
-           DocType.education_certificate, v)  # fmt: skip
+           DocType.education_certificate, v, unplaced=unplaced)  # fmt: skip
     _awards(a, docs, v)
     _cert_numbers(docs, v, as_of)
     _rules(a, _rule_input(a, docs, files, best, id_birth, as_of, foreign), v)

@@ -9,7 +9,8 @@ Verdicts, tried as levels in order (first that applies wins, like a Splink compa
   traditional → simplified, case). Namesakes are "same": the ID number decides elsewhere.
 - variant: the same letters with the dots missing or moved, or a minority name printed with
   fewer parts (the first part, the person's own name, kept, the others in order).
-- uncertain: a missing name; one character swapped for an OCR look-alike (己/已); one
+- uncertain: a missing name; one character swapped for an OCR look-alike (己/已 from a
+  table, or two glyphs whose printed shapes nearly cover each other: 阎/阁); one
   character substituted in a long (≥6 characters) minority name; only the first part of a
   multi-part name; names in different scripts (transliteration is not compared); a Uyghur
   name part written with another of its usual Chinese spellings (买买提 / 麦麦提).
@@ -21,6 +22,7 @@ is missing), ≤0.30 for different.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -101,8 +103,68 @@ def possible_misread(
 
 
 def is_ocr_lookalike(a: str, b: str) -> bool:
-    """True when OCR can read one of these two characters as the other."""
-    return a != b and frozenset((a, b)) in _LOOKALIKE_PAIRS
+    """True when OCR can read one of these two characters as the other: a known pair, or two
+    CJK glyphs whose printed shapes nearly cover each other (阎/阁, 娟/绢)."""
+    if a == b:
+        return False
+    if frozenset((a, b)) in _LOOKALIKE_PAIRS:
+        return True
+    return bool(_CJK_RE.fullmatch(a) and _CJK_RE.fullmatch(b)) and glyph_overlap(a, b) >= (
+        _GLYPH_LOOKALIKE
+    )
+
+
+# Rendered-shape overlap at or above which two glyphs count as OCR look-alikes. Measured on
+# Noto Sans CJK: the table's pairs 0.81–0.97 (阎/阁 0.90, 己/已 0.95); 3,000 random pairs of
+# common name characters at most 0.87 (勇/莫); 伟/玮 0.81 stays two names.
+_GLYPH_LOOKALIKE = 0.88
+_GLYPH_PX = 64
+
+
+@functools.lru_cache(maxsize=1)
+def _cjk_font():
+    """A CJK font to draw glyphs with (the Debian packages the Makefile installs)."""
+    from PIL import ImageFont
+
+    for path in (
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+        "/usr/share/fonts/truetype/arphic/uming.ttc",
+    ):
+        try:
+            return ImageFont.truetype(path, _GLYPH_PX)
+        except OSError:
+            continue
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _glyph(ch: str):
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    font = _cjk_font()
+    if font is None:
+        return None
+    im = Image.new("L", (_GLYPH_PX + 16, _GLYPH_PX + 16), 0)
+    ImageDraw.Draw(im).text((8, -4), ch, font=font, fill=255)
+    ink = np.array(im) > 100
+    return ink if ink.any() else None
+
+
+def glyph_overlap(a: str, b: str) -> float:
+    """Share of each glyph's ink within a pixel of the other's, the smaller of the two (0 when
+    no font can draw them)."""
+    import cv2
+    import numpy as np
+
+    ga, gb = _glyph(a), _glyph(b)
+    if ga is None or gb is None:
+        return 0.0
+    k = np.ones((3, 3), np.uint8)
+    da = cv2.dilate(ga.astype(np.uint8), k) > 0
+    db = cv2.dilate(gb.astype(np.uint8), k) > 0
+    return float(min((ga & db).sum() / ga.sum(), (gb & da).sum() / gb.sum()))
 
 
 # ---------------------------------------------------------------- scores

@@ -903,3 +903,54 @@ def test_rule_facts_come_from_the_applicant_s_own_documents_only() -> None:
     mine = _rule_input(applicant(), theirs, [], best, None, AS_OF)  # nobody else's: all count
     assert mine.doctorate and mine.gender == "男" and len(mine.evidence_dates) == 3
     assert [x.level for x in mine.awards] == ["国家级"]
+
+
+# ---------------------------------------------------------------- doubt before a flag (issue 13)
+
+
+def test_a_certificate_on_an_unplaced_page_is_a_question_not_missing_evidence() -> None:
+    """The title certificate read so poorly that its type is unknown: no MISSING_EVIDENCE."""
+    unplaced = doc(DocType.other, file=f"{DIR}/职称.jpg").model_copy(
+        update={"doc_type_confidence": 0.6}
+    )
+    r = assess(applicant(), packets(clean_docs(title=None) + [unplaced]))
+    assert_review(r, "职称.jpg", "工程师")
+    # Placed with confidence as something else, it excuses nothing.
+    form = unplaced.model_copy(update={"doc_type_confidence": 0.93})
+    r = assess(applicant(), packets(clean_docs(title=None) + [form]))
+    only_flag(r, FlagCode.MISSING_EVIDENCE, with_evidence=False)
+
+
+def test_lookalike_glyph_in_a_two_character_name_is_a_question() -> None:
+    """阎波 read 阁波 on a diploma, confidently: OCR's confusion, not another person."""
+    a = applicant(name="阎波", education="本科")
+    docs = [
+        id_card(name="阎波"),
+        skill_cert(name="阎波"),
+        title_cert(name="阎波"),
+        award_cert(name="阎波"),
+        edu_cert(name="阁波"),
+    ]
+    assert_review(assess(a, packets(docs)), "阁波")
+
+
+def test_one_glyph_off_on_a_document_bearing_the_applicant_s_own_id_is_a_question() -> None:
+    """张玮 on a skill certificate that prints the applicant's own ID number: the holder is
+    the applicant (a slip in print or reading), unlike the same name on an award (above)."""
+    r = assess(applicant(), packets(clean_docs(skill=skill_cert(name="张玮"))))
+    assert_review(r, "张玮")
+    other = make_id(seq=13)
+    r = assess(applicant(), packets(clean_docs(skill=skill_cert(name="张玮", id_number=other))))
+    assert FlagCode.NAME_MISMATCH in codes(r)
+
+
+def test_award_level_no_tier_recognised_is_a_question() -> None:
+    """A plan's certificate whose issuer and name give no tier (其他) does not contradict a
+    declared 地市级; a recognised tier that differs still does."""
+    plan = "“庭州英才”人才计划"
+    decl = declared_award(plan, level="地市级", year="2022")
+    cert = award_cert(plan, level="其他")
+    assert_review(assess(applicant(awards=[decl]), packets(clean_docs(award=cert))), plan)
+    cert = award_cert(plan, level="县级")
+    r = assess(applicant(awards=[decl]), packets(clean_docs(award=cert)))
+    assert only_flag(r, FlagCode.AWARD_MISMATCH).found == "县级"

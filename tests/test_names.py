@@ -263,3 +263,14 @@ def test_possible_misread_is_an_edge_glyph_or_one_glyph_of_a_long_name():
     )  # ... unless the reading is doubtful
     assert not possible_misread("张三丰", "李四光", 0.5, doubt_below=0.8)
     assert not possible_misread("张三丰", "张三丰", 0.5, doubt_below=0.8)  # the same is no misread
+
+
+def test_lookalikes_by_printed_shape_beyond_the_table() -> None:
+    """Glyphs whose shapes nearly cover each other are OCR look-alikes (阎/阁, 娟/绢); glyphs
+    that share a side only are not (伟/玮, 张/章)."""
+    from matchers.names import glyph_overlap, is_ocr_lookalike
+
+    assert is_ocr_lookalike("阎", "阁") and is_ocr_lookalike("娟", "绢")
+    assert not is_ocr_lookalike("伟", "玮") and not is_ocr_lookalike("张", "章")
+    assert glyph_overlap("阎", "阁") > glyph_overlap("伟", "玮") > glyph_overlap("张", "章")
+    assert compare_names("阎波", "阁波").verdict is NameVerdict.uncertain
