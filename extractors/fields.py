@@ -1125,8 +1125,17 @@ _FOREIGN_LABEL = re.compile(
 )
 
 
+# Other Latin words beside Chinese on a line (a bilingual label misread: "ssued by",
+# "Levei"): three letters or more, not touching a digit (certificate numbers keep theirs).
+_LATIN_WORDS = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z.' ]{2,}(?![A-Za-z0-9])")
+_HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 def _blank_foreign_labels(text: str) -> str:
-    return _FOREIGN_LABEL.sub(lambda m: " " * len(m.group(0)), text)
+    text = _FOREIGN_LABEL.sub(lambda m: " " * len(m.group(0)), text)
+    if _HAS_CJK.search(text):
+        text = _LATIN_WORDS.sub(lambda m: " " * len(m.group(0)), text)
+    return text
 
 
 def make_doc(page: PageText, doc_type: DocType) -> Doc:
@@ -1184,6 +1193,7 @@ def extract_fields(page: PageText, doc_type: DocType) -> dict[str, ExtractedFiel
     cands: dict[str, list[Candidate]] = doc._.fields or {}
     _add_patterns(doc, doc_type, cands)
     wanted = TYPE_FIELDS[doc_type]
+    _dates_the_id_proves(doc, cands, wanted)
     out: dict[str, ExtractedField] = {}
     for key in wanted:
         best = _choose(key, cands.get(key, []), doc_type)
@@ -1191,6 +1201,28 @@ def extract_fields(page: PageText, doc_type: DocType) -> dict[str, ExtractedFiel
             out[key] = _to_field(page, best)
     _derive(page, doc_type, out)
     return out
+
+
+def _dates_the_id_proves(doc: Doc, cands: dict[str, list[Candidate]], wanted) -> None:
+    """A date equal to the birth date a valid ID number on the page encodes is the birth
+    date, wherever it stands and whatever labels it (or none); never the issue date."""
+    ids = [c for c in cands.get("id_number", []) if validate_id_number(c.value).valid]
+    if not ids:
+        return
+    birth = validate_id_number(max(ids, key=lambda c: c.confidence).value).birth_date
+    if not birth:
+        return
+    if "issue_date" in cands:
+        cands["issue_date"] = [c for c in cands["issue_date"] if c.value != birth]
+        if not cands["issue_date"]:
+            del cands["issue_date"]
+    if "birth_date" not in wanted or "birth_date" in cands:
+        return
+    for _s, _e, cell in doc.user_data["spans"]:
+        for m in _DATE_RE.finditer(cell.text):
+            value = _date(m.group(0))
+            if value and len(value) >= 7 and birth.startswith(value):
+                _pattern_cand(cands, "birth_date", cell, m)
 
 
 def _choose(key: str, cands: list[Candidate], doc_type: DocType) -> Candidate | None:

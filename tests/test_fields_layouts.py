@@ -158,3 +158,32 @@ def test_competition_committee_signs_an_award():
     got = values(p, DocType.award_certificate)
     assert got["issuer"] == "乌鲁木齐市第十三届职业技能大赛组委会"
     assert got["award_rank"] == "优秀奖"
+
+
+def test_misread_english_label_halves_are_dropped_too():
+    p = page(
+        ("职业资格证书", (1764, 108, 2210, 194)),
+        *row(250, ("职业 (工种)", 1443, 1720), ("occupation 机修钳工", 1752, 2157)),
+        *row(363, ("等级 Levei国家职业资格二级", 1449, 2084)),
+        *row(853, ("证书编号 certificate No. 1865290816286736", 1458, 2433)),
+        *row(972, ("发证机关ssued by阿克苏地区职业技能鉴定指导中心", 1461, 2588)),
+    )
+    got = values(p, DocType.skill_certificate)
+    assert got["occupation"] == "机修钳工"
+    assert got["skill_level"] == "技师"
+    assert got["cert_no"] == "1865290816286736"
+    assert got["issuer"] == "阿克苏地区职业技能鉴定指导中心"
+
+
+def test_the_date_a_valid_id_number_encodes_is_the_birth_date_not_the_issue_date():
+    # Labels lost (a photo over them): the dates stand alone; the number tells them apart.
+    p = page(
+        ("职业资格证书", (896, 1000, 1484, 1098)),
+        ("司马义·艾力", (628, 1316, 823, 1366)),
+        ("1983年11月9日", (635, 1587, 835, 1628)),
+        ("653126198311099677", (633, 1717, 933, 1763)),
+        ("2004年7月29日", (1305, 1500, 1508, 1540)),
+    )
+    got = values(p, DocType.skill_certificate)
+    assert got["birth_date"] == "1983-11-09"
+    assert got["issue_date"] == "2004-07-29"
