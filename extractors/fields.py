@@ -170,6 +170,10 @@ def _award_name(s: str) -> str | None:
     s = re.sub(r"(竞赛|大赛)\s*[—\-－一_]{1,2}\s*(第)", r"\1——\2", s)
     # "授予钟秀婷同志" / "“全国巾帼建功标兵”称号" read across the break: the person goes.
     s = re.sub(r"^[^“\"「『]*?(?:同志|同学)[:：，,]?\s*", "", s)
+    # "肉孜·热西提在第一届…大赛": the holder's name, read across the break, goes.
+    m = re.match(r"(.{2,20}?)(?:同志)?[:：,，]?\s*(?=(?:在|于|参加).{4})", s.strip())
+    if m and _name(m.group(1)):
+        s = s.strip()[m.end() :]
     s = re.sub(r"^(?:参加|在)(?=.{4})", "", s.strip())  # "参加/在2014年…技能大赛": the event
     t = _text(s)
     # "维修电工项目比赛" is the event within a competition, not the award.
@@ -382,7 +386,7 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "cert_no",
-        ("证书编号", "证书号码", "证书号", "管理号", "编号", "证号"),
+        ("证书编号", "证书号码", "证书号", "管理号", "编号", "证号", "NO.", "No.", "NO:", "№"),
         _cert_no,
     ),
     FieldSpec(
@@ -831,7 +835,13 @@ def cc_fields(doc: Doc) -> Doc:
         if SPECS_BY_KEY[key].below:
             under = _cell_below(rows, cell)
             if under is not None and not _starts_with_label(doc, under):
-                add(key, under.text, under, 0, len(under.text), "below")
+                if add(key, under.text, under, 0, len(under.text), "below"):
+                    continue
+        # d) right of the label and a little lower: the value centred on a label stacked
+        # over its English half (姓名 / Name | 赵飞欣).
+        lower = _cell_right_lower(doc, rows, cell)
+        if lower is not None:
+            add(key, lower.text, lower, 0, len(lower.text), "right")
 
     for span in doc.spans["phrases"]:
         key = span.label_
@@ -971,6 +981,27 @@ def _under_bare_label(doc: Doc, rows: list[Row], cell: Cell) -> bool:
             if found and not c.text[found[-1][1] :].strip(" :："):
                 return True
     return False
+
+
+def _cell_right_lower(doc: Doc, rows: list[Row], cell: Cell) -> Cell | None:
+    """The first cell right of `cell` on the next row that starts within the label's height
+    (its top above the label's bottom), with no label between them."""
+    found = find_labels(cell.text)
+    if cell.row + 1 >= len(rows) or not found or cell.text[found[-1][1] :].strip(" :："):
+        return None
+    x1, y0, y1 = cell.bbox[2], cell.bbox[1], cell.bbox[3]
+    h = max(cell.height, 1.0)
+    for c in rows[cell.row + 1].cells:
+        if c.bbox[0] <= x1 - 0.2 * h or not (y0 < c.bbox[1] < y1):
+            continue
+        if c.bbox[0] - x1 > 8 * h or _starts_with_label(doc, c):
+            return None
+        between = [
+            o for o in rows[cell.row].cells
+            if x1 <= o.bbox[0] < c.bbox[0] and _starts_with_label(doc, o)
+        ]  # fmt: skip
+        return None if between else c
+    return None
 
 
 def _cell_below(
@@ -1117,7 +1148,7 @@ _FOREIGN_LABEL = re.compile(
     r"(?<![A-Za-z])(?:"
     r"full\s*name|name|sex|gender|nationality|ethnic(?:ity|\s*group)?|date\s*of\s*birth|birth"
     r"|i\.?\s*d\.?\s*(?:card\s*)?(?:no|number)\.?|occupation|profession|level|grade|theory"
-    r"|skills?|result|certificate\s*(?:no|number)\.?|cert\.?\s*no\.?|no\."
+    r"|skills?|result|certificate\s*(?:no|number)\.?|cert\.?\s*no\.?"
     r"|issued\s*by|issuing\s*(?:authority|agency)|date\s*of\s*issue|issue\s*date"
     r"|address|work\s*unit|employer|valid(?:ity)?(?:\s*period)?|specialty|major|title"
     r")(?![A-Za-z])|[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]+",

@@ -187,3 +187,38 @@ def test_the_date_a_valid_id_number_encodes_is_the_birth_date_not_the_issue_date
     got = values(p, DocType.skill_certificate)
     assert got["birth_date"] == "1983-11-09"
     assert got["issue_date"] == "2004-07-29"
+
+
+def test_stacked_bilingual_labels_value_right_and_a_little_lower():
+    p = page(
+        ("职业资格证书", (1270, 437, 2259, 581)),
+        ("职业（工种）及等级", (1536, 945, 1940, 993)),
+        ("姓名", (326, 947, 433, 1012)),
+        ("工具钳工国家职业资格三级", (1973, 984, 2599, 1040)),
+        ("赵飞欣", (768, 989, 924, 1052)),
+        ("Occupation&Level", (1535, 996, 1763, 1031)),
+        ("Name", (330, 1003, 410, 1042)),
+        ("出生年月", (340, 1484, 521, 1538)),
+        ("1996.09", (780, 1531, 951, 1573)),
+        ("DateofBirth", (338, 1536, 491, 1572)),
+    )
+    got = values(p, DocType.skill_certificate)
+    assert got["name"] == "赵飞欣"
+    assert got["occupation"] == "工具钳工" and got["skill_level"] == "高级工"
+    assert got["birth_date"] == "1996-09"
+
+
+def test_award_number_after_no_and_the_holder_is_no_part_of_the_contest():
+    p = page(
+        ("NO.XJ2020DS6673", (1622, 330, 2092, 400)),
+        ("荣誉证书", (768, 579, 1698, 800)),
+        ("肉孜·热西提", (463, 1100, 1016, 1219)),
+        ("在第一届全国职业技能大赛网", (656, 1326, 1996, 1444)),
+        ("络安全赛项中荣获优秀奖", (454, 1528, 1631, 1650)),
+        ("中华人民共和国人力资源和社会保障部", (1044, 2731, 2092, 2813)),
+        ("二〇二〇年六月七日", (1207, 2843, 1929, 2959)),
+    )
+    got = values(p, DocType.award_certificate)
+    assert got["cert_no"] == "XJ2020DS6673"
+    assert got["award_name"] == "第一届全国职业技能大赛"
+    assert got["name"] == "肉孜·热西提"
