@@ -227,6 +227,7 @@ def _title(s: str) -> str | None:
     s = re.sub(r"^(?:资格|名称)\s*[:：]?", "", s)  # "资格正高级工程师": 资格名称 half read
     if "专业" in s:
         s = s.rsplit("专业", 1)[1] or s
+    s = re.sub(r"^[\u4e00-\u9fff]{1,8}系列", "", s)  # "卫生系列副主任医师": the series goes
     s = re.sub(r"(?:专业技术)?(?:任职)?资格$", "", s)
     if not 2 <= len(s) <= 10:
         return None
@@ -1146,7 +1147,7 @@ def _merge_split_labels(rows: list[Row]) -> None:
 # a cell's text stay offsets into its box.
 _FOREIGN_LABEL = re.compile(
     r"(?<![A-Za-z])(?:"
-    r"full\s*name|name|sex|gender|nationality|ethnic(?:ity|\s*group)?|date\s*of\s*birth|birth"
+    r"occupation\s*&\s*level|appraisal\s*result|full\s*name|name|sex|gender|nationality|ethnic(?:ity|\s*group)?|date\s*of\s*birth|birth"
     r"|i\.?\s*d\.?\s*(?:card\s*)?(?:no|number)\.?|occupation|profession|level|grade|theory"
     r"|skills?|result|certificate\s*(?:no|number)\.?|cert\.?\s*no\.?"
     r"|issued\s*by|issuing\s*(?:authority|agency)|date\s*of\s*issue|issue\s*date"
@@ -1256,6 +1257,13 @@ def _dates_the_id_proves(doc: Doc, cands: dict[str, list[Candidate]], wanted) ->
                 _pattern_cand(cands, "birth_date", cell, m)
 
 
+# Who issues a title certificate: a human-resources (人事/人社) department, a government or
+# its title-reform office; not the committee that evaluated, not the holder's employer.
+_AUTHORITY = re.compile(
+    r"(?:人力资源和社会保障|人事|人社)(?:厅|局|部)$|人民政府$|职称改革[\u4e00-\u9fff]*(?:小组|办公室)$"
+)
+
+
 def _choose(key: str, cands: list[Candidate], doc_type: DocType) -> Candidate | None:
     if not cands:
         return None
@@ -1268,11 +1276,8 @@ def _choose(key: str, cands: list[Candidate], doc_type: DocType) -> Candidate | 
     if key == "issuer" and doc_type is TITLE:
         # "经…评审委员会评审通过": the committee evaluated, the authority issued; the
         # committee is the issuer only when no authority is printed.
-        authority = [c for c in cands if not (c.how in ("phrase", "cross") and
-                                              c.value.endswith("委员会"))]  # fmt: skip
-        cands = authority or cands
-        # A labelled committee (评审组织：…评审委员会) beside the authority that sealed it.
-        authority = [c for c in cands if "评审委员会" not in c.value]
+        # (A labelled committee too: 评审组织：…评审委员会 beside 发证单位（盖章）.)
+        authority = [c for c in cands if _AUTHORITY.search(c.value)]
         cands = authority or cands
     if key == "id_number":
         valid = [c for c in cands if validate_id_number(c.value).valid]

@@ -73,12 +73,33 @@ def build_rows(lines: list[TextLine]) -> list[Row]:
                     break
         if not placed:
             rows.append(Row(cells=[cell]))
+    _settle(rows, typical)
     rows.sort(key=lambda r: r.top)
     for r, row in enumerate(rows):
         row.cells.sort(key=lambda c: c.bbox[0])
         for col, cell in enumerate(row.cells):
             cell.row, cell.col = r, col
     return rows
+
+
+def _settle(rows: list[Row], typical: float) -> None:
+    """A line that joined a row on a bare majority of its height moves to a row started
+    later whose first line it overlaps far better (金佳璐 level with 姓名：, not with the
+    wrapped line above it that it grazes)."""
+    anchors = [(row, row.cells[0]) for row in rows if row.cells[0].height <= 1.8 * typical]
+    for row in rows:
+        for cell in list(row.cells[1:]):
+            here = vertical_overlap(row.cells[0].bbox, cell.bbox)
+            best, best_overlap = None, here + 0.25
+            for other, anchor in anchors:
+                if other is row:
+                    continue
+                o = vertical_overlap(anchor.bbox, cell.bbox)
+                if o > best_overlap:
+                    best, best_overlap = other, o
+            if best is not None:
+                row.cells.remove(cell)
+                best.cells.append(cell)
 
 
 def typical_height(cells: list[Cell]) -> float:

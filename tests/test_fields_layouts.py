@@ -222,3 +222,23 @@ def test_award_number_after_no_and_the_holder_is_no_part_of_the_contest():
     assert got["cert_no"] == "XJ2020DS6673"
     assert got["award_name"] == "第一届全国职业技能大赛"
     assert got["name"] == "肉孜·热西提"
+
+
+def test_a_line_grazing_the_row_above_settles_in_the_row_it_is_level_with():
+    p = page(
+        ("专业技术职务任职资格证书", (1894, 186, 3280, 291)),
+        ("资格名称：副主任护师", (1864, 446, 2605, 526)),
+        ("评审组织：新疆维吾尔自治区卫生系列中级专业技术", (1863, 651, 3303, 724)),
+        ("职务评审委员会", (2236, 784, 2652, 842)),
+        ("金佳璐", (698, 812, 930, 898)),
+        ("姓名：", (175, 817, 388, 903)),
+        ("工作单位：", (179, 1349, 524, 1433)),
+        ("乌鲁木齐城市轨道集团有限公司", (709, 1354, 1650, 1422)),
+    )
+    got = values(p, DocType.title_certificate)
+    assert got["name"] == "金佳璐"
+    # The employer is no authority: the committee, alone, stays the issuer.
+    assert got["issuer"] == "新疆维吾尔自治区卫生系列中级专业技术职务评审委员会"
+    p = page(("经新疆维吾尔自治区卫生系列高级专业技术职务评审委员会评审通过，", (100, 100, 2400, 160)),
+             ("具备卫生系列副主任医师任职资格。", (100, 200, 1400, 260)))  # fmt: skip
+    assert values(p, DocType.title_certificate)["title"] == "副主任医师"
