@@ -254,7 +254,8 @@ DOC_SPECS: dict[DocType, DocSpec] = {
         # whose labels it repeats.
         DocSpec(
             DocType.other, "其他材料", "other",
-            (),
+            # Only whose page it is: letters from one template for two people are two pages.
+            (F.name, F.id_number),
             (
                 ("申报表", 6), ("汇总表", 6), ("推荐表", 6), ("登记表", 6), ("劳动合同", 6),
                 ("合同", 3), ("甲方", 3), ("乙方", 3), ("推荐信", 6), ("推荐意见", 3),

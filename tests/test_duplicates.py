@@ -711,3 +711,41 @@ def test_name_edit_that_moves_text_is_still_an_edited_copy(names, ethnicity, see
     (g,) = find_duplicate_evidence(files, pages, images=images)
     assert any("only on the holder's lines" in r for r in g.reasons)
     assert set(tamper_flags(files, pages, images=images)) == {"A", "B"}
+
+
+def test_letters_from_one_template_for_two_people_are_two_documents() -> None:
+    """Two 在职证明 a unit printed from one template (pHash 22/256 apart) for two people:
+    not the same evidence; the same letter in two packets still is."""
+    rng = random.Random(13)
+    ph = rng.getrandbits(256)
+    dh = rng.getrandbits(256)
+
+    def flip(h: int, n: int) -> str:
+        for bit in rng.sample(range(256), n):
+            h ^= 1 << bit
+        return f"{h:064x}"
+
+    def letter(app: str, id_number: str, phash: str, dhash: str):
+        from extractors.fields import extract_fields
+        from tests.test_fields import page
+
+        file = f"packets/{app}/在职证明.jpg"
+        text = page(
+            ("在职证明", (984, 726, 1496, 835)),
+            (f"亚森·奥斯曼（身份证号：{id_number}），男，自", (391, 1024, 2140, 1093)),
+            ("2008年2月起在我公司动力分厂工作至今。特此证明。", (265, 1147, 2212, 1212)),
+            ("中国石油新疆油田分公司", (1349, 1805, 2052, 1870)),
+        )  # what the reader finds on it: whose letter it is
+        doc = DocumentReading(file=file, page=1, doc_type=DocType.other, confidence=0.9,
+                              fields=extract_fields(text, DocType.other))  # fmt: skip
+        pf = PacketFile(file=file, sha256=f"{hash((app, id_number)) & 0xFFFFFFFF:064x}",
+                        size=1, documents=[doc], page_count=1, pages_read=1)  # fmt: skip
+        return pf, PageReading(file=file, page=1, documents=[doc], phash=phash, dhash=dhash)
+
+    a = letter("A1", "650102198503120011", f"{ph:064x}", f"{dh:064x}")
+    b = letter("A2", "650102199001010022", flip(ph, 22), flip(dh, 40))
+    c = letter("A3", "650102198503120011", flip(ph, 20), flip(dh, 30))
+    files = {"A1": [a[0]], "A2": [b[0]], "A3": [c[0]]}
+    pages = {(pf.file, 1): pr for pf, pr in (a, b, c)}
+    groups = find_duplicate_evidence(files, pages)
+    assert [sorted(g.applicant_ids) for g in groups] == [["A1", "A3"]]
