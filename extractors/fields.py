@@ -174,7 +174,7 @@ def _award_name(s: str) -> str | None:
     m = re.match(r"(.{2,20}?)(?:同志)?[:：,，]?\s*(?=(?:在|于|参加).{4})", s.strip())
     if m and _name(m.group(1)):
         s = s.strip()[m.end() :]
-    s = re.sub(r"^(?:参加|在)(?=.{4})", "", s.strip())  # "参加/在2014年…技能大赛": the event
+    s = re.sub(r"^(?:参加|在|关于)(?=.{4})", "", s.strip())  # "参加/在2014年…技能大赛": the event
     t = _text(s)
     # "维修电工项目比赛" is the event within a competition, not the award.
     if t is None or re.search(r"项目|赛项", t):
@@ -1226,6 +1226,11 @@ def extract_fields(page: PageText, doc_type: DocType) -> dict[str, ExtractedFiel
     _add_patterns(doc, doc_type, cands)
     wanted = TYPE_FIELDS[doc_type]
     _dates_the_id_proves(doc, cands, wanted)
+    if doc_type is AWARD and _roster(doc):
+        # A letter listing the winners under 一等奖： / 二等奖：: whose rank is whose is for
+        # the assessment of one applicant, not for the page; no rank and no holder here.
+        cands.pop("award_rank", None)
+        cands.pop("name", None)
     out: dict[str, ExtractedField] = {}
     for key in wanted:
         best = _choose(key, cands.get(key, []), doc_type)
@@ -1233,6 +1238,16 @@ def extract_fields(page: PageText, doc_type: DocType) -> dict[str, ExtractedFiel
             out[key] = _to_field(page, best)
     _derive(page, doc_type, out)
     return out
+
+
+def _roster(doc: Doc) -> bool:
+    """Two or more rank headings (一等奖： …) each over its own lines: a list of winners."""
+    heads = {
+        nz.normalize_award_rank(c.text)
+        for _s, _e, c in doc.user_data["spans"]
+        if re.fullmatch(r"\s*(?:[一二三]等奖|金奖|银奖|铜奖|优秀奖)\s*[:：]?\s*", c.text)
+    }
+    return len(heads - {None}) >= 2
 
 
 def _dates_the_id_proves(doc: Doc, cands: dict[str, list[Candidate]], wanted) -> None:

@@ -242,3 +242,20 @@ def test_a_line_grazing_the_row_above_settles_in_the_row_it_is_level_with():
     p = page(("经新疆维吾尔自治区卫生系列高级专业技术职务评审委员会评审通过，", (100, 100, 2400, 160)),
              ("具备卫生系列副主任医师任职资格。", (100, 200, 1400, 260)))  # fmt: skip
     assert values(p, DocType.title_certificate)["title"] == "副主任医师"
+
+
+def test_a_list_of_winners_names_no_single_holder_or_rank():
+    p = page(
+        ("呼图壁县总工会文件", (658, 316, 1824, 452)),
+        ("关于2020年呼图壁县职工技能比武获奖情况的通报", (307, 798, 2172, 886)),
+        ("一等奖:", (249, 1351, 475, 1436)),
+        *row(1477, ("加娜尔·哈那提", 375, 1000), ("丁磊林", 1684, 1887)),
+        ("二等奖：", (251, 1696, 474, 1775)),
+        *row(1812, ("布合力其·买合木提", 1035, 1556), ("廖莉娟", 1687, 1882)),
+        ("呼图壁县总工会", (1487, 2664, 1917, 2729)),
+        ("2020年4月13日", (1503, 2770, 1900, 2834)),
+    )
+    got = values(p, DocType.award_certificate)
+    assert "award_rank" not in got and "name" not in got
+    assert got["award_name"] == "2020年呼图壁县职工技能比武"
+    assert got["issuer"] == "呼图壁县总工会"
