@@ -254,6 +254,13 @@ def _date(s: str) -> str | None:
     """parse_date, then the repairs a seal or a poor scan calls for in Chinese-numeral dates:
     look-alike glyphs, a lost 〇 or leading 一 of the year, a day without its 日."""
     d = nz.parse_date(s)
+    if d is not None and len(d) == 7:
+        # The day's 日 misread as another glyph at the end: "2020年12月4街".
+        m = re.search(r"(月\s*\d{1,2})\s*[\u4e00-\u9fff]$", s.strip())
+        if m and not s.strip().endswith(("日", "号")):
+            fixed = nz.parse_date(s.strip()[: m.end(1)] + "日")
+            if fixed is not None and fixed.startswith(d):
+                return fixed
     if d is not None and len(d) == 10 or not re.search(f"[{_CN}]", s):
         return d
     t = s.translate(_DATE_CONFUSIONS)
@@ -329,6 +336,7 @@ def _issuer(s: str) -> str | None:
     if len(t) < 4 or re.search(r"\d{4}|年[^年]{0,3}月", t):
         return None
     t = _mend_edges(mend(t))
+    t = re.sub(r"(?<=族)自(?=[州县区])", "自治", t)  # 治 lost: 昌吉回族自州
     # A seal over the name's end: "…人力资源和社会保障" lost its 局, "…社会保乌鲁木齐" took
     # the seal's ring text. The bureau's rank follows from whose it is.
     m = re.search(r"人力资源(和?)社会保(?!障[局厅部])", t)
@@ -1315,7 +1323,7 @@ _ID_RE = re.compile(r"(?<![0-9A-Z])\d{17}[\dXx](?![0-9A-Z])")
 _CERT_RE = re.compile(r"(?<![0-9A-Z])(?:[A-Z]{1,2}\d{20,21}|\d{16}|\d{13})(?![0-9A-Z])")
 _DATE_RE = re.compile(
     # The day's 日 may be lost under a seal: "2021年3月14" ends its line.
-    r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*(?:日|$))?|[.\-/]\d{1,2}[.\-/]\d{1,2})"
+    r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*(?:日|[\u4e00-\u9fff]?$))?|[.\-/]\d{1,2}[.\-/]\d{1,2})"
     r"|[〇零○OoC0-9一二三四五六七八九乙]{3,4}\s*年\s*[一二三四五六七八九十]{1,2}\s*[月明](?:\s*[一二三四五六七八九十西乙]{1,3}\s*日?)?"
 )
 

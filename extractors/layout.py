@@ -138,3 +138,43 @@ def union(boxes: list[BBox]) -> BBox:
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
+
+
+# A page holding two documents side by side (two small certificates on one A4, a spread of
+# two honours): a clear vertical gap near the middle that no line crosses, with a document
+# of its own on each side. The middle band and the gap's width are shares of the page width.
+_GUTTER_BAND = (0.3, 0.7)
+_MIN_GUTTER = 0.04
+_MIN_LINES_A_SIDE = 4
+
+
+def vertical_gutter(lines: list[TextLine], width: float) -> tuple[float, float] | None:
+    """The widest x-interval in the page's middle band that no line's box crosses (a stamp
+    or a handwritten line across the page aside: at most one line in ten), when it is wide
+    enough and both sides hold enough lines; else None."""
+    if width <= 0 or len(lines) < 2 * _MIN_LINES_A_SIDE:
+        return None
+    allowance = len(lines) // 10
+    step = width / 400
+    lo_band, hi_band = _GUTTER_BAND[0] * width, _GUTTER_BAND[1] * width
+    runs: list[tuple[int, float, float]] = []  # (lines crossing, x0, x1)
+    x, start, worst = lo_band, None, 0
+    while x <= hi_band + step:
+        crossing = sum(1 for ln in lines if ln.bbox[0] < x < ln.bbox[2]) if x <= hi_band else None
+        if crossing is not None and crossing <= allowance:
+            if start is None:
+                start, worst = x, crossing
+            worst = max(worst, crossing)
+        elif start is not None:
+            runs.append((worst, start, x - step))
+            start = None
+        x += step
+    runs = [r for r in runs if r[2] - r[1] >= _MIN_GUTTER * width]
+    if not runs:
+        return None
+    _n, lo, hi = min(runs, key=lambda r: (r[0], -(r[2] - r[1])))
+    left = sum(1 for ln in lines if ln.bbox[2] <= hi and (ln.bbox[0] + ln.bbox[2]) / 2 < lo)
+    right = sum(1 for ln in lines if ln.bbox[0] >= lo and (ln.bbox[0] + ln.bbox[2]) / 2 > hi)
+    if min(left, right) < _MIN_LINES_A_SIDE:
+        return None
+    return lo, hi

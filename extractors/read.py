@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from extractors import normalize as nz
-from extractors.classify import classify_page
+from extractors.classify import classify_page, split_documents
 from extractors.fields import extract_fields
 from extractors.loaders import LoadOptions, load_file
 from extractors.ocr.base import downscale, rotate_image
@@ -23,6 +23,7 @@ from extractors.ocr.registry import get_engine
 from extractors.ocr.worker import EngineWorker
 from extractors.reconcile import SecondOpinion, crop, second_opinion
 from models import (
+    BBox,
     DocType,
     DocumentReading,
     FileReading,
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 # Bump when reading code (here, in fields, classify, reconcile, layout, loaders or ocr/)
 # changes in a way that should invalidate cached page readings and crops.
-READER_VERSION = "2026-12-07.1"
+READER_VERSION = "2026-12-07.2"
 
 # A whole date in words or digits: 二〇一九年八月十二日, 2019年8月12日.
 _DATE_LINE = re.compile(r"年.{1,3}月.{1,4}日")
@@ -184,6 +185,14 @@ class Reader:
             ]
 
     def _documents(self, page: PageText, upright: np.ndarray | None) -> list[DocumentReading]:
+        return [
+            self._document(part, upright, region)
+            for region, part in split_documents(page)
+        ]  # fmt: skip
+
+    def _document(
+        self, page: PageText, upright: np.ndarray | None, region: BBox | None
+    ) -> DocumentReading:
         cls = classify_page(page)
         fields = extract_fields(page, cls.doc_type)
         tess = self._tesseract() if upright is not None else None
@@ -199,18 +208,17 @@ class Reader:
         warnings = [self.tesseract_note] if self.tesseract_note else []
         if not page.lines:
             warnings.append("no text found on page")
-        return [
-            DocumentReading(
-                file=page.file,
-                page=page.page,
-                doc_type=cls.doc_type,
-                doc_type_confidence=cls.confidence,
-                fields=fields,
-                confidence=round(confidence, 4),
-                rotation=page.rotation,
-                warnings=warnings,
-            )  # fmt: skip
-        ]
+        return DocumentReading(
+            file=page.file,
+            page=page.page,
+            doc_type=cls.doc_type,
+            doc_type_confidence=cls.confidence,
+            region=region,
+            fields=fields,
+            confidence=round(confidence, 4),
+            rotation=page.rotation,
+            warnings=warnings,
+        )  # fmt: skip
 
     def read_file(self, path: Path, *, rel: str | None = None) -> FileReading:
         """Read one file. Raises UnreadableDocument when the file as a whole cannot be read;

@@ -259,3 +259,70 @@ def test_a_list_of_winners_names_no_single_holder_or_rank():
     assert "award_rank" not in got and "name" not in got
     assert got["award_name"] == "2020年呼图壁县职工技能比武"
     assert got["issuer"] == "呼图壁县总工会"
+
+
+def test_two_honours_side_by_side_are_two_documents():
+    from extractors.classify import split_documents
+
+    p = page(
+        ("复印件与原件相符", (1417, 53, 2072, 202)),  # a stamp across the gap
+        ("荣誉证书", (688, 786, 1196, 923)),
+        ("奖状", (2468, 900, 2815, 1038)),
+        ("高佳同志：", (338, 972, 591, 1059)),
+        ("经个人申报、单位推荐、专家评审，入选", (435, 1096, 1366, 1210)),
+        ("高佳同志：", (2014, 1098, 2264, 1184)),
+        ("克拉玛依英才”人才工程（第二批），特发此证。", (332, 1188, 1417, 1310)),
+        ("在2015年度工作中成绩突出，被评为劳动模范。", (2110, 1208, 3161, 1333)),
+        ("以资鼓励。", (2100, 1305, 2331, 1389)),
+        ("中共克拉玛依市委人才工作领导小组", (959, 1473, 1547, 1561)),
+        ("二0一九年一月二十五日", (1016, 1542, 1484, 1630)),
+        ("沙雅县人民政府", (2843, 1650, 3141, 1731)),
+        ("二〇一六年四月七日", (2803, 1712, 3176, 1801)),
+        h=2481,
+    ).model_copy(update={"width": 3508})
+    parts = split_documents(p)
+    assert len(parts) == 2
+    (left_region, left), (right_region, right) = parts
+    assert left_region[2] <= right_region[0]
+    a, b = values(left, DocType.award_certificate), values(right, DocType.award_certificate)
+    assert (a["issuer"], a["issue_date"], a["award_year"]) == (
+        "中共克拉玛依市委人才工作领导小组", "2019-01-25", "2019",
+    )  # fmt: skip
+    assert (b["issuer"], b["issue_date"]) == ("沙雅县人民政府", "2016-04-07")
+
+
+def test_a_form_with_its_labels_in_a_column_is_one_document():
+    """Labels in one column, values in another, the heading over the values: one
+    certificate (身份证号 and 证书编号 are labels, not headings of a second document)."""
+    from extractors.classify import split_documents
+
+    labels = [
+        "姓名",
+        "性别",
+        "出生日期",
+        "身份证号",
+        "工作单位",
+        "资格名称",
+        "资格级别",
+        "证书编号",
+    ]
+    vals = ["蒋文明", "男", "1999年3月4日", "650109199903048334", "独山子石化分公司",
+            "助理讲师", "初级", "6501002025471592"]  # fmt: skip
+    lines = [("职称证书", (882, 368, 1695, 563))]
+    for i, (lab, val) in enumerate(zip(labels, vals, strict=True)):
+        y = 750 + 130 * i
+        lines += [(lab, (500, y, 700, y + 70)), (val, (890, y, 890 + 60 * len(val), y + 70))]
+    p = page(*lines, h=3509).model_copy(update={"width": 2481})
+    assert len(split_documents(p)) == 1
+
+
+def test_a_misread_day_glyph_and_a_lost_zhi():
+    p = page(
+        ("专业技术资格证书", (300, 40, 700, 90)),
+        ("发证单位：", (740, 737, 838, 768)),
+        ("昌吉回族自州人力资源和社会保障局", (870, 758, 1239, 800)),
+        ("2020年12月4街", (980, 794, 1129, 832)),
+    )
+    got = values(p, DocType.title_certificate)
+    assert got["issuer"] == "昌吉回族自治州人力资源和社会保障局"
+    assert got["issue_date"] == "2020-12-04"
