@@ -24,7 +24,12 @@ Truth schema (`BatchTruth.to_dict()`):
         "awards": [{"award_name", "issuer", "award_level", "award_rank", "award_year",
                     "project"}],
         "files": [{"file", "format", "pages", "unreadable": null | {"kind", "reason"},
-                   "documents": [TruthDoc dicts of synth.generate + "role", "fault"]}]}]}
+                   "documents": [TruthDoc dicts of synth.generate + "role", "fault"]}]}],
+     "layouts"?: "blind" | "mixed" (absent for synth's layouts)}
+
+With layouts blind or mixed each document also says its "family" (synth or blind; its
+"layout" names the layout), and the regions of a sheet (two certificates copied onto one
+page) carry their own "role", "fault", "family" and "layout".
 
 Planning (who applies, what they declare, which documents exist, which fault) runs in the
 parent from `random.Random` seeded by (seed, applicant index); rendering one file uses only
