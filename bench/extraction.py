@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -35,6 +36,127 @@ from models import OcrMode  # noqa: E402
 from synth.generate import TruthDoc, generate_documents  # noqa: E402
 
 DIFFS = ("clean", "ordinary", "poor")
+
+
+@dataclass
+class ReadingScores:
+    """What reading a generated set scored: per page and field, True where it was right."""
+
+    type_ok: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    field_ok: dict[tuple[str, str], list[bool]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[str] = field(default_factory=list)
+    page_total: list[float] = field(default_factory=list)  # seconds per page, per file
+    page_crops: list[float] = field(default_factory=list)
+    page_ocr: list[float] = field(default_factory=list)
+    bare: list[float] = field(default_factory=list)
+
+    def type_accuracy(self, difficulty: str | None = None) -> tuple[int, int]:
+        """(right, pages) for one difficulty, or all."""
+        xs = [x for d, v in self.type_ok.items() if difficulty in (None, d) for x in v]
+        return sum(xs), len(xs)
+
+    def field_accuracy(self, difficulty: str | None = None) -> tuple[int, int]:
+        """(right, fields) over every field key, for one difficulty or all."""
+        xs = [x for (d, _k), v in self.field_ok.items() if difficulty in (None, d) for x in v]
+        return sum(xs), len(xs)
+
+    def to_dict(self) -> dict:
+        return {
+            "type_ok": dict(self.type_ok),
+            "field_ok": [[d, k, v] for (d, k), v in self.field_ok.items()],
+            "errors": self.errors,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ReadingScores:
+        s = cls()
+        s.type_ok.update(d["type_ok"])
+        s.field_ok.update({(dd, k): v for dd, k, v in d["field_ok"]})
+        s.errors = list(d["errors"])
+        return s
+
+
+def generated_set(
+    out: Path, seed: int, per_difficulty: int, layouts: str, workers: int, reuse: bool
+) -> list[TruthDoc]:
+    """The truth of the set in `out`: reused when --reuse finds one of the same seed, size
+    and layouts there, else generated (and stamped)."""
+    stamp = {"seed": seed, "per_difficulty": per_difficulty}
+    if layouts != "synth":  # sets generated before the option keep their stamp
+        stamp["layouts"] = layouts
+    stamp_file = out / "bench-set.json"
+    if reuse and stamp_file.exists() and json.loads(stamp_file.read_text("utf-8")) == stamp:
+        raw = json.loads((out / "truth.json").read_text("utf-8"))
+        truth = [TruthDoc(**d) for d in raw]
+        print(f"reusing {len(truth)} pages (seed {seed}) in {out}")
+        return truth
+    t0 = time.perf_counter()
+    truth = generate_documents(
+        out, per_difficulty=per_difficulty, seed=seed, workers=workers, layouts=layouts
+    )
+    stamp_file.write_text(json.dumps(stamp), "utf-8")
+    took = time.perf_counter() - t0
+    print(f"generated {len(truth)} pages (seed {seed}) in {took:.0f} s → {out}")
+    return truth
+
+
+def score_reading(
+    out: Path, truth: list[TruthDoc], engine: str = "rapidocr", bare: bool = False
+) -> ReadingScores:
+    """Read every file of a generated set with the pipeline's Reader and score it against the
+    truth (document type of each page, exact match of each truth field); with `bare`, time
+    bare RapidOCR on the same pages too."""
+    truth_by_file: dict[str, list] = defaultdict(list)
+    for t in truth:
+        truth_by_file[t.file].append(t)
+    sc = ReadingScores()
+    type_ok, field_ok, errors = sc.type_ok, sc.field_ok, sc.errors
+    bare_engine = None
+    if bare:
+        from rapidocr_onnxruntime import RapidOCR
+
+        bare_engine = RapidOCR()
+    with Reader(ReadOptions(engine=engine)) as reader:
+        reader.read_file(out / truth[0].file, rel=truth[0].file)  # warm the engines
+        for rel, truths in sorted(truth_by_file.items()):
+            diff = truths[0].difficulty
+            crops0 = reader.crop_seconds
+            t = time.perf_counter()
+            try:
+                reading = reader.read_file(out / rel, rel=rel)
+            except Exception as e:  # a generated file must always read
+                errors.append(f"{rel}: {type(e).__name__}: {e}")
+                for tr in truths:  # a crash fails the page's type and every field
+                    type_ok[diff].append(False)
+                    for key in tr.fields:
+                        field_ok[(diff, key)].append(False)
+                continue
+            elapsed = time.perf_counter() - t
+            n_ocr = sum(1 for p in reading.pages if p.mode is OcrMode.ocr)
+            if n_ocr:
+                sc.page_total.append(elapsed / len(reading.pages))
+                sc.page_crops.append((reader.crop_seconds - crops0) / len(reading.pages))
+                sc.page_ocr.extend(p.seconds for p in reading.pages if p.mode is OcrMode.ocr)
+                if bare_engine is not None:
+                    # Right after our reading of the same file, so both see the same load.
+                    sc.bare.extend(_bare_seconds(bare_engine, out / rel))
+            for tr in truths:
+                docs = [d for d in reading.documents if d.page == tr.page]
+                doc = docs[0] if docs else None
+                got_type = doc.doc_type if doc else None
+                type_ok[diff].append(got_type == tr.doc_type)
+                if got_type != tr.doc_type:
+                    errors.append(f"{rel} p{tr.page} [{diff}] type {got_type} ≠ {tr.doc_type}")
+                got = doc.values() if doc else {}
+                for key, want in tr.fields.items():
+                    ok = got.get(key) == want
+                    field_ok[(diff, key)].append(ok)
+                    if not ok:
+                        errors.append(
+                            f"{rel} p{tr.page} [{diff}] {tr.doc_type}.{key}: "
+                            f"{got.get(key)!r} ≠ {want!r}"
+                        )
+    return sc
 
 
 def main() -> None:
@@ -60,81 +182,12 @@ def main() -> None:
     args = ap.parse_args()
     seed = args.seed if args.seed is not None else int(time.time()) % 100_000
     out = args.out or Path(tempfile.mkdtemp(prefix="cc-bench-"))
-    stamp = {"seed": seed, "per_difficulty": args.per_difficulty}
-    if args.layouts != "synth":  # sets generated before the option keep their stamp
-        stamp["layouts"] = args.layouts
-    stamp_file = out / "bench-set.json"
-    if args.reuse and stamp_file.exists() and json.loads(stamp_file.read_text("utf-8")) == stamp:
-        raw = json.loads((out / "truth.json").read_text("utf-8"))
-        truth = [TruthDoc(**d) for d in raw]
-        print(f"reusing {len(truth)} pages (seed {seed}) in {out}")
-    else:
-        t0 = time.perf_counter()
-        truth = generate_documents(
-            out, per_difficulty=args.per_difficulty, seed=seed, workers=args.workers,
-            layouts=args.layouts,
-        )  # fmt: skip
-        stamp_file.write_text(json.dumps(stamp), "utf-8")
-        took = time.perf_counter() - t0
-        print(f"generated {len(truth)} pages (seed {seed}) in {took:.0f} s → {out}")
+    truth = generated_set(out, seed, args.per_difficulty, args.layouts, args.workers, args.reuse)
     if args.generate_only:
         return
-    truth_by_file: dict[str, list] = defaultdict(list)
-    for t in truth:
-        truth_by_file[t.file].append(t)
-
-    type_ok: dict[str, list[bool]] = defaultdict(list)
-    field_ok: dict[tuple[str, str], list[bool]] = defaultdict(list)
-    errors: list[str] = []
-    page_total: list[float] = []
-    page_crops: list[float] = []
-    page_ocr: list[float] = []
-    bare: list[float] = []
-    bare_engine = None
-    if not args.no_bare:
-        from rapidocr_onnxruntime import RapidOCR
-
-        bare_engine = RapidOCR()
-    with Reader(ReadOptions(engine=args.engine)) as reader:
-        reader.read_file(out / truth[0].file, rel=truth[0].file)  # warm the engines
-        for rel, truths in sorted(truth_by_file.items()):
-            diff = truths[0].difficulty
-            crops0 = reader.crop_seconds
-            t = time.perf_counter()
-            try:
-                reading = reader.read_file(out / rel, rel=rel)
-            except Exception as e:  # a generated file must always read
-                errors.append(f"{rel}: {type(e).__name__}: {e}")
-                for tr in truths:  # a crash fails the page's type and every field
-                    type_ok[diff].append(False)
-                    for key in tr.fields:
-                        field_ok[(diff, key)].append(False)
-                continue
-            elapsed = time.perf_counter() - t
-            n_ocr = sum(1 for p in reading.pages if p.mode is OcrMode.ocr)
-            if n_ocr:
-                page_total.append(elapsed / len(reading.pages))
-                page_crops.append((reader.crop_seconds - crops0) / len(reading.pages))
-                page_ocr.extend(p.seconds for p in reading.pages if p.mode is OcrMode.ocr)
-                if bare_engine is not None:
-                    # Right after our reading of the same file, so both see the same load.
-                    bare.extend(_bare_seconds(bare_engine, out / rel))
-            for tr in truths:
-                docs = [d for d in reading.documents if d.page == tr.page]
-                doc = docs[0] if docs else None
-                got_type = doc.doc_type if doc else None
-                type_ok[diff].append(got_type == tr.doc_type)
-                if got_type != tr.doc_type:
-                    errors.append(f"{rel} p{tr.page} [{diff}] type {got_type} ≠ {tr.doc_type}")
-                got = doc.values() if doc else {}
-                for key, want in tr.fields.items():
-                    ok = got.get(key) == want
-                    field_ok[(diff, key)].append(ok)
-                    if not ok:
-                        errors.append(
-                            f"{rel} p{tr.page} [{diff}] {tr.doc_type}.{key}: "
-                            f"{got.get(key)!r} ≠ {want!r}"
-                        )
+    sc = score_reading(out, truth, args.engine, bare=not args.no_bare)
+    type_ok, field_ok, errors = sc.type_ok, sc.field_ok, sc.errors
+    page_total, page_crops, page_ocr, bare = sc.page_total, sc.page_crops, sc.page_ocr, sc.bare
 
     print()
     print("document type accuracy")

@@ -38,11 +38,18 @@ def run_verify(batch: Path, out: Path, workers: int, as_of: str) -> float:
 
 
 def score(truth: dict, results: dict) -> dict:
+    """Flags of results.json against the truth's expected codes, applicant by applicant.
+
+    Besides the counts: `false_flags`, every flag raised with a code the applicant was not
+    expected to carry (with its message), and `missed`, every expected code not raised (with
+    the applicant's status, review reasons and the truth's note on the fault)."""
     expected = {a["applicant_id"]: set(a["expected_codes"]) for a in truth["applicants"]}
+    notes = {a["applicant_id"]: a.get("notes", []) for a in truth["applicants"]}
     got = {a["applicant_id"]: a for a in results["applicants"]}
     tp, fp, fn, exp_n, raised_n = Counter(), Counter(), Counter(), Counter(), Counter()
     clean = clean_flagged = clean_review = 0
     misses = []
+    false_flags, missed = [], []
     for aid, e in expected.items():
         a = got.get(aid)
         codes = {f["code"] for f in a["flags"]} if a else set()
@@ -56,6 +63,16 @@ def score(truth: dict, results: dict) -> dict:
             fp[c] += 1
         for c in e - codes:
             fn[c] += 1
+        for f in a["flags"] if a else []:
+            if f["code"] not in e:
+                false_flags.append({"applicant_id": aid, "code": f["code"],
+                                    "message": f.get("message", ""), "clean": not e})  # fmt: skip
+        for c in sorted(e - codes):
+            missed.append({
+                "applicant_id": aid, "code": c, "status": a["status"] if a else "absent",
+                "review_reasons": list(a.get("review_reasons") or []) if a else [],
+                "note": "; ".join(n["note"] for n in notes[aid] if n.get("code") == c),
+            })  # fmt: skip
         if not e:
             clean += 1
             clean_flagged += bool(codes)
@@ -78,6 +95,8 @@ def score(truth: dict, results: dict) -> dict:
         "clean_flagged": clean_flagged,
         "clean_needs_review": clean_review,
         "misses": misses,
+        "false_flags": false_flags,
+        "missed": missed,
     }
 
 

@@ -188,11 +188,21 @@ def synth_batch(
     seed: int = typer.Option(1, help="随机种子"),
     workers: int = typer.Option(2, help="并行生成的进程数"),
     max_dpi: int = typer.Option(0, help="扫描页最高分辨率（0 为不限；小页面用于压力测试）"),
+    layouts: str = typer.Option(
+        "synth",
+        help="版式来源：synth（开发所用）/ blind（按文档说明另行绘制，未参与调优）/ mixed（逐份混合）",
+    ),
 ) -> None:
     """生成带注入问题和标准答案的合成申报批次 / generate a batch with injected faults."""
+    from models.exceptions import UsageError
     from synth.batch import generate_batch, truth_path
 
-    generate_batch(out, applicants=applicants, seed=seed, workers=workers, max_dpi=max_dpi or None)
+    try:
+        generate_batch(out, applicants=applicants, seed=seed, workers=workers,
+                       max_dpi=max_dpi or None, layouts=layouts)  # fmt: skip
+    except UsageError as e:
+        err.print(f"{e.reason_zh} / {e.detail}")
+        raise typer.Exit(2) from e
     err.print(f"已生成批次 / batch: {out}（标准答案 / truth: {truth_path(out)}）")
 
 

@@ -24,7 +24,12 @@ Truth schema (`BatchTruth.to_dict()`):
         "awards": [{"award_name", "issuer", "award_level", "award_rank", "award_year",
                     "project"}],
         "files": [{"file", "format", "pages", "unreadable": null | {"kind", "reason"},
-                   "documents": [TruthDoc dicts of synth.generate + "role", "fault"]}]}]}
+                   "documents": [TruthDoc dicts of synth.generate + "role", "fault"]}]}],
+     "layouts"?: "blind" | "mixed" (absent for synth's layouts)}
+
+With layouts blind or mixed each document also says its "family" (synth or blind; its
+"layout" names the layout), and the regions of a sheet (two certificates copied onto one
+page) carry their own "role", "fault", "family" and "layout".
 
 Planning (who applies, what they declare, which documents exist, which fault) runs in the
 parent from `random.Random` seeded by (seed, applicant index); rendering one file uses only
@@ -65,6 +70,7 @@ from models.catalogue import (
 from models.catalogue import PROGRAMS as CATALOGUE_PROGRAMS
 from models.exceptions import UsageError
 from synth import textpdf, vocab
+from synth.blind import packet as blind_packet
 from synth.damage import DIFFICULTIES
 from synth.dates import cn_number, random_date
 from synth.documents import DEGREE, EDU_AGE, LAYOUTS, RENDERERS, RenderedDoc
@@ -146,6 +152,11 @@ ID_CARD_SHARE = 0.85
 OLDER_SKILL_SHARE = 0.25
 OTHER_PAGE_SHARE = 0.12
 COMBINED_FILE_SHARE = 0.15  # several certificates scanned into one multi-page file
+# Which layouts draw the evidence: "synth" (the reader was developed on them), "blind"
+# (synth/blind/, drawn from documents.md alone; see synth.blind.packet), "mixed" (each
+# document picks one of the two).
+LAYOUT_FAMILIES = ("synth", "blind", "mixed")
+SHEET_SHARE = 0.3  # blind: applicants whose two certificates are copied onto one A4
 BROKEN_KINDS = ("empty", "truncated_jpeg", "docx", "html_pdf")
 
 # Header aliases of the declared table are the catalogue's (the contract's). The awards
@@ -222,6 +233,11 @@ class PageSpec:
     # another applicant's page), then damage it with this page's own seed ("rescanned").
     render_seed: str | None = None
     same_as: dict | None = None  # {"applicant_id", "role", "file", "page", "edited"}
+    # Layouts other than synth's: the family that draws the page, its layout, and for a
+    # sheet (several certificates copied onto one page) the documents on it.
+    family: str = "synth"
+    layout: str | None = None
+    parts: list[PageSpec] | None = None
 
 
 @dataclass
@@ -236,6 +252,7 @@ class FileSpec:
     fault: str | None = None
     software: str | None = None  # EXIF Software written into a jpg (tamper fault)
     max_dpi: int | None = None  # small pages: scans stored at no more than this resolution
+    layouts: str = "synth"  # the batch's LAYOUT_FAMILIES choice (the truth names families)
 
 
 @dataclass
@@ -307,9 +324,12 @@ class BatchTruth:
     headers: dict[str, str]
     applicants: list[ApplicantTruth]
     schema_version: int = SCHEMA_VERSION
+    layouts: str = "synth"  # LAYOUT_FAMILIES; written only when not synth's (older truths)
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        if d["layouts"] == "synth":
+            del d["layouts"]
         return {"schema_version": d.pop("schema_version"), **d}
 
     def by_id(self) -> dict[str, ApplicantTruth]:
@@ -1369,7 +1389,14 @@ def _render_page(
     facts = dict(ps.facts)
     if ps.text_layer:
         facts["text_layer"] = True
-    doc: RenderedDoc = RENDERERS[ps.doc_type](person, rng, **facts)
+    doc: RenderedDoc
+    if ps.parts:
+        parts = [(p.doc_type, p.layout or "", Person(**p.person), dict(p.facts)) for p in ps.parts]
+        doc = blind_packet.render_sheet(parts, rng, facts.get("program"))
+    elif ps.family == "blind":
+        doc = blind_packet.render_doc(ps.doc_type, ps.layout or "", person, rng, facts)
+    else:
+        doc = RENDERERS[ps.doc_type](person, rng, **facts)
     if ps.render_seed:  # another applicant's certificate, scanned again
         rng = random.Random(f"{spec.seed}:page:{k}:rescan")
     return scan_page(
@@ -1429,7 +1456,7 @@ def build_packet_file(spec: FileSpec) -> tuple[str, bytes, list[dict]]:
     images, truths = [], []
     for k, ps in enumerate(spec.pages):
         out, truth = _render_page(spec, k, ps, dpi)
-        docs = [_doc_truth(truth, ps)]
+        docs = [_doc_truth(truth, ps, spec.layouts)]
         if isinstance(out, bytes):  # text-layer PDF, single page
             return spec.path, out, docs
         images.append(out)
@@ -1437,16 +1464,92 @@ def build_packet_file(spec: FileSpec) -> tuple[str, bytes, list[dict]]:
     data = encode_pages(images, spec.fmt, truths, rng)
     if spec.software:
         data = _with_exif_software(data, spec.software)
-    return spec.path, data, [_doc_truth(t, ps) for t, ps in zip(truths, spec.pages, strict=True)]
+    docs = [_doc_truth(t, ps, spec.layouts) for t, ps in zip(truths, spec.pages, strict=True)]
+    return spec.path, data, docs
 
 
-def _doc_truth(truth: TruthDoc, ps: PageSpec) -> dict:
+def _doc_truth(truth: TruthDoc, ps: PageSpec, layouts: str = "synth") -> dict:
     d = truth.to_dict()
     d["role"] = ps.role
     d["fault"] = ps.fault
     if ps.same_as is not None:
         d["same_as"] = dict(ps.same_as)
+    if layouts != "synth":  # which family drew the page ("layout" names the layout)
+        d["family"] = ps.family
+        for region, part in zip(d.get("regions", []), ps.parts or [], strict=False):
+            region.update(role=part.role, fault=part.fault, family=part.family,
+                          layout=part.layout)  # fmt: skip
     return d
+
+
+# ---------------------------------------------------------------------------------------
+# layouts other than synth's (synth.blind.packet)
+
+
+def _draw_with_layouts(
+    a: ApplicantPlan, seed: int, layouts: str, linked: set[tuple[int, str]]
+) -> None:
+    """Pick the family and layout of each planned page (the plan's own random streams are
+    untouched, so a synth batch stays byte-identical), then lay out what only blind drawings
+    have: an ID card's front and back as two pages of one PDF/TIFF, and two certificates
+    copied onto one sheet. Pages linked to another applicant's (opt-in faults) keep their
+    file as it is."""
+    rng = random.Random(f"batch-layouts:{seed}:{a.index}")
+    for spec in a.files:
+        spec.layouts = layouts
+        for ps in spec.pages:
+            if layouts == "mixed" and rng.random() < 0.5:
+                continue  # drawn by synth's layouts
+            options = blind_packet.layouts_for(ps.doc_type, ps.facts)
+            if (
+                ps.doc_type == "id_card"
+                and spec.fmt in ("pdf", "tif")
+                and len(spec.pages) == 1
+                and ps.text_layer is None
+                and (a.index, ps.role) not in linked
+            ):
+                options.append(blind_packet.ID_FRONT_BACK)
+            if not options:
+                continue  # 高中: no blind layout prints it
+            ps.family, ps.layout = "blind", rng.choice(options)
+            ps.facts = {**ps.facts, "program": a.program}
+            if ps.doc_type == "other":
+                ps.facts["unit"] = a.work_unit
+    for spec in a.files:
+        if spec.pages and spec.pages[0].layout == blind_packet.ID_FRONT_BACK:
+            front = spec.pages[0]
+            front.layout = "card_front"
+            spec.pages.append(replace(front, layout="card_back", fault=None))
+    _copy_onto_a_sheet(rng, a, linked)
+
+
+def _copy_onto_a_sheet(rng: random.Random, a: ApplicantPlan, linked: set[tuple[int, str]]) -> None:
+    """Now and then two single-page certificates of the applicant become one sheet: a copy of
+    both side by side (documents.md), at most an office scan (small print on a shared page)."""
+    singles = [
+        f
+        for f in a.files
+        if not f.broken
+        and len(f.pages) == 1
+        and f.pages[0].layout in blind_packet.SHEET_LAYOUTS
+        and f.pages[0].text_layer is None
+        and (a.index, f.pages[0].role) not in linked
+    ]
+    if len(singles) < 2 or rng.random() >= SHEET_SHARE:
+        return
+    first, second = sorted(rng.sample(singles, 2), key=a.files.index)
+    parts = [first.pages[0], second.pages[0]]
+    for ps in parts:
+        ps.mounted, ps.rotation = False, 0
+    _cap_difficulty(parts[0])
+    sheet = PageSpec(
+        parts[0].doc_type, {"program": a.program}, parts[0].person, parts[0].difficulty,
+        parts[0].role, rotation=rng.choice((0, 0, 0, 90, 270)), fault=parts[0].fault,
+        family="blind", layout="sheet", parts=parts,
+    )  # fmt: skip
+    first.pages = [sheet]
+    first.fault = next((p.fault for p in parts if p.fault), None)
+    a.files.remove(second)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1714,6 +1817,7 @@ def _link_renders(plans: list[ApplicantPlan]) -> None:
                 _rename(a, ospec, "." + sspec.path.rsplit(".", 1)[1])
             else:
                 ops.render_seed = f"{sspec.seed}:page:{sk}"
+                ops.family, ops.layout = sps.family, sps.layout  # the same drawing
         if a.fault == "tamper" and not any(n["code"] == "DUPLICATE_EVIDENCE" for n in a.notes):
             _editor_metadata(a)
 
@@ -2022,8 +2126,11 @@ def plan_batch(
     faults: Sequence[str] | None = None,
     clean_share: float = 0.4,
     difficulties: dict[str, float] | None = None,
+    layouts: str = "synth",
 ) -> BatchPlan:
     """Who applies, what they declare, their documents and faults; nothing is rendered."""
+    if layouts not in LAYOUT_FAMILIES:
+        raise UsageError(f"layouts must be one of {LAYOUT_FAMILIES}, not {layouts!r}")
     kinds = tuple(FAULT_KINDS if faults is None else faults)
     unknown = [k for k in kinds if k not in EXPECTED_CODES]
     if unknown:
@@ -2047,9 +2154,15 @@ def plan_batch(
     ]
     if any(linked):
         plans = _apply_linked_faults(plans, linked, seed)
+    # pages another applicant's copy is drawn from, and those copies
+    linked_roles = {(a.index, r) for a in plans for r in a.render_links} | {
+        (i, r) for a in plans for i, r, _ in a.render_links.values()
+    }
     for a in plans:
         frng = random.Random(f"batch-files:{seed}:{a.index}")
         a.files = _plan_files(frng, a, seed, diffs)
+        if layouts != "synth":
+            _draw_with_layouts(a, seed, layouts, linked_roles)
     if any(linked):
         _link_renders(plans)
     return BatchPlan(seed, plans, kinds)
@@ -2091,15 +2204,19 @@ def generate_batch(
     workers: int = 1,
     declared_format: str = "xlsx",
     max_dpi: int | None = None,
+    layouts: str = "synth",
 ) -> BatchTruth:
     """Write a batch (declared data + packets) and its truth file beside it; return the truth.
 
-    `max_dpi` stores every scan at no more than that resolution (small pages: load tests)."""
+    `max_dpi` stores every scan at no more than that resolution (small pages: load tests).
+    `layouts` (LAYOUT_FAMILIES) names the layouts that draw the evidence: "blind" draws every
+    document it can with synth/blind/'s layouts (each truth document says its "family" and
+    "layout"), "mixed" lets each document pick; faults and expected codes are the same."""
     batch_dir = Path(batch_dir)
     if declared_format not in ("xlsx", "csv"):
         raise UsageError(f"declared_format must be xlsx or csv, not {declared_format!r}")
     _check_empty(batch_dir)
-    plan = plan_batch(applicants, seed, faults, clean_share, difficulties)
+    plan = plan_batch(applicants, seed, faults, clean_share, difficulties, layouts)
     batch_dir.mkdir(parents=True, exist_ok=True)
 
     specs = [replace(f, max_dpi=max_dpi) for f in plan.files] if max_dpi else plan.files
@@ -2134,6 +2251,7 @@ def generate_batch(
         }
         | {f"awards.{k}": v for k, v in sheets.award_headers.items()},
         applicants=[_applicant_truth(a, docs_by_file) for a in plan.applicants],
+        layouts=layouts,
     )
     truth_path(batch_dir).write_text(
         json.dumps(truth.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
@@ -2169,8 +2287,9 @@ def _applicant_truth(a: ApplicantPlan, docs_by_file: dict[str, list[dict]]) -> A
             continue
         for f in files:
             for d in f["documents"]:
-                if d["role"] == role and d["fault"]:
-                    n["file"], n["page"] = f["file"], d["page"]
+                for doc in (d, *d.get("regions", ())):  # a sheet's regions name their roles
+                    if doc.get("role") == role and doc.get("fault"):
+                        n["file"], n["page"] = f["file"], d["page"]
     return ApplicantTruth(
         applicant_id=a.applicant_id,
         program=a.program,
@@ -2223,6 +2342,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--difficulties", default=None, help="e.g. clean=0.45,ordinary=0.45,poor=0.1")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--format", dest="declared_format", choices=("xlsx", "csv"), default="xlsx")
+    ap.add_argument(
+        "--layouts", choices=LAYOUT_FAMILIES, default="synth",
+        help="synth (developed on), blind (synth/blind/, held out) or mixed (each document)",
+    )  # fmt: skip
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
     try:
@@ -2235,6 +2358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             difficulties=_parse_difficulties(a.difficulties) if a.difficulties else None,
             workers=a.workers,
             declared_format=a.declared_format,
+            layouts=a.layouts,
         )
     except UsageError as e:
         print(f"{e.reason_zh} / {e.detail}", file=sys.stderr)

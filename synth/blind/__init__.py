@@ -6,11 +6,12 @@ the signature of `synth.documents`' renderers, `(person, rng, **facts) -> Render
 returns contract-normalised truth with the box where each value is printed.
 
 `BLIND_LAYOUTS[doc_type][layout]` is the renderer; `render_blind(doc_type, layout, ...)`
-calls it.
+calls it. `synth.blind.packet` draws the documents of whole application packets with them.
 
 Facts a caller may fix: `name` everywhere; `skill_level`, `occupation`, `issue_date`,
-`issuer`, `cert_no` (skill); `award_name`, `award_rank`, `issuer`, `issue_date`, `cert_no`
-(award; the level always follows the printed issuer, so fix the issuer with the award);
+`issuer`, `cert_no` (skill); `award_name`, `award_rank`, `issuer`, `issue_date`, `cert_no`,
+`award_year` (a "…年度" honour), `letter="notice"|"decision"` (decision_letter) (award; the
+level always follows the printed issuer, so fix the issuer with the award);
 `title`, `title_level`, `issuer`, `issue_date` (title); `education`, `school`,
 `issue_date`, `cert_no` (education; a layout keeps the levels its heading allows);
 `unit` (在职证明); `overprints=()` or a tuple of `overprints.KINDS` to fix the marks a copy

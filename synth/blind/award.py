@@ -326,6 +326,8 @@ def render_jiangzhuang(person: Person, rng: random.Random, **facts) -> RenderedD
     x0, w = inner + 260, cv.w - 2 * inner - 520
     yearly = rng.random() < 0.5
     year = issue.year - 1 if yearly else issue.year
+    if yearly and "award_year" in facts:  # a batch prints the declared year
+        year = int(facts["award_year"])
     if rng.random() < 0.5:
         segs = [
             Seg("授予 "),
@@ -464,6 +466,8 @@ def render_decision_letter(person: Person, rng: random.Random, **facts) -> Rende
     tl = bool(facts.get("text_layer"))
     cv = plain_page(rng, (2480, 3508), tl)
     notice = rng.random() < 0.45  # 通报 of results
+    if "letter" in facts:  # a batch asks for a 通报 of a competition or a 决定 of an honour
+        notice = facts["letter"] == "notice"
     if notice:
         comp, issuer = _competition(rng, facts, issue)
         issuer = facts.get(
@@ -479,7 +483,7 @@ def render_decision_letter(person: Person, rng: random.Random, **facts) -> Rende
         )
         award = facts.get("award_name", honour)
         issuer = facts.get("issuer", issuer)
-        year = issue.year - 1
+        year = int(facts.get("award_year", issue.year - 1))
     short = issuer.split(" ")[0]
     m = 250
     cv.text(
@@ -531,6 +535,10 @@ def render_decision_letter(person: Person, rng: random.Random, **facts) -> Rende
         ]
         y = cv.paragraph(m, y + 20, cv.w - 2 * m, intro, size, indent=size * 2)
         groups = {"一等奖": [], "二等奖": [], "三等奖": []}
+        if rank not in groups:  # a batch's medal or 优秀奖: list that rank's family
+            medals = ("金奖", "银奖", "铜奖")
+            family = medals if rank in medals else ("一等奖", "二等奖", "三等奖", "优秀奖")
+            groups = {k: [] for k in family}
         for who in listed:
             groups[rank if who == name else rng.choice(list(groups))].append(who)
     else:
