@@ -79,16 +79,17 @@ def classify_page(page: PageText) -> Classification:
     return classify_lines(page.lines, page.height or 1.0)
 
 
-# A side's heading names a document of its own (荣誉证书, 奖状, 职业技能等级证书…).
-_OWN_HEADING = re.compile(r"(?:证书|奖状|证明|聘书|身份证)\s*$")  # not 身份证号, 证书编号
 SPLIT_MIN_CONFIDENCE = 0.7
 
 
 def split_documents(page: PageText) -> list[tuple[tuple[float, float, float, float] | None,
                                                   PageText]]:  # fmt: skip
     """The documents on a page: [(None, page)], or two (region, page of its lines) when two
-    certificates stand side by side, each with its own heading and each placed with
-    confidence. An ID card's two faces side by side stay one card."""
+    certificates stand side by side, each placed with confidence and each naming its own
+    holder (a booklet's spread of one certificate names its holder once). An ID card's two
+    faces side by side stay one card."""
+    from extractors.fields import extract_fields  # fields import this module
+
     gutter = vertical_gutter(page.lines, page.width or 0.0)
     if gutter is None:
         return [(None, page)]
@@ -102,15 +103,11 @@ def split_documents(page: PageText) -> list[tuple[tuple[float, float, float, flo
     ]  # fmt: skip
     out = []
     for region, lines in sides:
-        top = [ln for ln in lines if ln.bbox[1] < 0.45 * (page.height or 1.0)]
-        if not any(
-            len(ln.text.strip()) <= 14 and _OWN_HEADING.search(ln.text) and "原件" not in ln.text
-            for ln in top
-        ):  # a stamp (复印件与原件相符) is no heading
-            return [(None, page)]
         sub = page.model_copy(update={"lines": lines})
         cls = classify_page(sub)
         if cls.doc_type is DocType.other or cls.confidence < SPLIT_MIN_CONFIDENCE:
+            return [(None, page)]
+        if not {"name", "id_number"} & set(extract_fields(sub, cls.doc_type)):
             return [(None, page)]
         out.append((cls.doc_type, region, sub))
     if all(t is DocType.id_card for t, _r, _s in out):

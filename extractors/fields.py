@@ -57,6 +57,7 @@ _NOT_NAME = re.compile(
     r"|复印|使用|申报|身份证|有效|中华|人民|共和国|学士|硕士|博士"
     # An ID card's address line standing where the name was lost: "新疆伊犁哈萨克自治州昭苏".
     r"|新疆.{2}|自治[区州县]|地区|公安|街道|[省市县乡镇村路]$"  # (王新疆 is a name)
+    r"|表彰|荣誉|希望|以下|珍惜|受表"  # a letter's sentence: 希望受表彰的同志…
 )
 _LABEL_WORDS = ("姓名", "性别", "民族", "证书", "编号", "日期", "号码", "等级", "同志", "单位",
                 "文号", "机关", "机构", "组织", "证件", "原件", "效期")  # fmt: skip
@@ -1249,7 +1250,11 @@ def extract_fields(page: PageText, doc_type: DocType) -> dict[str, ExtractedFiel
 
 
 def _roster(doc: Doc) -> bool:
-    """Two or more rank headings (一等奖： …) each over its own lines: a list of winners."""
+    """A list of winners: two or more rank headings (一等奖： …), or four or more cells that
+    are a name and nothing else (决定授予以下14名同志…)."""
+    bare = sum(1 for _s, _e, c in doc.user_data["spans"] if _name(c.text) == c.text.strip())
+    if bare >= 4:
+        return True
     heads = {
         nz.normalize_award_rank(c.text)
         for _s, _e, c in doc.user_data["spans"]

@@ -326,3 +326,23 @@ def test_a_misread_day_glyph_and_a_lost_zhi():
     got = values(p, DocType.title_certificate)
     assert got["issuer"] == "昌吉回族自治州人力资源和社会保障局"
     assert got["issue_date"] == "2020-12-04"
+
+
+def test_a_booklet_spread_of_one_certificate_is_one_document():
+    """Holder on the left page, the qualification on the right: the holder is named once,
+    so the spread is one certificate, read whole."""
+    from extractors.classify import split_documents
+
+    left = [("姓名", 300, "阿依古丽·吐尔逊"), ("性别", 420, "女"), ("出生年月", 540, "1985年3月"),
+            ("身份证号", 660, "65310119850312002X")]  # fmt: skip
+    right = [("职业（工种）", 300, "焊工"), ("等级", 420, "技师"), ("证书编号", 540, "1565010001200123"),
+             ("发证机关", 660, "新疆维吾尔自治区职业技能鉴定指导中心"), ("发证日期", 780, "2015年6月30日")]  # fmt: skip
+    lines = [("职业资格证书", (2300, 120, 2900, 220))]
+    for lab, y, val in left:
+        lines += [(lab, (200, y, 420, y + 60)), (val, (480, y, 480 + 40 * len(val), y + 60))]
+    for lab, y, val in right:
+        lines += [(lab, (1900, y, 2150, y + 60)), (val, (2200, y, 2200 + 40 * len(val), y + 60))]
+    p = page(*lines, h=2480).model_copy(update={"width": 3508})
+    assert len(split_documents(p)) == 1
+    got = values(p, DocType.skill_certificate)
+    assert got["name"] == "阿依古丽·吐尔逊" and got["skill_level"] == "技师"
