@@ -26,6 +26,8 @@ from models import (
     BBox,
     DocType,
     DocumentReading,
+    Evidence,
+    ExtractedField,
     FileReading,
     OcrMode,
     PageFailure,
@@ -41,7 +43,7 @@ log = logging.getLogger(__name__)
 
 # Bump when reading code (here, in fields, classify, reconcile, layout, loaders or ocr/)
 # changes in a way that should invalidate cached page readings and crops.
-READER_VERSION = "2026-12-07.2"
+READER_VERSION = "2026-12-07.3"
 
 # A whole date in words or digits: 二〇一九年八月十二日, 2019年8月12日.
 _DATE_LINE = re.compile(r"年.{1,3}月.{1,4}日")
@@ -170,6 +172,63 @@ class Reader:
                 out[i] = ln.model_copy(update={"text": text, "confidence": conf})
         return out
 
+    def _reread_ethnicity(
+        self, page: PageText, fields: dict[str, ExtractedField], upright: np.ndarray
+    ) -> None:
+        """An ID card's 民族 is one glyph beside its label, which the page-sized reading
+        loses or misreads now and then ("民族没"); the value's own crop, read at full size,
+        seldom does. Taken only when it names an ethnic group."""
+        for ln in page.lines:
+            at = ln.text.find("民族")
+            if not 0 <= at <= 1 or len(ln.text.strip()) > 6:
+                continue  # the label, not a 仅供少数民族…申报使用 line across the card
+            x0, y0, x1, y1 = ln.bbox
+            h = y1 - y0
+            n = max(1, len(ln.text))
+            start = x0 + (x1 - x0) * (at + 2) / n  # glyphs of an ID card are evenly spaced
+            # The value inside the line's box, or (the box ends at the label) beside it.
+            box = (start, y0, max(x1, start + 3.5 * h), y1)
+            H, W = upright.shape[:2]
+            best: tuple[float, str, str] | None = None
+            # Xinjiang cards print the Uyghur word over the value (its dots read 汉 as 汶):
+            # crops reaching more and less above it, the most confident reading kept.
+            whole = (x0, y0, max(x1, start + 3.5 * h), y1)  # glyph positions may be off
+            for left, above, below in (
+                (box[0], 0.4, 0.4), (box[0], 0.1, 0.1), (box[0], 0.25, 0.4), (whole[0], 0.2, 0.2)
+            ):  # fmt: skip
+                a, b = max(0, int(left - 0.4 * h)), max(0, int(y0 - above * h))
+                c, d = min(W, int(box[2] + 0.4 * h)), min(H, int(y1 + below * h))
+                t = time.perf_counter()
+                try:
+                    got = self._engine.call("read_line", np.ascontiguousarray(upright[b:d, a:c]))
+                except OcrEngineError as e:
+                    log.info("ethnicity re-read failed on a page: %s", e.code)
+                    return
+                finally:
+                    self.crop_seconds += time.perf_counter() - t
+                text = re.sub(r"[^\u4e00-\u9fff]", "", getattr(got, "text", ""))
+                tail = text.rsplit("族", 1)[-1] or text
+                # The value ends the line: its longest ending that names a group (安汉 → 汉).
+                value = next(
+                    (v for i in range(len(tail)) if (v := nz.normalize_ethnicity(tail[i:]))),
+                    None,
+                )
+                conf = float(getattr(got, "confidence", 0.0))
+                if value and (best is None or conf > best[0]):
+                    best = (conf, value, text)
+                if best and best[0] >= 0.8:
+                    break
+            if best is not None:
+                conf, value, text = best
+                fields["ethnicity"] = ExtractedField(
+                    key="ethnicity", value=value, raw=text,
+                    confidence=round(min(ln.confidence, conf), 4),
+                    evidence=Evidence(file=page.file, page=page.page,
+                                      bbox=tuple(round(v, 1) for v in box)),
+                    notes=["found: re-read beside its label"],
+                )  # fmt: skip
+            return
+
     def documents(self, page: PageText, upright: np.ndarray | None) -> list[DocumentReading]:
         try:
             return self._documents(page, upright)
@@ -203,6 +262,8 @@ class Reader:
                 keys=_second_opinion_keys(cls.doc_type),
             )  # fmt: skip
             self.crop_seconds += time.perf_counter() - t
+        if upright is not None and cls.doc_type is DocType.id_card and "ethnicity" not in fields:
+            self._reread_ethnicity(page, fields, upright)
         confs = [f.confidence for f in fields.values()]
         confidence = cls.confidence * (sum(confs) / len(confs) if confs else 1.0)
         warnings = [self.tesseract_note] if self.tesseract_note else []
