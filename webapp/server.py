@@ -14,6 +14,10 @@ import sys
 
 
 def setup(*, migrate: bool = True) -> None:
+    from store.dataroot import data_root
+
+    # Before the settings are read: the SQLite file and the secret key live there.
+    data_root().mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
     import django
     from django.apps import apps
@@ -61,6 +65,30 @@ def create_admin(username: str, password: str) -> None:
     user.save()
     user.groups.add(Group.objects.get(name=ADMIN))
     audit.record(None, "user_changed", user=user, created=username, role=ADMIN, via="createadmin")
+
+
+def createadmin_command(username: str) -> int:
+    """`credcheck createadmin`: the password typed twice, or one line on stdin (scripts)."""
+    import getpass
+
+    from django.core.exceptions import ValidationError
+
+    setup(migrate=True)
+    if sys.stdin.isatty():
+        password = getpass.getpass("密码 / password: ")
+        if getpass.getpass("再输入一次 / again: ") != password:
+            print("两次输入的密码不一致 / passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        create_admin(username, password)
+    except (ValueError, ValidationError) as e:
+        msgs = e.messages if isinstance(e, ValidationError) else [str(e)]
+        print("未创建 / not created: " + "；".join(msgs), file=sys.stderr)
+        return 2
+    print(f"已创建管理员 {username} / admin created", file=sys.stderr)
+    return 0
 
 
 def serve(host: str, port: int, threads: int = 8) -> None:
