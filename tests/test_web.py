@@ -88,6 +88,10 @@ def intake(data_root):
     p.write_text(DECLARED_CSV, encoding="utf-8")
     rows = [a for a in load_declared_table(p).applicants if a.applicant_id.startswith("XJ")]
     records.import_declared(it, rows, source="declared.csv")
+    for i, a in enumerate(rows):  # each has a packet, stored before the run
+        scan = data_root.path / f"scan{i}.png"
+        scan.write_bytes(_png(("red", "green", "blue")[i]))
+        records.add_packet_files(data_root, _applicant(it, a.applicant_id), [("scan.png", scan)])
     results = _results()
     records.record_run(it, results, as_of=AS_OF)
     out = data_root.intake_dir(it.key) / "report"
@@ -311,7 +315,7 @@ def test_packet_files_are_checked_by_content_stored_once_and_submitted(client, u
                 _named(b"MZ\x90\x00 an exe", "award.jpg"), _named(b"%PDF-1.4\n%%EOF", "t.pdf"))
     assert r.status_code == 302
     a3 = _applicant(intake, "XJ2025-0003")
-    assert sorted(a3.files.values_list("name", flat=True)) == ["skill.png", "t.pdf"]
+    assert sorted(a3.files.values_list("name", flat=True)) == ["scan.png", "skill.png", "t.pdf"]
     page = c.get(reverse("intake", args=[intake.key])).text
     assert "未接收 award.jpg" in page
     sha = a3.files.get(name="skill.png").content_id
@@ -322,7 +326,7 @@ def test_packet_files_are_checked_by_content_stored_once_and_submitted(client, u
     page = c.get(reverse("intake", args=[intake.key])).text
     assert "已有（相同内容）skill.png" in page
     assert VerifyRequest.objects.filter(intake=intake).count() == 1
-    assert a3.files.count() == 2
+    assert a3.files.count() == 3
     # An applicant not in the declared table is refused.
     _upload(c, intake, "XJ2025-9999", _named(scan, "x.png"))
     assert not sm.Applicant.objects.filter(applicant_id="XJ2025-9999").exists()
@@ -335,14 +339,15 @@ def test_a_packet_zip_refuses_paths_leaving_the_packet_links_and_bombs(client, u
               "/abs.png": _png("white"), "C:/win.png": _png("black")}, symlink="link.png")
     _upload(c, intake, "XJ2025-0002", z)
     a2 = _applicant(intake, "XJ2025-0002")
-    assert list(a2.files.values_list("name", flat=True)) == ["ok/skill.png"]
+    assert sorted(a2.files.values_list("name", flat=True)) == ["ok/skill.png", "scan.png"]
     page = c.get(reverse("intake", args=[intake.key])).text
     assert "evil.png" in page and "路径不安全" in page and "符号链接" in page
     # 50 MB of zeros in a few kilobytes: the whole zip is refused, nothing stored.
     bomb = _zip({"bomb.png": b"\x89PNG\r\n\x1a\n" + bytes(50 * 1024 * 1024)})
     assert len(bomb.getvalue()) < 200_000
     _upload(c, intake, "XJ2025-0001", bomb)
-    assert not _applicant(intake, "XJ2025-0001").files.exists()
+    assert list(_applicant(intake, "XJ2025-0001").files.values_list("name", flat=True)) \
+        == ["scan.png"]  # fmt: skip
     msgs = [str(m) for m in c.get(reverse("intake", args=[intake.key])).context["messages"]]
     assert any("压缩炸弹" in m for m in msgs), msgs
 
@@ -353,13 +358,18 @@ def test_a_packet_zip_refuses_paths_leaving_the_packet_links_and_bombs(client, u
 def test_the_queue_shows_states_flags_and_filters(client, users, intake) -> None:
     c = _as(client, users[LEAD])
     rows = {r.applicant.applicant_id: r for r in c.get(reverse("queue")).context["page"]}
-    assert rows["XJ2025-0001"].state == "有疑点"
+    assert rows["XJ2025-0001"].state == "有疑点", rows
     assert rows["XJ2025-0001"].flags == {"medium": 1, "high": 1, "low": 1}
     assert rows["XJ2025-0002"].state == "待复核" and rows["XJ2025-0003"].state == "无疑点"
     order = [r.applicant.applicant_id for r in c.get(reverse("queue")).context["page"]]
     assert order[:2] == ["XJ2025-0001", "XJ2025-0002"]  # most severe first
     got = c.get(reverse("queue") + "?code=ID_INVALID").context["page"]
     assert [r.applicant.applicant_id for r in got] == ["XJ2025-0002"]
+    from models.declared import Applicant as Declared
+
+    records.import_declared(intake, [Declared(applicant_id="XJ2025-0009", program="新疆工匠")])
+    got = c.get(reverse("queue") + "?state=待上传").context["page"]
+    assert [r.applicant.applicant_id for r in got] == ["XJ2025-0009"]
     got = c.get(reverse("queue") + "?state=无疑点").context["page"]
     assert [r.applicant.applicant_id for r in got] == ["XJ2025-0003"]
     # An upload after the run puts the applicant back in the queue (排队中).

@@ -1,9 +1,10 @@
 """The queue: each applicant's state, flags by severity, age and reviewer, in a constant
 number of queries whatever the size of the intake.
 
-States: 待上传 (no files yet) → 排队中 (files newer than any stored run, none running) →
-识别中 (a run of its intake started after its last upload) → 待复核 / 有疑点 / 无疑点 (the
-latest completed run that read its current files) → 已决定 (a decision on it since).
+States: 待上传 (no files yet, whatever a run of the whole intake said) → 排队中 (files
+newer than any stored run, none running) → 识别中 (a run of its intake started after its
+last upload) → 待复核 / 有疑点 / 无疑点 (the latest completed run that read its current
+files) → 已决定 (a decision on it since).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def rows(applicants: QuerySet) -> list[Row]:
         read_current = res is not None and (last is None or res["run__started"] >= last)
         if a.pk in latest_decision:
             state = DECIDED
-        elif last is None and res is None:
+        elif last is None:  # a run over the intake judged it without evidence: not yet
             state = NO_FILES
         elif read_current:
             state = _BY_STATUS.get(res["status"], NEEDS_REVIEW)

@@ -24,9 +24,16 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from models.catalogue import PROGRAM_NAMES, FieldKey, doc_label, field_label, get_program
+from models.catalogue import (
+    APPLICANT_HEADERS,
+    PROGRAM_NAMES,
+    FieldKey,
+    doc_label,
+    field_label,
+    get_program,
+)
 from pipelines.masking import mask_id, mask_text
-from pipelines.reports import CODE_NAMES, SEVERITY_NAMES
+from pipelines.reports import CODE_NAMES, SEVERITY_NAMES, STATUS_NAMES
 from store import models as sm
 from store import records
 from store.dataroot import DataRoot
@@ -459,7 +466,8 @@ def applicant_view(request: HttpRequest, pk: int) -> HttpResponse:
         dv = decl.get(k)
         if dv in (None, "") and k not in found:
             continue
-        compare.append((field_label(k) or k, m.value(k, str(dv) if dv is not None else ""),
+        label = field_label(k) or (APPLICANT_HEADERS.get(k) or (k,))[0]
+        compare.append((label, m.value(k, str(dv) if dv is not None else ""),
                         found.get(k, [])))  # fmt: skip
 
     decisions = list(FlagDecision.objects.filter(applicant=a).select_related("user"))
@@ -497,6 +505,7 @@ def applicant_view(request: HttpRequest, pk: int) -> HttpResponse:
         "may_decide": may_decide(request.user, a),
         "verdicts": FlagDecision.Verdict.choices, "outcomes": ApplicantDecision.Outcome.choices,
         "masked_name": m.text(decl.get("name")),
+        "status_label": STATUS_NAMES["zh"].get(res.status, res.status) if res else "",
     })  # fmt: skip
 
 
