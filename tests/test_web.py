@@ -393,6 +393,8 @@ def test_the_applicant_page_shows_flags_beside_masked_values_and_the_crop(client
     assert ID_A not in page and ID_B not in page and ID_A_MASKED in page
     assert "<script>alert" not in page
     assert "高级技师" in page and "技师" in page
+    # Both duplicate groups naming the applicant, the other applicants and the reasons masked.
+    assert "与 XJ2025-0003" in page and "与 XJ2025-0002" in page and "same id_number 650102" in page
     crop_urls = re.findall(r'src="(/a/\d+/flag/\d+/crop/\d+\.png)"', page)
     assert crop_urls
     r = c.get(crop_urls[0])

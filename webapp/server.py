@@ -18,7 +18,9 @@ def setup(*, migrate: bool = True) -> None:
 
     # Before the settings are read: the SQLite file and the secret key live there.
     data_root().mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
+    # `credcheck serve` configured the store alone (store.settings) before starting us.
+    if os.environ.get("DJANGO_SETTINGS_MODULE", "store.settings") == "store.settings":
+        os.environ["DJANGO_SETTINGS_MODULE"] = "webapp.settings"
     import django
     from django.apps import apps
 

@@ -496,8 +496,15 @@ def applicant_view(request: HttpRequest, pk: int) -> HttpResponse:
             "decisions": mine, "earlier": earlier,
             "latest": mine[-1] if mine else None,
         })  # fmt: skip
+    dups = [
+        {"code": CODES.get(g.code, g.code), "others": [x for x in g.applicant_ids
+                                                        if x != a.applicant_id],
+         "files": g.files or [], "reasons": [m.text(r) for r in g.reasons]}
+        for g in (res.run.duplicates.filter(applicants=a) if res else [])
+    ]  # fmt: skip
     return render(request, "webapp/applicant.html", {
         "a": a, "decl": decl, "res": res, "flags": flag_views, "compare": compare,
+        "dups": dups,
         "review_reasons": [m.text(r) for r in (res.data.get("review_reasons", []) if res else [])],
         "docs": docs, "versions": declared_rows, "unmasked": unmask,
         "files": a.files.order_by("name", "uploaded"),
