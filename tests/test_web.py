@@ -352,6 +352,29 @@ def test_a_packet_zip_refuses_paths_leaving_the_packet_links_and_bombs(client, u
     assert any("压缩炸弹" in m for m in msgs), msgs
 
 
+def test_a_whole_intake_zip_in_the_batch_layout_is_taken_with_its_table(client, users) -> None:
+    it = records.get_intake("新疆工匠", 2025)
+    c = _as(client, users[LEAD])
+    z = _zip({"batch/declared.csv": DECLARED_CSV.encode(),
+              "batch/packets/XJ2025-0001/skill.png": _png(),
+              "batch/packets/XJ2025-0001/notes.jpg": b"just text, not a scan",
+              "batch/packets/XJ2025-0002/sub/id.png": _png("green"),
+              "batch/../../outside.png": _png("white")})  # fmt: skip
+    z.name = "batch.zip"
+    r = c.post(reverse("batch_upload", args=[it.key]), {"zip": z})
+    assert r.status_code == 302
+    got = {a.applicant_id: sorted(a.files.values_list("name", flat=True))
+           for a in sm.Applicant.objects.filter(intake=it)}  # fmt: skip
+    assert got == {"XJ2025-0001": ["skill.png"], "XJ2025-0002": ["sub/id.png"], "XJ2025-0003": []}
+    page = c.get(reverse("intake", args=[it.key])).text
+    assert "notes.jpg" in page and "outside.png" in page and "路径不安全" in page
+    assert VerifyRequest.objects.filter(intake=it).count() == 1
+    # A zip that is not a batch (no declared table) is refused whole.
+    z = _zip({"packets/XJ2025-0001/other.png": _png("black")})
+    c.post(reverse("batch_upload", args=[it.key]), {"zip": z})
+    assert not sm.PacketFile.objects.filter(name="other.png").exists()
+
+
 # ---------------------------------------------------------------- queue and applicant page
 
 

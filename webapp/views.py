@@ -17,7 +17,6 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -71,8 +70,6 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     apps = visible_applicants(request.user, sm.Applicant.objects.all())
     if g.get("intake"):
         apps = apps.filter(intake__key=g["intake"])
-    if g.get("program"):
-        apps = apps.filter(Q(intake__program=g["program"]))
     if g.get("mine"):
         apps = apps.filter(assignment__reviewer=request.user)
     items = queue.rows(apps)
