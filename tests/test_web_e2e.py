@@ -4,7 +4,9 @@ A real server (`python -m webapp.server`: waitress, whitenoise) on a free port a
 data root, its database SQLite there, or a new PostgreSQL database when DATABASE_URL names a
 server (the Makefile's PostgreSQL re-run). Debian's chromium driven by Playwright; the
 uploaded packets are verified for real (CREDCHECK_VERIFY=local: the verify-intake steps in a
-child process, no Prefect server needed). Screenshots go to the folder the test prints."""
+child process, no Prefect server needed). With CREDCHECK_E2E_SERVE=1 the server is
+`credcheck serve` itself (Prefect server, worker, deployments, the web app): the product
+path, a few minutes longer. Screenshots go to the folder the test prints."""
 
 from __future__ import annotations
 
@@ -58,14 +60,14 @@ def database_url():
 def server(tmp_path, database_url):
     data = tmp_path / "data"
     data.mkdir()
-    env = dict(os.environ, CREDCHECK_DATA=str(data), CREDCHECK_VERIFY="local",
-               PREFECT_HOME=str(tmp_path / "prefect"), PYTHONPATH=str(ROOT))  # fmt: skip
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.pop("PREFECT_API_URL", None)
+    serve = os.environ.get("CREDCHECK_E2E_SERVE") == "1"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PREFECT_", "CREDCHECK_", "DATABASE_URL", "DJANGO_"))}  # fmt: skip
+    env.update(CREDCHECK_DATA=str(data), PREFECT_HOME=str(tmp_path / "prefect"),
+               PYTHONPATH=str(ROOT), CREDCHECK_VERIFY="deployment" if serve else "local",
+               PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="1")  # fmt: skip
     if database_url:
         env["DATABASE_URL"] = database_url
-    else:
-        env.pop("DATABASE_URL", None)
     # The first admin as an operator makes it, then the users an admin would add.
     subprocess.run([sys.executable, "-m", "pipelines.cli", "createadmin", "--username", "admin"],
                    input=f"{PASSWORD}\n", text=True, env=env, check=True, cwd=ROOT)  # fmt: skip
@@ -77,10 +79,13 @@ def server(tmp_path, database_url):
     )], env=env, check=True, cwd=ROOT)  # fmt: skip
     port = _free_port()
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "webapp.server", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)  # fmt: skip
+    argv = (["-m", "pipelines.cli", "serve", "--data", str(data), "--port", str(port),
+             "--prefect-port", str(_free_port())] if serve
+            else ["-m", "webapp.server", "--port", str(port)])  # fmt: skip
+    proc = subprocess.Popen([sys.executable, *argv], env=env, stdout=log,
+                            stderr=subprocess.STDOUT, cwd=ROOT)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
+    for _ in range(600):
         try:
             urllib.request.urlopen(url + "/login/", timeout=2)
             break
@@ -92,7 +97,7 @@ def server(tmp_path, database_url):
         yield url, data
     finally:
         proc.terminate()
-        proc.wait(30)
+        proc.wait(120)
         log.close()
 
 
