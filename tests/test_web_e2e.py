@@ -195,7 +195,9 @@ def test_a_reviewer_verifies_two_packets_and_an_official_downloads_the_report(
         expect(flag.locator("td.declared")).not_to_have_text("—")
         crop = flag.locator("img.crop").first
         expect(crop).to_be_visible()
-        assert crop.evaluate("img => img.naturalWidth") > 20
+        # Loaded, not just laid out: the crop came from the server as an image.
+        page.wait_for_function("img => img.complete && img.naturalWidth > 20",
+                               arg=crop.element_handle(), timeout=30_000)  # fmt: skip
         page.screenshot(path=str(shots / "3-applicant.png"), full_page=True)
         flag.locator("input[value=confirmed]").check()
         flag.locator("input[name=reason]").fill("证书原件显示的等级低于申报等级")
