@@ -119,6 +119,9 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(client, intake) -> None:
         assert r.status_code == 302 and r["Location"].startswith(reverse("login")), url
     r = client.get(reverse("login"))
     assert r.status_code == 200 and 'name="username"' in r.text and 'name="password"' in r.text
+    assert "credcheck createadmin" in r.text  # no admin yet: the page says how to make one
+    _user("first-admin", ADMIN)
+    assert "credcheck createadmin" not in client.get(reverse("login")).text
 
 
 def test_login_works_and_repeated_wrong_passwords_lock_the_account(client, users) -> None:
@@ -222,6 +225,12 @@ def test_admins_list_and_export_the_audit_trail(client, users, intake) -> None:
     assert AuditEvent.objects.filter(action=A.EXPORT, username="u-3").exists()
     assert c.post(reverse("audit")).status_code in (200, 405)  # no form edits it
     assert AuditEvent.objects.filter(action=A.LOGIN).count() >= 1
+    # The verification run that ended is in the trail, once however often it is viewed.
+    run = intake.runs.get()
+    runs = [e.detail for e in AuditEvent.objects.filter(action=A.VERIFY_RUN)]
+    assert runs and runs[0]["run"] == run.pk and runs[0]["state"] == "completed"
+    c.get(reverse("audit"))
+    assert AuditEvent.objects.filter(action=A.VERIFY_RUN).count() == 1
 
 
 # ---------------------------------------------------------------- intakes and the declared table

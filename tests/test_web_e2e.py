@@ -220,8 +220,8 @@ def test_a_reviewer_verifies_two_packets_and_an_official_downloads_the_report(
         page.goto(url + "/audit/")
         page.screenshot(path=str(shots / "4-audit.png"), full_page=True)
         actions = page.locator("#audit td.action").all_inner_texts()
-        for step in ("登录", "创建申报批次", "导入申报数据表", "上传材料", "提交核验", "疑点结论",
-                     "导出/下载", "退出"):  # fmt: skip
+        for step in ("登录", "创建申报批次", "导入申报数据表", "上传材料", "提交核验",
+                     "核验运行结束", "疑点结论", "导出/下载", "退出"):  # fmt: skip
             assert step in actions, (step, actions)
         browser.close()
     shutil.copy(shots / "2-queue.png", shots / "queue.png")

@@ -51,3 +51,29 @@ def _login_failed(sender: Any, credentials: dict, request: HttpRequest | None = 
                   **kwargs: Any) -> None:  # fmt: skip
     name = str(credentials.get("username", ""))[:150]
     record(request, AuditEvent.Action.LOGIN_FAILED, username=name, user=None)
+
+
+def sync_runs() -> int:
+    """Add to the trail each verification run that ended since the last look (runs are
+    written by workers, which know nothing of the web app); returns how many were added."""
+    from store import models as sm
+
+    A = AuditEvent.Action
+    seen = {d.get("run") for d in AuditEvent.objects.filter(action=A.VERIFY_RUN)
+            .values_list("detail", flat=True)}  # fmt: skip
+    ended = (
+        sm.VerificationRun.objects.exclude(state__in=[sm.VerificationRun.State.QUEUED,
+                                                      sm.VerificationRun.State.RUNNING])
+        .exclude(pk__in=[r for r in seen if isinstance(r, int)])
+        .select_related("intake").order_by("finished", "pk")
+    )  # fmt: skip
+    n = 0
+    for run in ended:
+        AuditEvent.objects.create(action=A.VERIFY_RUN, intake=run.intake.key, detail={
+            "run": run.pk, "state": run.state, "kind": run.kind,
+            "started": run.started.isoformat() if run.started else None,
+            "finished": run.finished.isoformat() if run.finished else None,
+            "reason": run.reason[:500], "flow_run": str(run.flow_run_id or ""),
+        })  # fmt: skip
+        n += 1
+    return n

@@ -53,6 +53,7 @@ class AuditEvent(AppendOnly):
         UPLOAD = "upload", "上传材料"
         VERIFY_SUBMITTED = "verify_submitted", "提交核验"
         VERIFY_FAILED = "verify_failed", "提交核验失败"
+        VERIFY_RUN = "verify_run", "核验运行结束"
         ASSIGNED = "assigned", "分配"
         FLAG_DECIDED = "flag_decided", "疑点结论"
         APPLICANT_DECIDED = "applicant_decided", "申报人结论"

@@ -6,8 +6,7 @@ from django.urls import path
 from webapp import views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="webapp/login.html"),
-         name="login"),  # fmt: skip
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.queue_view, name="queue"),
     path("assign/", views.assign_bulk, name="assign_bulk"),

@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -59,6 +60,21 @@ SEVS = SEVERITY_NAMES["zh"]
 
 def _root() -> DataRoot:
     return DataRoot.from_env()
+
+
+# ---------------------------------------------------------------- login
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login view and form; the page says how to make the first admin when none
+    exists yet (a fresh installation)."""
+
+    template_name = "webapp/login.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from webapp.server import has_admin
+
+        return {**super().get_context_data(**kwargs), "no_admin": not has_admin()}
 
 
 # ---------------------------------------------------------------- queue
@@ -650,6 +666,7 @@ def _decisions_csv(intake: sm.Intake) -> HttpResponse:
 
 @require("audit")
 def audit_view(request: HttpRequest) -> HttpResponse:
+    audit.sync_runs()
     qs = AuditEvent.objects.all()
     if request.GET.get("action"):
         qs = qs.filter(action=request.GET["action"])
