@@ -482,6 +482,26 @@ def test_officials_download_reports_and_decisions_masked_and_formula_safe(client
     assert AuditEvent.objects.filter(action=A.EXPORT, username="u-2").count() == 2
 
 
+def test_admins_add_users_change_roles_and_disable_them(client, users) -> None:
+    c = _as(client, users[ADMIN])
+    c.post(reverse("users"), {"op": "create", "username": "new", "password": "a-long-password-3",
+                              "role": REVIEWER})  # fmt: skip
+    u = get_user_model().objects.get(username="new")
+    assert list(u.groups.values_list("name", flat=True)) == [REVIEWER]
+    c.post(reverse("users"), {"op": "change", "user": u.pk, "role": LEAD, "active": "1"})
+    assert list(u.groups.values_list("name", flat=True)) == [LEAD]
+    c.post(reverse("users"), {"op": "change", "user": u.pk, "role": LEAD, "password": "x"})
+    u.refresh_from_db()
+    assert u.is_active  # a refused password changes nothing
+    c.post(reverse("users"), {"op": "change", "user": u.pk, "role": LEAD})  # unticked: disabled
+    u.refresh_from_db()
+    assert not u.is_active
+    assert _as(client, u).get(reverse("queue")).status_code == 302  # logged out: login page
+    changes = [e.detail for e in AuditEvent.objects.filter(action=A.USER_CHANGED)]
+    assert {"created": "new", "role": REVIEWER} in changes
+    assert {"changed": "new", "active": False} in changes
+
+
 def test_createadmin_makes_an_admin_and_refuses_a_weak_password(users) -> None:
     from django.core.exceptions import ValidationError
 

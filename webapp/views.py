@@ -699,7 +699,9 @@ class UserForm(forms.Form):
 @require("users")
 def users_view(request: HttpRequest) -> HttpResponse:
     User = get_user_model()
-    form = UserForm(request.POST or None)
+    form = UserForm(request.POST if request.POST.get("op") == "create" else None)
+    if request.method == "POST" and request.POST.get("op") == "change":
+        return _change_user(request)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         if User.objects.filter(username=d["username"]).exists():
@@ -711,7 +713,43 @@ def users_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已创建用户 {u.username}（{d['role']}）")
             return redirect("users")
     users = User.objects.prefetch_related("groups").order_by("username")
-    return render(request, "webapp/users.html", {"form": form, "users": users})
+    rows = [(u, next((g.name for g in u.groups.all() if g.name in ROLES), "")) for u in users]
+    return render(request, "webapp/users.html", {"form": form, "rows": rows, "roles": ROLES})
+
+
+def _change_user(request: HttpRequest) -> HttpResponse:
+    """An admin changes a user's role, disables or enables them, or sets a new password."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    u = get_object_or_404(get_user_model(), pk=request.POST.get("user"))
+    role, active = request.POST.get("role", ""), request.POST.get("active") == "1"
+    password = request.POST.get("password", "")
+    if u == request.user and not active:
+        messages.error(request, "不能停用自己的账户")
+        return redirect("users")
+    changes: dict[str, Any] = {}
+    with transaction.atomic():
+        if role in ROLES and not u.groups.filter(name=role).exists():
+            u.groups.remove(*Group.objects.filter(name__in=ROLES))
+            u.groups.add(Group.objects.get(name=role))
+            changes["role"] = role
+        if u.is_active != active:
+            u.is_active = active
+            changes["active"] = active
+        if password:
+            try:
+                validate_password(password, u)
+            except ValidationError as e:
+                messages.error(request, "；".join(e.messages))
+                return redirect("users")
+            u.set_password(password)
+            changes["password"] = "reset"
+        u.save()
+        if changes:
+            audit.record(request, A.USER_CHANGED, changed=u.username, **changes)
+    messages.success(request, f"已更新用户 {u.username}" if changes else "没有变化")
+    return redirect("users")
 
 
 __all__ = ["ADMIN", "LEAD", "OFFICIAL"]
