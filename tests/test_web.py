@@ -336,6 +336,11 @@ def test_packet_files_are_checked_by_content_stored_once_and_submitted(client, u
     assert "已有（相同内容）skill.png" in page
     assert VerifyRequest.objects.filter(intake=intake).count() == 1
     assert a3.files.count() == 3
+    # Sent by the page's progress script: the redirect comes back as a header to follow.
+    r = c.post(reverse("packet_upload", args=[intake.key]),
+               {"applicant_id": "XJ2025-0003", "files": [_named(scan, "skill.png")]},
+               headers={"X-Credcheck-Upload": "1"})  # fmt: skip
+    assert r.status_code == 200 and r["X-Next"] == reverse("intake", args=[intake.key])
     # An applicant not in the declared table is refused.
     _upload(c, intake, "XJ2025-9999", _named(scan, "x.png"))
     assert not sm.Applicant.objects.filter(applicant_id="XJ2025-9999").exists()

@@ -197,6 +197,27 @@ def intake_view(request: HttpRequest, key: str) -> HttpResponse:
     })  # fmt: skip
 
 
+# ---------------------------------------------------------------- uploads with progress
+
+
+def progress_aware(view: Any) -> Any:
+    """Upload forms are sent by XMLHttpRequest to show the upload's progress (intake.html);
+    it would follow a redirect itself, consuming the page's one-time messages, so the
+    redirect is handed back in a header for the page to follow."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        resp = view(request, *args, **kwargs)
+        if request.headers.get("X-Credcheck-Upload") == "1" and resp.status_code in (302, 303):
+            out = HttpResponse(status=200)
+            out["X-Next"] = resp["Location"]
+            return out
+        return resp
+
+    return wrapped
+
+
 # ---------------------------------------------------------------- declared table
 
 
@@ -206,6 +227,7 @@ def _session_key(intake: sm.Intake) -> str:
 
 @require_POST
 @require("upload")
+@progress_aware
 def declared_upload(request: HttpRequest, key: str) -> HttpResponse:
     intake = get_object_or_404(sm.Intake, key=key)
     sent = request.FILES.getlist("table")
@@ -307,6 +329,7 @@ def _spool(files: list[Any], work: Path) -> list[tuple[str, Path]]:
 
 @require_POST
 @require("upload")
+@progress_aware
 def packet_upload(request: HttpRequest, key: str) -> HttpResponse:
     intake = get_object_or_404(sm.Intake, key=key)
     aid = request.POST.get("applicant_id", "").strip()
@@ -342,6 +365,7 @@ def packet_upload(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @require("upload")
+@progress_aware
 def batch_upload(request: HttpRequest, key: str) -> HttpResponse:
     """A whole intake as one zip in the batch layout: declared table + packets/<申报编号>/…"""
     from models.exceptions import CredcheckError
