@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from PIL import Image
 
+from models.results import Results
 from pipelines.reports import ReportMeta, write_html
 from store import models as sm
 from store import records
@@ -405,8 +406,13 @@ def test_the_queue_shows_states_flags_and_filters(client, users, intake) -> None
     from models.declared import Applicant as Declared
 
     records.import_declared(intake, [Declared(applicant_id="XJ2025-0009", program="新疆工匠")])
+    # A later run of the whole intake judges it without any file: still 待上传, flags hidden.
+    later = Results.model_validate({"applicants": [{
+        "applicant_id": "XJ2025-0009", "program": "新疆工匠", "status": "flagged",
+        "flags": [{"code": "MISSING_EVIDENCE", "severity": "high", "message": "无材料"}]}]})
+    records.record_run(intake, later, as_of=AS_OF)
     got = c.get(reverse("queue") + "?state=待上传").context["page"]
-    assert [r.applicant.applicant_id for r in got] == ["XJ2025-0009"]
+    assert [r.applicant.applicant_id for r in got] == ["XJ2025-0009"] and got[0].flags == {}
     got = c.get(reverse("queue") + "?state=无疑点").context["page"]
     assert [r.applicant.applicant_id for r in got] == ["XJ2025-0003"]
     # An upload after the run puts the applicant back in the queue (排队中).

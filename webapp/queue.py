@@ -175,6 +175,8 @@ def rows(applicants: QuerySet) -> list[Row]:
         else:
             state = QUEUED
         asg = assigned.get(a.pk)
+        if state == NO_FILES:  # its flags say only that nothing was sent yet
+            res = None
         out.append(Row(
             applicant=a, state=state, name=decl.get("name") or "",
             program=decl.get("program") or programs.get(a.intake_id, ""),
