@@ -710,6 +710,11 @@ def audit_view(request: HttpRequest) -> HttpResponse:
         resp["Content-Disposition"] = 'attachment; filename="audit.csv"'
         return resp
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    for e in page:
+        e.detail_text = "；".join(
+            f"{k}: {'、'.join(map(str, v)) if isinstance(v, list) else v}"
+            for k, v in (e.detail or {}).items() if v not in ("", None, [], {})
+        )  # fmt: skip
     return render(request, "webapp/audit.html", {"page": page, "actions": A.choices,
                                                  "f": request.GET})  # fmt: skip
 
