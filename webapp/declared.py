@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractors import declared as ed
-from models.catalogue import field_label
+from models.catalogue import APPLICANT_HEADERS, field_label
 from models.declared import Applicant as DeclaredApplicant
 from models.exceptions import CredcheckError
 
@@ -41,7 +41,8 @@ def _headers(path: Path) -> list[tuple[str, str]]:
     out = []
     for ci, h in enumerate(layout.headers):
         k = key_of.get(ci)
-        out.append((h, f"{field_label(k) or k}（{k}）" if k else ""))
+        label = (field_label(k) or APPLICANT_HEADERS.get(k, (k,))[0]) if k else ""
+        out.append((h, f"{label}（{k}）" if k else ""))
     return out
 
 
