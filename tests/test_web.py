@@ -449,6 +449,61 @@ def test_the_applicant_page_shows_flags_beside_masked_values_and_the_crop(client
     assert AuditEvent.objects.filter(action=A.UNMASKED_VIEW, applicant="XJ2025-0001").count() == 1
 
 
+def test_a_whole_page_shows_the_read_fields_with_the_id_digits_covered(client, users, intake,
+                                                                     data_root) -> None:
+    from prefect._internal.result_records import ResultRecord, ResultRecordMetadata
+    from prefect.serializers import PickleSerializer
+
+    from extractors.read import ReadOptions
+    from models.document import DocumentReading
+    from models.evidence import PageReading
+    from pipelines.flows import _options_key
+
+    a = _applicant(intake, "XJ2025-0001")
+    # The page as a worker would leave it: the file stored, the run's state laid out as a
+    # batch, the reading in the page cache under its content key.
+    scan = data_root.path / "skill.png"
+    Image.new("RGB", (300, 200), "white").save(scan)
+    records.add_packet_files(data_root, a, [("skill.jpg", scan)])
+    run = records.record_run(intake, _results(), as_of=AS_OF)
+    state = records.intake_state(intake)
+    sm.VerificationRun.objects.filter(pk=run.pk).update(state_digest=state.digest)
+    records.materialise(data_root, state, data_root.intake_dir(intake.key) / "batches"
+                        / state.digest[:16] / intake.key)  # fmt: skip
+    box = (20.0, 50.0, 200.0, 70.0)
+    reading = PageReading(file="packets/XJ2025-0001/skill.jpg", page=1, width=300, height=200,
+                          documents=[DocumentReading.model_validate({
+                              "file": "packets/XJ2025-0001/skill.jpg", "page": 1,
+                              "doc_type": "skill_certificate", "confidence": 0.9,
+                              "fields": {"id_number": {"key": "id_number", "value": ID_A, "raw": ID_A,
+                                                        "confidence": 0.9, "evidence": {
+                                  "file": "packets/XJ2025-0001/skill.jpg", "page": 1,
+                                  "bbox": box}}}})])  # fmt: skip
+    sha = a.files.get(name="skill.jpg", replaced__isnull=True).content_id
+    path = data_root.cache / f"page-{sha}-1-{_options_key(ReadOptions())}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(ResultRecord(metadata=ResultRecordMetadata(
+        storage_key=str(path), serializer=PickleSerializer(picklelib="cloudpickle")),
+        result=reading).serialize())  # fmt: skip
+    c = _as(client, users[REVIEWER])
+    page = c.get(reverse("applicant", args=[a.pk])).text
+    url = reverse("page", args=[a.pk, 0])
+    assert url in page
+    r = c.get(url)
+    assert r.status_code == 200 and r["Content-Type"] == "image/jpeg"
+    img = Image.open(io.BytesIO(r.content)).convert("RGB")
+    # The middle of the ID number is covered (black), its head is not; the box is outlined.
+    mid, head = img.getpixel((110, 60)), img.getpixel((25, 60))
+    assert max(mid) < 60 and min(head) > 200, (mid, head)
+    assert img.getpixel((20, 50))[2] > img.getpixel((20, 50))[0] + 60  # blue outline
+    assert c.get(url + "?unmask=1").status_code == 403
+    lead = _as(client, users[LEAD])
+    img = Image.open(io.BytesIO(lead.get(url + "?unmask=1").content)).convert("RGB")
+    assert min(img.getpixel((110, 60))) > 200  # unmasked for a lead, and audited
+    assert AuditEvent.objects.filter(action=A.UNMASKED_VIEW, applicant="XJ2025-0001").exists()
+    assert c.get(reverse("page", args=[a.pk, 99])).status_code == 404
+
+
 def test_decisions_need_a_reason_are_kept_beside_the_output_and_survive_a_rerun(
     client, users, intake
 ) -> None:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("a/<int:pk>/flag/<int:flag>/decide/", views.decide_flag, name="decide_flag"),
     path("a/<int:pk>/flag/<int:flag>/crop/<int:i>.png", views.crop_view, name="crop"),
     path("a/<int:pk>/file/<int:file>/", views.packet_file, name="packet_file"),
+    path("a/<int:pk>/page/<int:doc>.jpg", views.page_view, name="page"),
     path("intakes/", views.intakes, name="intakes"),
     path("intakes/<str:key>/", views.intake_view, name="intake"),
     path("intakes/<str:key>/declared/", views.declared_upload, name="declared_upload"),
