@@ -203,6 +203,11 @@ def test_a_reviewer_verifies_two_packets_and_an_official_downloads_the_report(
         flag.locator("input[name=reason]").fill("证书原件显示的等级低于申报等级")
         flag.locator("form.decide button").click()
         expect(page.locator(".flag .decision").first).to_contain_text("证书原件显示的等级低于申报等级")
+        # Each page read opens whole, fields outlined (an image the browser decodes).
+        href = page.locator("a[href*='/page/']").first.get_attribute("href")
+        got = page.request.get(url + href)
+        assert got.status == 200 and got.headers["content-type"] == "image/jpeg"
+        (shots / "5-page.jpg").write_bytes(got.body())
         _logout(page)
 
         # An official downloads the report.
