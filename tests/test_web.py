@@ -381,6 +381,10 @@ def test_a_whole_intake_zip_in_the_batch_layout_is_taken_with_its_table(client, 
     got = {a.applicant_id: sorted(a.files.values_list("name", flat=True))
            for a in sm.Applicant.objects.filter(intake=it)}  # fmt: skip
     assert got == {"XJ2025-0001": ["skill.png"], "XJ2025-0002": ["sub/id.png"], "XJ2025-0003": []}
+    blocks = {b["applicant"]: b for b in c.session["upload_result"]}
+    assert blocks["XJ2025-0001"]["added"] == ["skill.png"]
+    assert [n for n, _ in blocks["XJ2025-0001"]["refused"]] == ["notes.jpg"]
+    assert blocks["XJ2025-0002"]["added"] == ["sub/id.png"]
     page = c.get(reverse("intake", args=[it.key])).text
     assert "notes.jpg" in page and "outside.png" in page and "路径不安全" in page
     assert VerifyRequest.objects.filter(intake=it).count() == 1

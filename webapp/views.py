@@ -417,8 +417,27 @@ def batch_upload(request: HttpRequest, key: str) -> HttpResponse:
                  **{k: v for k, v in result.items() if k != "applicant"})  # fmt: skip
     if imp.packets.added or imp.packets.replaced or imp.declared.created or imp.declared.changed:
         verify.submit(intake, request)
-    request.session["upload_result"] = [result]
+    request.session["upload_result"] = _per_packet(result, imp.declared)
     return redirect("intake", key=key)
+
+
+def _per_packet(result: dict[str, Any], declared: records.DeclaredImport) -> list[dict]:
+    """A whole-batch upload's lists, one block per packet (packets/<申报编号>/…), the table's
+    and other files first."""
+    blocks: dict[str, dict[str, Any]] = {}
+    first = f"（申报数据表：新增 {len(declared.created)} 人，更正 {len(declared.changed)} 人）"
+    for kind in ("added", "replaced", "unchanged", "refused"):
+        for item in result[kind]:
+            path = item[0] if isinstance(item, tuple | list) else item
+            parts = str(path).split("/")
+            who = parts[1] if len(parts) > 2 and parts[0] == "packets" else first
+            b = blocks.setdefault(who, {"applicant": who, "added": [], "replaced": [],
+                                        "unchanged": [], "refused": []})  # fmt: skip
+            name = "/".join(parts[2:]) if who != first else str(path)
+            b[kind].append((name, item[1]) if kind == "refused" else name)
+    blocks.setdefault(first, {"applicant": first, "added": [], "replaced": [],
+                              "unchanged": [], "refused": []})  # fmt: skip
+    return [blocks[first]] + [blocks[k] for k in sorted(blocks) if k != first]
 
 
 @require_POST
