@@ -214,6 +214,13 @@ def test_the_audit_trail_cannot_be_changed_or_deleted(users) -> None:
     with pytest.raises(AppendOnlyError):
         AuditEvent.objects.all().delete()
     assert AuditEvent.objects.get(pk=e.pk).detail == {"what": "y"}
+    # The database refuses too, whatever sends the SQL.
+    from django.db import DatabaseError, connection, transaction
+
+    for sql in ("UPDATE webapp_auditevent SET username = 'z'", "DELETE FROM webapp_auditevent"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql)
+    assert AuditEvent.objects.get(pk=e.pk).username == "x"
 
 
 def test_admins_list_and_export_the_audit_trail(client, users, intake) -> None:
