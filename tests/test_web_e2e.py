@@ -186,6 +186,9 @@ def test_a_reviewer_verifies_two_packets_and_an_official_downloads_the_report(
                 break
             assert state in ("排队中", "识别中"), state
             assert time.monotonic() < deadline, "verification did not finish in 15 minutes"
+            page.goto(intake_url)  # a failed run fails the test now, with its reason
+            runs = page.locator("td.run-state").all_inner_texts()
+            assert not {"失败", "中断"} & set(runs), page.locator("table").last.inner_text()
             time.sleep(3)
         page.screenshot(path=str(shots / "2-queue.png"))
 
