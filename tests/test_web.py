@@ -177,6 +177,8 @@ def test_each_role_gets_what_it_may_and_403_otherwise(client, users, intake) -> 
         for url, allowed in posts.items():
             r = c.post(url, {})
             assert (r.status_code != 403) == (role in allowed), (role, url, r.status_code)
+    r = _as(client, users[OFFICIAL]).get(reverse("audit"))
+    assert r.status_code == 403 and "无权访问" in r.text and "领导" in r.text
     # A user without a role sees nothing.
     c = _as(client, _user("nobody"))
     assert c.get(reverse("queue")).status_code == 403
