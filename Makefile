@@ -6,8 +6,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # fonts-ukij-uyghur: Uyghur labels of the bilingual synthetic ID cards (synth/blind); libfribidi0:
 # Pillow's raqm layout loads it to join and order Arabic-script text right to left.
+# chromium: the web app's browser tests (Playwright drives Debian's build; no download works).
 APT_PKGS := tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk fonts-arphic-ukai \
-            fonts-arphic-uming fonts-wqy-zenhei fonts-ukij-uyghur libfribidi0
+            fonts-arphic-uming fonts-wqy-zenhei fonts-ukij-uyghur libfribidi0 chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench system venv clean
@@ -15,13 +16,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 demo: system venv
 	$(BIN)/credcheck demo
 
-# The store's tests run again on PostgreSQL when CREDCHECK_TEST_PG is set (.ci/run sets it);
-# a server that does not answer fails the run (tests/conftest.py).
+# The store's and the web app's tests run again on PostgreSQL when CREDCHECK_TEST_PG is set
+# (.ci/run sets it); a server that does not answer fails the run (tests/conftest.py).
 test: system venv
+	chromium --version 2>/dev/null | tail -1
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$CREDCHECK_TEST_PG" ]; then \
-	  echo "store tests on PostgreSQL: $$CREDCHECK_TEST_PG"; \
-	  DATABASE_URL="$$CREDCHECK_TEST_PG" $(BIN)/python -m pytest -q -m store -p no:cacheprovider tests/test_store.py tests/test_deploy.py; \
+	  echo "store and web app tests on PostgreSQL: $$CREDCHECK_TEST_PG"; \
+	  DATABASE_URL="$$CREDCHECK_TEST_PG" $(BIN)/python -m pytest -q -m store -p no:cacheprovider tests/test_store.py tests/test_deploy.py tests/test_web.py tests/test_web_e2e.py; \
 	else \
 	  echo "CREDCHECK_TEST_PG not set: the store tests ran on SQLite only"; \
 	fi

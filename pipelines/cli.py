@@ -287,8 +287,10 @@ def serve(
     data: Path | None = typer.Option(None, "--data", help="数据目录（默认 $CREDCHECK_DATA 或 ./credcheck-data）"),
     prefect_port: int = typer.Option(DEFAULT_PREFECT_PORT, "--prefect-port", help="Prefect 服务器端口（仅绑定 127.0.0.1）"),
     worker_name: str | None = typer.Option(None, "--worker-name", help="本机工作进程的名称"),
+    port: int = typer.Option(8000, "--port", help="审核工作台（网页）端口 / web app port"),
+    host: str = typer.Option("127.0.0.1", "--host", help="审核工作台监听地址（局域网访问用 0.0.0.0）"),
 ) -> None:
-    """启动服务器、注册任务并启动一个工作进程 / run the Prefect server, deployments and a worker."""
+    """启动服务器、注册任务、工作进程和审核工作台 / run the Prefect server, deployments, a worker and the web app."""
     import os
     import time
 
@@ -311,6 +313,9 @@ def serve(
         )
     if not service.port_free(prefect_port):
         err.print(f"[red]错误 / error[/red] 端口 {prefect_port} 已被占用，请用 --prefect-port 换一个 / port in use")
+        raise typer.Exit(2)
+    if not service.port_free(port):
+        err.print(f"[red]错误 / error[/red] 端口 {port} 已被占用，请用 --port 换一个 / port in use")
         raise typer.Exit(2)
     (root / "prefect").mkdir(parents=True, exist_ok=True)
     logs = root / "logs"
@@ -339,8 +344,12 @@ def serve(
         if worker_name:
             worker_argv += ["--name", worker_name]
         children.start("worker", worker_argv, logs / "worker.log")
+        # The reviewers' web app (webapp/): it submits verifications to the deployments above.
+        children.start("web", [sys.executable, "-m", "webapp.server", "--host", host, "--port", str(port)],
+                       logs / "web.log")  # fmt: skip
         out = Console()
         out.print(f"credcheck 服务已启动 / serving (Ctrl-C 停止 / to stop)\n"
+                  f"  审核工作台 / web:    http://{host}:{port}/（首次使用先运行 credcheck createadmin）\n"
                   f"  Prefect 界面 / UI:   http://127.0.0.1:{prefect_port}\n"
                   f"  Prefect API:         {api}\n"
                   f"  数据目录 / data:     {root}\n"
@@ -365,6 +374,18 @@ def serve(
         left = children.stop()
         if left:
             err.print(f"[red]未能停止的进程 / still running: {left}[/red]")
+
+
+@app.command()
+def createadmin(
+    username: str = typer.Option(..., "--username", help="管理员用户名"),
+    data: Path | None = typer.Option(None, "--data", help="数据目录（默认 $CREDCHECK_DATA 或 ./credcheck-data）"),
+) -> None:
+    """创建审核工作台的管理员（密码从终端或标准输入读取）/ create a web app admin."""
+    _data_root(data)
+    from webapp.server import createadmin_command
+
+    raise typer.Exit(createadmin_command(username))
 
 
 @app.command()

@@ -1,0 +1,16 @@
+"""The four roles as groups (webapp/roles.py)."""
+
+from django.db import migrations
+
+ROLES = ("审核员", "组长", "领导", "管理员")
+
+
+def create_roles(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("webapp", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")]
+    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]
