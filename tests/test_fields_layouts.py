@@ -346,3 +346,10 @@ def test_a_booklet_spread_of_one_certificate_is_one_document():
     assert len(split_documents(p)) == 1
     got = values(p, DocType.skill_certificate)
     assert got["name"] == "阿依古丽·吐尔逊" and got["skill_level"] == "技师"
+
+
+def test_a_doubled_ten_in_a_chinese_month_is_eleven():
+    from extractors.fields import _date
+
+    assert _date("二〇二三年十十月一日") == "2023-11-01"
+    assert _date("二〇二三年十月十十日") == "2023-10-11"
