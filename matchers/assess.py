@@ -67,6 +67,8 @@ AWARD_MATCH_MIN = 62  # rapidfuzz score (0–100) for a certificate to count as 
 UNPLACED_CONFIDENCE = 0.6
 ID_DOUBT_CONFIDENCE = 0.8  # below this a one-digit ID difference may be OCR, not a mismatch
 NAME_DOUBT_CONFIDENCE = 0.8  # likewise for a one-character name difference
+# Below this a reading that contradicts the declaration is a question, not a flag.
+FLAG_MIN_CONFIDENCE = 0.6
 _CODE_ORDER = {c: i for i, c in enumerate(FlagCode)}
 
 
@@ -373,6 +375,10 @@ def _claim(
         v.doubt(f"{doc_label(doc_type)}上的{label}未能识别，无法核对申报的{shown}")
         return
     if order[declared] > order[best.level]:
+        if best.field is not None and best.field.confidence < FLAG_MIN_CONFIDENCE:
+            v.doubt(f"申报{label}{shown}高于证书识别结果（{best.level}），但识别置信度低"
+                    f"（{best.field.confidence:.2f}，{best.doc.where()}），请人工核对")  # fmt: skip
+            return
         if best.unread:
             v.doubt(
                 f"申报{label}{shown}高于已识别证书（{best.level}），另有证书等级未能识别，请人工核对"
@@ -474,6 +480,16 @@ def _award_fields(decl: DeclaredAward, title: str, d: _Doc, score: float, v: _Ve
             v.doubt(f"申报奖励“{title}”的级别为{declared}，未能从证书（{d.where()}）的颁发单位或"
                     "奖项名称确定级别，请人工核对")  # fmt: skip
             continue
+        if (
+            declared
+            and found
+            and declared != found
+            and f is not None
+            and (f.confidence < FLAG_MIN_CONFIDENCE)
+        ):
+            v.doubt(f"申报奖励“{title}”的{label}为{declared}，证书识别为{found}，但识别置信度低"
+                    f"（{f.confidence:.2f}，{d.where()}），请人工核对")  # fmt: skip
+            continue
         if declared and found and declared != found:
             v.flag(FlagCode.AWARD_MISMATCH, Severity.medium,
                    f"申报奖励“{title}”的{label}为{declared}，证书显示为{found}（{d.where()}）",
@@ -558,9 +574,9 @@ def _rule_input(
     return RuleInput(
         applicant=a,
         check_day=as_of,
-        skill_level=best["skill_level"].level,
-        title_level=best["title_level"].level,
-        education=best["education"].level,
+        skill_level=_confident(best["skill_level"]),
+        title_level=_confident(best["title_level"]),
+        education=_confident(best["education"]),
         doctorate=any(normalize_education(d.value("education")) == "博士研究生" for d in edu)
         or None,
         awards=tuple(awards),
@@ -569,6 +585,14 @@ def _rule_input(
         birth_date=id_birth,
         gender=gender,
     )
+
+
+def _confident(b: _Best) -> str | None:
+    """The level rules may act on: none when it was read with low confidence (a rule then
+    cannot tell, and says so as a question)."""
+    if b.field is not None and b.field.confidence < FLAG_MIN_CONFIDENCE:
+        return None
+    return b.level
 
 
 def _rules(a: Applicant, inp: RuleInput, v: _Verdict) -> list[str]:

@@ -954,3 +954,17 @@ def test_award_level_no_tier_recognised_is_a_question() -> None:
     cert = award_cert(plan, level="县级")
     r = assess(applicant(awards=[decl]), packets(clean_docs(award=cert)))
     assert only_flag(r, FlagCode.AWARD_MISMATCH).found == "县级"
+
+
+def test_a_contradiction_read_with_low_confidence_is_a_question() -> None:
+    """A level or a rank read poorly (confidence below 0.6) that contradicts the declaration
+    goes to a reviewer; read well, it is a flag."""
+    weak = field("skill_level", "技师", conf=0.45, file=f"{DIR}/skill.jpg")
+    r = assess(applicant(), packets(clean_docs(skill=skill_cert(level=weak, cert_no=None))))
+    assert_review(r, "技师", "置信度低")
+    r = assess(applicant(), packets(clean_docs(skill=skill_cert(level="技师", cert_no=None))))
+    assert FlagCode.LEVEL_OVERCLAIM in codes(r)  # (and INELIGIBLE: 技师 is too low here)
+    decl = declared_award(CONTEST_NAME, rank="一等奖", year="2023")
+    weak = field("award_rank", "二等奖", conf=0.5, file=f"{DIR}/award.jpg")
+    cert = award_cert(CONTEST_NAME, rank=weak, issue_date="2023-09-15")
+    assert_review(assess(applicant(awards=[decl]), packets(clean_docs(award=cert))), "二等奖")
