@@ -57,7 +57,7 @@ _NOT_NAME = re.compile(
     r"|复印|使用|申报|身份证|有效|中华|人民|共和国|学士|硕士|博士"
     # An ID card's address line standing where the name was lost: "新疆伊犁哈萨克自治州昭苏".
     r"|新疆.{2}|自治[区州县]|地区|公安|街道|[省市县乡镇村路]$"  # (王新疆 is a name)
-    r"|表彰|荣誉|希望|以下|珍惜|受表"  # a letter's sentence: 希望受表彰的同志…
+    r"|表彰|荣誉|希望|以下|珍惜|受表|特发|鼓励|此证"  # a letter's sentence: 希望受表彰的同志…
 )
 _LABEL_WORDS = ("姓名", "性别", "民族", "证书", "编号", "日期", "号码", "等级", "同志", "单位",
                 "文号", "机关", "机构", "组织", "证件", "原件", "效期")  # fmt: skip
@@ -65,7 +65,7 @@ _LABEL_WORDS = ("姓名", "性别", "民族", "证书", "编号", "日期", "号
 
 def _name(s: str) -> str | None:
     # OCR reads the middle dot of a minority name as "?" now and then.
-    s = re.sub(r"(?<=[\u4e00-\u9fff])[?？](?=[\u4e00-\u9fff])", "·", s)
+    s = re.sub(r"(?<=[\u4e00-\u9fff])[?？。．](?=[\u4e00-\u9fff])", "·", s)  # and 。 for ·
     s = re.split(r"[，,。；;：:\s]{1}(?=[\u4e00-\u9fff]{1,4}[：:])", s)[0]
     s = re.sub(r"(同志|先生|女士)$", "", s.strip(" ：:，,。"))
     s = re.sub(r"^学生(?=\S{2})", "", s)  # "学生麦麦提·吐尔逊·吾斯曼：" opening a diploma
@@ -175,6 +175,7 @@ def _award_name(s: str) -> str | None:
     m = re.match(r"(.{2,20}?)(?:同志)?[:：,，]?\s*(?=(?:在|于|参加).{4})", s.strip())
     if m and _name(m.group(1)):
         s = s.strip()[m.end() :]
+    s = re.sub(r"^各[^\s，,。]{0,8}(?:单位|部门)[:：]?", "", s.strip())  # a letter's salutation
     s = re.sub(r"^(?:参加|在|关于)(?=.{4})", "", s.strip())  # "参加/在2014年…技能大赛": the event
     t = _text(s)
     # "维修电工项目比赛" is the event within a competition, not the award.
@@ -397,7 +398,19 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "cert_no",
-        ("证书编号", "证书号码", "证书号", "管理号", "编号", "证号", "NO.", "No.", "NO:", "№"),
+        (
+            "证书编号",
+            "证书号码",
+            "证书号",
+            "管理号",
+            "编号",
+            "证号",
+            "NO.",
+            "No.",
+            "NO:",
+            "No:",
+            "№",
+        ),
         _cert_no,
     ),
     FieldSpec(
@@ -491,7 +504,7 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
 )
 SPECS_BY_KEY = {s.key: s for s in FIELD_SPECS}
 # Labels that only end a value (not extracted themselves).
-STOP_LABELS = ("工种/职业方向", "职业方向", "证件类型", "住址", "有效期限", "专业", "学制",
+STOP_LABELS = ("工种/职业方向", "工种职业方向", "职业方向", "证件类型", "住址", "有效期限", "专业", "学制",
                "照片", "查询网址", "查询", "签发机关", "工作单位", "单位", "专业名称", "批准文号", "文号",
                "评审通过文号", "竞赛项目", "比赛项目", "获奖项目", "项目", "文化程度",
                "理论知识考试成绩", "操作技能考核成绩", "评定成绩", "校(院)长", "校长", "院长",
@@ -695,7 +708,8 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("award_rank", re.compile(r"(?P<v>金奖|银奖|铜奖|金牌|银牌|铜牌|一等奖|二等奖|三等奖|优秀奖)")),
     ("gender", re.compile(r"性别\s*[:：]?\s*(?P<v>[男女])")),
     ("birth_date", re.compile(r"(?P<v>[\d〇零○Oo一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?|(?:19|20)\d{2}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?)\s*(?:出)?生")),
-    ("education", re.compile(r"(?P<v>专科起点本科|高中起点专科|高中起点本科|专升本|博士研究生|硕士研究生|研究生|本科|专科|大专|中等专业|中专|职业高中|高中)(?:\)|）)?[^，,。]{0,4}?(?:学习|课程|毕业|学历)")),
+    ("education", re.compile(r"(?P<v>专科起点本科|高中起点专科|高中起点本科)")),  # whatever follows
+    ("education", re.compile(r"(?P<v>专升本|博士研究生|硕士研究生|研究生|本科|专科|大专|中等专业|中专|职业高中|高中)(?:\)|）)?[^，,。]{0,4}?(?:学习|课程|毕业|学历)")),
 )  # fmt: skip
 
 
@@ -755,14 +769,15 @@ def _cross_line_phrases(doc: Doc) -> list[tuple[str, str, Cell, Cell, int, int]]
     headings = doc.user_data["headings"]
     out = []
     for upper, lower in zip(rows, rows[1:], strict=False):
-        if len(upper.cells) != 1 or len(lower.cells) != 1:
+        if len(upper.cells) != 1:
             continue
         a, b = upper.cells[0], lower.cells[0]
         if id(a) in headings or id(b) in headings:
             continue
         if b.bbox[1] - a.bbox[3] > 1.5 * max(a.height, 1.0):
             continue
-        joined = a.text + b.text
+        # The wrapped line may be boxed in pieces ("动模范”" | "荣誉称号。"): read on.
+        joined = a.text + "".join(c.text for c in lower.cells)
         for key, pattern in _PHRASES:
             if pattern is _HONOUR_PHRASE:
                 continue

@@ -353,3 +353,35 @@ def test_a_doubled_ten_in_a_chinese_month_is_eleven():
 
     assert _date("二〇二三年十十月一日") == "2023-11-01"
     assert _date("二〇二三年十月十十日") == "2023-10-11"
+
+
+def test_an_honour_wrapped_onto_a_line_boxed_in_pieces():
+    p = page(
+        ("万博帅同志：", (1756, 327, 2278, 432)),
+        ("被评为“兵团劳", (1968, 502, 2724, 634)),
+        *row(720, ("动模范”", 1756, 2229), ("荣誉称号。", 2275, 2646)),
+        ("特发此证，以资鼓励。", (1972, 920, 2966, 1047)),
+        ("荣誉证书", (290, 1088, 1208, 1324)),
+        ("新疆生产建设兵团", (2043, 1526, 2726, 1616)),
+        ("二〇一二年七月七日", (2008, 1672, 2764, 1761)),
+    )
+    got = values(p, DocType.award_certificate)
+    assert got["award_name"] == "兵团劳动模范"
+    assert got["name"] == "万博帅"
+
+
+def test_a_stop_for_a_middle_dot_and_a_salutation_before_a_contest():
+    p = page(
+        ("成人高等教育毕业证书", (924, 482, 2503, 672)),
+        ("学生布合力其。阿迪力，性别女，1990年4月4日生，", (1088, 809, 2870, 940)),
+        ("于2016年3月至2018年1月在本校农学专业（脱产）专科起点", (940, 956, 2985, 1091)),
+        ("本科学匀，修完教学计划规定的全部课程，成绩合格，准予毕业。", (942, 1108, 2943, 1238)),
+        ("新疆财经大学", (2243, 1607, 2664, 1687)),
+    )
+    got = values(p, DocType.education_certificate)
+    assert got["name"] == "布合力其·阿迪力" and got["education"] == "本科"
+    from extractors.fields import _award_name
+
+    assert _award_name("各有关单位：2020年新疆维吾尔自治区职业技能大赛") == (
+        "2020年新疆维吾尔自治区职业技能大赛"
+    )
