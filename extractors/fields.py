@@ -37,7 +37,7 @@ from extractors.layout import (
 )
 from extractors.lexicon import HONOUR_LINE, HONOUR_TAIL, PHRASES, mend
 from extractors.validators import parse_cert_no, validate_id_number
-from models import BBox, DocType, Evidence, ExtractedField, PageText
+from models import BBox, DocType, Evidence, ExtractedField, PageText, RosterEntry
 from models.catalogue import DOC_SPECS
 
 SKILL, AWARD, TITLE, EDU, IDC = (
@@ -1277,6 +1277,49 @@ def _roster(doc: Doc) -> bool:
         if re.fullmatch(r"\s*(?:[一二三]等奖|金奖|银奖|铜奖|优秀奖)\s*[:：]?\s*", c.text)
     }
     return len(heads - {None}) >= 2
+
+
+_RANK_HEAD = re.compile(r"\s*(一等奖|二等奖|三等奖|金奖|银奖|铜奖|优秀奖)\s*[:：]?\s*(.*)")
+
+
+def extract_roster(page: PageText) -> list[RosterEntry]:
+    """The people a letter lists (通报, 决定), each under the rank heading above it, in
+    reading order; [] when the page is no such list. The list starts at its first rank
+    heading or at the line announcing it (以下…, …如下) and ends at the next prose line;
+    a cell counts only when everything in it is a name."""
+    doc = make_doc(page, AWARD)
+    if not _roster(doc):
+        return []
+    out: list[RosterEntry] = []
+    rank: str | None = None
+    started = False
+    for row in doc.user_data["rows"]:
+        texts = [c.text.strip() for c in row.cells]
+        if started and out and any(len(t) > 16 or re.search("[，。,]", t) for t in texts):
+            break  # the closing sentence (希望受表彰的同志…)
+        for cell, text in zip(row.cells, texts, strict=True):
+            m = _RANK_HEAD.fullmatch(text)
+            if m:
+                rank, started = nz.normalize_award_rank(m.group(1)), True
+                text = m.group(2)  # "一等奖：张三、李四"
+            elif re.search(r"以下|如下|名单", text):
+                started = True
+                continue
+            if not started or not text:
+                continue
+            parts = [p for p in re.split(r"[、;；]|\s{2,}", text) if p.strip()]
+            names = [_name(p) for p in parts]
+            if not names or not all(n and len(n.replace("·", "")) <= 12 for n in names):
+                continue
+            for name in names:
+                out.append(
+                    RosterEntry(
+                        name=name, rank=rank, confidence=round(cell.confidence, 4),
+                        evidence=Evidence(file=page.file, page=page.page,
+                                          bbox=tuple(round(v, 1) for v in cell.bbox)),
+                    )
+                )  # fmt: skip
+    return out
 
 
 def _dates_the_id_proves(doc: Doc, cands: dict[str, list[Candidate]], wanted) -> None:

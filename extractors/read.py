@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from extractors import normalize as nz
 from extractors.classify import classify_page, split_documents
-from extractors.fields import extract_fields
+from extractors.fields import extract_fields, extract_roster
 from extractors.loaders import LoadOptions, load_file
 from extractors.ocr.base import downscale, rotate_image
 from extractors.ocr.registry import get_engine
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 # Bump when reading code (here, in fields, classify, reconcile, layout, loaders or ocr/)
 # changes in a way that should invalidate cached page readings and crops.
-READER_VERSION = "2026-12-07.3"
+READER_VERSION = "2026-12-07.4"
 
 # A whole date in words or digits: 二〇一九年八月十二日, 2019年8月12日.
 _DATE_LINE = re.compile(r"年.{1,3}月.{1,4}日")
@@ -269,6 +269,7 @@ class Reader:
         warnings = [self.tesseract_note] if self.tesseract_note else []
         if not page.lines:
             warnings.append("no text found on page")
+        roster = extract_roster(page) if cls.doc_type is DocType.award_certificate else []
         return DocumentReading(
             file=page.file,
             page=page.page,
@@ -276,6 +277,7 @@ class Reader:
             doc_type_confidence=cls.confidence,
             region=region,
             fields=fields,
+            roster=roster,
             confidence=round(confidence, 4),
             rotation=page.rotation,
             warnings=warnings,

@@ -41,7 +41,7 @@ from matchers.rules import (
 )
 from models.catalogue import EDUCATION_RANK, SKILL_LEVELS, TITLE_LEVELS, FieldKey, doc_label
 from models.declared import Applicant, DeclaredAward
-from models.document import DocType, DocumentReading, ExtractedField
+from models.document import DocType, DocumentReading, Evidence, ExtractedField
 from models.evidence import PacketFile
 from models.results import (
     ApplicantResult,
@@ -273,6 +273,43 @@ def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> set[int]:
             v.doubt(f"{d.where()} 的姓名识别为{f.value}，与申报姓名{a.name}相近但不能确认"
                     f"（{'；'.join(m.reasons)}）")  # fmt: skip
     return foreign
+
+
+def _on_roster(a: Applicant, d: DocumentReading, v: _Verdict) -> DocumentReading:
+    """A letter listing winners names the applicant if one of its entries is their name: the
+    letter then reads as theirs (that name, the rank it stands under). A list that names
+    nobody like them is someone else's award (NAME_MISMATCH, given as a name no one bears,
+    so the document counts for nobody); a near name is a question."""
+    if not d.roster or "name" in d.fields or not a.name:
+        return d
+    verdicts = [(compare_names(a.name, e.name, found_confidence=e.confidence), e) for e in d.roster]
+    mine = [e for m, e in verdicts if m.verdict in (NameVerdict.same, NameVerdict.variant)]
+    if mine:
+        e = mine[0]
+        added = {"name": ExtractedField(key="name", value=e.name, raw=e.name,
+                                        confidence=e.confidence, evidence=e.evidence,
+                                        notes=["found: on a list of winners"])}  # fmt: skip
+        if e.rank and "award_rank" not in d.fields:
+            added["award_rank"] = added["name"].model_copy(
+                update={"key": "award_rank", "value": e.rank, "raw": e.rank,
+                        "notes": ["the rank heading the applicant's name stands under"]}
+            )  # fmt: skip
+        return d.model_copy(update={"fields": {**d.fields, **added}})
+    where = f"{d.file} 第{d.page}页"
+    near = [
+        e for m, e in verdicts
+        if m.verdict is NameVerdict.uncertain
+        or possible_misread(a.name, e.name, e.confidence, doubt_below=NAME_DOUBT_CONFIDENCE)
+    ]  # fmt: skip
+    if near or len(d.roster) < 3:
+        names = "、".join(e.name for e in (near or d.roster)[:3])
+        v.doubt(f"{where} 的获奖名单中未找到申报人{a.name}（相近：{names}），请人工核对")
+        return d
+    listed = "、".join(e.name for e in d.roster[:4]) + ("等" if len(d.roster) > 4 else "")
+    ev = Evidence(file=d.file, page=d.page, bbox=d.region)
+    return d.model_copy(update={"fields": {**d.fields, "name": ExtractedField(
+        key="name", value=f"名单：{listed}", raw=listed, confidence=min(e.confidence for e in d.roster),
+        evidence=ev, notes=["a list of winners without the applicant"])}})  # fmt: skip
 
 
 def _one_glyph(declared: str, found: str) -> bool:
@@ -644,7 +681,6 @@ def assess_applicant(
     listed first among the review reasons."""
     files = sorted(files, key=lambda p: p.file)
     readings = documents_of(files)
-    docs = [_Doc(d) for d in readings]
     v = _Verdict()
     for q in questions:
         v.doubt(q)
@@ -653,6 +689,7 @@ def assess_applicant(
     if applicant.program and canonical_program(applicant.program) is None:
         v.doubt(f"申报项目“{applicant.program}”无法识别，未检查项目条件")
     _file_flags(files, v)
+    docs = [_Doc(_on_roster(applicant, d, v)) for d in readings]
     _info, id_birth, id_ev = _identity(applicant, docs, v, as_of)
     _birth_date(applicant, id_birth, id_ev, docs, v)
     foreign = _names(applicant, docs, v)

@@ -98,6 +98,19 @@ class ExtractedField(BaseModel):
     notes: list[str] = Field(default_factory=list)  # e.g. "tesseract agreed", "check digit ok"
 
 
+class RosterEntry(BaseModel):
+    """One person on a letter listing several (通报, 决定): the name as printed and the rank
+    heading it stands under, if any. Whose entry is the applicant's is the assessment's
+    question, not the page's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    rank: str | None = None
+    confidence: float
+    evidence: Evidence
+
+
 class DocumentReading(BaseModel):
     """One document found on a page (a page may hold two: ID front and back)."""
 
@@ -107,6 +120,7 @@ class DocumentReading(BaseModel):
     doc_type_confidence: float = 0.0
     region: BBox | None = None  # part of the page this document occupies, if not all of it
     fields: dict[str, ExtractedField] = Field(default_factory=dict)
+    roster: list[RosterEntry] = Field(default_factory=list)  # a letter listing winners
     confidence: float = 0.0
     rotation: int = 0
     warnings: list[str] = Field(default_factory=list)

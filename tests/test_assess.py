@@ -968,3 +968,43 @@ def test_a_contradiction_read_with_low_confidence_is_a_question() -> None:
     weak = field("award_rank", "二等奖", conf=0.5, file=f"{DIR}/award.jpg")
     cert = award_cert(CONTEST_NAME, rank=weak, issue_date="2023-09-15")
     assert_review(assess(applicant(awards=[decl]), packets(clean_docs(award=cert))), "二等奖")
+
+
+# ---------------------------------------------------------------- letters listing winners
+
+
+def _roster_letter(*entries: tuple[str, str | None]) -> DocumentReading:
+    from models.document import RosterEntry
+
+    file = f"{DIR}/通报.jpg"
+    roster = [
+        RosterEntry(name=n, rank=r, confidence=0.97,
+                    evidence=Evidence(file=file, page=1, bbox=(100.0, 100.0 + 60 * i, 400.0, 150.0 + 60 * i)))
+        for i, (n, r) in enumerate(entries)
+    ]  # fmt: skip
+    d = doc(DocType.award_certificate, file=file, award_name=CONTEST_NAME,
+            award_level="省级", issue_date="2023-09-15")  # fmt: skip
+    return d.model_copy(update={"roster": roster})
+
+
+def test_a_letter_listing_the_applicant_reads_as_theirs_with_their_rank() -> None:
+    decl = declared_award(CONTEST_NAME, rank="二等奖", year="2023")
+    letter = _roster_letter(("丁磊林", "一等奖"), ("张伟", "二等奖"), ("何蓉", "三等奖"))
+    assert_clear(assess(applicant(awards=[decl]), packets(clean_docs(award=letter))))
+    decl = declared_award(CONTEST_NAME, rank="一等奖", year="2023")
+    r = assess(applicant(awards=[decl]), packets(clean_docs(award=letter)))
+    f = only_flag(r, FlagCode.AWARD_MISMATCH)
+    assert (f.declared, f.found) == ("一等奖", "二等奖")
+    assert f.evidence[0].bbox == (100.0, 160.0, 400.0, 210.0)  # the applicant's line
+
+
+def test_a_letter_listing_others_only_is_someone_else_s_award() -> None:
+    decl = declared_award(CONTEST_NAME, rank="一等奖", year="2023")
+    letter = _roster_letter(("丁磊林", "一等奖"), ("廖莉娟", "二等奖"), ("何蓉", "三等奖"))
+    r = assess(applicant(awards=[decl]), packets(clean_docs(award=letter)))
+    assert FlagCode.NAME_MISMATCH in codes(r)
+    # One name on the list a glyph off the applicant's (阎波/阁波): a question.
+    a = applicant(name="阎波", awards=[decl])
+    docs = [id_card(name="阎波"), skill_cert(name="阎波"), title_cert(name="阎波"),
+            _roster_letter(("丁磊林", "一等奖"), ("阁波", "一等奖"), ("何蓉", "三等奖"))]  # fmt: skip
+    assert_review(assess(a, packets(docs)), "阁波")
