@@ -4,7 +4,6 @@ from models.document import (
     BBox,
     DocType,
     DocumentReading,
-    RosterEntry,
     Evidence,
     ExtractedField,
     FileReading,
@@ -13,6 +12,7 @@ from models.document import (
     PageFailure,
     PageText,
     RasterPage,
+    RosterEntry,
     TextLine,
 )
 
