@@ -149,6 +149,8 @@ def _cert_no(s: str) -> str | None:
     if not m:
         return None
     value = m.group(0)
+    if re.fullmatch(r"[A-Z]\d{16}", value):
+        value = value[1:]  # an old 16-digit number with "No." misread before it
     return value if sum(c.isdigit() for c in value) >= 6 else None
 
 
@@ -176,6 +178,7 @@ def _award_name(s: str) -> str | None:
     if m and _name(m.group(1)):
         s = s.strip()[m.end() :]
     s = re.sub(r"^各[^\s，,。]{0,8}(?:单位|部门)[:：]?", "", s.strip())  # a letter's salutation
+    s = re.sub(r"^.{0,12}?[〔（(\[【]\d{4}[〕）)\]】]\s*\d{1,4}号", "", s)  # its number: …〔2016〕81号
     s = re.sub(r"^(?:参加|在|关于)(?=.{4})", "", s.strip())  # "参加/在2014年…技能大赛": the event
     t = _text(s)
     # "维修电工项目比赛" is the event within a competition, not the award.
@@ -202,8 +205,8 @@ def _school(s: str) -> str | None:
 
 def _occupation(s: str) -> str | None:
     t = _text(s)
-    if t is None or re.search(r"\d{4,}", t):
-        return None
+    if t is None or re.search(r"\d{4,}", t) or not _HAS_CJK.search(t):
+        return None  # "Orcupato": an English label misread, not an occupation
     return t
 
 
@@ -324,8 +327,8 @@ def _mend_edges(text: str) -> str:
 
 def _issuer(s: str) -> str | None:
     t = _text(s)
-    if t is None:
-        return None
+    if t is None or not _HAS_CJK.search(t):
+        return None  # "ssuedby": an English label misread
     # The tail of a label whose head glyph was lost: "定机构:国网新疆电力有限公司".
     m = re.match(r"([\u4e00-\u9fff]{2,5})[:：]", t)
     if m and any(lab.endswith(m.group(1)) for lab in SPECS_BY_KEY["issuer"].labels):

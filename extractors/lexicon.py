@@ -22,7 +22,9 @@ PHRASES: tuple[str, ...] = (
     "柯尔克孜自治州", "巴音郭楞蒙古自治州", "巴音郭楞", "博尔塔拉", "伊犁哈萨克", "昌吉回族",
     "阿克苏地区", "喀什地区",
     "和田地区", "塔城地区", "阿勒泰地区", "吐鲁番市", "哈密市", "共产主义青年团", "妇女联合会",
-    "科学技术协会", "教育厅", "工业和信息化厅",
+    "科学技术协会", "教育厅", "工业和信息化厅", "中国石油天然气", "乌鲁木齐市", "克拉玛依市",
+    "昌吉市", "石河子市", "阿克苏市", "库尔勒市", "伊宁市", "五家渠市",
+    "石油天然气集团",
     # honours
     "巾帼建功标兵", "三八红旗手", "五一劳动奖章", "先进工作者", "优秀共产党员", "青年岗位能手",
     "劳动模范", "技术能手", "天山英才", "技能大师", "首席技师", "拔尖人才",
@@ -69,9 +71,12 @@ def mend(text: str) -> str:
             # Only glyphs that differ must be unprotected: "巴音郭榜蒙古自治州" holds an exact
             # 蒙古自治州 and still has its 榜 put right.
             changed = [j for j in range(i, i + n) if chars[j] != phrase[j - i]]
+            # A long phrase may lose its first glyph too (然力资源租社会保障局): its ending
+            # must then agree and the rest hold no more than the limit.
+            ends = chars[i] == phrase[0] or (n >= 9 and chars[i + n - 2] == phrase[-2])
             if (
                 0 < len(changed) <= limit
-                and chars[i] == phrase[0]
+                and ends
                 and chars[i + n - 1] == phrase[-1]
                 and not any(protected[j] for j in changed)
             ):

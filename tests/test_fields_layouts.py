@@ -407,3 +407,18 @@ def test_the_list_of_winners_with_the_rank_each_stands_under():
                    ("廖莉娟", "二等奖"), ("何蓉", "二等奖")]  # fmt: skip
     one = page(("荣誉证书", (500, 100, 1000, 250)), ("授予 买买提·艾力 同志", (200, 500, 900, 560)))
     assert extract_roster(one) == []
+
+
+def test_misread_english_labels_and_glyphs_in_long_names_are_no_values():
+    from extractors.fields import _award_name, _cert_no, _issuer, _occupation
+
+    assert _occupation("Orcupato") is None and _issuer("ssuedby") is None
+    assert _cert_no("C0665021647215201") == "0665021647215201"
+    assert _issuer("克拉玛依市然力资源租社会保障局") == "克拉玛依市人力资源和社会保障局"
+    assert _issuer("中国石油天然汽集团公司职业技能鉴定指导中心") == (
+        "中国石油天然气集团公司职业技能鉴定指导中心"
+    )
+    assert _award_name("昌州人社发（2016）81号关于昌吉州第二届职业技能竞赛") == (
+        "昌吉州第二届职业技能竞赛"
+    )
+    assert _award_name("自治区第一届职工职业技能大赛") == "自治区第一届职工职业技能大赛"
