@@ -17,13 +17,14 @@ from typing import Any
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+# The states are said once (pipelines/figures.py), for the queue and the officials' figures.
+from pipelines.figures import CLEAR, DECIDED, FLAGGED, NEEDS_REVIEW, NO_FILES, QUEUED, RUNNING
+from pipelines.figures import STATE_OF_STATUS as _BY_STATUS
+from pipelines.figures import STATES as STATES
 from store import models as sm
 from webapp.models import ApplicantDecision, Assignment
 
-NO_FILES, QUEUED, RUNNING = "待上传", "排队中", "识别中"
-NEEDS_REVIEW, FLAGGED, CLEAR, DECIDED = "待复核", "有疑点", "无疑点", "已决定"
-STATES = (NO_FILES, QUEUED, RUNNING, NEEDS_REVIEW, FLAGGED, CLEAR, DECIDED)
-_BY_STATUS = {"needs_review": NEEDS_REVIEW, "flagged": FLAGGED, "clear": CLEAR}
+__all__ = ["CLEAR", "FLAGGED", "STATES", "Row", "rows", "sort_rows"]
 SEVERITIES = (("high", "高"), ("medium", "中"), ("low", "低"))
 _SEV_RANK = {"high": 0, "medium": 1, "low": 2}
 
@@ -51,6 +52,7 @@ class Row:
     reviewer: str = ""
     reviewer_id: int | None = None
     outcome: str = ""
+    declared: dict[str, Any] = field(default_factory=dict)  # the latest declared row
 
     @property
     def age(self) -> dt.timedelta | None:
@@ -186,6 +188,7 @@ def rows(applicants: QuerySet) -> list[Row]:
             reviewer=asg[1] if asg else "",
             reviewer_id=asg[0] if asg else None,
             outcome=labels.get(latest_decision[a.pk][1], "") if a.pk in latest_decision else "",
+            declared=decl,
         ))  # fmt: skip
     return out
 

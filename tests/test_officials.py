@@ -1,0 +1,144 @@
+"""Issue 16, the officials' view: every figure against a small intake counted by hand (once
+built by hand, once stored and read back through the queue), the dashboard, the formula
+neutralisation of every export, the officials' PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipelines import figures as fg
+
+NOW = dt.datetime(2025, 10, 1, 12, 0, tzinfo=dt.UTC)
+ID_KASHGAR = "653101198503121238"
+ID_URUMQI = "650102198503121234"
+ID_URUMQI_2 = "65010219900101123X"
+
+
+def _hand() -> fg.IntakeData:
+    """Five applications, counted by hand in the test below."""
+    F = fg.FlagItem
+    a1 = fg.AppItem("A1", "新疆工匠", fg.FLAGGED, name="买买提·艾力", id_number=ID_KASHGAR,
+                    prefecture="喀什地区", flags=(
+                        F("LEVEL_OVERCLAIM", "high", (("packets/A1/s.jpg", 1),), "confirmed"),
+                        F("NAME_MISMATCH", "medium", (), "false_alarm")),
+                    documents=(fg.DocItem("packets/A1/s.jpg", 1, "喀什地区人社局"),
+                               fg.DocItem("packets/A1/id.jpg", 1, None)),
+                    last_upload=NOW - dt.timedelta(hours=12))  # fmt: skip
+    a2 = fg.AppItem("A2", "新疆工匠", fg.CLEAR, name="李四", id_number=ID_URUMQI,
+                    documents=(fg.DocItem("packets/A2/s.jpg", 1, "新疆维吾尔自治区人力资源和社会保障厅"),),
+                    last_upload=NOW - dt.timedelta(days=2))  # fmt: skip
+    a3 = fg.AppItem("A3", "准东人才工作室", fg.NEEDS_REVIEW, name="王五", id_number=ID_URUMQI_2,
+                    prefecture="喀什", flags=(
+                        F("LEVEL_OVERCLAIM", "low", (("packets/A3/s.jpg", 1),)),),
+                    documents=(fg.DocItem("packets/A3/s.jpg", 1, "喀什地区人社局"),),
+                    last_upload=NOW - dt.timedelta(days=20))  # fmt: skip
+    a4 = fg.AppItem("A4", "新疆工匠", fg.DECIDED, name="赵六", prefecture="和田地区", flags=(
+        F("LEVEL_OVERCLAIM", "high", (), "confirmed"), F("ID_MISMATCH", "high", (), "need_originals")),
+        last_upload=NOW - dt.timedelta(days=30))  # fmt: skip
+    a5 = fg.AppItem("A5", "新疆工匠", fg.NO_FILES, name="孙七")
+    dups = [fg.DupItem("DUPLICATE_APPLICANT", ("A1", "OLD-9"), ("same id_number",), 0.98),
+            fg.DupItem("DUPLICATE_EVIDENCE", ("A2", "A3"), ("same cert_no",))]  # fmt: skip
+    return fg.IntakeData("新疆工匠-2025", "新疆工匠", 2025, [a1, a2, a3, a4, a5], dups, now=NOW)
+
+
+def _previous() -> fg.IntakeData:
+    return fg.IntakeData("新疆工匠-2024", "新疆工匠", 2024, [
+        fg.AppItem("P1", "新疆工匠", fg.DECIDED, id_number=ID_KASHGAR,
+                   flags=(fg.FlagItem("LEVEL_OVERCLAIM", "high"),)),
+        fg.AppItem("P2", "新疆工匠", fg.CLEAR, id_number="650102197001011234"),
+    ])  # fmt: skip
+
+
+EXPECTED_STATES = [("待上传", 1), ("待复核", 1), ("有疑点", 1), ("无疑点", 1), ("已决定", 1)]
+EXPECTED_TOTALS = {"applicants": 5, "with_files": 4, "with_flags": 3, "flags": 5, "high": 3,
+                   "confirmed_applicants": 2, "decided": 1, "duplicate_people": 1}  # fmt: skip
+
+
+def _check_figures(d: fg.IntakeData) -> None:
+    assert fg.totals(d) == EXPECTED_TOTALS
+    assert fg.by_state(d) == EXPECTED_STATES
+    assert fg.by_program(d) == [("新疆工匠", 4), ("准东人才工作室", 1)]
+    codes = fg.flags_by_code(d)
+    assert [(r.code, r.by_severity, r.applicants) for r in codes] == [
+        ("LEVEL_OVERCLAIM", {"high": 2, "medium": 0, "low": 1}, 3),
+        ("ID_MISMATCH", {"high": 1, "medium": 0, "low": 0}, 1),
+        ("NAME_MISMATCH", {"high": 0, "medium": 1, "low": 0}, 1),
+    ]
+    # 喀什 and 喀什地区 are one prefecture; A3 declares 喀什 with an Ürümqi ID number; A2
+    # declares none and counts under its ID region; A5 has neither.
+    assert [(r.prefecture, r.applicants, r.with_flags, r.id_elsewhere)
+            for r in fg.by_prefecture(d)] == [
+        ("喀什地区", 2, 2, 1), ("和田地区", 1, 1, 0), ("乌鲁木齐市", 1, 0, 0), ("未填写", 1, 0, 0),
+    ]  # fmt: skip
+    assert [(r.issuer, r.documents, r.flagged_documents) for r in fg.by_issuer(d)] == [
+        ("喀什地区人社局", 2, 2), ("新疆维吾尔自治区人力资源和社会保障厅", 1, 0),
+        ("（未识别发证单位）", 1, 0),
+    ]  # fmt: skip
+    dec = {r.code: r for r in fg.decisions_by_code(d)}
+    assert (dec["LEVEL_OVERCLAIM"].confirmed, dec["LEVEL_OVERCLAIM"].undecided) == (2, 1)
+    assert dec["LEVEL_OVERCLAIM"].false_alarm_rate == 0.0
+    assert dec["NAME_MISMATCH"].false_alarm_rate == 1.0
+    assert dec["ID_MISMATCH"].need_more == 1 and dec["ID_MISMATCH"].false_alarm_rate is None
+    (link,) = fg.multi_applications(d)
+    assert link.person == "买买提·艾力"
+    assert link.applications == (("A1", "新疆工匠"), ("OLD-9", "其他批次"))
+    assert [g.applicant_ids for g in fg.shared_evidence(d)] == [("A2", "A3")]
+    assert [(a.applicant_id, codes) for a, codes in fg.confirmed_problems(d)] == [
+        ("A1", ["LEVEL_OVERCLAIM"]), ("A4", ["LEVEL_OVERCLAIM"])]  # fmt: skip
+
+
+def test_each_figure_matches_a_hand_counted_intake() -> None:
+    d = _hand()
+    _check_figures(d)
+    # Waiting: A1 12 h, A2 2 days, A3 20 days; A4 is decided and A5 has sent nothing.
+    assert fg.queue_age(d) == [("<1天", 1), ("1–3天", 1), ("3–7天", 0), ("7–14天", 0),
+                               ("≥14天", 1)]  # fmt: skip
+
+
+def test_the_comparison_with_the_previous_round() -> None:
+    c = fg.compare(_hand(), _previous())
+    assert c.previous == "新疆工匠-2024"
+    assert c.counts[0] == ("申报人数", 5, 2) and c.counts[1] == ("有疑点", 3, 1)
+    assert c.code_rates[0] == ("LEVEL_OVERCLAIM", 0.6, 0.5)
+    assert c.repeat_applicants == 1  # A1's ID number applied last round as P1
+
+
+def test_a_declared_prefecture_is_read_onto_the_catalogue_names() -> None:
+    assert fg.prefecture_of("喀什", "") == "喀什地区"
+    assert fg.prefecture_of("伊犁州", "") == "伊犁哈萨克自治州"
+    assert fg.prefecture_of("", ID_KASHGAR) == "喀什地区"
+    assert fg.prefecture_of("", "") == "未填写"
+    assert fg.prefecture_of("北京市", ID_KASHGAR) == "北京市"  # declared wins, as written
+
+
+# ---------------------------------------------------------------- the same intake, stored
+
+
+@pytest.fixture
+def stored(tmp_path, monkeypatch, settings):
+    """_hand()'s intake in the store: declared rows, packets, a run, conclusions."""
+    from tests.officials_data import store_hand_intake
+
+    root = tmp_path / "data"
+    root.mkdir()
+    monkeypatch.setenv("CREDCHECK_DATA", str(root))
+    settings.DATA_ROOT = root
+    settings.CREDCHECK_VERIFY = "off"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return store_hand_intake(root)
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_the_store_gives_the_same_figures_through_the_queue(stored) -> None:
+    from webapp import dashboard
+
+    d = dashboard.load(stored)
+    _check_figures(d)
+    assert sum(n for _, n in fg.queue_age(d)) == 3  # uploaded just now: all under a day
+    prev = dashboard.previous_intake(stored)
+    assert prev is not None and prev.key == "新疆工匠-2024"
+    c = fg.compare(d, dashboard.load(prev))
+    assert c.repeat_applicants == 1

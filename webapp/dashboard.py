@@ -1,0 +1,82 @@
+"""The store's view of an intake for the officials' figures (pipelines/figures.py): the
+queue's rows (states, ages, conclusions) plus each latest result's flags, documents and the
+reviewers' conclusions, in a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from django.utils import timezone
+
+from pipelines import figures as fg
+from store import models as sm
+from webapp import queue
+from webapp.models import FlagDecision
+
+
+def _signature(code: str, field: str | None, declared: str | None, found: str | None) -> str:
+    # As views.signature: a conclusion stays with the same finding after a re-verification.
+    blob = json.dumps([code, field, declared, found], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def load(intake: sm.Intake, *, now: dt.datetime | None = None) -> fg.IntakeData:
+    rows = queue.rows(sm.Applicant.objects.filter(intake=intake))
+    result_ids = [r.result_id for r in rows if r.result_id]
+    verdicts: dict[tuple[int, str], str] = {}
+    for aid, sig, verdict in FlagDecision.objects.filter(applicant__intake=intake).order_by(
+        "when", "pk"
+    ).values_list("applicant_id", "signature", "verdict"):
+        verdicts[(aid, sig)] = verdict  # the latest counts
+    flags: dict[int, list[fg.FlagItem]] = {}
+    for rid, aid, code, sev, fld, decl, found, ev in sm.Flag.objects.filter(
+        result_id__in=result_ids
+    ).order_by("result_id", "ordinal").values_list(
+        "result_id", "result__applicant_id", "code", "severity", "field", "declared", "found",
+        "evidence",
+    ):  # fmt: skip
+        flags.setdefault(rid, []).append(fg.FlagItem(
+            code, sev, tuple((e.get("file", ""), e.get("page") or 1) for e in ev),
+            verdicts.get((aid, _signature(code, fld, decl, found))),
+        ))  # fmt: skip
+    docs: dict[int, tuple[fg.DocItem, ...]] = {}
+    for rid, data in sm.ApplicantResult.objects.filter(pk__in=result_ids).values_list(
+        "pk", "data"
+    ):
+        docs[rid] = tuple(
+            fg.DocItem(d.get("file", ""), d.get("page") or 1, (d.get("fields") or {}).get("issuer"))
+            for d in data.get("documents", [])
+        )
+    apps = []
+    for r in rows:
+        d: dict[str, Any] = r.declared
+        live = r.state != fg.NO_FILES and r.result_id
+        apps.append(fg.AppItem(
+            applicant_id=r.applicant.applicant_id, program=r.program, state=r.state,
+            name=r.name, id_number=d.get("id_number") or "", prefecture=d.get("prefecture") or "",
+            flags=tuple(flags.get(r.result_id, ())) if live else (),
+            documents=docs.get(r.result_id, ()) if live else (),
+            last_upload=r.last_upload, outcome=r.outcome, pk=r.applicant.pk,
+        ))  # fmt: skip
+    apps.sort(key=lambda a: a.applicant_id)
+    run = sm.VerificationRun.objects.filter(
+        intake=intake, state=sm.VerificationRun.State.COMPLETED
+    ).order_by("-finished", "-pk").first()
+    dups = [
+        fg.DupItem(g.code, tuple(g.applicant_ids), tuple(g.reasons), g.score)
+        for g in (run.duplicates.all() if run else [])
+    ]
+    return fg.IntakeData(intake.key, intake.program, intake.year, apps, dups,
+                         now=now or timezone.now())  # fmt: skip
+
+
+def previous_intake(intake: sm.Intake) -> sm.Intake | None:
+    """The last earlier round of the same program (a lower year, else created before)."""
+    return (
+        sm.Intake.objects.filter(program=intake.program).exclude(pk=intake.pk)
+        .filter(year__lte=intake.year).exclude(year=intake.year, created__gt=intake.created)
+        .order_by("-year", "-created").first()
+    )  # fmt: skip
