@@ -142,3 +142,71 @@ def test_the_store_gives_the_same_figures_through_the_queue(stored) -> None:
     assert prev is not None and prev.key == "新疆工匠-2024"
     c = fg.compare(d, dashboard.load(prev))
     assert c.repeat_applicants == 1
+
+
+# ---------------------------------------------------------------- the dashboard
+
+
+def _user(name: str, role: str):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    u = get_user_model().objects.create_user(name, password="a-long-password-1")
+    u.groups.add(Group.objects.get(name=role))
+    return u
+
+
+def _queue_ids(client, href: str) -> list[str]:
+    import re
+
+    html = client.get(href.replace("&amp;", "&")).content.decode()
+    return sorted(re.findall(r'href="/a/\d+/">([^<]+)</a>', html))
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_the_dashboard_is_read_only_for_officials_leads_and_admins(stored, client) -> None:
+    from django.urls import reverse
+
+    url = reverse("dashboard", args=[stored.key])
+    assert client.get(url).status_code == 302  # to the login page
+    for role, status in (("审核员", 403), ("领导", 200), ("组长", 200), ("管理员", 200)):
+        client.force_login(_user(f"u-{role}", role))
+        r = client.get(url)
+        assert r.status_code == status, role
+        if status == 200:
+            assert 'id="k-applicants">5<' in r.content.decode()
+            assert client.post(url).status_code in (200, 405)  # nothing to change
+    client.force_login(_user("o2", "领导"))
+    assert client.get(reverse("dashboard_home")).url == url
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_each_chart_links_to_the_queue_filtered_to_what_it_counts(stored, client) -> None:
+    import re
+    from html import unescape
+
+    from django.urls import reverse
+
+    client.force_login(_user("official", "领导"))
+    html = client.get(reverse("dashboard", args=[stored.key])).content.decode()
+    links = {unescape(h) for h in re.findall(r'<a href="(/\?intake=[^"]+)"', html)}
+    from urllib.parse import quote
+
+    def link(**q: str) -> str:
+        want = "&".join(f"{k}={quote(v, safe='')}" for k, v in q.items())
+        (hit,) = [x for x in links if x.endswith(want) or x.replace("+", "%20").endswith(want)]
+        return hit
+
+    assert _queue_ids(client, link(state="有疑点")) == ["A1"]
+    assert _queue_ids(client, link(program="准东人才工作室")) == ["A3"]
+    assert _queue_ids(client, link(code="LEVEL_OVERCLAIM", severity="high")) == ["A1", "A4"]
+    assert _queue_ids(client, link(code="LEVEL_OVERCLAIM", severity="low")) == ["A3"]
+    assert _queue_ids(client, link(prefecture="喀什地区")) == ["A1", "A3"]
+    assert _queue_ids(client, link(issuer="喀什地区人社局")) == ["A1", "A3"]
+    assert _queue_ids(client, link(age="<1天")) == ["A1", "A2", "A3"]
+    # The people behind 多头申报 link to their applicant pages, ID numbers masked.
+    a1 = reverse("applicant", args=[stored.applicants.get(applicant_id="A1").pk])
+    assert f'<a href="{a1}">' in html.split('id="multi"')[1].split("</section>")[0]
+    assert ID_KASHGAR not in html and "653101********1238" in html  # confirmed table, masked

@@ -47,6 +47,7 @@ class Row:
     program: str
     flags: dict[str, int] = field(default_factory=dict)  # severity → count
     codes: set[str] = field(default_factory=set)
+    pairs: set[tuple[str, str]] = field(default_factory=set)  # (code, severity) of its flags
     result_id: int | None = None
     last_upload: dt.datetime | None = None
     reviewer: str = ""
@@ -130,6 +131,7 @@ def rows(applicants: QuerySet) -> list[Row]:
     )  # fmt: skip
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     codes: dict[int, set[str]] = defaultdict(set)
+    pairs: dict[int, set[tuple[str, str]]] = defaultdict(set)
     result_ids = {r["pk"] for r in results.values()}
     for rid, sev, code in sm.Flag.objects.filter(
         result__run_id__in={r["run_id"] for r in results.values()}, result__applicant__in=pks
@@ -137,6 +139,7 @@ def rows(applicants: QuerySet) -> list[Row]:
         if rid in result_ids:
             counts[rid][sev] = counts[rid].get(sev, 0) + 1
             codes[rid].add(code)
+            pairs[rid].add((code, sev))
     running: dict[int, dt.datetime] = {}
     for iid, started in sm.VerificationRun.objects.filter(
         intake_id__in={a.intake_id for a in apps}, state=sm.VerificationRun.State.RUNNING
@@ -184,6 +187,7 @@ def rows(applicants: QuerySet) -> list[Row]:
             program=decl.get("program") or programs.get(a.intake_id, ""),
             flags=counts.get(rid, {}) if res else {},
             codes=codes.get(rid, set()) if res else set(),
+            pairs=pairs.get(rid, set()) if res else set(),
             result_id=rid, last_upload=last,
             reviewer=asg[1] if asg else "",
             reviewer_id=asg[0] if asg else None,
