@@ -210,3 +210,78 @@ def test_each_chart_links_to_the_queue_filtered_to_what_it_counts(stored, client
     a1 = reverse("applicant", args=[stored.applicants.get(applicant_id="A1").pk])
     assert f'<a href="{a1}">' in html.split('id="multi"')[1].split("</section>")[0]
     assert ID_KASHGAR not in html and "653101********1238" in html  # confirmed table, masked
+
+
+# ---------------------------------------------------------------- spreadsheets safe to edit
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _hostile_results():
+    from models.results import ApplicantResult, DuplicateGroup, Flag, Results
+
+    texts = [c + 'HYPERLINK("http://x","点我")' for c in DANGEROUS]
+    flags = [Flag(code="AWARD_MISMATCH", severity="low", field="award_name", declared=t, found=t,
+                  message=t, rule=t) for t in texts]  # fmt: skip
+    return texts, Results(applicants=[
+        ApplicantResult(applicant_id="=A1", program="+新疆工匠", name=texts[0], status="flagged",
+                        flags=flags, review_reasons=texts)],
+        duplicates=[DuplicateGroup(code="DUPLICATE_EVIDENCE", applicant_ids=["=A1", "@B"],
+                                   files=texts, reasons=texts)])  # fmt: skip
+
+
+def _cells(data: bytes) -> list[str]:
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    out = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate)
+                if isinstance(c.value, str):
+                    out.append(c.value)
+    return out
+
+
+def test_every_formula_like_cell_of_report_xlsx_is_neutralised() -> None:
+    from pipelines.reports import ReportMeta, render_xlsx
+
+    texts, results = _hostile_results()
+    cells = _cells(render_xlsx(results, ReportMeta(batch="=b", generated_for="2025-09-30",
+                                                   credcheck_version="t")))  # fmt: skip
+    assert not [v for v in cells if v.startswith(DANGEROUS)]
+    for t in texts:  # each text is there, whole, behind its apostrophe
+        # (XML reads a stored carriage return back as a line feed)
+        assert "'" + t in cells or "'" + t.replace("\r", "\n") in cells, repr(t)
+    assert "'=A1" in cells and "'+新疆工匠" in cells
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_web_exports_neutralise_formulas(stored, client) -> None:
+    import csv
+    import io
+
+    from django.urls import reverse
+
+    from store import models as sm
+    from webapp.models import FlagDecision
+
+    lead = _user("=lead", "组长")
+    f = sm.Flag.objects.filter(result__applicant__applicant_id="A3").first()
+    FlagDecision.objects.create(flag=f, applicant=f.result.applicant, signature="s",
+                                verdict="confirmed", reason="@SUM(A1)", user=lead)  # fmt: skip
+    client.force_login(lead)
+    text = client.get(reverse("report", args=[stored.key, "decisions.csv"])).content.decode()
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert any("'@SUM(A1)" in r and "'=lead" in r for r in rows)
+    admin = _user("admin", "管理员")
+    client.force_login(admin)
+    text = client.get(reverse("audit") + "?format=csv").content.decode()
+    fields = [c for r in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for c in r]
+    assert "'=lead" in fields
+    for rows_ in (rows, [fields]):
+        assert not [c for r in rows_ for c in r if c.startswith(DANGEROUS)]

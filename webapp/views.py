@@ -36,6 +36,7 @@ from models.catalogue import (
 )
 from models.exceptions import CredcheckError
 from pipelines import figures
+from pipelines.cells import csv_cell
 from pipelines.masking import mask_id, mask_text
 from pipelines.reports import CODE_NAMES, SEVERITY_NAMES, STATUS_NAMES
 from store import models as sm
@@ -830,10 +831,7 @@ def report_download(request: HttpRequest, key: str, kind: str) -> HttpResponse:
                         filename=f"{intake.key}-{kind}")  # fmt: skip
 
 
-def _csv_cell(v: Any) -> str:
-    # A value a spreadsheet would run as a formula is written as text.
-    s = "" if v is None else str(v)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+_csv_cell = csv_cell  # a value a spreadsheet would run as a formula is written as text
 
 
 def _decisions_csv(intake: sm.Intake) -> HttpResponse:
