@@ -285,3 +285,86 @@ def test_web_exports_neutralise_formulas(stored, client) -> None:
     assert "'=lead" in fields
     for rows_ in (rows, [fields]):
         assert not [c for r in rows_ for c in r if c.startswith(DANGEROUS)]
+
+
+# ---------------------------------------------------------------- the officials' PDF
+
+
+def _pdftext(pdf: bytes, tmp_path) -> str:
+    import subprocess
+
+    p = tmp_path / "r.pdf"
+    p.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(p), "-"], capture_output=True, text=True,
+                          check=True).stdout  # fmt: skip
+
+
+HEADINGS = ("人才项目申报核查情况报告", "核查概况", "疑点类型与严重程度", "各地州", "发证单位",
+            "审核结论与误报率", "多头申报", "等待时间", "确认存在问题的申报", "多头申报名单",
+            "核查方法", "核查看不到什么", "识别准确率", "审核签字")  # fmt: skip
+
+
+def test_the_pdf_has_its_sections_masked_ids_page_numbers_and_the_same_bytes_twice(
+    tmp_path,
+) -> None:
+    import re
+
+    from pipelines import officials
+
+    pdf = officials.render_pdf(_hand(), _previous(), date="2025-10-01", version="t")
+    assert pdf.startswith(b"%PDF-")
+    assert officials.render_pdf(_hand(), _previous(), date="2025-10-01", version="t") == pdf
+    text = _pdftext(pdf, tmp_path)
+    squashed = re.sub(r"\s+", "", text)
+    for h in HEADINGS:
+        assert h in text, h
+    assert "与上一批次比较（新疆工匠-2024）" in text
+    pages = len(re.findall(r"第(\d+)页/共(\d+)页", squashed))
+    assert pages >= 4 and f"第{pages}页/共{pages}页" in squashed
+    assert "申报5份" in squashed and "有疑点的申报3份" in squashed  # the cover's counts
+    assert "确认属实的申报2份" in squashed
+    assert ID_KASHGAR not in text and "653101********1238" in text
+    assert "买买提·艾力" in text and "OLD-9" in text  # the 多头申报 list
+    assert b"/CreationDate (D:20251001000000" in pdf  # the fixed time, not the wall clock
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_officials_and_leads_download_the_pdf_reviewers_do_not(stored, client, tmp_path) -> None:
+    from django.urls import reverse
+
+    url = reverse("report", args=[stored.key, "report.pdf"])
+    client.force_login(_user("rev", "审核员"))
+    assert client.get(url).status_code == 403
+    client.force_login(_user("off", "领导"))
+    r = client.get(url)
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    text = _pdftext(r.content, tmp_path)
+    assert "新疆工匠-2025" in text and "与上一批次比较（新疆工匠-2024）" in text
+    assert "653101********1238" in text and ID_KASHGAR not in text
+
+
+def test_credcheck_verify_writes_report_pdf_beside_report_html(tmp_path, monkeypatch) -> None:
+    from pipelines.stages.outputs import write_outputs
+    from tests.test_reports import _results
+
+    monkeypatch.setenv("CREDCHECK_REPORT_PDF", "1")
+    batch = tmp_path / "batch-1"
+    batch.mkdir()
+    (batch / "declared.csv").write_text(
+        "申报编号,申报项目,姓名,身份证号,所在地州\n"
+        f"XJ2025-0001,新疆工匠,张三,{ID_KASHGAR},喀什地区\n", encoding="utf-8")  # fmt: skip
+    out = tmp_path / "out"
+    out.mkdir()
+    write_outputs(_results(), out, batch, "2025-09-30", {})
+    assert {"results.json", "report.html", "report.xlsx", "report.pdf"} <= {
+        p.name for p in out.iterdir()}
+    text = _pdftext((out / "report.pdf").read_bytes(), tmp_path)
+    assert "batch-1" in text and "核查方法" in text and "喀什地区" in text
+    first = (out / "report.pdf").read_bytes()
+    write_outputs(_results(), out, batch, "2025-09-30", {})
+    assert (out / "report.pdf").read_bytes() == first
+    monkeypatch.setenv("CREDCHECK_REPORT_PDF", "0")
+    (out / "report.pdf").unlink()
+    write_outputs(_results(), out, batch, "2025-09-30", {})
+    assert not (out / "report.pdf").exists()
