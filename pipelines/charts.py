@@ -103,7 +103,7 @@ def stacked(rows: Sequence[tuple[str, dict[str, int], dict[str, str] | None]],
             out.append(_a((hrefs or {}).get(s.key), seg))
             if w >= 16:
                 out.append(f'<text x="{x + w / 2:.1f}" y="{y + 12}" text-anchor="middle" '
-                           f'fill="#000" font-size="10" paint-order="stroke" stroke="#fff" '
+                           f'fill="#000" font-size="10" paint-order="stroke" stroke="#fff" pointer-events="none" '
                            f'stroke-width="2.5">{n}</text>')  # fmt: skip
             x += w
         out.append(f'<text x="{x + 4:.1f}" y="{y + 12}">{sum(values.values())}</text>')

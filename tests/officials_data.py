@@ -258,6 +258,11 @@ def generate_previous(root: Path, people: list, *, seed: int, year: int, program
         Declared(applicant_id=aid, program=program, name=name, id_number=idn, prefecture=pref)
         for aid, name, idn, pref in rows
     ])  # fmt: skip
+    from store import models as sm
+
+    content, _ = sm.StoredFile.objects.get_or_create(sha256="0" * 64, defaults={"size": 1})
+    sm.PacketFile.objects.bulk_create(
+        sm.PacketFile(applicant=a, name="s.jpg", content=content) for a in prev.applicants.all())
     results = []
     for aid, *_ in rows:
         flags = [Flag(code=rng.choices([c for c, _ in CODES], [w for _, w in CODES])[0],
