@@ -244,3 +244,83 @@ def pdf_wanted() -> bool:
     """report.pdf is written by `credcheck verify` unless CREDCHECK_REPORT_PDF=0 (the test
     suite sets it: a Chromium start per verification), and only where Chromium is found."""
     return os.environ.get("CREDCHECK_REPORT_PDF", "1") != "0" and chromium() is not None
+
+
+# ---------------------------------------------------------------- the tables as a workbook
+
+
+def tables(d: fg.IntakeData, prev: fg.IntakeData | None = None) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """The report's tables, one per sheet: (sheet, header, rows); the same figures as the
+    charts."""
+    t = fg.totals(d)
+    labels = {"applicants": "申报", "with_files": "已提交材料", "with_flags": "有疑点的申报",
+              "flags": "疑点", "high": "高严重度疑点", "confirmed_applicants": "确认属实的申报",
+              "decided": "已决定", "duplicate_people": "多头申报（人次）"}  # fmt: skip
+    out: list[tuple[str, list[str], list[list[Any]]]] = [
+        ("概况", ["项目", "数量"], [["批次", d.key], ["申报项目", d.program], ["年度", d.year]]
+         + [[labels[k], v] for k, v in t.items()]),
+        ("申报状态", ["状态", "申报"], [[s, n] for s, n in fg.by_state(d)]),
+        ("申报项目", ["项目", "申报"], [[p, n] for p, n in fg.by_program(d)]),
+        ("疑点类型", ["疑点代码", "疑点类型", "高", "中", "低", "合计", "涉及申报"],
+         [[r.code, CODES.get(r.code, r.code), *(r.by_severity[s] for s in fg.SEVERITIES),
+           r.total, r.applicants] for r in fg.flags_by_code(d)]),
+        ("地州", ["地州", "申报", "有疑点", "身份证号归属地不同"],
+         [[r.prefecture, r.applicants, r.with_flags, r.id_elsewhere] for r in fg.by_prefecture(d)]),
+        ("发证单位", ["发证单位", "材料", "被疑点指向"],
+         [[r.issuer, r.documents, r.flagged_documents] for r in fg.by_issuer(d)]),
+        ("审核结论", ["疑点代码", "疑点类型", "疑点", "属实", "误报", "需补充材料", "未下结论", "误报率"],
+         [[r.code, CODES.get(r.code, r.code), r.flags, r.confirmed, r.false_alarm, r.need_more,
+           r.undecided, _pct(r.false_alarm_rate)] for r in fg.decisions_by_code(d)]),
+        ("等待时间", ["等待", "申报"], [[b, n] for b, n in fg.queue_age(d)]),
+        ("确认问题", ["申报编号", "姓名", "身份证号", "项目", "地州", "确认属实的疑点", "结论"],
+         [[a.applicant_id, mask_text(a.name), mask_id(a.id_number), a.program,
+           fg.prefecture_of(a.prefecture, a.id_number), "、".join(CODES.get(c, c) for c in cs),
+           a.outcome] for a, cs in fg.confirmed_problems(d)]),
+        ("多头申报", ["姓名", "申报编号", "项目", "依据", "得分"],
+         [[mask_text(m.person), aid, prog, "；".join(mask_text(r) for r in m.reasons), m.score]
+          for m in fg.multi_applications(d) for aid, prog in m.applications]),
+    ]  # fmt: skip
+    if prev is not None:
+        c = fg.compare(d, prev)
+        rows: list[list[Any]] = [[label, a, b] for label, a, b in c.counts]
+        rows.append(["两批次均申报的人", c.repeat_applicants, c.repeat_applicants])
+        rows += [[f"{CODES.get(code, code)} 占比", _pct(a), _pct(b)] for code, a, b in c.code_rates]
+        out.append(("与上一批次比较", ["", d.key, c.previous], rows))
+    return out
+
+
+def render_xlsx(d: fg.IntakeData, prev: fg.IntakeData | None = None, *, date: str) -> bytes:
+    """The report's tables as a workbook, one sheet per table; text neutralised (no cell can
+    become a formula), fixed timestamps (same data, same bytes)."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.writer.excel import ExcelWriter
+
+    from pipelines.cells import neutralise
+    from pipelines.reports import _normalise_zip
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, header, rows in tables(d, prev):
+        ws = wb.create_sheet(title)
+        ws.append(header)
+        for r in rows:
+            ws.append([neutralise(v) for v in r])
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+    when = _fixed(date)
+    wb.properties.title = "人才项目申报核查情况报告"
+    wb.properties.subject = d.key
+    wb.properties.creator = "credcheck"
+    wb.properties.created = wb.properties.modified = when
+    buf = io.BytesIO()
+    ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED)).save()
+    return _normalise_zip(buf.getvalue(), when)

@@ -368,3 +368,39 @@ def test_credcheck_verify_writes_report_pdf_beside_report_html(tmp_path, monkeyp
     (out / "report.pdf").unlink()
     write_outputs(_results(), out, batch, "2025-09-30", {})
     assert not (out / "report.pdf").exists()
+
+
+def test_the_report_tables_as_a_workbook_one_sheet_each_safe_and_stable() -> None:
+    import io
+
+    import openpyxl
+
+    from pipelines import officials
+
+    d = _hand()
+    d.apps[0] = fg.AppItem(**{**d.apps[0].__dict__, "name": '=HYPERLINK("http://x","点我")'})
+    data = officials.render_xlsx(d, _previous(), date="2025-10-01")
+    assert officials.render_xlsx(d, _previous(), date="2025-10-01") == data
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["概况", "申报状态", "申报项目", "疑点类型", "地州", "发证单位",
+                             "审核结论", "等待时间", "确认问题", "多头申报", "与上一批次比较"]  # fmt: skip
+    rows = {ws.title: [[c.value for c in r] for r in ws.iter_rows(min_row=2)] for ws in wb}
+    assert rows["申报状态"] == [list(t) for t in EXPECTED_STATES]
+    assert rows["地州"][0] == ["喀什地区", 2, 2, 1]
+    assert rows["审核结论"][0][:7] == ["LEVEL_OVERCLAIM", "等级虚报", 3, 2, 0, 0, 1]
+    confirmed = rows["确认问题"]
+    assert confirmed[0][:3] == ["A1", "'=HYPERLINK(\"http://x\",\"点我\")", "653101********1238"]
+    assert not [c for ws in rows.values() for r in ws for c in r
+                if isinstance(c, str) and c.startswith(DANGEROUS)]  # fmt: skip
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_officials_download_the_report_tables(stored, client) -> None:
+    from django.urls import reverse
+
+    client.force_login(_user("off", "领导"))
+    r = client.get(reverse("report", args=[stored.key, "officials.xlsx"]))
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    client.force_login(_user("rev", "审核员"))
+    assert client.get(reverse("report", args=[stored.key, "officials.xlsx"])).status_code == 403

@@ -822,6 +822,15 @@ def report_download(request: HttpRequest, key: str, kind: str) -> HttpResponse:
         return _decisions_csv(intake)
     if kind == "report.pdf":  # the officials' report, made now from the store
         return _report_pdf(request, intake)
+    if kind == "officials.xlsx":  # its tables, one sheet each
+        from pipelines import officials
+
+        d, prev = _officials_data(intake)
+        data = officials.render_xlsx(d, prev, date=timezone.localdate().isoformat())
+        resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument"
+                                                ".spreadsheetml.sheet")  # fmt: skip
+        resp["Content-Disposition"] = f'attachment; filename="{intake.pk}-officials.xlsx"'
+        return resp
     if kind not in ("report.html", "report.xlsx"):
         raise Http404
     path = _root().intake_dir(intake.key) / "report" / kind
