@@ -361,6 +361,7 @@ def test_credcheck_verify_writes_report_pdf_beside_report_html(tmp_path, monkeyp
         p.name for p in out.iterdir()}
     text = _pdftext((out / "report.pdf").read_bytes(), tmp_path)
     assert "batch-1" in text and "核查方法" in text and "喀什地区" in text
+    assert "等待时间" not in text  # no queue behind a verify run
     first = (out / "report.pdf").read_bytes()
     write_outputs(_results(), out, batch, "2025-09-30", {})
     assert (out / "report.pdf").read_bytes() == first
