@@ -10,6 +10,7 @@ Nothing here touches a database, the clock or the file system: ages are measured
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -82,10 +83,12 @@ class IntakeData:
 # ---------------------------------------------------------------- prefecture
 
 
+@functools.lru_cache(maxsize=4096)
 def _region_name(id_number: str) -> str:
     return XINJIANG_PREFECTURES.get((id_number or "")[:4], "")
 
 
+@functools.lru_cache(maxsize=4096)
 def _norm_pref(s: str) -> str:
     """A declared 地州 onto the catalogue's names: 喀什 / 喀什地区 / 喀什市(地区) are one."""
     s = (s or "").strip()

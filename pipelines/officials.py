@@ -10,6 +10,7 @@ the wall clock into the PDF's CreationDate/ModDate; they are rewritten to the gi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import shutil
@@ -133,6 +134,7 @@ def sections(d: fg.IntakeData, prev: fg.IntakeData | None = None, *,
     return out
 
 
+@functools.cache  # one environment: templates compiled once per process
 def _env() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("pipelines", "templates"),

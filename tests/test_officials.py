@@ -405,3 +405,22 @@ def test_officials_download_the_report_tables(stored, client) -> None:
     assert r.status_code == 200 and r.content[:2] == b"PK"
     client.force_login(_user("rev", "审核员"))
     assert client.get(reverse("report", args=[stored.key, "officials.xlsx"])).status_code == 403
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_the_dashboard_follows_a_new_conclusion_at_once(stored, client) -> None:
+    from django.urls import reverse
+
+    from store import models as sm
+    from webapp.models import FlagDecision
+    from webapp.views import signature
+
+    client.force_login(_user("off", "领导"))
+    url = reverse("dashboard", args=[stored.key])
+    assert 'id="k-confirmed">2<' in client.get(url).content.decode()
+    assert 'id="k-confirmed">2<' in client.get(url).content.decode()  # from the cache
+    f = sm.Flag.objects.get(result__applicant__applicant_id="A3")
+    FlagDecision.objects.create(flag=f, applicant=f.result.applicant, signature=signature(f),
+                                verdict="confirmed", reason="原件等级低", user=_user("l", "组长"))
+    assert 'id="k-confirmed">3<' in client.get(url).content.decode()

@@ -4,9 +4,14 @@ reviewers' conclusions, in a constant number of queries."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import json
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from django.utils import timezone
@@ -80,3 +85,59 @@ def previous_intake(intake: sm.Intake) -> sm.Intake | None:
         .filter(year__lte=intake.year).exclude(year=intake.year, created__gt=intake.created)
         .order_by("-year", "-created").first()
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------- a cache of what it read
+
+_CACHE: dict[int, tuple[tuple, fg.IntakeData]] = {}
+_LOCK = threading.Lock()
+_KEEP = 8  # intakes kept (each a few MB at 2,000 applications)
+
+
+def fingerprint(intake: sm.Intake) -> tuple:
+    """What the figures depend on, in a few aggregate queries: runs begun, finished or
+    failed; uploads; declared rows; conclusions. Any change gives another fingerprint."""
+    from django.db.models import Count, Max
+
+    from webapp.models import ApplicantDecision
+
+    return (
+        intake.key, intake.created,
+        tuple(sm.VerificationRun.objects.filter(intake=intake).aggregate(
+            n=Count("pk"), pk=Max("pk"), s=Max("started"), f=Max("finished")).values()),
+        tuple(sm.PacketFile.objects.filter(applicant__intake=intake).aggregate(
+            pk=Max("pk"), r=Max("replaced")).values()),
+        sm.DeclaredRow.objects.filter(applicant__intake=intake).aggregate(pk=Max("pk"))["pk"],
+        FlagDecision.objects.filter(applicant__intake=intake).aggregate(pk=Max("pk"))["pk"],
+        ApplicantDecision.objects.filter(applicant__intake=intake).aggregate(pk=Max("pk"))["pk"],
+    )  # fmt: skip
+
+
+def load_cached(intake: sm.Intake) -> fg.IntakeData:
+    """load(), kept per process until the intake's fingerprint changes; ages are measured
+    against now at each call. The dashboard is opened far more often than an intake changes."""
+    fp = fingerprint(intake)
+    with _LOCK:
+        hit = _CACHE.get(intake.pk)
+    if hit is None or hit[0] != fp:
+        hit = (fp, load(intake))
+        with _LOCK:
+            _CACHE[intake.pk] = hit
+            while len(_CACHE) > _KEEP:
+                _CACHE.pop(next(iter(_CACHE)))
+    return dataclasses.replace(hit[1], now=timezone.now())
+
+
+@contextlib.contextmanager
+def quiet_gc() -> Iterator[None]:
+    """No cyclic garbage collection while an intake's figures are read and drawn: the tens of
+    thousands of small objects they make set off full collections that cost a third of the
+    request (bench/officials.py), and nothing they make is cyclic. Other threads at worst
+    collect a little later; the collector is on again when the first who turned it off leaves."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -165,9 +165,9 @@ def _queue_href(intake: sm.Intake):
 def _officials_data(intake: sm.Intake):
     from webapp import dashboard
 
-    d = dashboard.load(intake)
+    d = dashboard.load_cached(intake)
     prev = dashboard.previous_intake(intake)
-    return d, (dashboard.load(prev) if prev else None)
+    return d, (dashboard.load_cached(prev) if prev else None)
 
 
 @require("dashboard")
@@ -184,16 +184,20 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
 def dashboard_view(request: HttpRequest, key: str) -> HttpResponse:
     """The officials' dashboard of an intake: read-only, each chart a link to the queue."""
     from pipelines import officials
+    from webapp.dashboard import quiet_gc
 
     intake = get_object_or_404(sm.Intake, key=key)
-    d, prev = _officials_data(intake)
-    pks = {a.applicant_id: a.pk for a in d.apps}
-    view = officials.sections(
-        d, prev, href=_queue_href(intake),
-        applicant_href=lambda aid: reverse("applicant", args=[pks[aid]]) if aid in pks else None,
-    )  # fmt: skip
+    with quiet_gc():
+        d, prev = _officials_data(intake)
+        pks = {a.applicant_id: a.pk for a in d.apps}
+        applicant = reverse("applicant", args=[0]).replace("/0/", "/{}/")
+        view = officials.sections(
+            d, prev, href=_queue_href(intake),
+            applicant_href=lambda aid: applicant.format(pks[aid]) if aid in pks else None,
+        )  # fmt: skip
+        body = officials.render_body(view)
     return render(request, "webapp/dashboard.html", {
-        "intake": intake, "body": officials.render_body(view), "css": _officials_css(),
+        "intake": intake, "body": body, "css": _officials_css(),
         "intakes": sm.Intake.objects.order_by("-year", "-created"),
     })  # fmt: skip
 
