@@ -235,7 +235,8 @@ def from_results(results: Any, declared: Any, *, key: str, as_of: str) -> fg.Int
                             for doc in a.documents),
         ))  # fmt: skip
     programs = [a.program for a in apps if a.program]
-    program = max(set(programs), key=programs.count) if programs else ""
+    kinds = sorted(set(programs))  # a batch may mix programs: the cover says so
+    program = kinds[0] if len(kinds) == 1 else "、".join(kinds)
     dups = [fg.DupItem(g.code.value, tuple(g.applicant_ids), tuple(g.reasons), g.score)
             for g in results.duplicates]  # fmt: skip
     year = int(as_of[:4]) if as_of[:4].isdigit() else 0
