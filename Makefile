@@ -6,9 +6,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # fonts-ukij-uyghur: Uyghur labels of the bilingual synthetic ID cards (synth/blind); libfribidi0:
 # Pillow's raqm layout loads it to join and order Arabic-script text right to left.
-# chromium: the web app's browser tests (Playwright drives Debian's build; no download works).
+# chromium: the web app's browser tests (Playwright drives Debian's build; no download works)
+# and the officials' report.pdf (printed headless); poppler-utils: pdftotext/pdftoppm, its tests.
 APT_PKGS := tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk fonts-arphic-ukai \
-            fonts-arphic-uming fonts-wqy-zenhei fonts-ukij-uyghur libfribidi0 chromium
+            fonts-arphic-uming fonts-wqy-zenhei fonts-ukij-uyghur libfribidi0 chromium poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench system venv clean
@@ -23,7 +24,7 @@ test: system venv
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$CREDCHECK_TEST_PG" ]; then \
 	  echo "store and web app tests on PostgreSQL: $$CREDCHECK_TEST_PG"; \
-	  DATABASE_URL="$$CREDCHECK_TEST_PG" $(BIN)/python -m pytest -q -m store -p no:cacheprovider tests/test_store.py tests/test_deploy.py tests/test_web.py tests/test_web_e2e.py; \
+	  DATABASE_URL="$$CREDCHECK_TEST_PG" $(BIN)/python -m pytest -q -m store -p no:cacheprovider tests/test_store.py tests/test_deploy.py tests/test_web.py tests/test_web_e2e.py tests/test_officials.py tests/test_officials_e2e.py; \
 	else \
 	  echo "CREDCHECK_TEST_PG not set: the store tests ran on SQLite only"; \
 	fi

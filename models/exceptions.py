@@ -152,3 +152,10 @@ class DeclaredDataError(CredcheckError):
     exit_code = 5
     code = "CC300"
     message_zh = "申报数据表无法读取"
+
+
+class ReportPdfError(CredcheckError):
+    """The officials' PDF could not be printed (headless Chromium missing, failing or slow)."""
+
+    code = "CC160"
+    message_zh = "无法生成 PDF 报告：请确认已安装 chromium（apt-get install chromium），或稍后重试"

@@ -30,6 +30,7 @@ from models.results import (
     Status,
 )
 from pipelines.atomic import write_bytes_atomic, write_text_atomic
+from pipelines.cells import neutralise
 from pipelines.masking import Masker
 
 CropFn = Callable[[EvidenceRef], bytes | None]  # PNG bytes of the evidence crop, or None
@@ -430,7 +431,10 @@ def _add_sheet(
     for r in ws.iter_rows():
         for cell in r:
             if isinstance(cell.value, str):
-                cell.data_type = "s"  # openpyxl makes "=…" a formula; applicant text never is one
+                # Text that an edit or a CSV export would turn into a formula gets an apostrophe;
+                # stored as a string either way (openpyxl makes "=…" a formula).
+                cell.value = neutralise(cell.value)
+                cell.data_type = "s"
     bold = Font(bold=True)
     for cell in ws[1]:
         cell.font = bold

@@ -17,13 +17,14 @@ from typing import Any
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+# The states are said once (pipelines/figures.py), for the queue and the officials' figures.
+from pipelines.figures import CLEAR, DECIDED, FLAGGED, NEEDS_REVIEW, NO_FILES, QUEUED, RUNNING
+from pipelines.figures import STATE_OF_STATUS as _BY_STATUS
+from pipelines.figures import STATES as STATES
 from store import models as sm
 from webapp.models import ApplicantDecision, Assignment
 
-NO_FILES, QUEUED, RUNNING = "待上传", "排队中", "识别中"
-NEEDS_REVIEW, FLAGGED, CLEAR, DECIDED = "待复核", "有疑点", "无疑点", "已决定"
-STATES = (NO_FILES, QUEUED, RUNNING, NEEDS_REVIEW, FLAGGED, CLEAR, DECIDED)
-_BY_STATUS = {"needs_review": NEEDS_REVIEW, "flagged": FLAGGED, "clear": CLEAR}
+__all__ = ["CLEAR", "FLAGGED", "STATES", "Row", "rows", "sort_rows"]
 SEVERITIES = (("high", "高"), ("medium", "中"), ("low", "低"))
 _SEV_RANK = {"high": 0, "medium": 1, "low": 2}
 
@@ -46,11 +47,13 @@ class Row:
     program: str
     flags: dict[str, int] = field(default_factory=dict)  # severity → count
     codes: set[str] = field(default_factory=set)
+    pairs: set[tuple[str, str]] = field(default_factory=set)  # (code, severity) of its flags
     result_id: int | None = None
     last_upload: dt.datetime | None = None
     reviewer: str = ""
     reviewer_id: int | None = None
     outcome: str = ""
+    declared: dict[str, Any] = field(default_factory=dict)  # the latest declared row
 
     @property
     def age(self) -> dt.timedelta | None:
@@ -128,6 +131,7 @@ def rows(applicants: QuerySet) -> list[Row]:
     )  # fmt: skip
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     codes: dict[int, set[str]] = defaultdict(set)
+    pairs: dict[int, set[tuple[str, str]]] = defaultdict(set)
     result_ids = {r["pk"] for r in results.values()}
     for rid, sev, code in sm.Flag.objects.filter(
         result__run_id__in={r["run_id"] for r in results.values()}, result__applicant__in=pks
@@ -135,6 +139,7 @@ def rows(applicants: QuerySet) -> list[Row]:
         if rid in result_ids:
             counts[rid][sev] = counts[rid].get(sev, 0) + 1
             codes[rid].add(code)
+            pairs[rid].add((code, sev))
     running: dict[int, dt.datetime] = {}
     for iid, started in sm.VerificationRun.objects.filter(
         intake_id__in={a.intake_id for a in apps}, state=sm.VerificationRun.State.RUNNING
@@ -182,10 +187,12 @@ def rows(applicants: QuerySet) -> list[Row]:
             program=decl.get("program") or programs.get(a.intake_id, ""),
             flags=counts.get(rid, {}) if res else {},
             codes=codes.get(rid, set()) if res else set(),
+            pairs=pairs.get(rid, set()) if res else set(),
             result_id=rid, last_upload=last,
             reviewer=asg[1] if asg else "",
             reviewer_id=asg[0] if asg else None,
             outcome=labels.get(latest_decision[a.pk][1], "") if a.pk in latest_decision else "",
+            declared=decl,
         ))  # fmt: skip
     return out
 

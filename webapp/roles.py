@@ -25,6 +25,7 @@ CAN = {
     "assign_others": {LEAD, ADMIN},
     "decide": {REVIEWER, LEAD},
     "reports": {LEAD, OFFICIAL},
+    "dashboard": {LEAD, OFFICIAL, ADMIN},  # the officials' view of an intake (read-only)
     "unmask": {LEAD},  # every unmasked view is audited
     "audit": {ADMIN},
     "users": {ADMIN},

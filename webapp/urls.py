@@ -26,6 +26,8 @@ urlpatterns = [
     path("intakes/<str:key>/batch/", views.batch_upload, name="batch_upload"),
     path("intakes/<str:key>/verify/", views.verify_again, name="verify_again"),
     path("intakes/<str:key>/download/<str:kind>", views.report_download, name="report"),
+    path("dashboard/", views.dashboard_home, name="dashboard_home"),
+    path("intakes/<str:key>/dashboard/", views.dashboard_view, name="dashboard"),
     path("audit/", views.audit_view, name="audit"),
     path("users/", views.users_view, name="users"),
 ]

@@ -9,6 +9,7 @@ import io
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -20,6 +21,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -32,6 +34,9 @@ from models.catalogue import (
     field_label,
     get_program,
 )
+from models.exceptions import CredcheckError
+from pipelines import figures
+from pipelines.cells import csv_cell
 from pipelines.masking import mask_id, mask_text
 from pipelines.reports import CODE_NAMES, SEVERITY_NAMES, STATUS_NAMES
 from store import models as sm
@@ -91,12 +96,23 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     items = queue.rows(apps)
     if g.get("state"):
         items = [r for r in items if r.state == g["state"]]
-    if g.get("code"):
+    if g.get("code") and g.get("severity"):  # a segment of the dashboard's code × severity
+        items = [r for r in items if (g["code"], g["severity"]) in r.pairs]
+    elif g.get("code"):
         items = [r for r in items if g["code"] in r.codes]
-    if g.get("severity"):
+    elif g.get("severity"):
         items = [r for r in items if r.flags.get(g["severity"])]
     if g.get("program"):
         items = [r for r in items if r.program == g["program"]]
+    # The dashboard's other charts: the same definitions as pipelines/figures.py.
+    if g.get("prefecture"):
+        items = [r for r in items if g["prefecture"] == figures.prefecture_of(
+            r.declared.get("prefecture") or "", r.declared.get("id_number") or "")]
+    if g.get("age"):
+        items = [r for r in items if r.state in figures.WAITING and r.age is not None
+                 and figures.age_bucket(r.age) == g["age"]]  # fmt: skip
+    if g.get("issuer"):
+        items = _with_flagged_issuer(items, g["issuer"])
     items = queue.sort_rows(items, g.get("sort", "severity"))
     page = Paginator(items, 50).get_page(g.get("page"))
     reviewers = (
@@ -110,7 +126,109 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "codes": sorted(CODES.items()), "programs": PROGRAM_NAMES,
         "intakes": sm.Intake.objects.order_by("-created"), "f": g, "query": query.urlencode(),
         "reviewers": reviewers,
+        "extra": [(k, label, g[k]) for k, label in (("prefecture", "地州"), ("issuer", "发证单位"),
+                                                    ("age", "等待")) if g.get(k)],
     })  # fmt: skip
+
+
+def _with_flagged_issuer(items: list[queue.Row], issuer: str) -> list[queue.Row]:
+    """Rows with a document of `issuer` that a flag points at (figures.by_issuer's count)."""
+    ids = [r.result_id for r in items if r.result_id]
+    needle = json.dumps(issuer, ensure_ascii=False)  # as JsonText stores it
+    docs: dict[int, set[tuple[str, int]]] = {}
+    for rid, data in sm.ApplicantResult.objects.filter(
+        pk__in=ids, data__contains=needle
+    ).values_list("pk", "data"):
+        docs[rid] = {(d.get("file", ""), d.get("page") or 1) for d in data.get("documents", [])
+                     if ((d.get("fields") or {}).get("issuer") or "").strip() == issuer}
+    hit = set()
+    for rid, ev in sm.Flag.objects.filter(result_id__in=list(docs)).values_list(
+        "result_id", "evidence"
+    ):
+        if any((e.get("file", ""), e.get("page") or 1) in docs[rid] for e in ev):
+            hit.add(rid)
+    return [r for r in items if r.result_id in hit]
+
+
+# ---------------------------------------------------------------- officials' view
+
+
+def _queue_href(intake: sm.Intake):
+    base = reverse("queue")
+
+    def href(**q: str) -> str:
+        return f"{base}?{urlencode({'intake': intake.key, **q})}"
+
+    return href
+
+
+def _officials_data(intake: sm.Intake):
+    from webapp import dashboard
+
+    d = dashboard.load_cached(intake)
+    prev = dashboard.previous_intake(intake)
+    return d, (dashboard.load_cached(prev) if prev else None)
+
+
+@require("dashboard")
+def dashboard_home(request: HttpRequest) -> HttpResponse:
+    """The latest intake's dashboard (officials land here from the menu)."""
+    intake = sm.Intake.objects.order_by("-year", "-created").first()
+    if intake is None:
+        messages.info(request, "还没有申报批次")
+        return redirect("intakes")
+    return redirect("dashboard", key=intake.key)
+
+
+@require("dashboard")
+def dashboard_view(request: HttpRequest, key: str) -> HttpResponse:
+    """The officials' dashboard of an intake: read-only, each chart a link to the queue."""
+    from pipelines import officials
+    from webapp.dashboard import quiet_gc
+
+    intake = get_object_or_404(sm.Intake, key=key)
+    with quiet_gc():
+        d, prev = _officials_data(intake)
+        pks = {a.applicant_id: a.pk for a in d.apps}
+        applicant = reverse("applicant", args=[0]).replace("/0/", "/{}/")
+        view = officials.sections(
+            d, prev, href=_queue_href(intake),
+            applicant_href=lambda aid: applicant.format(pks[aid]) if aid in pks else None,
+        )  # fmt: skip
+        body = officials.render_body(view)
+    return render(request, "webapp/dashboard.html", {
+        "intake": intake, "body": body, "css": _officials_css(),
+        "intakes": sm.Intake.objects.order_by("-year", "-created"),
+    })  # fmt: skip
+
+
+def _officials_css() -> str:
+    return (Path(__file__).resolve().parents[1] / "pipelines" / "templates" /
+            "officials.css").read_text(encoding="utf-8")  # fmt: skip
+
+
+def _report_pdf(request: HttpRequest, intake: sm.Intake) -> HttpResponse:
+    from pipelines import officials
+
+    d, prev = _officials_data(intake)
+    today = timezone.localdate().isoformat()
+    try:
+        pdf = officials.render_pdf(d, prev, date=today, version=_version())
+    except CredcheckError as e:
+        messages.error(request, e.reason_zh)
+        return redirect("intake", key=intake.key)
+    resp = HttpResponse(pdf, content_type="application/pdf")
+    resp["Content-Disposition"] = f'attachment; filename="{intake.pk}-report.pdf"'
+    return resp
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("credcheck")
+    except PackageNotFoundError:
+        return "dev"
 
 
 @require_POST
@@ -706,6 +824,17 @@ def report_download(request: HttpRequest, key: str, kind: str) -> HttpResponse:
     audit.record(request, A.EXPORT, intake=key, what=kind)
     if kind == "decisions.csv":
         return _decisions_csv(intake)
+    if kind == "report.pdf":  # the officials' report, made now from the store
+        return _report_pdf(request, intake)
+    if kind == "officials.xlsx":  # its tables, one sheet each
+        from pipelines import officials
+
+        d, prev = _officials_data(intake)
+        data = officials.render_xlsx(d, prev, date=timezone.localdate().isoformat())
+        resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument"
+                                                ".spreadsheetml.sheet")  # fmt: skip
+        resp["Content-Disposition"] = f'attachment; filename="{intake.pk}-officials.xlsx"'
+        return resp
     if kind not in ("report.html", "report.xlsx"):
         raise Http404
     path = _root().intake_dir(intake.key) / "report" / kind
@@ -715,10 +844,7 @@ def report_download(request: HttpRequest, key: str, kind: str) -> HttpResponse:
                         filename=f"{intake.key}-{kind}")  # fmt: skip
 
 
-def _csv_cell(v: Any) -> str:
-    # A value a spreadsheet would run as a formula is written as text.
-    s = "" if v is None else str(v)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+_csv_cell = csv_cell  # a value a spreadsheet would run as a formula is written as text
 
 
 def _decisions_csv(intake: sm.Intake) -> HttpResponse:

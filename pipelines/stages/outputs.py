@@ -1,6 +1,7 @@
 """Outputs: results.json (the contract), report.html with evidence crops, report.xlsx, each
-written atomically into OUT_DIR; credcheck's own state (cache, crops, lock) under
-OUT_DIR/.credcheck."""
+written atomically into OUT_DIR, and, an optional extra, the officials' report.pdf (when
+Chromium is there; CREDCHECK_REPORT_PDF=0 skips it); credcheck's own state (cache, crops,
+lock) under OUT_DIR/.credcheck."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from models.evidence import PageReading
 from models.results import Results
-from pipelines.atomic import write_text_atomic
+from pipelines.atomic import write_bytes_atomic, write_text_atomic
 from pipelines.crops import Cropper
 from pipelines.reports import ReportMeta, write_html, write_xlsx
 
@@ -40,6 +41,34 @@ def write_outputs(
     crops = Cropper(batch_dir, pages, shas=shas, cache_dir=out_dir / STATE_DIR / "crops")
     write_html(results, out_dir / "report.html", meta, crops=crops)
     write_xlsx(results, out_dir / "report.xlsx", meta)
+    write_officials_pdf(results, out_dir, batch_dir, as_of, version=ver)
 
 
-__all__ = ["STATE_DIR", "results_json", "write_outputs"]
+def write_officials_pdf(results: Results, out_dir: Path, batch_dir: Path, as_of: str, *,
+                        version: str = "") -> bool:  # fmt: skip
+    """report.pdf beside report.html: the officials' figures of this batch. Optional: a
+    missing or failing Chromium is logged, never a failed batch."""
+    import logging
+
+    from models.exceptions import CredcheckError
+    from pipelines import officials
+
+    if not officials.pdf_wanted():
+        return False
+    try:
+        from extractors.declared import load_declared
+
+        declared = load_declared(batch_dir)
+    except Exception:  # noqa: BLE001 — the table was read already; the PDF only lacks 地州
+        declared = None
+    d = officials.from_results(results, declared, key=batch_dir.name, as_of=as_of)
+    try:
+        pdf = officials.render_pdf(d, date=as_of, version=version)
+    except CredcheckError as e:
+        logging.getLogger(__name__).warning("report.pdf not written: %s", e)
+        return False
+    write_bytes_atomic(out_dir / "report.pdf", pdf)
+    return True
+
+
+__all__ = ["STATE_DIR", "results_json", "write_officials_pdf", "write_outputs"]
