@@ -24,6 +24,7 @@ import pipelines.prefect_env  # noqa: F401  # isort: skip
 
 import datetime as dt
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,14 +67,19 @@ def verify_intake(intake: str, as_of: str | None = None, kind: str = "intake") -
 
     p = intakes.prepare(intake, as_of=as_of, kind=kind, flow_run_id=flow_run.id)
     readers, options = reading_options()
-    try:
-        results = verify_batch(
-            p.batch, p.out, as_of=p.as_of, cache_dir=p.cache, workers=readers,
-            read_options=options,
-        )  # fmt: skip
-    except BaseException as e:
-        intakes.failed(p, e)
-        raise
+    with tempfile.TemporaryDirectory(prefix="credcheck-history-") as tmp:
+        # The nightly run looks for the same person in every earlier intake too; a run
+        # queued by submit keeps `credcheck verify`'s results for the same folder.
+        try:
+            history = intakes.earlier_history(p.intake, Path(tmp) / "history.sqlite3") if (
+                kind == "nightly") else None  # fmt: skip
+            results = verify_batch(
+                p.batch, p.out, as_of=p.as_of, cache_dir=p.cache, workers=readers,
+                read_options=options, history=history,
+            )  # fmt: skip
+        except BaseException as e:
+            intakes.failed(p, e)
+            raise
     return intakes.finish(p, results)
 
 

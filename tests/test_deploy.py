@@ -179,6 +179,49 @@ def test_a_run_is_begun_finished_or_failed_and_changes_are_seen(tmp_path: Path) 
 
 @pytest.mark.store
 @pytest.mark.django_db
+def test_old_batch_folders_are_pruned_but_not_a_running_one(tmp_path: Path) -> None:
+    from pipelines import intake as intakes
+    from store import records
+    from tests.test_reports import _results
+
+    root = DataRoot(tmp_path / "data")
+    src = _batch(tmp_path / "in")
+    key = intakes.import_batch(src, year=2025, root=root).intake.key
+    first = intakes.prepare(key, as_of=AS_OF, root=root)
+    intakes.import_batch(_batch(src, scan=b"second"), year=2025, root=root)
+    running = intakes.prepare(key, as_of=AS_OF, root=root)  # under way meanwhile
+    intakes.import_batch(_batch(src, scan=b"third"), year=2025, root=root)
+    last = intakes.prepare(key, as_of=AS_OF, root=root)
+    folders = [x.batch.parent for x in (first, running, last)]
+    intakes.failed(first, RuntimeError("gone"))
+    assert intakes.prune_batches(last) == []  # all young: maybe being laid out
+    for f in folders:
+        os.utime(f, (time.time() - intakes.PRUNE_AFTER - 60,) * 2)
+    intakes.finish(last, _results())
+    assert [f.exists() for f in folders] == [False, True, True]
+    for _, sha in records.intake_state(last.intake).files:
+        assert root.file_path(sha).is_file()  # the stored files stay
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_the_nightly_history_holds_every_earlier_intake_and_no_later_one(tmp_path: Path) -> None:
+    from matchers.linkage.history import History
+    from pipelines import intake as intakes
+
+    root = DataRoot(tmp_path / "data")
+    keys = [intakes.import_batch(_batch(tmp_path / k), key=k, year=2025, root=root).intake
+            for k in ("a-2024", "b-2025", "c-2026")]  # fmt: skip
+    path = intakes.earlier_history(keys[1], tmp_path / "h.sqlite3")
+    with History.open(path) as h:
+        assert [(i, rows) for i, _, rows in h.intakes()] == [("intake:a-2024", 2)]
+    path = intakes.earlier_history(keys[2], tmp_path / "h.sqlite3")  # rebuilt, not added to
+    with History.open(path) as h:
+        assert [i for i, _, _ in h.intakes()] == ["intake:a-2024", "intake:b-2025"]
+
+
+@pytest.mark.store
+@pytest.mark.django_db
 def test_an_unknown_or_empty_intake_is_a_usage_error(tmp_path: Path) -> None:
     from models.exceptions import UsageError
     from pipelines import intake as intakes
@@ -375,8 +418,14 @@ def test_serve_verifies_a_submitted_intake_as_verify_does_once_per_state(tmp_pat
                         {"deployments": {"id": {"any_": [deployment["id"]]}},
                          "sort": "EXPECTED_START_TIME_ASC"})  # fmt: skip
 
+        pages = _pages(data / "cache")
+        written = {f.name: (f.read_bytes(), f.stat().st_mtime_ns) for f in report.iterdir()
+                   if f.is_file()}  # fmt: skip
         nightly_run()
         assert [r["id"] for r in intake_runs()] == [run_id]
+        assert _pages(data / "cache") == pages  # no page read again
+        assert {f.name: (f.read_bytes(), f.stat().st_mtime_ns) for f in report.iterdir()
+                if f.is_file()} == written  # the reports as they were, not rewritten  # fmt: skip
         later = tmp_path / "later"
         shutil.copytree(batch, later)
         scan = next((later / "packets").rglob("*.jpg"))
@@ -630,7 +679,8 @@ def test_two_workers_a_server_restart_and_a_worker_killed_mid_intake(
         assert sorted(map(len, took.values())) == [1, 1], took
     except BaseException:
         for log in logs:
-            print(f"---- {log.name}\n{log.read_text(encoding='utf-8', errors='replace')[-5000:]}")
+            if log.exists():
+                print(f"---- {log.name}\n{log.read_text(encoding='utf-8', errors='replace')[-5000:]}")
         raise
     finally:
         ref.kill() if ref.poll() is None else None
