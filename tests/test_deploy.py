@@ -3,7 +3,10 @@
 Unit tests of the folder import, the intake's state digest and its materialised batch run on
 SQLite and again on PostgreSQL (the `store` marker). The slow end-to-end test starts a real
 `credcheck serve` (Prefect server, process worker) on a free port and a temporary data root,
-submits a generated batch and compares the stored results with `credcheck verify`'s."""
+submits a generated batch and compares the stored results with `credcheck verify`'s. The
+other starts `prefect server` and two `credcheck worker`s, restarts the server with work
+queued, kills a worker mid-intake, and runs two intakes on the two workers at once; its store
+is PostgreSQL when CREDCHECK_TEST_PG is set (one run, not two: CI time)."""
 
 from __future__ import annotations
 
