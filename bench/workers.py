@@ -17,7 +17,8 @@ Printed: median walls, pages per minute, 2 workers ÷ 1 worker (target ≥ 1.8),
 wall ÷ verify's wall (orchestration cost, target ≤ 1.10; both use the whole machine), and a
 projection from the 2-worker rate: pages one such machine verifies in 8 hours (goal ≥
 20,000) and machines (2 workers each) for 200,000 pages a night. Run it on an idle machine:
-other load changes every figure. Issue 14's figures need ≥ 300 pages (--applicants ≈ 60).
+other load changes every figure. Issue 14's figures need ≥ 300 pages (--applicants ≈ 100:
+synth-batch gives about 3 pages an applicant).
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ def run_deployed(halves: list[Path], work: Path, as_of: str, workers: int) -> tu
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--applicants", type=int, default=60, help="both halves together")
+    ap.add_argument("--applicants", type=int, default=100, help="both halves together")
     ap.add_argument("--seed", type=int, default=21)
     ap.add_argument("--repeat", type=int, default=3, help="medians over this many runs")
     ap.add_argument("--work", type=Path, default=None, help="folder for batches and runs")
