@@ -1,6 +1,9 @@
 """credcheck as Prefect deployments on a `process` work pool named `credcheck`.
 
-    verify-intake   one intake: its state laid out as a batch → verify_flow → the store
+    verify-intake   one intake: its state laid out as a batch → verify_flow → the store;
+                    with other workers online, its packets split among them first
+    read-packets    some packets of an intake read into the shared cache (verify-intake's
+                    fan-out: two workers share one intake)
     nightly         02:00 Asia/Shanghai: verify-intake for each intake whose state or reader
                     version changed since its last completed run; one at a time, a second
                     one cancelled rather than queued
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
 
 POOL = "credcheck"
 VERIFY_INTAKE = "verify-intake/verify-intake"
+READ_PACKETS = "read-packets/read-packets"
 NIGHTLY = "nightly/nightly"
 NIGHTLY_CRON = "0 2 * * *"
 TIMEZONE = "Asia/Shanghai"  # the bureaus' night, not UTC's
@@ -49,10 +53,10 @@ MAX_RESUBMITS = 20  # a state whose runs failed this often is not queued again b
 # A deployed run sends a heartbeat every HEARTBEAT_SECONDS (workers set Prefect's
 # PREFECT_FLOWS_HEARTBEAT_FREQUENCY; 30 s is its minimum); one silent for ZOMBIE_SECONDS
 # lost its machine. Four beats, so a busy machine is not taken for a dead one.
-READERS_ENV, THREADS_ENV = "CREDCHECK_READERS", "CREDCHECK_ENGINE_THREADS"
 HEARTBEAT_SECONDS = 30
 ZOMBIE_SECONDS = 120
 ZOMBIE_AUTOMATION = "credcheck-crash-silent-runs"
+READERS_ENV, THREADS_ENV = "CREDCHECK_READERS", "CREDCHECK_ENGINE_THREADS"
 RECOVER_WITHIN = 2  # days: crashed runs older than this are left to the nightly run
 
 
@@ -71,6 +75,14 @@ def verify_intake(intake: str, as_of: str | None = None, kind: str = "intake") -
         # The nightly run looks for the same person in every earlier intake too; a run
         # queued by submit keeps `credcheck verify`'s results for the same folder.
         try:
+            # Other idle workers read some packets meanwhile; the whole batch below then
+            # finds their pages in the cache (and reads what they did not).
+            mine, parts = fan_out(p)
+            if parts:
+                intakes.read_part(p.intake.key, mine, as_of=p.as_of.isoformat(),
+                                  name=f"{p.run.state_digest[:16]}-0", workers=readers,
+                                  read_options=options)  # fmt: skip
+                settle(parts)
             history = intakes.earlier_history(p.intake, Path(tmp) / "history.sqlite3") if (
                 kind == "nightly") else None  # fmt: skip
             results = verify_batch(
@@ -92,6 +104,86 @@ def reading_options() -> tuple[int, ReadOptions]:
     readers = max(1, int(os.environ.get(READERS_ENV) or 2))
     threads = int(os.environ.get(THREADS_ENV) or 0) or max(1, (os.cpu_count() or 2) // readers)
     return readers, ReadOptions(engine_threads=threads)
+
+
+@flow(name="read-packets", log_prints=False)
+def read_packets(intake: str, files: list[list[str]], as_of: str, part: str) -> int:
+    """Read the pages of some packets of an intake into the shared reading cache (queued by
+    verify-intake for another worker); returns how many files it was given."""
+    store.setup()
+    from pipelines import intake as intakes
+
+    readers, options = reading_options()
+    intakes.read_part(intake, [(r, s) for r, s in files], as_of=as_of, name=part,
+                      workers=readers, read_options=options)  # fmt: skip
+    return len(files)
+
+
+def _online_workers() -> int:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return sum(w.status == "ONLINE" for w in client.read_workers_for_work_pool(POOL))
+
+
+def fan_out(p: Any) -> tuple[list[tuple[str, str]], list[FlowRun]]:
+    """Split the intake's packets among the pool's online workers (this one included):
+    queue read-packets for every part but the first, which is returned to read here. No
+    split with one worker or one packet. The parts' idempotency keys name the state, so a
+    verify-intake run again after a crash finds the parts already queued or done."""
+    from pipelines import intake as intakes
+    from store import models as m
+    from store.records import intake_state
+
+    state = intake_state(p.intake)
+    if state.digest != p.run.state_digest:  # changed since prepare: no split, read it all
+        return [], []
+    workers = _online_workers()
+    if workers < 2:
+        return [], []
+    sizes = dict(m.StoredFile.objects.filter(sha256__in=[sha for _, sha in state.files])
+                 .values_list("sha256", "size"))  # fmt: skip
+    parts = intakes.split_packets(state, workers, sizes)
+    if not parts:
+        return [], []
+    base = intakes.idempotency_key(p.intake.key, state.digest, p.as_of.isoformat())
+    runs = []
+    for i, files in enumerate(parts[1:], 1):
+        name = f"{state.digest[:16]}-{i}"
+        runs.append(run_deployment(
+            READ_PACKETS, timeout=0, as_subflow=False,
+            idempotency_key=f"{base}:part{i}/{len(parts)}",
+            parameters={"intake": p.intake.key, "files": [list(f) for f in files],
+                        "as_of": p.as_of.isoformat(), "part": name},
+        ))  # fmt: skip
+    return parts[0], runs
+
+
+TAKEN_BACK = "由核验本身读取 / read by its verify-intake"
+
+
+def settle(runs: list[FlowRun], poll: float = 2.0) -> None:
+    """Wait for the parts other workers have begun; a part no worker has taken yet is
+    cancelled (its pages are read by the caller instead: every worker may be busy waiting
+    like this one). A part pending longer than ZOMBIE_SECONDS is left (its worker is gone)."""
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.states import Cancelled
+
+    waiting = {r.id: time.monotonic() for r in runs}
+    with get_client(sync_client=True) as client:
+        while waiting:
+            for run_id, since in list(waiting.items()):
+                s = client.read_flow_run(run_id).state
+                if s is None or s.is_final():
+                    del waiting[run_id]
+                elif s.is_scheduled():
+                    client.set_flow_run_state(run_id, Cancelled(message=TAKEN_BACK))
+                elif s.is_pending() and time.monotonic() - since > ZOMBIE_SECONDS:
+                    del waiting[run_id]
+            if waiting:
+                time.sleep(poll)
 
 
 @flow(name="nightly", log_prints=False)
@@ -289,6 +381,12 @@ def register(zombie_seconds: int = ZOMBIE_SECONDS) -> list[str]:
             entrypoint_type=EntrypointType.MODULE_PATH,
             description="核验一个申报批次的当前状态 / verify an intake's current state",
         ),
+        read_packets.to_deployment(
+            name="read-packets",
+            work_pool_name=POOL,
+            entrypoint_type=EntrypointType.MODULE_PATH,
+            description="为核验读取部分材料 / read some packets for a verify-intake run",
+        ),
         nightly.to_deployment(
             name="nightly",
             work_pool_name=POOL,
@@ -307,14 +405,18 @@ __all__ = [
     "HEARTBEAT_SECONDS",
     "NIGHTLY",
     "POOL",
+    "READ_PACKETS",
     "VERIFY_INTAKE",
     "Recovered",
     "ensure_pool",
     "ensure_zombie_automation",
+    "fan_out",
     "nightly",
     "queue_verify",
     "reading_options",
     "recover",
+    "read_packets",
     "register",
+    "settle",
     "verify_intake",
 ]

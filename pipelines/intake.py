@@ -43,6 +43,8 @@ __all__ = [
     "import_batch",
     "prepare",
     "prune_batches",
+    "read_part",
+    "split_packets",
     "today",
 ]
 
@@ -193,6 +195,53 @@ def failed(p: Prepared, error: BaseException) -> None:
     else:
         reason = f"{'被终止 / stopped' if crashed else '失败 / failed'} ({type(error).__name__})"
     records.fail_run(p.run, reason, crashed=crashed)
+
+
+def split_packets(
+    state: records.IntakeState, parts: int, sizes: dict[str, int]
+) -> list[list[tuple[str, str]]]:
+    """The state's files as `parts` batches of whole packets, balanced by bytes (the largest
+    packet to the lightest part); every part holds the declared table too, so each is a
+    batch the verifier accepts. Fewer parts when there are fewer packets; none for one."""
+    top = [f for f in state.files if not f[0].startswith("packets/")]
+    packets: dict[str, list[tuple[str, str]]] = {}
+    for rel, sha in state.files:
+        if rel.startswith("packets/"):
+            packets.setdefault(rel.split("/")[1], []).append((rel, sha))
+    parts = min(parts, len(packets))
+    if parts < 2:
+        return []
+    weight = {aid: sum(sizes.get(sha, 0) for _, sha in fs) for aid, fs in packets.items()}
+    out: list[list[tuple[str, str]]] = [[] for _ in range(parts)]
+    load = [0] * parts
+    for aid in sorted(packets, key=lambda a: (-weight[a], a)):
+        i = load.index(min(load))
+        out[i] += packets[aid]
+        load[i] += weight[aid]
+    return [sorted(top + part) for part in out]
+
+
+def read_part(
+    key: str, files: list[tuple[str, str]], *, as_of: str, name: str, **verify: object
+) -> Path:
+    """Read the pages of some packets into the data root's reading cache (verify-intake's
+    fan-out): those files laid out as a batch and verified into a scratch folder, removed
+    afterwards; the verifier's own cache keys make a page read here a hit for every later
+    run. Returns the scratch folder's path (gone)."""
+    import shutil
+
+    from pipelines.flows import verify_batch
+
+    root = DataRoot.from_env()
+    where = root.intake_dir(key) / "parts" / name
+    state = records.IntakeState(tuple(sorted((r, s) for r, s in files)), ())
+    batch = records.materialise(root, state, where / "batch" / key)
+    try:
+        verify_batch(batch, where / "out", as_of=dt.date.fromisoformat(as_of),
+                     cache_dir=root.cache, **verify)  # type: ignore[arg-type]  # fmt: skip
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+    return where
 
 
 def earlier_history(intake: m.Intake, dest: Path) -> Path:

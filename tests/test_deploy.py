@@ -207,6 +207,22 @@ def test_old_batch_folders_are_pruned_but_not_a_running_one(tmp_path: Path) -> N
         assert root.file_path(sha).is_file()  # the stored files stay
 
 
+def test_packets_are_split_whole_balanced_and_each_part_is_a_batch() -> None:
+    from pipelines.intake import split_packets
+    from store.records import IntakeState
+
+    files = (("declared.xlsx", "t"), ("packets/A/1.pdf", "a1"), ("packets/A/2.jpg", "a2"),
+             ("packets/B/1.pdf", "b1"), ("packets/C/1.pdf", "c1"))  # fmt: skip
+    sizes = {"t": 1, "a1": 50, "a2": 50, "b1": 60, "c1": 30}
+    parts = split_packets(IntakeState(files, ()), 2, sizes)
+    assert parts == [
+        [("declared.xlsx", "t"), ("packets/A/1.pdf", "a1"), ("packets/A/2.jpg", "a2")],
+        [("declared.xlsx", "t"), ("packets/B/1.pdf", "b1"), ("packets/C/1.pdf", "c1")],
+    ]
+    assert len(split_packets(IntakeState(files, ()), 8, sizes)) == 3  # one packet a part
+    assert split_packets(IntakeState(files[:3], ()), 2, sizes) == []  # one packet: no split
+
+
 @pytest.mark.store
 @pytest.mark.django_db
 def test_the_nightly_history_holds_every_earlier_intake_and_no_later_one(tmp_path: Path) -> None:
@@ -662,6 +678,12 @@ def test_two_workers_a_server_restart_and_a_worker_killed_mid_intake(
         _wait(api, again[0], 900)
         stored = run(sys.executable, "-c", _RUNS, "kill").stdout.splitlines()
         assert [r.split()[:2] for r in stored] == [["crashed", first], ["completed", again[0]]]
+
+        # The other worker read a share of the intake meanwhile (verify-intake's fan-out).
+        parts = _get(f"{api}/deployments/name/read-packets/read-packets")
+        shared = _get(f"{api}/flow_runs/filter", {"deployments": {"id": {"any_": [parts["id"]]}}})
+        assert any(r["parameters"]["intake"] == "kill" and r["state"]["type"] == "COMPLETED"
+                   for r in shared), shared  # fmt: skip
 
         # Nothing read twice; the results are a clean run's.
         after = _pages(data / "cache")
