@@ -3,13 +3,13 @@ deployment path costs over `credcheck verify` on the same pages (issue 14).
 
     python bench/workers.py --applicants 100 --repeat 3 [--work DIR] [--keep]
 
-An intake runs on one worker (verify-intake does not fan out per packet yet), so the pages
-are generated as two halves (`credcheck synth-batch`, seeds S and S+1), submitted as two
-intakes at once. Each measurement starts from a cold reading cache (a fresh data root and
-its own `prefect server`, on SQLite); the wall is from the first `credcheck submit` until
-both flow runs are completed (server and worker start-up not included).
+One generated batch (`credcheck synth-batch`) is submitted as one intake; with two workers
+online verify-intake splits its packets between them (read-packets). Each measurement starts
+from a cold reading cache (a fresh data root and its own `prefect server`, on SQLite); the
+wall is from `credcheck submit` until the flow run is completed (server and worker start-up
+not included).
 
-    verify     `credcheck verify HALF --workers 2` on each half, one after the other
+    verify     `credcheck verify BATCH --workers 2` (the whole machine)
     1 worker   one `credcheck worker --readers 1 --engine-threads 1` (one core)
     2 workers  two such workers (one core each, the whole 2-core machine)
 
@@ -85,32 +85,26 @@ def pages_in(cache: Path) -> int:
     return sum(1 for _ in cache.glob("page-*")) if cache.is_dir() else 0
 
 
-def make_halves(work: Path, applicants: int, seed: int) -> tuple[list[Path], str]:
-    halves = []
-    for i, n in enumerate((applicants - applicants // 2, applicants // 2)):
-        half = work / f"half-{i + 1}"
-        if not half.exists():
-            subprocess.run([*PY, "synth-batch", str(half), "--applicants", str(n),
-                            "--seed", str(seed + i)], env=_env(), check=True)  # fmt: skip
-        halves.append(half)
-    truth = json.loads(Path(f"{halves[0]}.truth.json").read_text(encoding="utf-8"))
-    return halves, truth["as_of"]
+def make_batch(work: Path, applicants: int, seed: int) -> tuple[Path, str]:
+    batch = work / "intake"
+    if not batch.exists():
+        subprocess.run([*PY, "synth-batch", str(batch), "--applicants", str(applicants),
+                        "--seed", str(seed)], env=_env(), check=True)  # fmt: skip
+    truth = json.loads(Path(f"{batch}.truth.json").read_text(encoding="utf-8"))
+    return batch, truth["as_of"]
 
 
-def run_verify(halves: list[Path], work: Path, as_of: str) -> tuple[float, int]:
-    outs = [work / f"verify-{h.name}" for h in halves]
-    for o in outs:
-        shutil.rmtree(o, ignore_errors=True)
+def run_verify(batch: Path, work: Path, as_of: str) -> tuple[float, int]:
+    out = work / "verify"
+    shutil.rmtree(out, ignore_errors=True)
     t = time.perf_counter()
-    for h, o in zip(halves, outs, strict=True):
-        subprocess.run([*PY, "verify", str(h), "--out", str(o), "--workers", "2", "--as-of",
-                        as_of, "--quiet"], env=_env(), check=True)  # fmt: skip
-    wall = time.perf_counter() - t
-    return wall, sum(pages_in(o / ".credcheck" / "cache") for o in outs)
+    subprocess.run([*PY, "verify", str(batch), "--out", str(out), "--workers", "2", "--as-of",
+                    as_of, "--quiet"], env=_env(), check=True)  # fmt: skip
+    return time.perf_counter() - t, pages_in(out / ".credcheck" / "cache")
 
 
-def run_deployed(halves: list[Path], work: Path, as_of: str, workers: int) -> tuple[float, int]:
-    """Both halves submitted at once to `workers` workers; wall from submit to completed."""
+def run_deployed(batch: Path, work: Path, as_of: str, workers: int) -> tuple[float, int]:
+    """The batch submitted as one intake to `workers` workers; wall from submit to done."""
     data = work / f"data-{workers}w"
     shutil.rmtree(data, ignore_errors=True)
     (data / "prefect").mkdir(parents=True)
@@ -147,9 +141,8 @@ def run_deployed(halves: list[Path], work: Path, as_of: str, workers: int) -> tu
                 raise SystemExit("the workers did not come online in 300 s")
             time.sleep(0.5)
         t = time.perf_counter()
-        ids = [subprocess.run([*PY, "submit", str(h), "--intake", h.name, "--as-of", as_of],
-                              env=env, check=True, capture_output=True, text=True).stdout.strip()
-               for h in halves]  # fmt: skip
+        ids = [subprocess.run([*PY, "submit", str(batch), "--intake", "bench", "--as-of", as_of],
+                              env=env, check=True, capture_output=True, text=True).stdout.strip()]
         while True:
             states = [_get(f"{api}/flow_runs/{i}")["state"]["type"] for i in ids]
             if bad := [s for s in states if s in ("FAILED", "CRASHED", "CANCELLED")]:
@@ -165,7 +158,7 @@ def run_deployed(halves: list[Path], work: Path, as_of: str, workers: int) -> tu
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--applicants", type=int, default=100, help="both halves together")
+    ap.add_argument("--applicants", type=int, default=100)
     ap.add_argument("--seed", type=int, default=21)
     ap.add_argument("--repeat", type=int, default=3, help="medians over this many runs")
     ap.add_argument("--work", type=Path, default=None, help="folder for batches and runs")
@@ -174,14 +167,14 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-workers-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        halves, as_of = make_halves(work, args.applicants, args.seed)
+        batch, as_of = make_batch(work, args.applicants, args.seed)
         walls: dict[str, list[float]] = {"verify": [], "1 worker": [], "2 workers": []}
         pages: dict[str, set[int]] = {k: set() for k in walls}
         for r in range(args.repeat):
             modes = {
-                "verify": lambda: run_verify(halves, work, as_of),
-                "1 worker": lambda: run_deployed(halves, work, as_of, 1),
-                "2 workers": lambda: run_deployed(halves, work, as_of, 2),
+                "verify": lambda: run_verify(batch, work, as_of),
+                "1 worker": lambda: run_deployed(batch, work, as_of, 1),
+                "2 workers": lambda: run_deployed(batch, work, as_of, 2),
             }
             for name, fn in modes.items():
                 wall, n = fn()
@@ -196,7 +189,7 @@ def main() -> None:
         ratio = ppm["2 workers"] / ppm["1 worker"]
         cost = med["2 workers"] / med["verify"]
         night = ppm["2 workers"] * NIGHT_MIN
-        print(f"\npages: {n} ({args.applicants} applicants in two intakes); medians of "
+        print(f"\npages: {n} ({args.applicants} applicants, one intake); medians of "
               f"{args.repeat} run(s)")  # fmt: skip
         for k in walls:
             print(f"  {k:9s} {med[k]:7.1f} s  {ppm[k]:6.1f} pages/min")
