@@ -721,4 +721,4 @@ def test_two_workers_a_server_restart_and_a_worker_killed_mid_intake(
         ref.kill() if ref.poll() is None else None
         ref_log.close()
         for p in reversed(procs):
-            _stop(p)
+            _stop(p, timeout=10)  # a worker waits long for its loops; its runs are over
