@@ -643,10 +643,6 @@ def test_two_workers_a_server_restart_and_a_worker_killed_mid_intake(
                    for n in ("w1", "w2")}  # fmt: skip
         procs += workers.values()
 
-        assert ref.wait(timeout=900) == 0, (tmp_path / "ref.err").read_text()
-        reference = (tmp_path / "ref" / "results.json").read_text(encoding="utf-8")
-        every_page = len(_pages(tmp_path / "ref" / ".credcheck" / "cache"))
-
         # Kill the worker reading the intake, with its flow run and OCR processes.
         deadline = time.monotonic() + 600
         while not (before := _pages(data / "cache")):
@@ -658,6 +654,9 @@ def test_two_workers_a_server_restart_and_a_worker_killed_mid_intake(
         killed = _kill_tree(workers[doomed].pid)
         workers[doomed].wait(timeout=30)
         before = _pages(data / "cache")  # what finished before the kill
+        assert ref.wait(timeout=900) == 0, (tmp_path / "ref.err").read_text()
+        reference = (tmp_path / "ref" / "results.json").read_text(encoding="utf-8")
+        every_page = len(_pages(tmp_path / "ref" / ".credcheck" / "cache"))
         assert 0 < len(before) < every_page, (len(before), every_page)
         assert state(first) == "RUNNING"
 
