@@ -282,6 +282,22 @@ def _server_answers_or_exit(url: str, timeout: float = 30.0) -> None:
         raise typer.Exit(1)
 
 
+RECOVER_EVERY = 60  # seconds between serve's looks for crashed runs
+
+
+def _recover_quietly() -> None:
+    """deployments.recover, saying what it did; a failure is told, not fatal to serve."""
+    from pipelines.deployments import recover
+
+    try:
+        got = recover()
+    except Exception as e:  # noqa: BLE001 - the server may be restarting: try next minute
+        err.print(f"[yellow]检查中断的运行失败 / recover failed[/yellow] {type(e).__name__}: {e}")
+        return
+    for intake, run in got.requeued:
+        err.print(f"中断的核验已重新排队 / requeued: {intake} → {run}")
+
+
 @app.command()
 def serve(
     data: Path | None = typer.Option(None, "--data", help="数据目录（默认 $CREDCHECK_DATA 或 ./credcheck-data）"),
@@ -359,8 +375,12 @@ def serve(
                   f"服务器只监听 127.0.0.1；其他机器经隧道或反向代理接入后运行 / other machines, through "
                   f"a tunnel or proxy: PREFECT_API_URL=<地址>/api CREDCHECK_DATA=<共享数据目录> "
                   f"credcheck worker")  # fmt: skip
+        checked = time.monotonic()
         while (gone := children.exited()) is None:
             children.reap_orphans()
+            if time.monotonic() - checked > RECOVER_EVERY:
+                checked = time.monotonic()
+                _recover_quietly()
             time.sleep(1)
         err.print(f"[red]错误 / error[/red] 子进程 {gone.name} 已退出（{gone.proc.returncode}）/ a child exited:\n"
                   f"{gone.log_tail()}")  # fmt: skip
@@ -393,6 +413,8 @@ def worker(
     name: str | None = typer.Option(None, "--name", help="工作进程名称（默认 主机名-进程号）"),
     limit: int = typer.Option(1, "--limit", min=1, help="同时运行的核验数（每个核验用 2 个识别进程）"),
     data: Path | None = typer.Option(None, "--data", help="共享数据目录（默认 $CREDCHECK_DATA）"),
+    readers: int = typer.Option(0, "--readers", min=0, help="每个核验的识别进程数（默认 2；一台机器上多个工作进程时用 1）"),
+    engine_threads: int = typer.Option(0, "--engine-threads", min=0, help="每个识别进程的线程数（默认 核数÷识别进程数）"),
 ) -> None:
     """加入 PREFECT_API_URL 所指服务器的工作池 / join the work pool of the server in PREFECT_API_URL."""
     import os
@@ -405,6 +427,17 @@ def worker(
     from pipelines import prefect_env
 
     prefect_env.apply()
+    from pipelines.deployments import HEARTBEAT_SECONDS, READERS_ENV, THREADS_ENV
+
+    # The flow runs inherit this environment (deployments.reading_options).
+    if readers:
+        os.environ[READERS_ENV] = str(readers)
+    if engine_threads:
+        os.environ[THREADS_ENV] = str(engine_threads)
+
+    # Heartbeats tell the server this machine's runs are alive; silent ones are crashed
+    # and queued again (deployments.recover).
+    os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_SECONDS))
 
     _server_answers_or_exit(url)
     from pipelines.deployments import POOL, ensure_pool
@@ -515,6 +548,12 @@ def status(
         return client.read_flow_runs(flow_run_filter=flt, work_pool_filter=pool,
                                      sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=n)  # fmt: skip
 
+    # A run whose worker was lost is marked crashed here too, and queued again.
+    from pipelines.deployments import recover
+
+    got = recover()
+    for intake, run_id in got.requeued:
+        err.print(f"中断的核验已重新排队 / requeued: {intake} → {run_id}")
     with get_client(sync_client=True) as client:
         pending, rows = runs(active, 200), runs(failed, limit)
         names = {d.id: d.name for d in client.read_deployments()}

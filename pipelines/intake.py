@@ -36,14 +36,19 @@ __all__ = [
     "BatchImport",
     "Prepared",
     "changed_intakes",
+    "earlier_history",
     "failed",
     "finish",
     "idempotency_key",
     "import_batch",
     "prepare",
+    "prune_batches",
+    "read_part",
+    "split_packets",
     "today",
 ]
 
+PRUNE_AFTER = 3600  # seconds: a batch folder this young is not pruned
 BUREAU_TZ = ZoneInfo("Asia/Shanghai")  # the bureaus' day: the nightly run's 02:00 too
 
 
@@ -172,8 +177,11 @@ def prepare(
 
 
 def finish(p: Prepared, results: Results) -> int:
-    """Store the run's results; returns the run's id in the store."""
-    return records.record_run(p.intake, results, as_of=p.as_of, run=p.run).pk
+    """Store the run's results; returns the run's id in the store. Older batch folders of
+    the intake go (prune_batches)."""
+    pk = records.record_run(p.intake, results, as_of=p.as_of, run=p.run).pk
+    prune_batches(p)
+    return pk
 
 
 def failed(p: Prepared, error: BaseException) -> None:
@@ -187,6 +195,93 @@ def failed(p: Prepared, error: BaseException) -> None:
     else:
         reason = f"{'被终止 / stopped' if crashed else '失败 / failed'} ({type(error).__name__})"
     records.fail_run(p.run, reason, crashed=crashed)
+
+
+def split_packets(
+    state: records.IntakeState, parts: int, sizes: dict[str, int]
+) -> list[list[tuple[str, str]]]:
+    """The state's files as `parts` batches of whole packets, balanced by bytes (the largest
+    packet to the lightest part); every part holds the declared table too, so each is a
+    batch the verifier accepts. Fewer parts when there are fewer packets; none for one."""
+    top = [f for f in state.files if not f[0].startswith("packets/")]
+    packets: dict[str, list[tuple[str, str]]] = {}
+    for rel, sha in state.files:
+        if rel.startswith("packets/"):
+            packets.setdefault(rel.split("/")[1], []).append((rel, sha))
+    parts = min(parts, len(packets))
+    if parts < 2:
+        return []
+    weight = {aid: sum(sizes.get(sha, 0) for _, sha in fs) for aid, fs in packets.items()}
+    out: list[list[tuple[str, str]]] = [[] for _ in range(parts)]
+    load = [0] * parts
+    for aid in sorted(packets, key=lambda a: (-weight[a], a)):
+        i = load.index(min(load))
+        out[i] += packets[aid]
+        load[i] += weight[aid]
+    return [sorted(top + part) for part in out]
+
+
+def read_part(
+    key: str, files: list[tuple[str, str]], *, as_of: str, name: str, **verify: object
+) -> Path:
+    """Read the pages of some packets into the data root's reading cache (verify-intake's
+    fan-out): those files laid out as a batch and verified into a scratch folder, removed
+    afterwards; the verifier's own cache keys make a page read here a hit for every later
+    run. Returns the scratch folder's path (gone)."""
+    import shutil
+
+    from pipelines.flows import verify_batch
+
+    root = DataRoot.from_env()
+    where = root.intake_dir(key) / "parts" / name
+    state = records.IntakeState(tuple(sorted((r, s) for r, s in files)), ())
+    batch = records.materialise(root, state, where / "batch" / key)
+    try:
+        verify_batch(batch, where / "out", as_of=dt.date.fromisoformat(as_of),
+                     cache_dir=root.cache, **verify)  # type: ignore[arg-type]  # fmt: skip
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+    return where
+
+
+def earlier_history(intake: m.Intake, dest: Path) -> Path:
+    """A history database (matchers.linkage.history) of the latest declared rows of every
+    intake created before `intake`, for duplicates against earlier intakes (the nightly run).
+    Built afresh at `dest` for one run, on local disk: the store is the record, and SQLite
+    shared over a network volume by several writers is not safe."""
+    from matchers.linkage.history import History
+    from models.declared import Applicant as Declared
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{dest}{suffix}").unlink(missing_ok=True)
+    with History.open(dest) as h:
+        earlier = m.Intake.objects.filter(created__lt=intake.created).order_by("created", "pk")
+        for other in earlier:
+            rows = [Declared.model_validate(a.declared.data)
+                    for a in other.applicants.order_by("applicant_id") if a.declared]  # fmt: skip
+            if rows:
+                h.add_intake(f"intake:{other.key}", rows, source=other.key)
+    return dest
+
+
+def prune_batches(p: Prepared) -> list[Path]:
+    """Remove the intake's materialised batches other than this run's and those of runs
+    still under way; returns what was removed. They are hard links into files/, so nothing
+    is lost: a run of an old state lays it out again (materialise). A folder younger than
+    PRUNE_AFTER stays: its run may be between laying it out and beginning in the store."""
+    import shutil
+    import time
+
+    keep = {p.batch.parent.name}
+    running = p.intake.runs.filter(state=m.VerificationRun.State.RUNNING)
+    keep |= {d[:16] for d in running.values_list("state_digest", flat=True)}
+    removed = []
+    for folder in sorted((p.batch.parent.parent).iterdir()):
+        young = time.time() - folder.stat().st_mtime < PRUNE_AFTER
+        if folder.is_dir() and folder.name not in keep and not young:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def changed_intakes() -> list[str]:

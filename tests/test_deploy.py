@@ -3,7 +3,10 @@
 Unit tests of the folder import, the intake's state digest and its materialised batch run on
 SQLite and again on PostgreSQL (the `store` marker). The slow end-to-end test starts a real
 `credcheck serve` (Prefect server, process worker) on a free port and a temporary data root,
-submits a generated batch and compares the stored results with `credcheck verify`'s."""
+submits a generated batch and compares the stored results with `credcheck verify`'s. The
+other starts `prefect server` and two `credcheck worker`s, restarts the server with work
+queued, kills a worker mid-intake, and runs two intakes on the two workers at once; its store
+is PostgreSQL when CREDCHECK_TEST_PG is set (one run, not two: CI time)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -179,6 +183,65 @@ def test_a_run_is_begun_finished_or_failed_and_changes_are_seen(tmp_path: Path) 
 
 @pytest.mark.store
 @pytest.mark.django_db
+def test_old_batch_folders_are_pruned_but_not_a_running_one(tmp_path: Path) -> None:
+    from pipelines import intake as intakes
+    from store import records
+    from tests.test_reports import _results
+
+    root = DataRoot(tmp_path / "data")
+    src = _batch(tmp_path / "in")
+    key = intakes.import_batch(src, year=2025, root=root).intake.key
+    first = intakes.prepare(key, as_of=AS_OF, root=root)
+    intakes.import_batch(_batch(src, scan=b"second"), year=2025, root=root)
+    running = intakes.prepare(key, as_of=AS_OF, root=root)  # under way meanwhile
+    intakes.import_batch(_batch(src, scan=b"third"), year=2025, root=root)
+    last = intakes.prepare(key, as_of=AS_OF, root=root)
+    folders = [x.batch.parent for x in (first, running, last)]
+    intakes.failed(first, RuntimeError("gone"))
+    assert intakes.prune_batches(last) == []  # all young: maybe being laid out
+    for f in folders:
+        os.utime(f, (time.time() - intakes.PRUNE_AFTER - 60,) * 2)
+    intakes.finish(last, _results())
+    assert [f.exists() for f in folders] == [False, True, True]
+    for _, sha in records.intake_state(last.intake).files:
+        assert root.file_path(sha).is_file()  # the stored files stay
+
+
+def test_packets_are_split_whole_balanced_and_each_part_is_a_batch() -> None:
+    from pipelines.intake import split_packets
+    from store.records import IntakeState
+
+    files = (("declared.xlsx", "t"), ("packets/A/1.pdf", "a1"), ("packets/A/2.jpg", "a2"),
+             ("packets/B/1.pdf", "b1"), ("packets/C/1.pdf", "c1"))  # fmt: skip
+    sizes = {"t": 1, "a1": 50, "a2": 50, "b1": 60, "c1": 30}
+    parts = split_packets(IntakeState(files, ()), 2, sizes)
+    assert parts == [
+        [("declared.xlsx", "t"), ("packets/A/1.pdf", "a1"), ("packets/A/2.jpg", "a2")],
+        [("declared.xlsx", "t"), ("packets/B/1.pdf", "b1"), ("packets/C/1.pdf", "c1")],
+    ]
+    assert len(split_packets(IntakeState(files, ()), 8, sizes)) == 3  # one packet a part
+    assert split_packets(IntakeState(files[:3], ()), 2, sizes) == []  # one packet: no split
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_the_nightly_history_holds_every_earlier_intake_and_no_later_one(tmp_path: Path) -> None:
+    from matchers.linkage.history import History
+    from pipelines import intake as intakes
+
+    root = DataRoot(tmp_path / "data")
+    keys = [intakes.import_batch(_batch(tmp_path / k), key=k, year=2025, root=root).intake
+            for k in ("a-2024", "b-2025", "c-2026")]  # fmt: skip
+    path = intakes.earlier_history(keys[1], tmp_path / "h.sqlite3")
+    with History.open(path) as h:
+        assert [(i, rows) for i, _, rows in h.intakes()] == [("intake:a-2024", 2)]
+    path = intakes.earlier_history(keys[2], tmp_path / "h.sqlite3")  # rebuilt, not added to
+    with History.open(path) as h:
+        assert [i for i, _, _ in h.intakes()] == ["intake:a-2024", "intake:b-2025"]
+
+
+@pytest.mark.store
+@pytest.mark.django_db
 def test_an_unknown_or_empty_intake_is_a_usage_error(tmp_path: Path) -> None:
     from models.exceptions import UsageError
     from pipelines import intake as intakes
@@ -243,9 +306,18 @@ def _started(pid: int) -> str | None:
     return None if fields[0] == "Z" else fields[19]
 
 
+def _state(api: str, flow_run: str) -> str:
+    """The run's state type; "?" when the server is too busy to answer within 30 s (a
+    loaded machine starves it now and then: the caller's deadline decides)."""
+    try:
+        return _get(f"{api}/flow_runs/{flow_run}")["state"]["type"]
+    except (TimeoutError, urllib.error.URLError):
+        return "?"
+
+
 def _wait(api: str, flow_run: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    while (state := _get(f"{api}/flow_runs/{flow_run}")["state"]["type"]) != "COMPLETED":
+    while (state := _state(api, flow_run)) != "COMPLETED":
         assert state not in ("FAILED", "CRASHED", "CANCELLED"), state
         assert time.monotonic() < deadline, f"the run is still {state} after {timeout} s"
         time.sleep(1)
@@ -375,8 +447,14 @@ def test_serve_verifies_a_submitted_intake_as_verify_does_once_per_state(tmp_pat
                         {"deployments": {"id": {"any_": [deployment["id"]]}},
                          "sort": "EXPECTED_START_TIME_ASC"})  # fmt: skip
 
+        pages = _pages(data / "cache")
+        written = {f.name: (f.read_bytes(), f.stat().st_mtime_ns) for f in report.iterdir()
+                   if f.is_file()}  # fmt: skip
         nightly_run()
         assert [r["id"] for r in intake_runs()] == [run_id]
+        assert _pages(data / "cache") == pages  # no page read again
+        assert {f.name: (f.read_bytes(), f.stat().st_mtime_ns) for f in report.iterdir()
+                if f.is_file()} == written  # the reports as they were, not rewritten  # fmt: skip
         later = tmp_path / "later"
         shutil.copytree(batch, later)
         scan = next((later / "packets").rglob("*.jpg"))
@@ -413,3 +491,236 @@ def test_serve_verifies_a_submitted_intake_as_verify_does_once_per_state(tmp_pat
     assert not left, f"left running after serve stopped: {left}"
     print(f"verify {t_verify:.1f} s; serve up {t_serve:.1f} s; submit to completed {t_run:.1f} s; "
           f"stop {t_stop:.1f} s")  # fmt: skip
+
+
+# ---------------------------------------------------------------- two workers and faults
+
+_SETUP = """
+import sys
+from pathlib import Path
+import store
+store.setup(migrate=True)
+from pipelines.deployments import ensure_pool, register
+ensure_pool(working_dir=Path(sys.argv[1]))
+register(zombie_seconds=int(sys.argv[2]))
+"""
+
+_RUNS = """
+import sys
+import store
+store.setup()
+from store import models as m
+for r in m.VerificationRun.objects.filter(intake__key=sys.argv[1]).order_by("pk"):
+    print(r.state, r.flow_run_id, r.reason.replace(chr(10), " "))
+"""
+
+ZOMBIE_SECONDS = 60  # two missed heartbeats of 30 s: quick enough for a test
+
+
+def _pages(cache: Path) -> dict[str, tuple[int, int]]:
+    """Cached page readings by name → (inode, mtime): a page read again is written again."""
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in cache.glob("page-*")} if cache.is_dir() else {}  # fmt: skip
+
+
+def _kill_tree(pid: int) -> list[int]:
+    """SIGKILL a process and everything below it, as a machine that loses power."""
+    from pipelines.service import descendants
+
+    pids = [pid, *descendants(pid)]
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return pids
+
+
+def _stop(proc: subprocess.Popen, timeout: float = 60) -> None:
+    """SIGTERM to the process's group (it was started in a session of its own), then wait."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture
+def store_url():
+    """The store for the end-to-end runs: a fresh PostgreSQL database when CREDCHECK_TEST_PG
+    is set (dropped afterwards), else None (SQLite under the data root)."""
+    base = os.environ.get("CREDCHECK_TEST_PG", "")
+    if not base:
+        yield None
+        return
+    import psycopg
+
+    name = f"credcheck_e2e_{os.getpid()}_{int(time.time())}"
+    with psycopg.connect(base, autocommit=True, connect_timeout=10) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(base, autocommit=True, connect_timeout=10) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.slow
+def test_two_workers_a_server_restart_and_a_worker_killed_mid_intake(
+    tmp_path: Path, store_url: str | None
+) -> None:
+    """A real `prefect server` (SQLite, temporary PREFECT_HOME) and two `credcheck worker`s.
+    Work queued before a server restart is done after it; the worker running an intake is
+    killed with everything below it (kill -9) while it reads pages: the server marks its run
+    crashed (no heartbeat), `credcheck status` marks the store's run crashed and queues the
+    intake again, the other worker verifies it without reading a cached page again, and the
+    stored results are `credcheck verify`'s on the same batch. Then two intakes at once go to
+    the two workers, one each, reading nothing (the cache is shared)."""
+    from pipelines.service import descendants, wait_healthy
+    from synth.batch import generate_batch
+
+    py = [sys.executable, "-m", "pipelines.cli"]
+    batch, data = tmp_path / "batch", tmp_path / "data"
+    generate_batch(batch, applicants=3, seed=6, faults=["level_overclaim"], clean_share=0.5,
+                   difficulties={"clean": 1.0})  # fmt: skip
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PREFECT_", "CREDCHECK_", "DATABASE_URL", "DJANGO_"))}  # fmt: skip
+    ref_log = open(tmp_path / "ref.err", "wb")  # noqa: SIM115 - closed below
+    ref = subprocess.Popen(  # meanwhile the server starts
+        [*py, "verify", str(batch), "--out", str(tmp_path / "ref"), "--as-of", AS_OF, "--quiet"],
+        env=env, stdout=subprocess.DEVNULL, stderr=ref_log,
+    )  # fmt: skip
+
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env.update(CREDCHECK_DATA=str(data), PREFECT_HOME=str(data / "prefect"), PREFECT_API_URL=api,
+               PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="1",
+               PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{data}/prefect/prefect.db",
+               PREFECT_SERVER_ANALYTICS_ENABLED="false")  # fmt: skip
+    if store_url:
+        env["DATABASE_URL"] = store_url
+    (data / "prefect").mkdir(parents=True)
+    logs: list[Path] = []
+
+    def start(name: str, argv: list[str], **extra: str) -> subprocess.Popen:
+        log = tmp_path / f"{name}.log"
+        logs.append(log)
+        with open(log, "ab") as out:
+            return subprocess.Popen(argv, env={**env, **extra}, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+
+    def run(*argv: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        got = subprocess.run(argv, env={**env, "COLUMNS": "200"}, capture_output=True,
+                             text=True, timeout=timeout)  # fmt: skip
+        assert got.returncode == 0, got.stderr
+        return got
+
+    def server() -> subprocess.Popen:
+        proc = start("server", [sys.executable, "-m", "prefect", "server", "start",
+                                "--host", "127.0.0.1", "--port", str(port)])  # fmt: skip
+        assert wait_healthy(api, 300), "the Prefect server did not start"
+        return proc
+
+    def state(flow_run: str) -> str:
+        return _state(api, flow_run)
+
+    procs: list[subprocess.Popen] = []
+    try:
+        procs.append(srv := server())
+        run(sys.executable, "-c", _SETUP, str(data), str(ZOMBIE_SECONDS))
+        first = run(*py, "submit", str(batch), "--intake", "kill", "--as-of", AS_OF).stdout.strip()
+
+        # No worker yet: the run waits in the queue while the server restarts.
+        _stop(srv)
+        procs.append(srv := server())
+        assert state(first) == "SCHEDULED"
+        workers = {n: start(n, [*py, "worker", "--name", n], PREFECT_LOGGING_LEVEL="INFO")
+                   for n in ("w1", "w2")}  # fmt: skip
+        procs += workers.values()
+
+        # Kill the worker reading the intake, with its flow run and OCR processes.
+        deadline = time.monotonic() + 600
+        while not (before := _pages(data / "cache")):
+            assert state(first) in ("SCHEDULED", "PENDING", "RUNNING", "?"), state(first)
+            assert time.monotonic() < deadline, "no page read in 600 s"
+            time.sleep(0.2)
+        flow_pid = int(_get(f"{api}/flow_runs/{first}")["infrastructure_pid"])
+        (doomed,) = [n for n, w in workers.items() if flow_pid in descendants(w.pid)]
+        killed = _kill_tree(workers[doomed].pid)
+        workers[doomed].wait(timeout=30)
+        before = _pages(data / "cache")  # what finished before the kill
+        assert ref.wait(timeout=900) == 0, (tmp_path / "ref.err").read_text()
+        reference = (tmp_path / "ref" / "results.json").read_text(encoding="utf-8")
+        every_page = len(_pages(tmp_path / "ref" / ".credcheck" / "cache"))
+        assert 0 < len(before) < every_page, (len(before), every_page)
+        assert state(first) == "RUNNING"
+
+        # The server notices the silence; status marks the store's run and queues it again.
+        deadline = time.monotonic() + ZOMBIE_SECONDS + 240
+        while state(first) != "CRASHED":
+            assert time.monotonic() < deadline, f"still {state(first)}"
+            time.sleep(2)
+        status = run(*py, "status")
+        assert "requeued: kill" in status.stderr, status.stderr
+        stored = run(sys.executable, "-c", _RUNS, "kill").stdout.splitlines()
+        assert stored[0].startswith(f"crashed {first} "), stored  # no longer "running"
+        dep = _get(f"{api}/deployments/name/verify-intake/verify-intake")
+        again = [r["id"] for r in _get(f"{api}/flow_runs/filter",
+                                       {"deployments": {"id": {"any_": [dep["id"]]}}})
+                 if r["id"] != first]  # fmt: skip
+        assert len(again) == 1
+        _wait(api, again[0], 900)
+        stored = run(sys.executable, "-c", _RUNS, "kill").stdout.splitlines()
+        assert [r.split()[:2] for r in stored] == [["crashed", first], ["completed", again[0]]]
+
+        # The other worker read a share of the intake meanwhile (verify-intake's fan-out).
+        parts = _get(f"{api}/deployments/name/read-packets/read-packets")
+        shared = _get(f"{api}/flow_runs/filter", {"deployments": {"id": {"any_": [parts["id"]]}}})
+        assert any(r["parameters"]["intake"] == "kill" and r["state"]["type"] == "COMPLETED"
+                   for r in shared), shared  # fmt: skip
+
+        # Nothing read twice; the results are a clean run's.
+        after = _pages(data / "cache")
+        assert {k: after.get(k) for k in before} == before  # the same files, not rewritten
+        assert len(after) >= every_page
+        got = run(sys.executable, "-c", _STORED, "kill").stdout
+        head, _, results = got.partition("\n")
+        assert head == f"2 {again[0]}" and results == reference
+        assert (data / "intakes" / "kill" / "report" / "results.json").read_text(
+            encoding="utf-8") == reference  # fmt: skip
+        assert not [p for p in killed if _started(p)], "a killed process lives on"
+
+        # Two intakes at once, on two workers: one each, nothing read again.
+        (survivor,) = [n for n in workers if n != doomed]
+        workers[doomed] = start(doomed + "b", [*py, "worker", "--name", doomed + "b"],
+                                PREFECT_LOGGING_LEVEL="INFO")  # fmt: skip
+        procs.append(workers[doomed])
+        ids = [run(*py, "submit", str(batch), "--intake", k, "--as-of", AS_OF).stdout.strip()
+               for k in ("both-1", "both-2")]  # fmt: skip
+        for i in ids:
+            _wait(api, i, 900)
+        assert _pages(data / "cache") == after
+        for k in ("both-1", "both-2"):
+            results = run(sys.executable, "-c", _STORED, k).stdout.partition("\n")[2]
+            assert results == reference
+        # A run's own log ("View at …/flow-run/ID") is in its worker's output; both workers
+        # may try to take a run, and the server lets one (the other's is aborted).
+        took = {n: [i for i in ids
+                    if f"flow-run/{i}" in (tmp_path / f"{n}.log").read_text(errors="replace")]
+                for n in (survivor, doomed + "b")}  # fmt: skip
+        assert sorted(map(len, took.values())) == [1, 1], took
+    except BaseException:
+        for log in logs:
+            if log.exists():
+                print(f"---- {log.name}\n{log.read_text(encoding='utf-8', errors='replace')[-5000:]}")
+        raise
+    finally:
+        ref.kill() if ref.poll() is None else None
+        ref_log.close()
+        for p in reversed(procs):
+            _stop(p, timeout=10)  # a worker waits long for its loops; its runs are over

@@ -1,0 +1,209 @@
+"""Workers benchmark: pages per minute through 1 and 2 `credcheck worker`s, and what the
+deployment path costs over `credcheck verify` on the same pages (issue 14).
+
+    python bench/workers.py --applicants 100 --repeat 3 [--work DIR] [--keep]
+
+One generated batch (`credcheck synth-batch`) is submitted as one intake; with two workers
+online verify-intake splits its packets between them (read-packets). Each measurement starts
+from a cold reading cache (a fresh data root and its own `prefect server`, on SQLite); the
+wall is from `credcheck submit` until the flow run is completed (server and worker start-up
+not included).
+
+    verify     `credcheck verify BATCH --workers 2` (the whole machine)
+    1 worker   one `credcheck worker --readers 1 --engine-threads 1` (one core)
+    2 workers  two such workers (one core each, the whole 2-core machine)
+
+Printed: median walls, pages per minute, 2 workers ÷ 1 worker (target ≥ 1.8), 2 workers'
+wall ÷ verify's wall (orchestration cost, target ≤ 1.10; both use the whole machine), and a
+projection from the 2-worker rate: pages one such machine verifies in 8 hours (goal ≥
+20,000) and machines (2 workers each) for 200,000 pages a night. Run it on an idle machine:
+other load changes every figure. Issue 14's figures need ≥ 300 pages (--applicants ≈ 100:
+synth-batch gives about 3 pages an applicant).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipelines.service import wait_healthy  # noqa: E402
+
+PY = [sys.executable, "-m", "pipelines.cli"]
+NIGHT_MIN = 8 * 60
+NIGHT_PAGES = 200_000
+
+
+def _env() -> dict[str, str]:
+    # The children see credcheck from this checkout, and none of this shell's settings.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PREFECT_", "CREDCHECK_", "DATABASE_URL", "DJANGO_"))}  # fmt: skip
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, body: dict | None = None) -> dict | list:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+        except ProcessLookupError:
+            pass
+
+
+def pages_in(cache: Path) -> int:
+    return sum(1 for _ in cache.glob("page-*")) if cache.is_dir() else 0
+
+
+def make_batch(work: Path, applicants: int, seed: int) -> tuple[Path, str]:
+    batch = work / "intake"
+    if not batch.exists():
+        subprocess.run([*PY, "synth-batch", str(batch), "--applicants", str(applicants),
+                        "--seed", str(seed)], env=_env(), check=True)  # fmt: skip
+    truth = json.loads(Path(f"{batch}.truth.json").read_text(encoding="utf-8"))
+    return batch, truth["as_of"]
+
+
+def run_verify(batch: Path, work: Path, as_of: str) -> tuple[float, int]:
+    out = work / "verify"
+    shutil.rmtree(out, ignore_errors=True)
+    t = time.perf_counter()
+    subprocess.run([*PY, "verify", str(batch), "--out", str(out), "--workers", "2", "--as-of",
+                    as_of, "--quiet"], env=_env(), check=True)  # fmt: skip
+    return time.perf_counter() - t, pages_in(out / ".credcheck" / "cache")
+
+
+def run_deployed(batch: Path, work: Path, as_of: str, workers: int) -> tuple[float, int]:
+    """The batch submitted as one intake to `workers` workers; wall from submit to done."""
+    data = work / f"data-{workers}w"
+    shutil.rmtree(data, ignore_errors=True)
+    (data / "prefect").mkdir(parents=True)
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {**_env(), "CREDCHECK_DATA": str(data), "PREFECT_HOME": str(data / "prefect"),
+           "PREFECT_API_URL": api, "PREFECT_WORKER_QUERY_SECONDS": "1",
+           "PREFECT_WORKER_PREFETCH_SECONDS": "1",
+           "PREFECT_SERVER_DATABASE_CONNECTION_URL":
+               f"sqlite+aiosqlite:///{data}/prefect/prefect.db"}  # fmt: skip
+    procs: list[subprocess.Popen] = []
+
+    def start(name: str, argv: list[str]) -> None:
+        with open(data / f"{name}.log", "ab") as log:
+            procs.append(subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                          start_new_session=True))  # fmt: skip
+
+    try:
+        start("server", [sys.executable, "-m", "prefect", "server", "start", "--host",
+                         "127.0.0.1", "--port", str(port)])  # fmt: skip
+        if not wait_healthy(api, 300):
+            raise SystemExit(f"the Prefect server did not start: {data / 'server.log'}")
+        setup = ("import sys; from pathlib import Path; import store; store.setup(migrate=True)\n"
+                 "from pipelines.deployments import ensure_pool, register\n"
+                 "ensure_pool(Path(sys.argv[1])); register()")  # fmt: skip
+        subprocess.run([sys.executable, "-c", setup, str(data)], env=env, check=True)
+        for i in range(workers):
+            start(f"w{i + 1}", [*PY, "worker", "--name", f"w{i + 1}", "--readers", "1",
+                                "--engine-threads", "1"])  # fmt: skip
+        deadline = time.monotonic() + 300
+        while len([w for w in _get(f"{api}/work_pools/credcheck/workers/filter", {})
+                   if w["status"] == "ONLINE"]) < workers:  # fmt: skip
+            if time.monotonic() > deadline:
+                raise SystemExit("the workers did not come online in 300 s")
+            time.sleep(0.5)
+        t = time.perf_counter()
+        ids = [subprocess.run([*PY, "submit", str(batch), "--intake", "bench", "--as-of", as_of],
+                              env=env, check=True, capture_output=True, text=True).stdout.strip()]
+        while True:
+            states = [_get(f"{api}/flow_runs/{i}")["state"]["type"] for i in ids]
+            if bad := [s for s in states if s in ("FAILED", "CRASHED", "CANCELLED")]:
+                raise SystemExit(f"a run ended {bad}: see {data}")
+            if all(s == "COMPLETED" for s in states):
+                break
+            time.sleep(0.5)
+        return time.perf_counter() - t, pages_in(data / "cache")
+    finally:
+        for p in reversed(procs):
+            _stop(p)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--applicants", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=21)
+    ap.add_argument("--repeat", type=int, default=3, help="medians over this many runs")
+    ap.add_argument("--work", type=Path, default=None, help="folder for batches and runs")
+    ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = ap.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-workers-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        batch, as_of = make_batch(work, args.applicants, args.seed)
+        walls: dict[str, list[float]] = {"verify": [], "1 worker": [], "2 workers": []}
+        pages: dict[str, set[int]] = {k: set() for k in walls}
+        for r in range(args.repeat):
+            modes = {
+                "verify": lambda: run_verify(batch, work, as_of),
+                "1 worker": lambda: run_deployed(batch, work, as_of, 1),
+                "2 workers": lambda: run_deployed(batch, work, as_of, 2),
+            }
+            for name, fn in modes.items():
+                wall, n = fn()
+                walls[name].append(wall)
+                pages[name].add(n)
+                print(f"run {r + 1} {name:9s} {wall:7.1f} s  {n} pages", flush=True)
+        n = max(max(p) for p in pages.values())
+        if len(set().union(*pages.values())) != 1:
+            print(f"warning: the modes read different page counts {pages}")
+        med = {k: statistics.median(v) for k, v in walls.items()}
+        ppm = {k: n / (w / 60) for k, w in med.items()}
+        ratio = ppm["2 workers"] / ppm["1 worker"]
+        cost = med["2 workers"] / med["verify"]
+        night = ppm["2 workers"] * NIGHT_MIN
+        print(f"\npages: {n} ({args.applicants} applicants, one intake); medians of "
+              f"{args.repeat} run(s)")  # fmt: skip
+        for k in walls:
+            print(f"  {k:9s} {med[k]:7.1f} s  {ppm[k]:6.1f} pages/min")
+        print(f"2 workers ÷ 1 worker (pages/min): {ratio:.2f}  (target ≥ 1.8)")
+        print(f"orchestration cost, 2 workers ÷ verify (wall): {cost:.2f}  (target ≤ 1.10)")
+        print(f"one 2-core machine, 2 workers, 8 hours: {night:,.0f} pages  (goal ≥ 20,000)")
+        print(f"machines (2 workers each) for {NIGHT_PAGES:,} pages a night: "
+              f"{math.ceil(NIGHT_PAGES / night)}  ({2 * math.ceil(NIGHT_PAGES / night)} workers)")
+        if n < 300:
+            print(f"note: {n} pages < 300: a trial, not issue 14's measurement")
+    finally:
+        if not args.keep and args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
