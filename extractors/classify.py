@@ -107,8 +107,9 @@ def split_documents(page: PageText) -> list[tuple[tuple[float, float, float, flo
         cls = classify_page(sub)
         if cls.doc_type is DocType.other or cls.confidence < SPLIT_MIN_CONFIDENCE:
             return [(None, page)]
-        if not {"name", "id_number"} & set(extract_fields(sub, cls.doc_type)):
-            return [(None, page)]
+        got = extract_fields(sub, cls.doc_type)
+        if not {"name", "id_number"} & set(got) or len(got) < 3:
+            return [(None, page)]  # a column of labels, a caption: no document of its own
         out.append((cls.doc_type, region, sub))
     if all(t is DocType.id_card for t, _r, _s in out):
         return [(None, page)]

@@ -58,6 +58,7 @@ _NOT_NAME = re.compile(
     # An ID card's address line standing where the name was lost: "新疆伊犁哈萨克自治州昭苏".
     r"|新疆.{2}|自治[区州县]|地区|公安|街道|[省市县乡镇村路]$"  # (王新疆 is a name)
     r"|表彰|荣誉|希望|以下|珍惜|受表|特发|鼓励|此证"  # a letter's sentence: 希望受表彰的同志…
+    r"|资格|扫码|查询|查验|[一二三四五]级$"  # 农艺工二级, 扫码查询: an occupation, a caption
 )
 _LABEL_WORDS = ("姓名", "性别", "民族", "证书", "编号", "日期", "号码", "等级", "同志", "单位",
                 "文号", "机关", "机构", "组织", "证件", "原件", "效期")  # fmt: skip
@@ -1199,16 +1200,13 @@ def _blank_foreign_labels(text: str) -> str:
 
 
 def make_doc(page: PageText, doc_type: DocType) -> Doc:
-    rows = build_rows(page.lines)
-    for row in rows:
-        for cell in row.cells:
-            # One char for one char, so offsets into the text stay offsets into the box.
-            cell.text = _blank_foreign_labels(nz.to_halfwidth(cell.text))
-        row.cells = [c for c in row.cells if c.text.strip()]
-    rows[:] = [r for r in rows if r.cells]
-    for r, row in enumerate(rows):
-        for col, cell in enumerate(row.cells):
-            cell.row, cell.col = r, col
+    # One char for one char, so offsets into the text stay offsets into the box. Lines left
+    # blank (an English label alone: "Name" under 姓名) take no part in the rows.
+    lines = [
+        ln.model_copy(update={"text": _blank_foreign_labels(nz.to_halfwidth(ln.text))})
+        for ln in page.lines
+    ]
+    rows = build_rows([ln for ln in lines if ln.text.strip()])
     _merge_split_labels(rows)
     all_cells = [c for row in rows for c in row.cells]
     typical = typical_height(all_cells)
@@ -1403,6 +1401,7 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
     """
     wanted = set(TYPE_FIELDS[doc_type]) - set(cands)  # decided once, before any pattern adds
     labelled = _labelled_cells(doc)
+    stamped = _near_overprints(doc)
     consumed = doc.user_data.get("consumed", {})
     for _start, _end, cell in doc.user_data["spans"]:
         text = cell.text
@@ -1416,7 +1415,11 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
                     _pattern_cand(cands, "cert_no", cell, m)
         # A certificate number's line may end with the date ("编号：… 2023年06月01日").
         review = other_label == "_stop" and re.match(r"\s*评审", text)
-        if "issue_date" in wanted and (other_label in (None, "issue_date", "cert_no") or review):
+        if id(cell) in stamped:
+            pass  # the date a copy was certified on (与原件核对 2023.7.24) is no issue date
+        elif "issue_date" in wanted and (
+            other_label in (None, "issue_date", "cert_no") or review
+        ):
             # After 评审时间 the first date is the committee's; a date after it on the line
             # (a text layer joins the signature's date to it) is the issue date.
             for m in list(_DATE_RE.finditer(text))[1 if review else 0 :]:
@@ -1514,6 +1517,29 @@ def _dates_over_two_lines(
                     _add_cand(cands, "issue_date", value, joined,
                               union([upper.bbox, lower.bbox]), conf)  # fmt: skip
                 break
+
+
+# What a copy carries that is not the document: a certification stamp, who checked it, a
+# "for this application only" line (documents.md, overprints).
+_OVERPRINT = re.compile(r"原件|核对|审核人|核对人|复印|仅供|申报使用|他用无效|再复印")
+
+
+def _near_overprints(doc: Doc) -> set[int]:
+    """Cells of an overprint and the cells just under or beside one (its date)."""
+    cells = [c for _s, _e, c in doc.user_data["spans"]]
+    marks = [c for c in cells if _OVERPRINT.search(c.text)]
+    out = {id(c) for c in marks}
+    typical = doc.user_data.get("typical_height", 1.0)
+    for m in marks:
+        h = max(min(m.height, 1.5 * typical), 1.0)  # a slanted stamp's box is tall
+        for c in cells:
+            below = 0 <= c.bbox[1] - m.bbox[3] < 2.5 * h and (
+                min(c.bbox[2], m.bbox[2]) - max(c.bbox[0], m.bbox[0]) > 0
+            )
+            beside = vertical_overlap(c.bbox, m.bbox) > 0.5 and 0 <= c.bbox[0] - m.bbox[2] < 2 * h
+            if below or beside:
+                out.add(id(c))
+    return out
 
 
 def _name_before_tongzhi(doc: Doc, cands: dict[str, list[Candidate]]) -> None:

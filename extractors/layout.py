@@ -89,17 +89,24 @@ def _settle(rows: list[Row], typical: float) -> None:
     anchors = [(row, row.cells[0]) for row in rows if row.cells[0].height <= 1.8 * typical]
     for row in rows:
         for cell in list(row.cells[1:]):
-            here = vertical_overlap(row.cells[0].bbox, cell.bbox)
+            here = _covered(cell.bbox, row.cells[0].bbox)
             best, best_overlap = None, here + 0.25
             for other, anchor in anchors:
                 if other is row:
                     continue
-                o = vertical_overlap(anchor.bbox, cell.bbox)
+                o = _covered(cell.bbox, anchor.bbox)
                 if o > best_overlap:
                     best, best_overlap = other, o
             if best is not None:
                 row.cells.remove(cell)
                 best.cells.append(cell)
+
+
+def _covered(box: BBox, by: BBox) -> float:
+    """Share of `box`'s height within `by`'s vertical span (a small line inside a tall one
+    covers little of it: "Name" under 谭龙凯 does not pull it)."""
+    inter = min(box[3], by[3]) - max(box[1], by[1])
+    return max(0.0, inter) / max(1e-6, box[3] - box[1])
 
 
 def typical_height(cells: list[Cell]) -> float:

@@ -41,7 +41,7 @@ from matchers.rules import (
 )
 from models.catalogue import EDUCATION_RANK, SKILL_LEVELS, TITLE_LEVELS, FieldKey, doc_label
 from models.declared import Applicant, DeclaredAward
-from models.document import DocType, DocumentReading, Evidence, ExtractedField
+from models.document import DocType, DocumentReading, ExtractedField
 from models.evidence import PacketFile
 from models.results import (
     ApplicantResult,
@@ -277,9 +277,8 @@ def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> set[int]:
 
 def _on_roster(a: Applicant, d: DocumentReading, v: _Verdict) -> DocumentReading:
     """A letter listing winners names the applicant if one of its entries is their name: the
-    letter then reads as theirs (that name, the rank it stands under). A list that names
-    nobody like them is someone else's award (NAME_MISMATCH, given as a name no one bears,
-    so the document counts for nobody); a near name is a question."""
+    letter then reads as theirs (that name, the rank it stands under). A list without them,
+    as read, is a question: its lines are small and many, and one lost is no finding."""
     if not d.roster or "name" in d.fields or not a.name:
         return d
     verdicts = [(compare_names(a.name, e.name, found_confidence=e.confidence), e) for e in d.roster]
@@ -301,15 +300,12 @@ def _on_roster(a: Applicant, d: DocumentReading, v: _Verdict) -> DocumentReading
         if m.verdict is NameVerdict.uncertain
         or possible_misread(a.name, e.name, e.confidence, doubt_below=NAME_DOUBT_CONFIDENCE)
     ]  # fmt: skip
-    if near or len(d.roster) < 3:
-        names = "、".join(e.name for e in (near or d.roster)[:3])
-        v.doubt(f"{where} 的获奖名单中未找到申报人{a.name}（相近：{names}），请人工核对")
-        return d
-    listed = "、".join(e.name for e in d.roster[:4]) + ("等" if len(d.roster) > 4 else "")
-    ev = Evidence(file=d.file, page=d.page, bbox=d.region)
-    return d.model_copy(update={"fields": {**d.fields, "name": ExtractedField(
-        key="name", value=f"名单：{listed}", raw=listed, confidence=min(e.confidence for e in d.roster),
-        evidence=ev, notes=["a list of winners without the applicant"])}})  # fmt: skip
+    # Not on the list as read: OCR may have lost their line (a list is long, its lines
+    # small), so this is a question for a reviewer, not a finding.
+    names = "、".join(e.name for e in (near or d.roster)[:4])
+    v.doubt(f"{where} 是获奖名单，识别出的名单中未找到申报人{a.name}（名单：{names}"
+            f"{'等' if len(near or d.roster) > 4 else ''}），请人工核对")  # fmt: skip
+    return d
 
 
 def _one_glyph(declared: str, found: str) -> bool:

@@ -998,11 +998,12 @@ def test_a_letter_listing_the_applicant_reads_as_theirs_with_their_rank() -> Non
     assert f.evidence[0].bbox == (100.0, 160.0, 400.0, 210.0)  # the applicant's line
 
 
-def test_a_letter_listing_others_only_is_someone_else_s_award() -> None:
+def test_a_letter_listing_others_only_is_a_question() -> None:
+    """OCR may lose a line of a long list: the applicant's absence is for a reviewer."""
     decl = declared_award(CONTEST_NAME, rank="一等奖", year="2023")
     letter = _roster_letter(("丁磊林", "一等奖"), ("廖莉娟", "二等奖"), ("何蓉", "三等奖"))
     r = assess(applicant(awards=[decl]), packets(clean_docs(award=letter)))
-    assert FlagCode.NAME_MISMATCH in codes(r)
+    assert_review(r, "获奖名单", "丁磊林")
     # One name on the list a glyph off the applicant's (阎波/阁波): a question.
     a = applicant(name="阎波", awards=[decl])
     docs = [id_card(name="阎波"), skill_cert(name="阎波"), title_cert(name="阎波"),

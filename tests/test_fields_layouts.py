@@ -422,3 +422,25 @@ def test_misread_english_labels_and_glyphs_in_long_names_are_no_values():
         "昌吉州第二届职业技能竞赛"
     )
     assert _award_name("自治区第一届职工职业技能大赛") == "自治区第一届职工职业技能大赛"
+
+
+def test_the_date_on_a_certification_stamp_is_no_issue_date():
+    """The issue date is garbled (一年六月三十日); the 与原件核对 stamp's date stays the stamp's."""
+    p = page(
+        ("职业资格证书", (1900, 150, 2400, 230)),
+        ("与原件核对", (2820, 340, 3054, 412)),
+        ("2023.7.24", (2820, 465, 3015, 507)),
+        ("姓名丁瑶娟", (2180, 361, 2528, 414)),
+        *row(1752, ("证书编号", 1849, 2014), ("1165024395239027", 2228, 2647)),
+        *row(1849, ("发证机关", 1850, 2015), ("克拉玛依市人力资源和社会保障局", 2226, 2850)),
+        *row(1950, ("发证日期", 1850, 2017), ("一年六月三十日", 2375, 2640)),
+    )
+    assert "issue_date" not in values(p, DocType.skill_certificate)
+
+
+def test_an_occupation_with_its_level_or_a_caption_is_no_name():
+    from extractors.fields import _name
+
+    assert _name("农艺工二级") is None and _name("扫码查询") is None
+    assert _name("电工仪器仪表装配工国家职业资格二级") is None
+    assert _name("谭龙凯") == "谭龙凯"
