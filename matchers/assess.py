@@ -8,6 +8,7 @@ fact no document shows) become `review_reasons` and status needs_review, never a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -507,7 +508,10 @@ def _award_fields(decl: DeclaredAward, title: str, d: _Doc, score: float, v: _Ve
         ("award_rank", decl.award_rank, d.value("award_rank"), d.get("award_rank"), "名次"),
     ]
     for key, declared, found, f, label in checks:
-        if key == "award_level" and declared and found == "其他" and declared != found:
+        if (
+            key == "award_level" and declared and found == "其他" and declared != found
+            and not re.search(r"公司|集团|企业|厂", d.value("issuer") or "")
+        ):  # fmt: skip
             # No issuer's or honour's tier was recognised (a plan's name, an issuer unread):
             # that is not evidence of another level.
             v.doubt(f"申报奖励“{title}”的级别为{declared}，未能从证书（{d.where()}）的颁发单位或"

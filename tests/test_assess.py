@@ -1009,3 +1009,11 @@ def test_a_letter_listing_others_only_is_a_question() -> None:
     docs = [id_card(name="阎波"), skill_cert(name="阎波"), title_cert(name="阎波"),
             _roster_letter(("丁磊林", "一等奖"), ("阁波", "一等奖"), ("何蓉", "三等奖"))]  # fmt: skip
     assert_review(assess(a, packets(docs)), "阁波")
+
+
+def test_an_enterprise_s_honour_is_其他_and_contradicts_a_declared_county_level() -> None:
+    decl = declared_award("优秀共产党员", level="县级", year="2022")
+    cert = award_cert("优秀共产党员", level="其他").model_copy()
+    cert.fields["issuer"] = field("issuer", "特变电工股份有限公司", file=cert.file)
+    r = assess(applicant(awards=[decl]), packets(clean_docs(award=cert)))
+    assert only_flag(r, FlagCode.AWARD_MISMATCH).found == "其他"

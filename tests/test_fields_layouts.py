@@ -444,3 +444,14 @@ def test_an_occupation_with_its_level_or_a_caption_is_no_name():
     assert _name("农艺工二级") is None and _name("扫码查询") is None
     assert _name("电工仪器仪表装配工国家职业资格二级") is None
     assert _name("谭龙凯") == "谭龙凯"
+
+
+def test_upgrade_study_wrapped_mid_word_is_still_a_bachelor():
+    p = page(
+        ("成人高等教育毕业证书", (947, 414, 2524, 595)),
+        ("学生海丽其古丽·依明，性别女", (1051, 752, 2173, 879)),
+        ("一九九〇年十二月二十五日生，于二〇一四年三月至二〇一六", (914, 889, 3027, 1035)),
+        ("年七月在本校计算机科学与技术专业（脱产）专科起点本科学", (910, 1037, 3031, 1189)),
+        ("习，修完教学计划规定的全部课程，成绩合格，准予毕业。", (912, 1198, 2908, 1340)),
+    )
+    assert values(p, DocType.education_certificate)["education"] == "本科"
