@@ -35,7 +35,7 @@ from extractors.layout import (
     union,
     vertical_overlap,
 )
-from extractors.lexicon import HONOUR_LINE, HONOUR_TAIL, PHRASES, mend
+from extractors.lexicon import HONOUR_LINE, HONOUR_TAIL, OVERPRINT, PHRASES, mend
 from extractors.validators import parse_cert_no, validate_id_number
 from models import BBox, DocType, Evidence, ExtractedField, PageText, RosterEntry
 from models.catalogue import DOC_SPECS
@@ -1519,15 +1519,12 @@ def _dates_over_two_lines(
                 break
 
 
-# What a copy carries that is not the document: a certification stamp, who checked it, a
-# "for this application only" line (documents.md, overprints).
-_OVERPRINT = re.compile(r"原件|核对|审核人|核对人|复印|仅供|申报使用|他用无效|再复印")
 
 
 def _near_overprints(doc: Doc) -> set[int]:
     """Cells of an overprint and the cells just under or beside one (its date)."""
     cells = [c for _s, _e, c in doc.user_data["spans"]]
-    marks = [c for c in cells if _OVERPRINT.search(c.text)]
+    marks = [c for c in cells if OVERPRINT.search(c.text)]
     out = {id(c) for c in marks}
     typical = doc.user_data.get("typical_height", 1.0)
     for m in marks:

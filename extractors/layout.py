@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+from extractors.lexicon import OVERPRINT, PAGE_MARK
 from models import BBox, TextLine
 
 
@@ -159,6 +160,11 @@ def vertical_gutter(lines: list[TextLine], width: float) -> tuple[float, float] 
     """The widest x-interval in the page's middle band that no line's box crosses (a stamp
     or a handwritten line across the page aside: at most one line in ten), when it is wide
     enough and both sides hold enough lines; else None."""
+    # Stamps, notes and page numbers laid over the sheet are not its documents.
+    lines = [
+        ln for ln in lines
+        if not OVERPRINT.search(ln.text) and not PAGE_MARK.fullmatch(ln.text)
+    ]  # fmt: skip
     if width <= 0 or len(lines) < 2 * _MIN_LINES_A_SIDE:
         return None
     allowance = len(lines) // 10

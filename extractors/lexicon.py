@@ -86,3 +86,9 @@ def mend(text: str) -> str:
             else:
                 i += 1
     return "".join(chars)
+
+
+# What a copy carries that is not the document (documents.md, overprints): a certification
+# stamp, who checked it, a "for this application only" line; and a page number or fax header.
+OVERPRINT = re.compile(r"原件|核对|审核人|核对人|复印|仅供|申报使用|他用无效|再复印")
+PAGE_MARK = re.compile(r"\s*(?:第\s*\d+\s*页|\d+\s*/\s*\d+|P\.\d+/\d+)\s*")
