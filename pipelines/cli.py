@@ -237,6 +237,33 @@ def demo(
                       ", ".join(e.get("expected_codes", [])) or "—")  # fmt: skip
     Console().print(table)
     _summary(results, out / "result")
+    _demo_into_store(batch, out / "result", results, day)
+
+
+def _demo_into_store(batch: Path, result: Path, results, day: str) -> None:
+    """The demo batch as an intake of the data root's store, with this run's results and
+    reports, so `credcheck serve` shows it in the reviewers' queue at once."""
+    import shutil
+
+    try:
+        _data_root(None)
+        import store
+
+        store.setup(migrate=True)
+        from pipelines.intake import finish, import_batch, prepare
+
+        got = import_batch(batch, key="demo")
+        p = prepare(got.intake.key, as_of=day, kind="intake")
+        p.out.mkdir(parents=True, exist_ok=True)
+        for name in ("results.json", "report.html", "report.xlsx", "report.pdf"):
+            if (result / name).exists():
+                shutil.copy2(result / name, p.out / name)
+        finish(p, results)
+    except Exception as e:  # noqa: BLE001 - the demo's own output stands without the store
+        err.print(f"[yellow]未存入申报库 / not stored[/yellow]：{type(e).__name__}: {e}")
+        return
+    err.print(f"已存入申报库，申报批次 demo（{p.intake.key}）；运行 credcheck serve 后在审核工作台查看 / "
+              "stored as intake 'demo': run `credcheck serve` and open the reviewers' queue")
 
 
 def main() -> None:  # pragma: no cover

@@ -724,3 +724,32 @@ def test_two_workers_a_server_restart_and_a_worker_killed_mid_intake(
         ref_log.close()
         for p in reversed(procs):
             _stop(p, timeout=10)  # a worker waits long for its loops; its runs are over
+
+
+@pytest.mark.store
+@pytest.mark.django_db
+def test_the_demo_batch_is_stored_as_an_intake_with_its_run(tmp_path: Path, monkeypatch) -> None:
+    """`credcheck demo` leaves its batch in the store as intake "demo", with the run's results
+    and reports, so `credcheck serve` shows it in the queue at once."""
+    from models.results import ApplicantResult, Results, Status
+    from pipelines.cli import _demo_into_store
+    from store import models as m
+    from store.dataroot import DataRoot
+
+    monkeypatch.setenv("CREDCHECK_DATA", str(tmp_path / "data"))
+    src = _batch(tmp_path / "in")
+    result = tmp_path / "result"
+    result.mkdir()
+    (result / "report.html").write_text("<html>报告</html>", encoding="utf-8")
+    results = Results(applicants=[
+        ApplicantResult(applicant_id=a, program="新疆工匠", name=n, status=Status.clear)
+        for a, n in (("XJ-1", "张三"), ("XJ-2", "李四"))
+    ])  # fmt: skip
+    _demo_into_store(src, result, results, "2025-09-30")
+    intake = m.Intake.objects.get(key="demo")
+    run = m.VerificationRun.objects.get(intake=intake)
+    assert run.state == m.VerificationRun.State.COMPLETED
+    assert sorted(m.ApplicantResult.objects.filter(run=run).values_list("applicant__applicant_id", flat=True)) == [
+        "XJ-1", "XJ-2"]  # fmt: skip
+    report = DataRoot(tmp_path / "data").intake_dir("demo") / "report" / "report.html"
+    assert report.read_text(encoding="utf-8") == "<html>报告</html>"
