@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import signal
 import socket
@@ -189,3 +190,18 @@ def _alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != b"Z"  # a zombie has ended; only its parent's wait is missing
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now (for a server started next: tests, benchmarks)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def api_call(url: str, body: dict | None = None, timeout: float = 30) -> dict | list:
+    """GET (or POST `body` as JSON) one endpoint of Prefect's REST API; its JSON answer."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return json.loads(r.read())

@@ -11,11 +11,9 @@ is PostgreSQL when CREDCHECK_TEST_PG is set (one run, not two: CI time)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.service import api_call as _get
+from pipelines.service import free_port as _free_port
 from store.dataroot import DataRoot
 
 AS_OF = "2025-09-30"
@@ -283,17 +283,6 @@ def test_commands_for_a_server_refuse_without_prefect_api_url(monkeypatch, comma
 # ---------------------------------------------------------------- end to end
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str, body: dict | None = None) -> dict | list:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read())
 
 
 def _started(pid: int) -> str | None:
