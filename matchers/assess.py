@@ -455,7 +455,7 @@ def _doc_year(d: _Doc) -> tuple[str | None, ExtractedField | None]:
     return (f.value[:4], f) if f and f.value[:4].isdigit() else (None, None)
 
 
-def _awards(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
+def _awards(a: Applicant, docs: list[_Doc], v: _Verdict, as_of: date | None = None) -> None:
     award_docs = [d for d in docs if d.type is DocType.award_certificate]
     pairs = sorted(
         ((_award_score(decl, d), i, j) for i, decl in enumerate(a.awards)
@@ -495,10 +495,12 @@ def _awards(a: Applicant, docs: list[_Doc], v: _Verdict) -> None:
                    reasons=[f"{len(award_docs)} award certificates, none scored ≥ {AWARD_MATCH_MIN}"])  # fmt: skip
             continue
         j, score = taken_decl[i]
-        _award_fields(decl, title, award_docs[j], score, v)
+        _award_fields(decl, title, award_docs[j], score, v, as_of)
 
 
-def _award_fields(decl: DeclaredAward, title: str, d: _Doc, score: float, v: _Verdict) -> None:
+def _award_fields(
+    decl: DeclaredAward, title: str, d: _Doc, score: float, v: _Verdict, as_of: date | None = None
+) -> None:
     base = [f"matched {d.where()} (name score {score:.0f})"]
     level_f = d.get("award_level")
     found_level = level_f.value if level_f else normalize_award_level(
@@ -533,6 +535,9 @@ def _award_fields(decl: DeclaredAward, title: str, d: _Doc, score: float, v: _Ve
                    field=key, declared=declared, found=found, evidence=_ref(f, d),
                    reasons=base)  # fmt: skip
     year, yf = _doc_year(d)
+    if year and as_of is not None and int(year) > as_of.year + 1:
+        v.doubt(f"{d.where()} 的获奖年度识别为{year}，晚于核验日期，可能为识别错误，请人工核对")
+        year = None
     if decl.award_year and year and decl.award_year[:4].isdigit():
         gap = abs(int(decl.award_year[:4]) - int(year))
         # "2022年度" honours are issued the next year: one year apart is the same award.
@@ -708,7 +713,7 @@ def assess_applicant(
            unplaced=unplaced)  # fmt: skip
     _claim("education", a.education, a.education, best["education"],
            DocType.education_certificate, v, unplaced=unplaced)  # fmt: skip
-    _awards(a, docs, v)
+    _awards(a, docs, v, as_of)
     _cert_numbers(docs, v, as_of)
     _rules(a, _rule_input(a, docs, files, best, id_birth, as_of, foreign), v)
     flags = sorted(v.flags, key=flag_sort_key)

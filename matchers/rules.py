@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -483,6 +483,11 @@ def _date_bounds(value: str | None) -> tuple[datetime, datetime] | None:
     return datetime.combine(d0, time.min), datetime.combine(d1, time.max)
 
 
+# Papers dated more than a year after both the check day and the deadline were misread (a
+# check day given by hand may lie before the deadline).
+FUTURE_SLACK_DAYS = 366
+
+
 def deadline(due: datetime, *, label: str) -> Check:
     """Evidence dated after `due` (a date-only value counts as on time on the due day)."""
 
@@ -500,7 +505,17 @@ def deadline(due: datetime, *, label: str) -> Check:
             ev = (item.evidence,) if item.evidence else ()
             where = _where(item.evidence)
             values = {"deadline": label, "date": item.value, "field": item.field}
-            if lo > limit:
+            if lo.date() > max(inp.check_day, due.date()) + timedelta(days=FUTURE_SLACK_DAYS):
+                # Dated long after both the check and the deadline (2084-07-20): a misread
+                # year, not a late paper.
+                unsure.append(
+                    Outcome(
+                        RuleStatus.unknown,
+                        f"{where}日期识别为{item.value}，远晚于核验日期和截止时间，可能为识别错误，请人工核对",
+                        values, item.field, found=item.value, evidence=ev,
+                    )
+                )  # fmt: skip
+            elif lo > limit:
                 late.append(
                     Outcome(
                         RuleStatus.failed,

@@ -1017,3 +1017,19 @@ def test_an_enterprise_s_honour_is_其他_and_contradicts_a_declared_county_leve
     cert.fields["issuer"] = field("issuer", "特变电工股份有限公司", file=cert.file)
     r = assess(applicant(awards=[decl]), packets(clean_docs(award=cert)))
     assert only_flag(r, FlagCode.AWARD_MISMATCH).found == "其他"
+
+
+def test_a_date_after_the_check_day_is_a_misread_year_not_a_finding() -> None:
+    """2084 on a certificate checked in 2025: the year was misread. Neither a late paper
+    (DATE_AFTER_DEADLINE) nor another award year (AWARD_MISMATCH): a question."""
+    a = mb_applicant()
+    docs = mb_docs(title_issued="2084-07-20")
+    r = assess(a, packets(docs))
+    assert FlagCode.DATE_AFTER_DEADLINE not in codes(r)
+    assert any("2084" in q and "识别错误" in q for q in r.review_reasons)
+    decl = declared_award(year="2022")
+    r = assess(
+        applicant(awards=[decl]), packets(clean_docs(award=award_cert(issue_date="2035-12-20")))
+    )
+    assert FlagCode.AWARD_MISMATCH not in codes(r)
+    assert_review(r, "2035")
