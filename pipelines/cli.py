@@ -246,7 +246,7 @@ def _demo_into_store(batch: Path, result: Path, results, day: str) -> None:
     import shutil
 
     try:
-        _data_root(None)
+        _data_root(None).mkdir(parents=True, exist_ok=True)  # SQLite makes no folders
         import store
 
         store.setup(migrate=True)

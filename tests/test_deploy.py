@@ -727,7 +727,7 @@ def test_the_demo_batch_is_stored_as_an_intake_with_its_run(tmp_path: Path, monk
     from store import models as m
     from store.dataroot import DataRoot
 
-    monkeypatch.setenv("CREDCHECK_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("CREDCHECK_DATA", str(tmp_path / "data"))  # not made yet: demo makes it
     src = _batch(tmp_path / "in")
     result = tmp_path / "result"
     result.mkdir()
