@@ -63,8 +63,10 @@ class DuplicatesResult(BaseModel):
 
 
 @contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """No cyclic GC while building ~10^6 acyclic objects: its full passes cost seconds."""
+def no_gc() -> Iterator[None]:
+    """No cyclic GC while building many acyclic objects (~10^6 rows here, an intake's figures
+    in the dashboard): its full passes cost seconds. The collector is on again when the
+    first who turned it off leaves; other threads at worst collect a little later."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -85,7 +87,7 @@ def run_duplicates(
     (its `stats` hold the figures of the run: candidate pairs, time)."""
     t0 = time.perf_counter()
     declared = Path(declared)
-    with _no_gc():
+    with no_gc():
         applicants, problems = read_identities(declared)
         intake = intake or intake_id(declared)
         links = link_intake(applicants, history, intake=intake, source=declared.name)

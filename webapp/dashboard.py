@@ -4,14 +4,11 @@ reviewers' conclusions, in a constant number of queries."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import gc
 import hashlib
 import json
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 from django.utils import timezone
@@ -128,16 +125,3 @@ def load_cached(intake: sm.Intake) -> fg.IntakeData:
     return dataclasses.replace(hit[1], now=timezone.now())
 
 
-@contextlib.contextmanager
-def quiet_gc() -> Iterator[None]:
-    """No cyclic garbage collection while an intake's figures are read and drawn: the tens of
-    thousands of small objects they make set off full collections that cost a third of the
-    request (bench/officials.py), and nothing they make is cyclic. Other threads at worst
-    collect a little later; the collector is on again when the first who turned it off leaves."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()

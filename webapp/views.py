@@ -184,10 +184,10 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
 def dashboard_view(request: HttpRequest, key: str) -> HttpResponse:
     """The officials' dashboard of an intake: read-only, each chart a link to the queue."""
     from pipelines import officials
-    from webapp.dashboard import quiet_gc
+    from pipelines.dupcmd import no_gc
 
     intake = get_object_or_404(sm.Intake, key=key)
-    with quiet_gc():
+    with no_gc():  # tens of thousands of small objects per request (bench/officials.py)
         d, prev = _officials_data(intake)
         pks = {a.applicant_id: a.pk for a in d.apps}
         applicant = reverse("applicant", args=[0]).replace("/0/", "/{}/")
