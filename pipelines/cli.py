@@ -611,7 +611,8 @@ def status(
         table.add_column(col)
     for r in rows:
         why = (r.state.message or "") if r.state and r.state.type in failed else ""
-        table.add_row(str(r.id)[:8], names.get(r.deployment_id, ""), str(r.parameters.get("intake", "")),
+        who = "/".join(str(r.parameters[k]) for k in ("intake", "applicant") if r.parameters.get(k))
+        table.add_row(str(r.id)[:8], names.get(r.deployment_id, ""), who,
                       r.state.name if r.state else "", _when(r.start_time or r.expected_start_time), why)  # fmt: skip
     out.print(table if rows else "没有排队、运行中或失败的核验 / no queued, running or failed runs")
     if later:

@@ -138,10 +138,10 @@ def test_a_packet_without_files_or_an_unknown_applicant_is_a_usage_error(intake)
 @pytest.mark.store
 @pytest.mark.django_db
 def test_a_packet_run_stands_for_its_applicant_only_and_never_for_the_intake(intake) -> None:
+    from pipelines import figures
     from pipelines import intake as intakes
     from store import models as m
     from store import records
-    from pipelines import figures
     from webapp import dashboard, queue
 
     it, root, src = intake
