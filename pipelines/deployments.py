@@ -111,6 +111,8 @@ def verify_packet(intake: str, applicant: str, as_of: str | None = None) -> int:
     from pipelines.flows import verify_batch
 
     p = intakes.prepare_packet(intake, applicant, as_of=as_of, flow_run_id=flow_run.id)
+    if p.again:  # another flow run has this very state (queued for an earlier one)
+        return p.run.pk
     readers, options = reading_options()
     try:
         results = verify_batch(

@@ -164,6 +164,7 @@ class Prepared:
     run: m.VerificationRun
     root: DataRoot
     applicant: m.Applicant | None = None
+    again: bool = False  # the state is verified, or being verified, by `run` already
 
 
 def prepare(
@@ -207,7 +208,9 @@ def prepare_packet(
     root: DataRoot | None = None,
 ) -> Prepared:
     """One applicant's packet state laid out as a batch of its own (the intake's declared
-    table and that packet), with a packet run begun in the store."""
+    table and that packet), with a packet run begun in the store; or, when a run of the
+    same state, reader and day is under way or completed (two uploads in a row: both flow
+    runs began after the second), that run, with `again` set: nothing to verify."""
     root = root or DataRoot.from_env()
     intake = _intake(key)
     who = m.Applicant.objects.filter(intake=intake, applicant_id=applicant).first()
@@ -219,8 +222,14 @@ def prepare_packet(
         raise UsageError(f"applicant {applicant!r} has no files",
                          zh=f"申报编号 {applicant} 还没有上传材料")  # fmt: skip
     batch, out = records.state_folders(root, key, state.digest, who.pk)
-    batch = records.materialise(root, state.batch, batch)
     day = dt.date.fromisoformat(as_of) if as_of else today()
+    same = intake.runs.filter(
+        applicant=who, state_digest=state.digest, reader=READER_VERSION, as_of=day,
+        state__in=[m.VerificationRun.State.RUNNING, m.VerificationRun.State.COMPLETED],
+    ).order_by("-pk").first()  # fmt: skip
+    if same is not None:
+        return Prepared(intake, batch, out, root.cache, day, same, root, who, again=True)
+    batch = records.materialise(root, state.batch, batch)
     run = records.begin_run(
         intake, kind=m.VerificationRun.Kind.PACKET, as_of=day, reader=READER_VERSION,
         state_digest=state.digest, flow_run_id=flow_run_id, applicant=who,
@@ -247,7 +256,7 @@ def finish_packet(p: Prepared, results: Results) -> int:
     next intake run (nightly) looks again. The applicant's older packet folders go."""
     from pipelines.stages import settle
 
-    assert p.applicant is not None, "a packet run"
+    assert p.applicant is not None and not p.again, "a packet run of its own"
     (mine,) = results.applicants
     settle(mine, _carried(p.applicant))
     pk = records.record_run(p.intake, results, as_of=p.as_of, run=p.run).pk

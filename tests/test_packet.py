@@ -108,12 +108,22 @@ def test_a_packet_state_names_its_files_uploads_and_row(intake, tmp_path: Path) 
 
     # Laid out, it is the table and this packet only.
     p = intakes.prepare_packet(it.key, "XJ-1", as_of=AS_OF, root=root)
+    assert not p.again
     assert sorted(_files(p.batch)) == ["awards.csv", "declared.csv", SKILL,
                                        "packets/XJ-1/sub/diploma.pdf"]  # fmt: skip
     assert p.batch.name == it.key and p.run.kind == "packet" and p.run.applicant == one
     assert p.run.state_digest == now.digest and p.out.parent == p.batch.parent.parent
     key = intakes.packet_idempotency_key(it.key, "XJ-1", now.digest, AS_OF)
     assert now.digest in key and AS_OF in key and key.startswith(f"packet:{it.key}:XJ-1:")
+
+    # A second flow run of this state (two uploads queued two runs; both began after the
+    # second) finds the first one, under way or done, and verifies nothing.
+    again = intakes.prepare_packet(it.key, "XJ-1", as_of=AS_OF, root=root)
+    assert again.again and again.run == p.run
+    intakes.failed(p, RuntimeError("disk full"))  # a failed run does not stand for the state
+    third = intakes.prepare_packet(it.key, "XJ-1", as_of=AS_OF, root=root)
+    assert not third.again and third.run != p.run
+    assert intakes.prepare_packet(it.key, "XJ-1", as_of="2025-10-01", root=root).run != third.run
 
 
 @pytest.mark.store
@@ -137,7 +147,9 @@ def test_a_packet_without_files_or_an_unknown_applicant_is_a_usage_error(intake)
 
 @pytest.mark.store
 @pytest.mark.django_db
-def test_a_packet_run_stands_for_its_applicant_only_and_never_for_the_intake(intake) -> None:
+def test_a_packet_run_stands_for_its_applicant_only_and_never_for_the_intake(
+    intake, tmp_path: Path
+) -> None:
     from pipelines import figures
     from pipelines import intake as intakes
     from store import models as m
@@ -174,9 +186,13 @@ def test_a_packet_run_stands_for_its_applicant_only_and_never_for_the_intake(int
     assert [a.flags for a in d.apps] == [(), ()]  # the overclaim was the old scan's
     assert [g.applicant_ids for g in d.duplicates] == [("XJ-1", "XJ-2")]  # the intake run's
 
-    # An intake run begun before the next packet run and finished after it: each applicant's
-    # result is from the run begun last that judged it, not the one finished last.
+    # An intake run begun before the next upload and its packet run, and finished after them:
+    # each applicant's result is from the run begun last that judged it, not finished last.
     slow = intakes.prepare(it.key, as_of=AS_OF, root=root)
+    award = tmp_path / "award.png"
+    award.write_bytes(b"an award")
+    records.add_packet_files(root, m.Applicant.objects.get(intake=it, applicant_id="XJ-1"),
+                             [("award.png", award)])  # fmt: skip
     p = intakes.prepare_packet(it.key, "XJ-1", as_of=AS_OF, root=root)
     packet2 = intakes.finish_packet(p, _packet(level))
     whole2 = intakes.finish(slow, _whole())
