@@ -24,7 +24,7 @@ test: system venv
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$CREDCHECK_TEST_PG" ]; then \
 	  echo "store and web app tests on PostgreSQL: $$CREDCHECK_TEST_PG"; \
-	  DATABASE_URL="$$CREDCHECK_TEST_PG" $(BIN)/python -m pytest -q -m store -p no:cacheprovider tests/test_store.py tests/test_deploy.py tests/test_web.py tests/test_web_e2e.py tests/test_officials.py tests/test_officials_e2e.py; \
+	  DATABASE_URL="$$CREDCHECK_TEST_PG" $(BIN)/python -m pytest -q -m store -p no:cacheprovider tests/test_store.py tests/test_deploy.py tests/test_packet.py tests/test_web.py tests/test_web_e2e.py tests/test_officials.py tests/test_officials_e2e.py; \
 	else \
 	  echo "CREDCHECK_TEST_PG not set: the store tests ran on SQLite only"; \
 	fi

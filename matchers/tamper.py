@@ -28,7 +28,15 @@ from models.results import EvidenceRef, Flag, FlagCode, Severity
 if TYPE_CHECKING:
     from matchers.imagematch import PageImage
 
-__all__ = ["EDITORS", "METADATA_KEYS", "editor_in", "tamper_flags"]
+__all__ = [
+    "EDITORS",
+    "METADATA_KEYS",
+    "editor_in",
+    "found_with_another_applicant",
+    "tamper_flags",
+]
+
+METADATA_FIELD = "metadata"  # the field of a flag from a file's own metadata
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,7 @@ def _metadata_flags(pf: PacketFile) -> list[Flag]:
         Flag(
             code=FlagCode.TAMPER_SUSPECTED,
             severity=Severity.medium,
-            field="metadata",
+            field=METADATA_FIELD,
             found="；".join(f"{k}: {v}" for k, v, _ in hits),
             evidence=[EvidenceRef(file=pf.file, page=1)],
             message=(
@@ -145,6 +153,12 @@ def _copy_flag(pair: EvidencePair, mine: int) -> Flag:
         ),
         reasons=list(pair.reasons),
     )
+
+
+def found_with_another_applicant(flag: Flag) -> bool:
+    """A flag tamper_flags raised from a pair of applicants (an edited copy), which a check
+    of one applicant's packet alone cannot raise, nor clear."""
+    return flag.code is FlagCode.TAMPER_SUSPECTED and flag.field != METADATA_FIELD
 
 
 def tamper_flags(

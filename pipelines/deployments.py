@@ -2,6 +2,10 @@
 
     verify-intake   one intake: its state laid out as a batch → verify_flow → the store;
                     with other workers online, its packets split among them first
+    verify-packet   one applicant's packet (what the web app queues after an upload): the
+                    declared table and that packet → verify_flow for that applicant alone →
+                    the store as a packet run; once per packet state. Cross-applicant checks
+                    (duplicates, 多头申报) stay with verify-intake and the nightly run
     read-packets    some packets of an intake read into the shared cache (verify-intake's
                     fan-out: two workers share one intake)
     nightly         02:00 Asia/Shanghai: verify-intake for each intake whose state or reader
@@ -45,6 +49,7 @@ if TYPE_CHECKING:
 
 POOL = "credcheck"
 VERIFY_INTAKE = "verify-intake/verify-intake"
+VERIFY_PACKET = "verify-packet/verify-packet"
 READ_PACKETS = "read-packets/read-packets"
 NIGHTLY = "nightly/nightly"
 NIGHTLY_CRON = "0 2 * * *"
@@ -93,6 +98,31 @@ def verify_intake(intake: str, as_of: str | None = None, kind: str = "intake") -
             intakes.failed(p, e)
             raise
     return intakes.finish(p, results)
+
+
+@flow(name="verify-packet", log_prints=False)
+def verify_packet(intake: str, applicant: str, as_of: str | None = None) -> int:
+    """Verify one applicant's packet as it is now, alone; returns the run's id in the store.
+    Its pages read before, by any run, come from the shared reading cache."""
+    from prefect.runtime import flow_run
+
+    store.setup()
+    from pipelines import intake as intakes
+    from pipelines.flows import verify_batch
+
+    p = intakes.prepare_packet(intake, applicant, as_of=as_of, flow_run_id=flow_run.id)
+    if p.again:  # another flow run has this very state (queued for an earlier one)
+        return p.run.pk
+    readers, options = reading_options()
+    try:
+        results = verify_batch(
+            p.batch, p.out, as_of=p.as_of, cache_dir=p.cache, workers=readers,
+            read_options=options, applicant=applicant,
+        )  # fmt: skip
+    except BaseException as e:
+        intakes.failed(p, e)
+        raise
+    return intakes.finish_packet(p, results)
 
 
 def reading_options() -> tuple[int, ReadOptions]:
@@ -210,11 +240,30 @@ def queue_verify(intake: str, *, as_of: str | None = None, kind: str = "intake")
 
     digest = intake_state(m.Intake.objects.get(key=intake)).digest
     base = intakes.idempotency_key(intake, digest, as_of)
-    params = {"intake": intake, "as_of": as_of, "kind": kind}
+    return _queue(VERIFY_INTAKE, {"intake": intake, "as_of": as_of, "kind": kind}, base)
+
+
+def queue_packet(intake: str, applicant: str, *, as_of: str | None = None) -> FlowRun:
+    """Queue verify-packet for the applicant's current packet state without waiting for it.
+
+    The idempotency key names the packet's state (store.records.PacketState: the files'
+    SHA-256 and upload rows, the declared row's version), the reader version and `as_of`:
+    the same state queued twice is one flow run; one that failed, crashed or was cancelled
+    is queued again under a numbered key, as queue_verify does."""
+    from pipelines import intake as intakes
+    from store import models as m
+    from store.records import packet_state
+
+    who = m.Applicant.objects.get(intake__key=intake, applicant_id=applicant)
+    base = intakes.packet_idempotency_key(intake, applicant, packet_state(who).digest, as_of)
+    return _queue(VERIFY_PACKET, {"intake": intake, "applicant": applicant, "as_of": as_of}, base)
+
+
+def _queue(deployment: str, params: dict[str, Any], base: str) -> FlowRun:
     for attempt in range(1, MAX_RESUBMITS + 1):
         key = base if attempt == 1 else f"{base}#{attempt}"
         run = run_deployment(
-            VERIFY_INTAKE, parameters=params, timeout=0, idempotency_key=key, as_subflow=False
+            deployment, parameters=params, timeout=0, idempotency_key=key, as_subflow=False
         )
         s = run.state
         if s is None or not (s.is_failed() or s.is_crashed() or s.is_cancelled()):
@@ -233,9 +282,10 @@ class Recovered:
 
 def recover(now: dt.datetime | None = None) -> Recovered:
     """Runs that ended without telling the store (a worker killed, its machine lost): their
-    VerificationRun is marked crashed, and the intake of each crashed verify-intake run is
-    queued again (queue_verify: a later state or an earlier retry is reused, not doubled).
-    Safe to call often and from several machines. Call store.setup() first."""
+    VerificationRun is marked crashed, and the intake of each crashed verify-intake run (the
+    packet of each crashed verify-packet run) is queued again (queue_verify, queue_packet:
+    a later state or an earlier retry is reused, not doubled). Safe to call often and from
+    several machines. Call store.setup() first."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         DeploymentFilter,
@@ -279,18 +329,27 @@ def recover(now: dt.datetime | None = None) -> Recovered:
                 after_=now - dt.timedelta(days=RECOVER_WITHIN)
             ),
         )
-        deployment = DeploymentFilter(name=DeploymentFilterName(any_=["verify-intake"]))
+        deployment = DeploymentFilter(
+            name=DeploymentFilterName(any_=["verify-intake", "verify-packet"])
+        )
         crashed = client.read_flow_runs(flow_run_filter=flt, deployment_filter=deployment)
     seen = set()
     for fr in crashed:
         p = fr.parameters
-        key = (p.get("intake"), p.get("as_of"))
+        packet = p.get("applicant")  # only verify-packet has one
+        key = (p.get("intake"), packet, p.get("as_of"))
         if key in seen or not m.Intake.objects.filter(key=key[0]).exists():
             continue
         seen.add(key)
-        again = queue_verify(key[0], as_of=key[1], kind=p.get("kind") or "intake")
+        if packet is None:
+            again = queue_verify(key[0], as_of=key[2], kind=p.get("kind") or "intake")
+        elif m.Applicant.objects.filter(intake__key=key[0], applicant_id=packet).exists():
+            again = queue_packet(key[0], packet, as_of=key[2])
+        else:
+            continue
         if again.created is not None and again.created >= now:  # new, not found again
-            out.requeued.append((key[0], str(again.id)))
+            out.requeued.append((key[0] if packet is None else f"{key[0]}/{packet}",
+                                 str(again.id)))  # fmt: skip
     return out
 
 
@@ -381,6 +440,12 @@ def register(zombie_seconds: int = ZOMBIE_SECONDS) -> list[str]:
             entrypoint_type=EntrypointType.MODULE_PATH,
             description="核验一个申报批次的当前状态 / verify an intake's current state",
         ),
+        verify_packet.to_deployment(
+            name="verify-packet",
+            work_pool_name=POOL,
+            entrypoint_type=EntrypointType.MODULE_PATH,
+            description="核验一个申报人的材料（单独） / verify one applicant's packet alone",
+        ),
         read_packets.to_deployment(
             name="read-packets",
             work_pool_name=POOL,
@@ -407,11 +472,13 @@ __all__ = [
     "POOL",
     "READ_PACKETS",
     "VERIFY_INTAKE",
+    "VERIFY_PACKET",
     "Recovered",
     "ensure_pool",
     "ensure_zombie_automation",
     "fan_out",
     "nightly",
+    "queue_packet",
     "queue_verify",
     "reading_options",
     "recover",
@@ -419,4 +486,5 @@ __all__ = [
     "register",
     "settle",
     "verify_intake",
+    "verify_packet",
 ]

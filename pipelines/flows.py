@@ -3,7 +3,9 @@
 verify_flow: plan → inspect each file (task, cached by content hash) → read each page (task,
 cached by content hash + page + reader version, retried once on engine failure) → assess
 each applicant (task) → results.json, report.html, report.xlsx (atomic writes). Tasks run in
-waves of WAVE, each a subflow (Prefect's per-task memory is freed when a flow ends).
+waves of WAVE, each a subflow (Prefect's per-task memory is freed when a flow ends). Given an
+applicant (verify-packet), the same stages run for that applicant alone: only that packet
+is inspected and read, and the cross-applicant checks meet no one else.
 
 Settings (pipelines/prefect_env.py) follow ../shared/spec/stack.md: with no PREFECT_API_URL
 the run starts Prefect's
@@ -269,9 +271,12 @@ def verify_flow(
     as_of: str,
     progress: Progress | None = None,
     history: str | None = None,
+    applicant: str | None = None,
 ) -> Results:
     batch = Path(batch_dir)
     plan = stages.plan_batch(batch)
+    if applicant is not None:
+        plan = stages.only_applicant(plan, applicant)
     tick = progress or (lambda *_: None)
 
     inspected = _run_waves(inspect_wave, "inspect", plan.files, batch_dir)
@@ -320,7 +325,8 @@ def verify_flow(
         history_path=Path(history) if history else None,
     )  # fmt: skip
     shas = {fp.rel: fp.sha256 for fp in plan.files}
-    stages.write_outputs(results, Path(out_dir), batch, as_of, read_pages, shas=shas)
+    stages.write_outputs(results, Path(out_dir), batch, as_of, read_pages, shas=shas,
+                         officials_pdf=applicant is None)  # fmt: skip
     return results
 
 
@@ -387,11 +393,13 @@ def verify_batch(
     progress: Progress | None = None,
     history: Path | None = None,
     cache_dir: Path | None = None,
+    applicant: str | None = None,
 ) -> Results:
     """Run verify_flow on a local Prefect (no server to start by hand); returns the results.
 
     Page readings are cached in `cache_dir`, by default OUT_DIR/.credcheck/cache; a
-    deployment passes the data root's cache, which every machine shares."""
+    deployment passes the data root's cache, which every machine shares. With `applicant`,
+    that applicant alone is verified (verify-packet)."""
     batch_dir, out_dir = Path(batch_dir), Path(out_dir)
     check_dirs(batch_dir, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -416,6 +424,7 @@ def verify_batch(
                     day.isoformat(),
                     progress,
                     str(history) if history else None,
+                    applicant,
                 )
         finally:
             _RUN.reset(token)

@@ -1,11 +1,14 @@
 """Intakes in the store: a batch folder imported into one, and one laid out again as a batch
 folder for the verifier (the steps pipelines/deployments.py wires into Prefect flows).
 
-Data root layout of an intake (store.dataroot):
+Data root layout of an intake (store.records.state_folders):
 
     intakes/<key>/batches/<state digest>/<key>/   the state verified, hard links to files/
     intakes/<key>/report/                         results.json, report.html, report.xlsx
                                                   of its latest run (crops in .credcheck/)
+    intakes/<key>/applicants/<pk>/<packet digest>/batch/<key>/, …/report/
+                                                  a packet verified alone (verify-packet):
+                                                  the table and that packet, its reports
 
 The store (store/) knows nothing of the pipelines: the folder walk and the verification are
 here, on the planner's safety (links out of the folder, FIFOs, oversized files are refused).
@@ -39,10 +42,14 @@ __all__ = [
     "earlier_history",
     "failed",
     "finish",
+    "finish_packet",
     "idempotency_key",
     "import_batch",
+    "packet_idempotency_key",
     "prepare",
+    "prepare_packet",
     "prune_batches",
+    "prune_packets",
     "read_part",
     "split_packets",
     "today",
@@ -136,9 +143,18 @@ def idempotency_key(intake: str, digest: str, as_of: str | None = None) -> str:
     return f"{intake}:{digest}:{READER_VERSION}:{as_of or ''}"
 
 
+def packet_idempotency_key(
+    intake: str, applicant: str, digest: str, as_of: str | None = None
+) -> str:
+    """One verification per packet state (records.PacketState), reader version and check
+    date. Prefect keys flow runs per flow, so it cannot meet an intake's key anyway."""
+    return f"packet:{intake}:{applicant}:{digest}:{READER_VERSION}:{as_of or ''}"
+
+
 @dataclass
 class Prepared:
-    """An intake's state laid out as a batch, with its run begun in the store."""
+    """An intake's state (or one packet's: `applicant`) laid out as a batch, with its run
+    begun in the store."""
 
     intake: m.Intake
     batch: Path
@@ -146,6 +162,9 @@ class Prepared:
     cache: Path
     as_of: dt.date
     run: m.VerificationRun
+    root: DataRoot
+    applicant: m.Applicant | None = None
+    again: bool = False  # the state is verified, or being verified, by `run` already
 
 
 def prepare(
@@ -157,31 +176,110 @@ def prepare(
     root: DataRoot | None = None,
 ) -> Prepared:
     root = root or DataRoot.from_env()
-    try:
-        intake = m.Intake.objects.get(key=key)
-    except m.Intake.DoesNotExist:
-        raise UsageError(f"no intake {key!r}", zh=f"没有名为 {key} 的申报批次") from None
+    intake = _intake(key)
     state = records.intake_state(intake)
     if not state.files:
         raise UsageError(f"intake {key!r} has no files", zh=f"申报批次 {key} 中还没有文件")
-    where = root.intake_dir(key)
     # Named by the state: a run reads the folder of the state it began with, whatever is
     # uploaded meanwhile, and the innermost folder is the batch name the reports show.
-    batch = records.materialise(root, state, where / "batches" / state.digest[:16] / key)
+    batch, out = records.state_folders(root, key, state.digest)
+    batch = records.materialise(root, state, batch)
     day = dt.date.fromisoformat(as_of) if as_of else today()
     run = records.begin_run(
         intake, kind=kind, as_of=day, reader=READER_VERSION, state_digest=state.digest,
         flow_run_id=flow_run_id,
     )  # fmt: skip
-    return Prepared(intake, batch, where / "report", root.cache, day, run)
+    return Prepared(intake, batch, out, root.cache, day, run, root)
+
+
+def _intake(key: str) -> m.Intake:
+    try:
+        return m.Intake.objects.get(key=key)
+    except m.Intake.DoesNotExist:
+        raise UsageError(f"no intake {key!r}", zh=f"没有名为 {key} 的申报批次") from None
+
+
+def prepare_packet(
+    key: str,
+    applicant: str,
+    *,
+    as_of: str | None = None,
+    flow_run_id: object = None,
+    root: DataRoot | None = None,
+) -> Prepared:
+    """One applicant's packet state laid out as a batch of its own (the intake's declared
+    table and that packet), with a packet run begun in the store; or, when a run of the
+    same state, reader and day is under way or completed (two uploads in a row: both flow
+    runs began after the second), that run, with `again` set: nothing to verify."""
+    root = root or DataRoot.from_env()
+    intake = _intake(key)
+    who = m.Applicant.objects.filter(intake=intake, applicant_id=applicant).first()
+    if who is None:
+        raise UsageError(f"no applicant {applicant!r} in intake {key!r}",
+                         zh=f"申报批次 {key} 中没有申报编号 {applicant}")  # fmt: skip
+    state = records.packet_state(who)
+    if not state.packet:
+        raise UsageError(f"applicant {applicant!r} has no files",
+                         zh=f"申报编号 {applicant} 还没有上传材料")  # fmt: skip
+    batch, out = records.state_folders(root, key, state.digest, who.pk)
+    day = dt.date.fromisoformat(as_of) if as_of else today()
+    same = intake.runs.filter(
+        applicant=who, state_digest=state.digest, reader=READER_VERSION, as_of=day,
+        state__in=[m.VerificationRun.State.RUNNING, m.VerificationRun.State.COMPLETED],
+    ).order_by("-pk").first()  # fmt: skip
+    if same is not None:
+        return Prepared(intake, batch, out, root.cache, day, same, root, who, again=True)
+    batch = records.materialise(root, state.batch, batch)
+    run = records.begin_run(
+        intake, kind=m.VerificationRun.Kind.PACKET, as_of=day, reader=READER_VERSION,
+        state_digest=state.digest, flow_run_id=flow_run_id, applicant=who,
+    )  # fmt: skip
+    return Prepared(intake, batch, out, root.cache, day, run, root, who)
 
 
 def finish(p: Prepared, results: Results) -> int:
     """Store the run's results; returns the run's id in the store. Older batch folders of
-    the intake go (prune_batches)."""
+    the intake go (prune_batches), and those of packet runs it supersedes (prune_packets)."""
     pk = records.record_run(p.intake, results, as_of=p.as_of, run=p.run).pk
     prune_batches(p)
+    prune_packets(p.root, p.intake, p.run)
     return pk
+
+
+def finish_packet(p: Prepared, results: Results) -> int:
+    """Store a packet run's result; returns the run's id in the store.
+
+    The verifier judged the applicant alone. What only a run over the whole intake can see
+    of this applicant, an edited copy of another applicant's certificate (matchers.tamper),
+    is carried over from the intake's latest run that judged it while the file it points at
+    is still the one that run read: a new upload must not clear such a finding before the
+    next intake run (nightly) looks again. The applicant's older packet folders go."""
+    from pipelines.stages import settle
+
+    assert p.applicant is not None and not p.again, "a packet run of its own"
+    (mine,) = results.applicants
+    settle(mine, _carried(p.applicant))
+    pk = records.record_run(p.intake, results, as_of=p.as_of, run=p.run).pk
+    prune_packets(p.root, p.intake, p.run, applicant=p.applicant)
+    return pk
+
+
+def _carried(applicant: m.Applicant) -> list:
+    from matchers.tamper import found_with_another_applicant
+
+    run = m.VerificationRun
+    last = (applicant.results.filter(run__state=run.State.COMPLETED)
+            .exclude(run__kind=run.Kind.PACKET).select_related("run")
+            .order_by(*records.latest_first("run__")).first())  # fmt: skip
+    if last is None or last.run.started is None:
+        return []
+    # A file the run read is live now and was uploaded before the run began.
+    prefix = f"packets/{applicant.applicant_id}/"
+    live = applicant.files.filter(replaced__isnull=True).values_list("name", "uploaded")
+    unchanged = {prefix + name for name, up in live if up <= last.run.started}
+    return [f for f in records.applicant_result(last).flags
+            if found_with_another_applicant(f) and f.evidence
+            and all(e.file in unchanged for e in f.evidence)]  # fmt: skip
 
 
 def failed(p: Prepared, error: BaseException) -> None:
@@ -195,6 +293,44 @@ def failed(p: Prepared, error: BaseException) -> None:
     else:
         reason = f"{'被终止 / stopped' if crashed else '失败 / failed'} ({type(error).__name__})"
     records.fail_run(p.run, reason, crashed=crashed)
+
+
+def prune_packets(
+    root: DataRoot,
+    intake: m.Intake,
+    run: m.VerificationRun,
+    *,
+    applicant: m.Applicant | None = None,
+) -> list[Path]:
+    """Remove the folders of packet runs that `run` supersedes: those begun before it (of
+    `applicant` only, for a packet run; of every applicant, for an intake run), since `run`
+    read the same files or newer ones. A folder of a run still under way, of a run begun
+    after `run`, or younger than PRUNE_AFTER stays (its run may be about to begin); returns
+    what was removed. Hard links and reports, made again by a run of that state."""
+    import shutil
+    import time
+
+    base = root.intake_dir(intake.key) / "applicants"
+    if not base.is_dir() or run.started is None:
+        return []
+    packets = intake.runs.filter(kind=m.VerificationRun.Kind.PACKET)
+    if applicant is not None:
+        packets = packets.filter(applicant=applicant)
+    keep = {
+        (str(a), d[:16]) for a, d, state, started in packets.values_list(
+            "applicant_id", "state_digest", "state", "started")
+        if state == m.VerificationRun.State.RUNNING or started is None or started >= run.started
+    }  # fmt: skip
+    removed = []
+    for who in sorted(base.iterdir()):
+        if applicant is not None and who.name != str(applicant.pk):
+            continue
+        for folder in sorted(who.iterdir()) if who.is_dir() else []:
+            young = time.time() - folder.stat().st_mtime < PRUNE_AFTER
+            if folder.is_dir() and (who.name, folder.name) not in keep and not young:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
 
 
 def split_packets(

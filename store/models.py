@@ -142,6 +142,13 @@ class PageReadingRecord(models.Model):
 
 
 class VerificationRun(models.Model):
+    """One verification. An intake-level run (cli, intake, nightly) judges every applicant of
+    the intake's state together, duplicates across applicants included; a packet run judges
+    one applicant's packet alone (`applicant`, its state_digest a records.PacketState's). An
+    applicant's result shown is that of the completed run begun last that judged it, so a
+    packet run begun after the intake's last run stands for that applicant until the next
+    intake run; duplicate groups come from intake-level runs only."""
+
     class Kind(models.TextChoices):
         CLI = "cli", "命令行核验"
         PACKET = "packet", "单个申报"
@@ -166,6 +173,10 @@ class VerificationRun(models.Model):
     # is what the nightly run re-verifies.
     state_digest = models.CharField(max_length=64, blank=True)
     flow_run_id = models.UUIDField(null=True, blank=True)
+    # The applicant a packet run judged (kind PACKET); None for intake-level runs.
+    applicant = models.ForeignKey(
+        Applicant, on_delete=models.PROTECT, null=True, blank=True, related_name="packet_runs"
+    )
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)

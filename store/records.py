@@ -21,25 +21,31 @@ from django.db import transaction
 from django.utils import timezone
 
 from models.declared import Applicant as DeclaredApplicant
-from models.results import Results
+from models.results import ApplicantResult, Results
 from store import models as m
 from store.dataroot import DataRoot
 
 __all__ = [
     "DeclaredImport",
     "IntakeState",
+    "PacketState",
     "PacketUpload",
     "add_packet_files",
+    "applicant_result",
     "begin_run",
     "fail_run",
     "get_intake",
     "import_declared",
     "intake_state",
     "last_completed_run",
+    "latest_first",
     "materialise",
+    "packet_state",
     "record_run",
     "results_of",
+    "run_folders",
     "set_intake_files",
+    "state_folders",
 ]
 
 
@@ -194,6 +200,74 @@ def intake_state(intake: m.Intake) -> IntakeState:
     return IntakeState(files=tuple(sorted(files)), declared=tuple(declared))
 
 
+@dataclass(frozen=True)
+class PacketState:
+    """What a verification of one applicant's packet reads: the intake's declared table and
+    the applicant's live files, each as (path in the batch, SHA-256, upload row), and the
+    version and SHA-256 of the applicant's latest declared row.
+
+    Upload rows and row versions only grow, so a file replaced and then sent back, or a
+    correction undone, is a new state: the result shown is the newest run's, and an older
+    run of the same content must not stand for the state after it."""
+
+    applicant_id: str
+    files: tuple[tuple[str, str, int], ...]  # sorted by path
+    declared: tuple[int, str] | None  # (version, SHA-256) of the latest row
+
+    @property
+    def digest(self) -> str:
+        blob = json.dumps([self.applicant_id, self.files, self.declared], ensure_ascii=False,
+                          separators=(",", ":"))  # fmt: skip
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    @property
+    def packet(self) -> list[tuple[str, str]]:
+        """The applicant's own files (packets/<申报编号>/…) as (path, SHA-256)."""
+        return [(rel, sha) for rel, sha, _ in self.files if rel.startswith("packets/")]
+
+    @property
+    def batch(self) -> IntakeState:
+        """The state as a batch of one packet and the declared table, for materialise."""
+        declared = ((self.applicant_id, self.declared[1]),) if self.declared else ()
+        return IntakeState(tuple((rel, sha) for rel, sha, _ in self.files), declared)
+
+
+def packet_state(applicant: m.Applicant) -> PacketState:
+    files = [(f.name, f.content_id, f.pk)
+             for f in applicant.intake.files.filter(replaced__isnull=True)]  # fmt: skip
+    prefix = f"packets/{applicant.applicant_id}/"
+    files += [(prefix + name, sha, pk) for name, sha, pk in applicant.files.filter(
+        replaced__isnull=True).values_list("name", "content_id", "pk")]  # fmt: skip
+    row = applicant.versions.order_by("-version").values_list("version", "sha256").first()
+    return PacketState(applicant.applicant_id, tuple(sorted(files)), tuple(row) if row else None)
+
+
+def state_folders(
+    root: DataRoot, key: str, digest: str, applicant: int | None = None
+) -> tuple[Path, Path]:
+    """(batch folder, report folder) of a verified state in the data root:
+
+        intakes/<key>/batches/<digest[:16]>/<key>/             an intake's state, as a batch
+        intakes/<key>/report/                                  its latest intake run's reports
+        intakes/<key>/applicants/<pk>/<digest[:16]>/batch/<key>/   a packet's state (the
+        intakes/<key>/applicants/<pk>/<digest[:16]>/report/        table and that packet)
+
+    The innermost batch folder is the intake's key: the name the reports show. A packet
+    state's reports are its own, so runs of several states of a packet never share a
+    folder (nor its lock) and the intake's report stays the intake run's."""
+    where = root.intake_dir(key)
+    if applicant is None:
+        return where / "batches" / digest[:16] / key, where / "report"
+    state = where / "applicants" / str(int(applicant)) / digest[:16]
+    return state / "batch" / key, state / "report"
+
+
+def run_folders(root: DataRoot, run: m.VerificationRun) -> tuple[Path, Path]:
+    """state_folders of the state a run verified."""
+    packet = run.applicant_id if run.kind == m.VerificationRun.Kind.PACKET else None
+    return state_folders(root, run.intake.key, run.state_digest, packet)
+
+
 def _safe_parts(rel: str) -> list[str]:
     # Names come from the database (the web app writes there too): nothing may leave `dest`.
     parts = rel.split("/")
@@ -245,13 +319,14 @@ def begin_run(
     reader: str = "",
     state_digest: str = "",
     flow_run_id: Any = None,
+    applicant: m.Applicant | None = None,
 ) -> m.VerificationRun:
     """A run under way (state RUNNING): `credcheck status` shows it, and its failure is
-    kept with the reason (fail_run)."""
+    kept with the reason (fail_run). A packet run names its applicant."""
     return m.VerificationRun.objects.create(
         intake=intake, kind=kind, state=m.VerificationRun.State.RUNNING, as_of=as_of,
         reader=reader, state_digest=state_digest, flow_run_id=flow_run_id,
-        started=timezone.now(),
+        applicant=applicant, started=timezone.now(),
     )  # fmt: skip
 
 
@@ -264,8 +339,19 @@ def fail_run(run: m.VerificationRun, reason: str, *, crashed: bool = False) -> N
 
 
 def last_completed_run(intake: m.Intake) -> m.VerificationRun | None:
+    """The intake's last completed intake-level run: packet runs judge one applicant alone
+    and find no duplicates, so they never stand for the intake (the nightly run, status)."""
     done = intake.runs.filter(state=m.VerificationRun.State.COMPLETED)
-    return done.order_by("-finished", "-pk").first()
+    return done.exclude(kind=m.VerificationRun.Kind.PACKET).order_by(*latest_first()).first()
+
+
+def latest_first(prefix: str = "") -> list[Any]:
+    """Order runs (or rows by their `prefix`run) newest state first: by when the run began,
+    which is when it read its state; a run begun later read the same files or newer ones,
+    whenever it finished. Runs never begun sort last (PostgreSQL puts NULL first)."""
+    from django.db.models import F
+
+    return [F(f"{prefix}started").desc(nulls_last=True), f"-{prefix}pk"]
 
 
 @transaction.atomic
@@ -317,20 +403,28 @@ def record_run(
     return run
 
 
+def _result_data(res: m.ApplicantResult) -> dict[str, Any]:
+    data = dict(res.data)
+    data["flags"] = [
+        {
+            "code": f.code, "severity": f.severity, "field": f.field,
+            "declared": f.declared, "found": f.found, "evidence": f.evidence,
+            "message": f.message, "rule": f.rule, "reasons": f.reasons,
+        }  # fmt: skip
+        for f in res.flags.all()
+    ]
+    return data
+
+
+def applicant_result(res: m.ApplicantResult) -> ApplicantResult:
+    """One applicant's stored result as the verifier wrote it."""
+    return ApplicantResult.model_validate(_result_data(res))
+
+
 def results_of(run: m.VerificationRun) -> Results:
     """The run's results as the verifier wrote them (results.json of the run, rebuilt)."""
-    applicants = []
-    for res in run.results.order_by("ordinal").prefetch_related("flags"):
-        data = dict(res.data)
-        data["flags"] = [
-            {
-                "code": f.code, "severity": f.severity, "field": f.field,
-                "declared": f.declared, "found": f.found, "evidence": f.evidence,
-                "message": f.message, "rule": f.rule, "reasons": f.reasons,
-            }  # fmt: skip
-            for f in res.flags.all()
-        ]
-        applicants.append(data)
+    applicants = [_result_data(res)
+                  for res in run.results.order_by("ordinal").prefetch_related("flags")]  # fmt: skip
     duplicates = [
         {"code": g.code, "applicant_ids": g.applicant_ids, "score": g.score, "files": g.files,
          "reasons": g.reasons}  # fmt: skip

@@ -339,7 +339,9 @@ def test_packet_files_are_checked_by_content_stored_once_and_submitted(client, u
     assert "未接收 award.jpg" in page
     sha = a3.files.get(name="skill.png").content_id
     assert data_root.file_path(sha).read_bytes() == scan
-    assert VerifyRequest.objects.filter(intake=intake).count() == 1
+    # This packet alone is submitted (verify-packet), keyed by its state.
+    (req,) = VerifyRequest.objects.filter(intake=intake)
+    assert req.applicant == a3 and req.state_digest == records.packet_state(a3).digest
     # The same content again is recognised and submits nothing new.
     _upload(c, intake, "XJ2025-0003", _named(scan, "skill.png"))
     page = c.get(reverse("intake", args=[intake.key])).text

@@ -3,8 +3,9 @@
 A real server (`python -m webapp.server`: waitress, whitenoise) on a free port and a fresh
 data root, its database SQLite there, or a new PostgreSQL database when DATABASE_URL names a
 server (the Makefile's PostgreSQL re-run). Debian's chromium driven by Playwright; the
-uploaded packets are verified for real (CREDCHECK_VERIFY=local: the verify-intake steps in a
-child process, no Prefect server needed). With CREDCHECK_E2E_SERVE=1 the server is
+uploaded packets are verified for real, each alone as it arrives, then the whole intake
+(CREDCHECK_VERIFY=local: the verify-packet and verify-intake steps in a child process, no
+Prefect server needed). With CREDCHECK_E2E_SERVE=1 the server is
 `credcheck serve` itself (Prefect server, worker, deployments, the web app): the product
 path, a few minutes longer. Screenshots go to the folder the test prints."""
 
@@ -211,6 +212,27 @@ def test_a_reviewer_verifies_two_packets_and_an_official_downloads_the_report(
         got = page.request.get(url + href)
         assert got.status == 200 and got.headers["content-type"] == "image/jpeg"
         (shots / "5-page.jpg").write_bytes(got.body())
+
+        # Each upload verified its packet alone; the whole intake (with the checks across
+        # applicants, and the reports) when asked.
+        def runs_until(done: tuple[str, str]) -> list[tuple[str, str]]:
+            deadline = time.monotonic() + 900
+            while True:
+                page.goto(intake_url)
+                runs = list(zip(page.locator("td.run-kind").all_inner_texts(),
+                                page.locator("td.run-state").all_inner_texts(), strict=True))  # fmt: skip
+                if done in runs:
+                    return runs
+                assert not {"失败", "中断"} & {s for _, s in runs}, runs
+                assert time.monotonic() < deadline, f"no {done} in 15 minutes: {runs}"
+                time.sleep(3)
+
+        for a in (flagged, clear):
+            runs_until((f"单个申报 {a['applicant_id']}", "已完成"))
+        page.click("#verify-intake")
+        runs = runs_until(("整批核验", "已完成"))
+        assert sorted(k for k, _ in runs) == sorted(
+            ["整批核验", *(f"单个申报 {a['applicant_id']}" for a in (flagged, clear))])  # fmt: skip
         _logout(page)
 
         # An official downloads the report.

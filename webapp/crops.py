@@ -1,10 +1,12 @@
-"""Evidence crops for the applicant page, taken from the intake's latest report.html.
+"""Evidence crops for the applicant page, taken from the report.html of the run shown.
 
 The verifier draws each crop once, from the page as it was read (rotation, scale) and with
 the ID digits covered (pipelines/crops.py, pipelines/masking.py), and embeds it in the
 report. The web app reads them back from there, keyed by the evidence they show
 (file, page, box), rather than drawing its own from less information. The crops are those
-of the intake's latest run; an earlier run's evidence shows as text."""
+of the run whose result is shown (a packet run's own report) and of the intake's latest
+intake run (its report/: the findings a packet run carried over from it); an earlier run's
+evidence shows as text."""
 
 from __future__ import annotations
 
@@ -13,8 +15,6 @@ import html
 import re
 import threading
 from pathlib import Path
-
-from store.dataroot import DataRoot
 
 _FIGURE_RE = re.compile(
     r'<figure>\s*<img src="data:image/(?:png|jpeg);base64,([A-Za-z0-9+/=]+)"[^>]*>\s*'
@@ -46,22 +46,35 @@ def _parse(text: str) -> dict[tuple[str, int, str], bytes]:
     return out
 
 
-def index(intake_key: str) -> dict[tuple[str, int, str], bytes]:
-    """The crops of the intake's latest report, parsed once per report file."""
-    path: Path = DataRoot.from_env().intake_dir(intake_key) / "report" / "report.html"
+_KEEP = 64  # report folders parsed and kept (one per intake, one per packet state shown)
+
+
+def index(report_dir: Path) -> dict[tuple[str, int, str], bytes]:
+    """The crops of the report in a run's report folder, parsed once per report file."""
+    path = Path(report_dir) / "report.html"
     try:
         mtime = path.stat().st_mtime
     except OSError:
         return {}
     with _LOCK:
-        hit = _CACHE.get(intake_key)
+        hit = _CACHE.get(str(path))
         if hit and hit[0] == mtime:
             return hit[1]
     parsed = _parse(path.read_text(encoding="utf-8"))
     with _LOCK:
-        _CACHE[intake_key] = (mtime, parsed)
+        _CACHE[str(path)] = (mtime, parsed)
+        while len(_CACHE) > _KEEP:
+            _CACHE.pop(next(iter(_CACHE)))
     return parsed
 
 
-def crop(intake_key: str, file: str, page: int, bbox: list[float] | None) -> bytes | None:
-    return index(intake_key).get(key(file, page, bbox))
+def crop(
+    report_dirs: list[Path], file: str, page: int, bbox: list[float] | None
+) -> bytes | None:
+    """The crop of the evidence from the first of the report folders that has it."""
+    k = key(file, page, bbox)
+    for d in report_dirs:
+        got = index(d).get(k)
+        if got is not None:
+            return got
+    return None

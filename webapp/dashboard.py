@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from pipelines import figures as fg
 from store import models as sm
+from store import records
 from webapp import queue
 from webapp.models import FlagDecision
 
@@ -64,9 +65,9 @@ def load(intake: sm.Intake, *, now: dt.datetime | None = None) -> fg.IntakeData:
             last_upload=r.last_upload, outcome=r.outcome, pk=r.applicant.pk,
         ))  # fmt: skip
     apps.sort(key=lambda a: a.applicant_id)
-    run = sm.VerificationRun.objects.filter(
-        intake=intake, state=sm.VerificationRun.State.COMPLETED
-    ).order_by("-finished", "-pk").first()
+    # Duplicates are found across applicants: by intake-level runs only (a packet run judges
+    # one applicant alone and finds none); applicants' flags come from the queue's rows.
+    run = records.last_completed_run(intake)
     dups = [
         fg.DupItem(g.code, tuple(g.applicant_ids), tuple(g.reasons), g.score)
         for g in (run.duplicates.all() if run else [])

@@ -132,10 +132,14 @@ class ApplicantDecision(AppendOnly):
 
 
 class VerifyRequest(models.Model):
-    """A verification the app asked for: the intake's state then, and the flow run (or why
-    it could not be submitted). The queue shows 排队中 from these until a run is stored."""
+    """A verification the app asked for: the intake's state then (or, for one applicant's
+    packet, the packet's state: store.records.PacketState), and the flow run (or why it
+    could not be submitted). The queue shows 排队中 from these until a run is stored."""
 
     intake = models.ForeignKey(sm.Intake, on_delete=models.PROTECT, related_name="requests")
+    # The applicant whose packet alone is verified (verify-packet); None: the whole intake.
+    applicant = models.ForeignKey(sm.Applicant, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="verify_requests")  # fmt: skip
     state_digest = models.CharField(max_length=64)
     flow_run_id = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)

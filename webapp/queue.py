@@ -2,9 +2,13 @@
 number of queries whatever the size of the intake.
 
 States: 待上传 (no files yet, whatever a run of the whole intake said) → 排队中 (files
-newer than any stored run, none running) → 识别中 (a run of its intake started after its
-last upload) → 待复核 / 有疑点 / 无疑点 (the latest completed run that read its current
-files) → 已决定 (a decision on it since).
+newer than any stored run, none running) → 识别中 (a run of its intake, or of its packet
+alone, started after its last upload) → 待复核 / 有疑点 / 无疑点 (the latest completed run
+that read its current files) → 已决定 (a decision on it since).
+
+An applicant's result is its row in the completed run begun last that judged it: an
+intake-level run judges everyone, a packet run (verify-packet) one applicant, so each
+applicant counts once, from one run, whatever mix of runs there is.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pipelines.figures import CLEAR, DECIDED, FLAGGED, NEEDS_REVIEW, NO_FILES, Q
 from pipelines.figures import STATE_OF_STATUS as _BY_STATUS
 from pipelines.figures import STATES as STATES
 from store import models as sm
+from store import records
 from webapp.models import ApplicantDecision, Assignment
 
 __all__ = ["CLEAR", "FLAGGED", "STATES", "Row", "rows", "sort_rows"]
@@ -77,17 +82,32 @@ class Row:
 MAX_RUN_GENERATIONS = 3  # runs looked back per intake before a per-applicant subquery
 
 
-def _latest_results(apps: list[Ref]) -> dict[int, dict[str, Any]]:
-    """Each applicant's result in the latest completed run that judged it, by applicant pk.
+def _latest_results(apps: list[Ref], pks: QuerySet | None = None) -> dict[int, dict[str, Any]]:
+    """Each applicant's result in the completed run begun last that judged it (begun later:
+    read the same files or newer ones), by applicant pk.
 
-    Runs are taken newest first, one generation per query across the intakes shown: a
-    whole-intake run covers every applicant, so one or two queries usually answer all."""
+    Intake-level runs are taken newest first, one generation per query across the intakes
+    shown: a whole-intake run covers every applicant, so one or two queries usually answer
+    all. Then each applicant's newest packet run, where it began after that run, in one more
+    query (`pks`: the applicants shown, as a subquery)."""
+    run = sm.VerificationRun
     by_intake: dict[int, list[int]] = defaultdict(list)
-    for iid, run in sm.VerificationRun.objects.filter(
-        intake_id__in={a.intake_id for a in apps}, state=sm.VerificationRun.State.COMPLETED
-    ).order_by("-finished", "-pk").values_list("intake_id", "pk"):
-        by_intake[iid].append(run)
+    began: dict[int, tuple] = {}
+    for iid, rid, started in run.objects.filter(
+        intake_id__in={a.intake_id for a in apps}, state=run.State.COMPLETED
+    ).exclude(kind=run.Kind.PACKET).order_by(*records.latest_first()).values_list(
+        "intake_id", "pk", "started"
+    ):  # fmt: skip
+        by_intake[iid].append(rid)
+        began[rid] = (started is not None, started, rid)
     wanted = {a.pk for a in apps}
+    packets: dict[int, int] = {}  # applicant pk → its packet run begun last
+    for aid, rid, started in run.objects.filter(
+        applicant__in=pks if pks is not None else wanted, state=run.State.COMPLETED,
+        kind=run.Kind.PACKET,
+    ).order_by(*records.latest_first()).values_list("applicant_id", "pk", "started"):  # fmt: skip
+        packets.setdefault(aid, rid)
+        began.setdefault(rid, (started is not None, started, rid))
     out: dict[int, dict[str, Any]] = {}
     for gen in range(MAX_RUN_GENERATIONS):
         runs = [r[gen] for r in by_intake.values() if len(r) > gen]
@@ -98,11 +118,18 @@ def _latest_results(apps: list[Ref]) -> dict[int, dict[str, Any]]:
         ):
             if r["applicant_id"] in wanted and r["applicant_id"] not in out:
                 out[r["applicant_id"]] = r
+    newer = {rid for aid, rid in packets.items() if aid in wanted
+             and (aid not in out or began[rid] > began[out[aid]["run_id"]])}  # fmt: skip
+    if newer:
+        for r in sm.ApplicantResult.objects.filter(run_id__in=newer).values(
+            "pk", "applicant_id", "status", "run_id"
+        ):
+            out[r["applicant_id"]] = r
     rest = wanted - set(out)
     if rest and any(len(r) > MAX_RUN_GENERATIONS for r in by_intake.values()):
         older = sm.ApplicantResult.objects.filter(
             applicant=OuterRef("pk"), run__state=sm.VerificationRun.State.COMPLETED
-        ).order_by("-run__finished", "-run__pk")
+        ).order_by(*records.latest_first("run__"))
         for aid, rid in sm.Applicant.objects.filter(pk__in=rest).annotate(
             rid=Subquery(older.values("pk")[:1])
         ).values_list("pk", "rid"):
@@ -116,7 +143,7 @@ def rows(applicants: QuerySet) -> list[Row]:
     """Queue rows of the applicants (already filtered by role and intake)."""
     apps = [Ref(*t) for t in applicants.values_list("pk", "applicant_id", "intake_id")]
     pks = applicants.values("pk")  # a subquery, not a list of thousands of ids
-    results = _latest_results(apps)
+    results = _latest_results(apps, pks)
     started = dict(sm.VerificationRun.objects.filter(
         pk__in={r["run_id"] for r in results.values()}).values_list("pk", "started"))  # fmt: skip
     programs = dict(sm.Intake.objects.filter(
@@ -140,12 +167,15 @@ def rows(applicants: QuerySet) -> list[Row]:
             counts[rid][sev] = counts[rid].get(sev, 0) + 1
             codes[rid].add(code)
             pairs[rid].add((code, sev))
+    # Runs under way: of a whole intake (every applicant), or of one packet (its applicant).
     running: dict[int, dt.datetime] = {}
-    for iid, started in sm.VerificationRun.objects.filter(
+    running_packet: dict[int, dt.datetime] = {}
+    for iid, aid, started in sm.VerificationRun.objects.filter(
         intake_id__in={a.intake_id for a in apps}, state=sm.VerificationRun.State.RUNNING
-    ).values_list("intake_id", "started"):
-        if started and (iid not in running or started < running[iid]):
-            running[iid] = started
+    ).values_list("intake_id", "applicant_id", "started"):
+        at, k = (running_packet, aid) if aid is not None else (running, iid)
+        if started and (k not in at or started < at[k]):
+            at[k] = started
     latest_decision: dict[int, tuple[dt.datetime, str]] = {}
     for aid, when, outcome in ApplicantDecision.objects.filter(applicant__in=pks).values_list(
         "applicant_id", "when", "outcome"
@@ -175,7 +205,9 @@ def rows(applicants: QuerySet) -> list[Row]:
             state = NO_FILES
         elif read_current:
             state = _BY_STATUS.get(res["status"], NEEDS_REVIEW)
-        elif a.intake_id in running and running[a.intake_id] >= last:
+        elif (a.intake_id in running and running[a.intake_id] >= last) or (
+            a.pk in running_packet and running_packet[a.pk] >= last
+        ):
             state = RUNNING
         else:
             state = QUEUED

@@ -1,10 +1,15 @@
-"""Submitting an intake's verification after an upload: never OCR in a request.
+"""Submitting verifications after an upload: never OCR in a request.
+
+One applicant's packet uploaded: that packet alone is verified (verify-packet); a whole
+intake uploaded, or "整批核验" pressed: the intake (verify-intake, with the checks across
+applicants). The nightly run verifies every intake changed since its last intake run.
 
 CREDCHECK_VERIFY=deployment (the product path, `credcheck serve`): a flow run of the
-verify-intake deployment via pipelines.deployments.queue_verify, keyed by the intake's state.
-CREDCHECK_VERIFY=local (tests, a machine without Prefect's server): the same steps
-(pipelines.intake.prepare → verify_batch → finish) in a child process started from a
-background thread, one intake at a time, a newer state verified after the running one.
+deployment via pipelines.deployments.queue_packet / queue_verify, keyed by the state.
+CREDCHECK_VERIFY=local (tests, a machine without Prefect's server): the same steps in a child
+process (webapp.verify_local) started from a background thread, one at a time per intake; a
+newer state is verified after the running one, and a pending whole-intake run takes the
+place of the intake's pending packets (it reads them all).
 """
 
 from __future__ import annotations
@@ -19,67 +24,96 @@ from typing import Any
 from django.conf import settings
 
 from store import models as sm
-from store.records import intake_state
+from store.records import intake_state, packet_state
 from webapp.models import AuditEvent, VerifyRequest
 
 log = logging.getLogger(__name__)
 
 _LOCAL_LOCK = threading.Lock()
-_LOCAL_PENDING: set[str] = set()
+_LOCAL_PENDING: dict[str, set[str | None]] = {}  # intake → applicants (None: the whole intake)
 _LOCAL_THREADS: dict[str, threading.Thread] = {}
 
 
 def submit(intake: sm.Intake, request: Any = None) -> VerifyRequest:
     """Ask for the intake's current state to be verified; the request says how it went."""
+    return _submit(intake, None, request)
+
+
+def submit_packet(applicant: sm.Applicant, request: Any = None) -> VerifyRequest:
+    """Ask for the applicant's current packet to be verified alone."""
+    return _submit(applicant.intake, applicant, request)
+
+
+def _submit(intake: sm.Intake, applicant: sm.Applicant | None, request: Any) -> VerifyRequest:
     from webapp import audit
 
-    digest = intake_state(intake).digest
-    req = VerifyRequest(intake=intake, state_digest=digest,
+    aid = applicant.applicant_id if applicant is not None else None
+    digest = (packet_state(applicant) if applicant is not None else intake_state(intake)).digest
+    req = VerifyRequest(intake=intake, applicant=applicant, state_digest=digest,
                         user=request.user if request is not None else None)  # fmt: skip
     mode = settings.CREDCHECK_VERIFY
     try:
         if mode == "off":  # tests and benchmarks: the request is recorded, nothing runs
             req.flow_run_id = ""
         elif mode == "local":
-            _local(intake.key)
+            _local(intake.key, aid)
             req.flow_run_id = "local"
+        elif aid is not None:
+            from pipelines.deployments import queue_packet
+
+            req.flow_run_id = str(queue_packet(intake.key, aid).id)
         else:
             from pipelines.deployments import queue_verify
 
-            run = queue_verify(intake.key)
-            req.flow_run_id = str(run.id)
+            req.flow_run_id = str(queue_verify(intake.key).id)
     except Exception as e:  # noqa: BLE001 - the upload is stored; the run can be asked again
         log.exception("verification not submitted for %s", intake.key)
         req.error = f"{type(e).__name__}: {e}"[:2000]
     req.save()
     action = AuditEvent.Action.VERIFY_FAILED if req.error else AuditEvent.Action.VERIFY_SUBMITTED
+    extra = {"applicant": aid} if aid is not None else {}
     audit.record(request, action, intake=intake.key, flow_run=req.flow_run_id,
-                 state=digest[:16], error=req.error)  # fmt: skip
+                 state=digest[:16], error=req.error, **extra)  # fmt: skip
     return req
 
 
-def _local(key: str) -> None:
+def _local(key: str, applicant: str | None) -> None:
     with _LOCAL_LOCK:
-        _LOCAL_PENDING.add(key)
+        _LOCAL_PENDING.setdefault(key, set()).add(applicant)
         t = _LOCAL_THREADS.get(key)
         if t is not None and t.is_alive():
-            return  # the running thread verifies again when it finishes
+            return  # the running thread takes it when its run finishes
         t = threading.Thread(target=_local_loop, args=(key,), daemon=True, name=f"verify-{key}")
         _LOCAL_THREADS[key] = t
         t.start()
 
 
+def _next_local(key: str) -> tuple[bool, str | None]:
+    """(anything to do, the applicant or None for the whole intake); call under the lock."""
+    pending = _LOCAL_PENDING.get(key)
+    if not pending:
+        _LOCAL_PENDING.pop(key, None)
+        return False, None
+    if None in pending:  # the whole intake reads every pending packet too
+        pending.clear()
+        return True, None
+    applicant = min(a for a in pending if a is not None)
+    pending.discard(applicant)
+    return True, applicant
+
+
 def _local_loop(key: str) -> None:
     while True:
         with _LOCAL_LOCK:
-            if key not in _LOCAL_PENDING:
+            more, applicant = _next_local(key)
+            if not more:
                 _LOCAL_THREADS.pop(key, None)
                 return
-            _LOCAL_PENDING.discard(key)
         # The child finds the same data root and database through the environment.
         env = dict(os.environ, CREDCHECK_DATA=str(settings.DATA_ROOT))
+        argv = [sys.executable, "-m", "webapp.verify_local", key]
         subprocess.run(
-            [sys.executable, "-m", "webapp.verify_local", key], env=env, check=False,
+            argv + ([applicant] if applicant is not None else []), env=env, check=False,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
 

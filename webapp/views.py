@@ -309,8 +309,8 @@ def intake_view(request: HttpRequest, key: str) -> HttpResponse:
         "n_files": sm.PacketFile.objects.filter(applicant__intake=intake,
                                                 replaced__isnull=True).count(),
         "table": intake.files.filter(replaced__isnull=True),
-        "requests": VerifyRequest.objects.filter(intake=intake)[:5],
-        "runs": intake.runs.all()[:5],
+        "requests": VerifyRequest.objects.filter(intake=intake).select_related("applicant")[:5],
+        "runs": intake.runs.select_related("applicant")[:5],
         "upload": request.session.pop("upload_result", None),
     })  # fmt: skip
 
@@ -476,7 +476,7 @@ def packet_upload(request: HttpRequest, key: str) -> HttpResponse:
     audit.record(request, A.UPLOAD, intake=key, applicant=aid, **{
         k: v for k, v in result.items() if k != "applicant"})  # fmt: skip
     if got and (got.added or got.replaced):
-        verify.submit(intake, request)
+        verify.submit_packet(applicant, request)  # this packet alone; others wait for nothing
     request.session["upload_result"] = [result]
     return redirect("intake", key=key)
 
@@ -579,10 +579,35 @@ def _visible_applicant(request: HttpRequest, pk: int) -> sm.Applicant:
 
 
 def _latest_result(a: sm.Applicant) -> sm.ApplicantResult | None:
+    """The applicant's result in the completed run begun last that judged it (a packet
+    run begun after the intake's last run, else that run): as the queue shows it."""
     return (
         a.results.filter(run__state=sm.VerificationRun.State.COMPLETED)
-        .select_related("run").order_by("-run__finished", "-run__pk").first()
+        .select_related("run", "run__intake").order_by(*records.latest_first("run__")).first()
     )  # fmt: skip
+
+
+def _intake_result(a: sm.Applicant, res: sm.ApplicantResult | None) -> sm.ApplicantResult | None:
+    """The applicant's result in the intake's last intake-level run: where its duplicates
+    are (a packet run judges the applicant alone)."""
+    if res is None or res.run.kind != sm.VerificationRun.Kind.PACKET:
+        return res
+    return (
+        a.results.filter(run__state=sm.VerificationRun.State.COMPLETED)
+        .exclude(run__kind=sm.VerificationRun.Kind.PACKET)
+        .select_related("run").order_by(*records.latest_first("run__")).first()
+    )  # fmt: skip
+
+
+def _report_dirs(a: sm.Applicant, res: sm.ApplicantResult | None) -> list[Path]:
+    """Where the crops of the result shown are: its run's reports, then the intake's (a
+    packet run's findings carried over from the intake run have their crops there)."""
+    root = _root()
+    intake = root.intake_dir(a.intake.key) / "report"
+    if res is None:
+        return [intake]
+    own = records.run_folders(root, res.run)[1]
+    return [own] if own == intake else [own, intake]
 
 
 def signature(f: sm.Flag) -> str:
@@ -618,6 +643,7 @@ def applicant_view(request: HttpRequest, pk: int) -> HttpResponse:
     decl = declared_rows[0].data if declared_rows else {}
     res = _latest_result(a)
     flags = list(res.flags.all()) if res else []
+    reports = _report_dirs(a, res)
     docs = [{**d, "doc_label": doc_label(d["doc_type"])}
             for d in (res.data.get("documents", []) if res else [])]  # fmt: skip
     unmask = request.GET.get("unmask") == "1"
@@ -664,22 +690,23 @@ def applicant_view(request: HttpRequest, pk: int) -> HttpResponse:
             "message": m.text(f.message), "reasons": [m.text(r) for r in f.reasons],
             "evidence": [
                 {"i": i, "file": e.get("file", ""), "page": e.get("page"),
-                 "has_crop": crops.crop(a.intake.key, e.get("file", ""), e.get("page") or 1,
+                 "has_crop": crops.crop(reports, e.get("file", ""), e.get("page") or 1,
                                         e.get("bbox")) is not None}
                 for i, e in enumerate(f.evidence)
             ],
             "decisions": mine, "earlier": earlier,
             "latest": mine[-1] if mine else None,
         })  # fmt: skip
+    whole = _intake_result(a, res)
     dups = [
         {"code": CODES.get(g.code, g.code), "others": [x for x in g.applicant_ids
                                                         if x != a.applicant_id],
          "files": g.files or [], "reasons": [m.text(r) for r in g.reasons]}
-        for g in (res.run.duplicates.filter(applicants=a) if res else [])
+        for g in (whole.run.duplicates.filter(applicants=a) if whole else [])
     ]  # fmt: skip
     return render(request, "webapp/applicant.html", {
         "a": a, "decl": decl, "res": res, "flags": flag_views, "compare": compare,
-        "dups": dups,
+        "dups": dups, "whole": whole,
         "review_reasons": [m.text(r) for r in (res.data.get("review_reasons", []) if res else [])],
         "docs": docs, "versions": declared_rows, "unmasked": unmask,
         "files": a.files.order_by("name", "uploaded"),
@@ -694,12 +721,14 @@ def applicant_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require("see_queue")
 def crop_view(request: HttpRequest, pk: int, flag: int, i: int) -> HttpResponse:
     a = _visible_applicant(request, pk)
-    f = get_object_or_404(sm.Flag, pk=flag, result__applicant=a)
+    f = get_object_or_404(sm.Flag.objects.select_related("result__run__intake"), pk=flag,
+                          result__applicant=a)  # fmt: skip
     try:
         e = f.evidence[i]
     except IndexError:
         raise Http404 from None
-    data = crops.crop(a.intake.key, e.get("file", ""), e.get("page") or 1, e.get("bbox"))
+    data = crops.crop(_report_dirs(a, f.result), e.get("file", ""), e.get("page") or 1,
+                      e.get("bbox"))  # fmt: skip
     if data is None:
         raise Http404("no crop")
     mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
@@ -731,7 +760,7 @@ def page_view(request: HttpRequest, pk: int, doc: int) -> HttpResponse:
           .order_by("-uploaded").first())  # fmt: skip
     root = _root()
     reading = pages.reading_of(root, pf.content_id, page) if pf else None
-    batch = root.intake_dir(a.intake.key) / "batches" / res.run.state_digest[:16] / a.intake.key
+    batch = records.run_folders(root, res.run)[0]
     if reading is None or not batch.is_dir():
         raise Http404("该页的识别结果已不在缓存中")
     marked = [e["bbox"] for f in res.flags.all() for e in f.evidence

@@ -1,21 +1,22 @@
 """The verify stages as plain functions, one module a stage; pipelines/flows.py wires them
 into a Prefect flow.
 
-    plan.plan_batch → reading.inspect_file (per file) → reading.read_page (per page) →
-    assessing.packet_files → assessing.assess (per applicant) → crosschecks.cross_checks →
-    outputs.write_outputs
+    plan.plan_batch [→ plan.only_applicant] → reading.inspect_file (per file) →
+    reading.read_page (per page) → assessing.packet_files → assessing.assess (per
+    applicant) → crosschecks.cross_checks → outputs.write_outputs
 
 Nothing here writes into BATCH_DIR, follows a link out of it, or depends on Prefect.
 """
 
 from pipelines.stages.assessing import PacketFilesView, assess, assessment_failed, packet_files
-from pipelines.stages.crosschecks import cross_checks
+from pipelines.stages.crosschecks import cross_checks, settle
 from pipelines.stages.outputs import STATE_DIR, results_json, write_outputs
 from pipelines.stages.plan import (
     MAX_FOLDER_DEPTH,
     ApplicantPlan,
     BatchPlan,
     FilePlan,
+    only_applicant,
     pages_to_read,
     plan_batch,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "cross_checks",
     "inspect_file",
     "load_options",
+    "only_applicant",
     "packet_files",
     "page_hashes",
     "pages_to_read",
@@ -54,5 +56,6 @@ __all__ = [
     "refused",
     "relabel",
     "results_json",
+    "settle",
     "write_outputs",
 ]

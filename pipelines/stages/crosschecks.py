@@ -14,7 +14,7 @@ from matchers.linkage.intake import intake_id, link_intake
 from matchers.linkage.link import find_duplicate_applicants
 from matchers.tamper import tamper_flags
 from models.evidence import PacketFile, PageReading
-from models.results import ApplicantResult, Results
+from models.results import ApplicantResult, Flag, Results
 from pipelines.stages.plan import BatchPlan
 from pipelines.stages.reading import PageImages
 
@@ -45,10 +45,14 @@ def cross_checks(
     groups += find_duplicate_evidence(files, pages, pairs=pairs)
     tampered = tamper_flags(files, pages, pairs=pairs)
     for a in applicants:
-        extra = tampered.get(a.applicant_id, [])
-        if extra:
-            a.flags = sorted([*a.flags, *extra], key=flag_sort_key)
-        # The last step: every flag and question of the applicant is in.
-        a.status = status_of(a.flags, a.review_reasons)
+        settle(a, tampered.get(a.applicant_id, []))
     groups.sort(key=lambda g: (g.code.value, g.applicant_ids, g.files or []))
     return Results(applicants=sorted(applicants, key=lambda a: a.applicant_id), duplicates=groups)
+
+
+def settle(a: ApplicantResult, extra: list[Flag]) -> None:
+    """Add flags found beyond the applicant's own assessment, in the flags' order; then its
+    status, the last step: every flag and question of the applicant is in."""
+    if extra:
+        a.flags = sorted([*a.flags, *extra], key=flag_sort_key)
+    a.status = status_of(a.flags, a.review_reasons)

@@ -29,6 +29,7 @@ def write_outputs(
     pages: Mapping[tuple[str, int], PageReading],
     *,
     shas: dict[str, str | None] | None = None,
+    officials_pdf: bool = True,
 ) -> None:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -41,7 +42,8 @@ def write_outputs(
     crops = Cropper(batch_dir, pages, shas=shas, cache_dir=out_dir / STATE_DIR / "crops")
     write_html(results, out_dir / "report.html", meta, crops=crops)
     write_xlsx(results, out_dir / "report.xlsx", meta)
-    write_officials_pdf(results, out_dir, batch_dir, as_of, version=ver)
+    if officials_pdf:  # not for one packet: the officials read whole intakes
+        write_officials_pdf(results, out_dir, batch_dir, as_of, version=ver)
 
 
 def write_officials_pdf(results: Results, out_dir: Path, batch_dir: Path, as_of: str, *,

@@ -235,6 +235,16 @@ def plan_batch(batch_dir: Path) -> BatchPlan:
     return BatchPlan(batch_dir, declared, plans)
 
 
+def only_applicant(plan: BatchPlan, applicant_id: str) -> BatchPlan:
+    """The plan of one applicant (verify-packet judges a packet alone): the declared table
+    stays whole, the applicants and files are that applicant's only."""
+    mine = [ap for ap in plan.applicants if ap.applicant.applicant_id == applicant_id]
+    if not mine:
+        raise UsageError(f"no applicant {applicant_id!r} in {plan.batch_dir}",
+                         zh=f"批次中没有申报编号 {applicant_id}")  # fmt: skip
+    return BatchPlan(plan.batch_dir, plan.declared, mine)
+
+
 # ---------------------------------------------------------------- inspect and read
 
 
