@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from extractors import normalize as nz
 from extractors.layout import vertical_gutter
-from extractors.lexicon import HONOUR_LINE
+from extractors.lexicon import HONOUR_LINE, OVERPRINT
 from models import DocType, PageText, TextLine
 from models.catalogue import DOC_SPECS
 
@@ -94,13 +94,15 @@ def split_documents(page: PageText) -> list[tuple[tuple[float, float, float, flo
     if gutter is None:
         return [(None, page)]
     mid = (gutter[0] + gutter[1]) / 2
-    # A line across the gutter (a stamp, a note) goes with the side holding its middle.
+    # A line across the gutter (a note) goes with the side holding its middle; a stamp laid
+    # over the sheet goes with both, so each side knows its date for the stamp's.
+    def side(ln: TextLine, left: bool) -> bool:
+        return bool(OVERPRINT.search(ln.text)) or ((ln.bbox[0] + ln.bbox[2]) / 2 < mid) == left
+
     sides = [
-        ((0.0, 0.0, mid, page.height),
-         [ln for ln in page.lines if (ln.bbox[0] + ln.bbox[2]) / 2 < mid]),
-        ((mid, 0.0, page.width, page.height),
-         [ln for ln in page.lines if (ln.bbox[0] + ln.bbox[2]) / 2 >= mid]),
-    ]  # fmt: skip
+        ((0.0, 0.0, mid, page.height), [ln for ln in page.lines if side(ln, True)]),
+        ((mid, 0.0, page.width, page.height), [ln for ln in page.lines if side(ln, False)]),
+    ]
     out = []
     for region, lines in sides:
         sub = page.model_copy(update={"lines": lines})

@@ -35,7 +35,7 @@ from extractors.layout import (
     union,
     vertical_overlap,
 )
-from extractors.lexicon import HONOUR_LINE, HONOUR_TAIL, OVERPRINT, PHRASES, mend
+from extractors.lexicon import HONOUR_LINE, HONOUR_TAIL, ORG_HEAD, OVERPRINT, PHRASES, mend
 from extractors.validators import parse_cert_no, validate_id_number
 from models import BBox, DocType, Evidence, ExtractedField, PageText, RosterEntry
 from models.catalogue import DOC_SPECS
@@ -344,6 +344,7 @@ def _issuer(s: str) -> str | None:
         return None
     t = _mend_edges(mend(t))
     t = re.sub(r"(?<=族)自(?=[州县区])", "自治", t)  # 治 lost: 昌吉回族自州
+    t = _ring_echo_cut(t)
     # A seal over the name's end: "…人力资源和社会保障" lost its 局, "…社会保乌鲁木齐" took
     # the seal's ring text. The bureau's rank follows from whose it is.
     m = re.search(r"人力资源(和?)社会保(?!障[局厅部])", t)
@@ -354,6 +355,21 @@ def _issuer(s: str) -> str | None:
         t = f"{head}人力资源{m.group(1)}社会保障{end}"
     if " " not in t:
         t = _CO_ISSUER.sub(r"\1 ", t, count=1)
+    return t
+
+
+def _ring_echo_cut(t: str) -> str:
+    """Stray glyphs of a seal's ring before the name it repeats: "力资源和社喀什地区人力资源和
+    社会保障局", "州人为昌吉回族自治州…". Cut when the name proper begins with a place or an
+    owner (ORG_HEAD), the whole does not, and the stray run echoes the name (two glyphs in a
+    row of it)."""
+    if ORG_HEAD.match(t):
+        return t
+    for k in range(1, 7):
+        rest, junk = t[k:], t[:k]
+        if len(rest) >= 6 and ORG_HEAD.match(rest):
+            echo = junk in rest if k == 1 else any(junk[i : i + 2] in rest for i in range(k - 1))
+            return rest if echo else t
     return t
 
 
@@ -689,6 +705,8 @@ _COMPETITION = r"(?:大赛|竞赛|比赛|比武|技能赛|选拔赛|锦标赛|�
 # would run into it).
 _HONOUR_PHRASE = re.compile(r"(?:被评为|荣获|授予|评为)?[“\"「『]?(?P<v>[^\s，,。:：“\"「『]{0,20}?" + HONOUR_TAIL + r")(?:[”\"」』]|称号|荣誉称号|$)")  # fmt: skip
 
+_RANKS = r"(?:金奖|银奖|铜奖|金牌|银牌|铜牌|[一二三]等奖|优秀奖)"
+
 _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "授予" also opens degree wording (授予工学学士学位): only "授予…同志/同学" names a person.
     ("name", re.compile(r"兹?授予\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学)")),
@@ -707,6 +725,8 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("award_name", re.compile(r"授予.*?(?:同志)?\s*[“\"「『]?(?P<v>[^\s“”\"「」『』，,]{2,30}?)[”\"」』]?(?:荣誉)?称号")),
     ("award_name", re.compile(r"(?:参加|在)?(?P<v>(?:\d{4}年|第[一二三四五六七八九十\d]+届|[^\s，,。:：参在]{2,}?)[^\s，,。:：]*?" + _COMPETITION + ")")),
     ("award_name", _HONOUR_PHRASE),
+    # Whatever the honour's wording, 被评为 … ends at the sentence's end: "被评为" | "先进生产者。"
+    ("award_name", re.compile(r"(?:被评为|荣获)\s*[“\"「『]?(?!" + _RANKS + r")(?P<v>[^\s，,。:：“\"「『”」』]{2,24}?)[”\"」』]?\s*(?:荣誉)?(?:称号)?\s*(?:[。，,！!]|以资鼓励|特发此证|特颁此证|特此表彰|予以表彰)")),
     # A talent plan: 入选“天山英才·高技能人才”培养计划 (the opening quote lost now and then).
     ("award_name", re.compile(r"入选\s*[“\"「『]?(?P<v>[^”“\"」』，,。\s]{2,24}?)[”\"」』]\s*(?:[^，,。\s]{0,6}?计划|工程)")),
     ("award_rank", re.compile(r"(?P<v>金奖|银奖|铜奖|金牌|银牌|铜牌|一等奖|二等奖|三等奖|优秀奖)")),

@@ -39,6 +39,15 @@ HONOUR_ENDINGS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+# How an organisation's name begins: where it is or whose it is. One read without such a head
+# lost it, or took stray glyphs, under its seal ("业（集团）有限公司", "力资源和社喀什地区…").
+ORG_HEAD = re.compile(
+    r"^(?:新疆|中共|中华|中国|国网|全国|共青团|自治区|兵团|第[一二三四五六七八九十]+师|"
+    r"乌鲁木齐|克拉玛依|昌吉|伊犁|博尔塔拉|巴音郭楞|阿克苏|克孜勒苏|喀什|和田|塔城|阿勒泰|"
+    r"吐鲁番|哈密|石河子|五家渠|库尔勒|阿拉尔|图木舒克|北屯|铁门关|奎屯|独山子|"
+    r"[\u4e00-\u9fff]{2,3}[县市]|铁道|电力|石油|特变)"
+)
+
 _LONGEST_FIRST = sorted(PHRASES, key=len, reverse=True)
 
 # An honour title alone on its line ("全国劳动模范", "“天山英才”称号"); classify and fields.

@@ -22,6 +22,7 @@ from extractors.ocr.base import downscale, rotate_image
 from extractors.ocr.registry import get_engine
 from extractors.ocr.worker import EngineWorker
 from extractors.reconcile import SecondOpinion, crop, second_opinion
+from extractors.seals import read_seals, seal_fields, wants_seals
 from models import (
     BBox,
     DocType,
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 
 # Bump when reading code (here, in fields, classify, reconcile, layout, loaders or ocr/)
 # changes in a way that should invalidate cached page readings and crops.
-READER_VERSION = "2026-12-07.6"
+READER_VERSION = "2026-12-07.7"
 
 # A whole date in words or digits: 二〇一九年八月十二日, 2019年8月12日.
 _DATE_LINE = re.compile(r"年.{1,3}月.{1,4}日")
@@ -190,11 +191,14 @@ class Reader:
             box = (start, y0, max(x1, start + 3.5 * h), y1)
             H, W = upright.shape[:2]
             best: tuple[float, str, str] | None = None
-            # Xinjiang cards print the Uyghur word over the value (its dots read 汉 as 汶):
-            # crops reaching more and less above it, the most confident reading kept.
-            whole = (x0, y0, max(x1, start + 3.5 * h), y1)  # glyph positions may be off
+            # Xinjiang cards print the Uyghur word over the value (its dots read 汉 as 汶, or
+            # hide 哈): crops that begin a quarter down the line leave it out. Glyph positions
+            # may be off (a box holding label and value, the value lost): crops from the
+            # label's middle and its start too; the most confident reading is kept.
+            mid = x0 + (x1 - x0) * (at + 1) / n
             for left, above, below in (
-                (box[0], 0.4, 0.4), (box[0], 0.1, 0.1), (box[0], 0.25, 0.4), (whole[0], 0.2, 0.2)
+                (start, -0.25, 0.2), (mid, -0.25, 0.2), (x0, -0.25, 0.2), (start, -0.4, 0.2),
+                (x0, -0.4, 0.2), (start, 0.4, 0.4), (start, 0.1, 0.1),
             ):  # fmt: skip
                 a, b = max(0, int(left - 0.4 * h)), max(0, int(y0 - above * h))
                 c, d = min(W, int(box[2] + 0.4 * h)), min(H, int(y1 + below * h))
@@ -228,6 +232,31 @@ class Reader:
                     notes=["found: re-read beside its label"],
                 )  # fmt: skip
             return
+
+    def _read_seals(
+        self, page: PageText, doc_type: DocType, fields: dict[str, ExtractedField],
+        upright: np.ndarray, region: BBox | None,
+    ) -> None:  # fmt: skip
+        """The names around the rims of the document's seals, where its print left a gap."""
+        t = time.perf_counter()
+        if region is not None:  # one of two certificates on the sheet: its own seals only
+            x0, y0, x1, y1 = (int(v) for v in region)
+            image, dx, dy = upright[y0:y1, x0:x1], x0, y0
+        else:
+            image, dx, dy = upright, 0, 0
+
+        def read_line(strip: np.ndarray) -> object:
+            return self._engine.call("read_line", strip)
+
+        try:
+            texts = read_seals(image, read_line)
+        except OcrEngineError as e:
+            log.info("seal read failed on a page: %s", e.code)
+            return
+        finally:
+            self.crop_seconds += time.perf_counter() - t
+        texts = [st.moved(dx, dy) for st in texts]
+        seal_fields(doc_type, fields, texts, page.file, page.page)
 
     def documents(self, page: PageText, upright: np.ndarray | None) -> list[DocumentReading]:
         try:
@@ -264,6 +293,8 @@ class Reader:
             self.crop_seconds += time.perf_counter() - t
         if upright is not None and cls.doc_type is DocType.id_card and "ethnicity" not in fields:
             self._reread_ethnicity(page, fields, upright)
+        if upright is not None and wants_seals(cls.doc_type, fields):
+            self._read_seals(page, cls.doc_type, fields, upright, region)
         confs = [f.confidence for f in fields.values()]
         confidence = cls.confidence * (sum(confs) / len(confs) if confs else 1.0)
         warnings = [self.tesseract_note] if self.tesseract_note else []

@@ -480,3 +480,69 @@ def test_stamps_across_the_gap_do_not_join_two_certificates_on_one_sheet():
     assert len(parts) == 2
     got = values(parts[1][1], DocType.skill_certificate)
     assert got["skill_level"] == "高级技师" and got["issue_date"] == "2014-07-28"
+
+
+def test_stray_ring_glyphs_before_an_issuer_are_cut_when_they_echo_its_name():
+    from extractors.fields import _issuer
+
+    assert _issuer("力资源和社喀什地区人力资源和社会保障局") == "喀什地区人力资源和社会保障局"
+    assert _issuer("州人为昌吉回族自治州人力资源和社会保障局") == "昌吉回族自治州人力资源和社会保障局"
+    # No echo, no cut; a name with its head is left alone.
+    assert _issuer("天业昌吉回族自治州人力资源和社会保障局").startswith("天业")
+    assert _issuer("新疆维吾尔自治区人力资源和社会保障厅") == "新疆维吾尔自治区人力资源和社会保障厅"
+
+
+def test_an_honour_after_bei_ping_wei_ends_at_its_sentence_whatever_its_ending():
+    """"被评为" ends its line and "先进生产者。" opens the next; "模范职工" runs into 以资鼓励 —
+    neither ends like an honour in the lexicon."""
+    p = page(
+        ("奖状", (733, 807, 1075, 923)),
+        ("哈力木·哈那提同志：", (277, 1017, 817, 1093)),
+        ("在本年度工作中成绩突出，被评为", (389, 1133, 1245, 1207)),
+        ("先进生产者。", (274, 1244, 588, 1314)),
+        ("以资鼓励。", (388, 1356, 642, 1430)),
+        ("特变电工股份有限公司", (1070, 1536, 1533, 1600)),
+        ("二〇一四年八月二十日", (1070, 1612, 1530, 1675)),
+    )
+    assert values(p, DocType.award_certificate)["award_name"] == "先进生产者"
+    p = page(
+        ("奖状", (1459, 393, 2096, 642)),
+        ("艾山·吐尔地同志：", (772, 812, 1480, 919)),
+        ("在2024年度工作中成绩突出，被评为模范职工", (951, 945, 2817, 1096)),
+        ("以资鼓励。", (959, 1172, 1386, 1284)),
+        ("伊犁哈萨克自治州总工会", (2080, 1596, 2887, 1698)),
+    )
+    assert values(p, DocType.award_certificate)["award_name"] == "模范职工"
+    # A rank is no honour: "荣获一等奖。"
+    p = page(("荣誉证书", (700, 300, 1100, 400)), ("张伟同志在比赛中荣获一等奖。", (300, 600, 1400, 680)))
+    got = values(p, DocType.award_certificate)
+    assert got["award_rank"] == "一等奖" and got.get("award_name") != "一等奖"
+
+
+def test_a_stamp_over_two_certificates_keeps_its_date_on_both_sides():
+    """The 与原件一致 stamp stands right of the gap, its date left of it: the left
+    certificate's issue date is its own, not the stamp's."""
+    from extractors.classify import split_documents
+
+    lines = [
+        ("奖状", (733, 807, 1075, 923)), ("入选证书", (2373, 898, 2871, 1008)),
+        ("哈力木·哈那提同志：", (277, 1017, 817, 1093)),
+        ("哈力木·哈那提同志：", (2026, 1105, 2533, 1172)),
+        ("在本年度工作中成绩突出，被评为", (389, 1133, 1245, 1207)),
+        ("入选“天山英才·高技能人才”培养计划（第", (2131, 1221, 3175, 1296)),
+        ("先进生产者。", (274, 1244, 588, 1314)), ("二批），特发此证。", (2021, 1317, 2478, 1398)),
+        ("以资鼓励。", (388, 1356, 642, 1430)),
+        ("特变电工股份有限公司", (1070, 1536, 1533, 1600)),
+        ("中共新疆维吾尔自治区委员会人才工作领导小组", (2673, 1584, 3264, 1636)),
+        ("二〇一四年八月二十日", (1070, 1612, 1530, 1675)),
+        ("2024年12月24日", (2803, 1647, 3131, 1705)),
+        ("与原件一致", (1622, 1998, 1989, 2112)), ("团有", (1978, 2054, 2082, 2115)),
+        ("2023.6.10", (1630, 2142, 1850, 2184)),
+    ]  # fmt: skip
+    p = page(*lines, h=2480).model_copy(update={"width": 3508})
+    parts = split_documents(p)
+    assert len(parts) == 2
+    left = values(parts[0][1], DocType.award_certificate)
+    assert left["issue_date"] == "2014-08-20" and left["award_name"] == "先进生产者"
+    right = values(parts[1][1], DocType.award_certificate)
+    assert right["issue_date"] == "2024-12-24"
