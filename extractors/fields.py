@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -251,8 +252,28 @@ def _gender(s: str) -> str | None:
 
 # Glyphs OCR puts for Chinese numerals in dates ("二〇O七年七月乙十日").
 _DATE_CONFUSIONS = str.maketrans(
-    {"乙": "二", "O": "〇", "o": "〇", "口": "〇", "D": "〇", "C": "〇", "西": "三", "0": "〇"}
-)
+    {"乙": "二", "O": "〇", "o": "〇", "口": "〇", "D": "〇", "C": "〇", "西": "三", "0": "〇",
+     "①": "〇", "◯": "〇"}
+)  # fmt: skip
+# Years printed elsewhere on the page being read ("2022年度", "培养周期：2022年11月…"):
+# which one a garbled Chinese-numeral year is, when its glyphs allow two.
+_PAGE_YEARS: ContextVar[frozenset[str]] = ContextVar("credcheck_page_years", default=frozenset())
+
+
+def _cn_year(m: re.Match[str]) -> str:
+    """A year has no 十: it is 一 read as 十 (a seal's stroke or a thin horizontal), or 二
+    with a stroke lost: the one the page prints elsewhere, else 一. A 6 amid Chinese
+    numerals is a 〇 with its ring broken ("二6二三年")."""
+    y = m.group(0).replace("6", "〇")
+    if "十" not in y:
+        return y
+    options = [y.replace("十", g) for g in "一二"]
+    printed = _PAGE_YEARS.get()
+    for o in options:
+        got = nz.parse_date(o + "年1月1日")
+        if got is not None and got[:4] in printed:
+            return o
+    return options[0]
 _CN = "〇零一二三四五六七八九十"
 
 
@@ -270,13 +291,7 @@ def _date(s: str) -> str | None:
     if d is not None and len(d) == 10 or not re.search(f"[{_CN}]", s):
         return d
     t = s.translate(_DATE_CONFUSIONS)
-    # A year has no 十: "二〇十三年" is 一 read as 十 (a seal's stroke or a thin horizontal);
-    # a 6 amid Chinese numerals is a 〇 with its ring broken ("二6二三年").
-    t = re.sub(
-        f"(?<![0-9{_CN}])[{_CN}6]{{4}}(?=年)",
-        lambda m: m.group(0).replace("十", "一").replace("6", "〇"),
-        t,
-    )
+    t = re.sub(f"(?<![0-9{_CN}])[{_CN}6]{{4}}(?=年)", _cn_year, t)
     t = re.sub(f"(?<=[{_CN}])明(?=[{_CN}])", "月", t)  # 月 inside a seal's ring reads 明
     t = re.sub(r"十十(?=[月日])", "十一", t)  # no 十十: its 一 crossed by a stroke (十一月)
     t = re.sub(
@@ -1267,6 +1282,15 @@ TYPE_FIELDS: dict[DocType, tuple[str, ...]] = {t: s.fields for t, s in DOC_SPECS
 def extract_fields(page: PageText, doc_type: DocType) -> dict[str, ExtractedField]:
     """Run the pipeline over one page (or region) and choose one value per field."""
     doc_type = DocType(doc_type)
+    printed = " ".join(nz.to_halfwidth(ln.text) for ln in page.lines)
+    token = _PAGE_YEARS.set(frozenset(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", printed)))
+    try:
+        return _extract_fields(page, doc_type)
+    finally:
+        _PAGE_YEARS.reset(token)
+
+
+def _extract_fields(page: PageText, doc_type: DocType) -> dict[str, ExtractedField]:
     doc = field_pipeline()(make_doc(page, doc_type))
     cands: dict[str, list[Candidate]] = doc._.fields or {}
     _add_patterns(doc, doc_type, cands)
@@ -1409,7 +1433,7 @@ _CERT_RE = re.compile(r"(?<![0-9A-Z])(?:[A-Z]{1,2}\d{20,21}|\d{16}|\d{13})(?![0-
 _DATE_RE = re.compile(
     # The day's 日 may be lost under a seal: "2021年3月14" ends its line.
     r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*(?:日|[\u4e00-\u9fff]?$))?|[.\-/]\d{1,2}[.\-/]\d{1,2})"
-    r"|[〇零○OoC0-9一二三四五六七八九乙]{3,4}\s*年\s*[一二三四五六七八九十]{1,2}\s*[月明](?:\s*[一二三四五六七八九十西乙]{1,3}\s*日?)?"
+    r"|[〇零○OoC0-9一二三四五六七八九十乙①◯]{3,4}\s*年\s*[一二三四五六七八九十]{1,2}\s*[月明](?:\s*[一二三四五六七八九十西乙]{1,3}\s*日?)?"
 )
 
 

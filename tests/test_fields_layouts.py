@@ -546,3 +546,22 @@ def test_a_stamp_over_two_certificates_keeps_its_date_on_both_sides():
     assert left["issue_date"] == "2014-08-20" and left["award_name"] == "先进生产者"
     right = values(parts[1][1], DocType.award_certificate)
     assert right["issue_date"] == "2024-12-24"
+
+
+def test_a_garbled_chinese_year_is_the_year_the_page_prints_elsewhere():
+    """二〇十二年: 十 is 一 or 二 with a stroke lost; the competition's 2022 on the page says
+    which. Without such a year it stays 一 (2012). ① is a 〇 with a stroke through it."""
+    lines = [
+        ("获奖证书", (453, 365, 1090, 554)),
+        ("董涛强：", (272, 751, 524, 841)),
+        ("在2022年呼图壁县职工技能", (418, 863, 1255, 984)),
+        ("比武汽车技术赛项中荣获三等奖。", (291, 994, 1316, 1127)),
+        ("呼图壁县总工会", (895, 1800, 1270, 1881)),
+        ("二〇十二年三月二十四日", (802, 1886, 1375, 1969)),
+    ]
+    assert values(page(*lines), DocType.award_certificate)["issue_date"] == "2022-03-24"
+    alone = [ln for ln in lines if "2022" not in ln[0]]
+    assert values(page(*alone), DocType.award_certificate)["issue_date"] == "2012-03-24"
+    from extractors.fields import _date
+
+    assert _date("二①二五年三月八日") == "2025-03-08"
