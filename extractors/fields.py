@@ -253,7 +253,7 @@ def _gender(s: str) -> str | None:
 # Glyphs OCR puts for Chinese numerals in dates ("二〇O七年七月乙十日").
 _DATE_CONFUSIONS = str.maketrans(
     {"乙": "二", "O": "〇", "o": "〇", "口": "〇", "D": "〇", "C": "〇", "西": "三", "0": "〇",
-     "①": "〇", "◯": "〇"}
+     "①": "〇", "◯": "〇", "千": "十"}
 )  # fmt: skip
 # Years printed elsewhere on the page being read ("2022年度", "培养周期：2022年11月…"):
 # which one a garbled Chinese-numeral year is, when its glyphs allow two.
@@ -1433,7 +1433,7 @@ _CERT_RE = re.compile(r"(?<![0-9A-Z])(?:[A-Z]{1,2}\d{20,21}|\d{16}|\d{13})(?![0-
 _DATE_RE = re.compile(
     # The day's 日 may be lost under a seal: "2021年3月14" ends its line.
     r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*(?:日|[\u4e00-\u9fff]?$))?|[.\-/]\d{1,2}[.\-/]\d{1,2})"
-    r"|[〇零○OoC0-9一二三四五六七八九十乙①◯]{3,4}\s*年\s*[一二三四五六七八九十]{1,2}\s*[月明](?:\s*[一二三四五六七八九十西乙]{1,3}\s*日?)?"
+    r"|[〇零○OoC0-9一二三四五六七八九十乙①◯]{3,4}\s*年\s*[一二三四五六七八九十千]{1,2}\s*[月明](?:\s*[一二三四五六七八九十千西乙]{1,3}\s*日?)?"
 )
 
 
@@ -1565,11 +1565,17 @@ def _dates_over_two_lines(
 
 
 
+_CERTIFIED = re.compile(r"原件|核对|审核|复印")
+
+
 def _near_overprints(doc: Doc) -> set[int]:
     """Cells of an overprint and the cells just under or beside one (its date)."""
     cells = [c for _s, _e, c in doc.user_data["spans"]]
     marks = [c for c in cells if OVERPRINT.search(c.text)]
     out = {id(c) for c in marks}
+    # A copy's certification stamp (与原件一致, 核对人) dates itself beside; a 仅供…使用 line
+    # across the page does not, and the signature's date may stand right of it.
+    certified = {id(c) for c in marks if _CERTIFIED.search(c.text)}
     typical = doc.user_data.get("typical_height", 1.0)
     for m in marks:
         h = max(min(m.height, 1.5 * typical), 1.0)  # a slanted stamp's box is tall
@@ -1577,7 +1583,11 @@ def _near_overprints(doc: Doc) -> set[int]:
             below = 0 <= c.bbox[1] - m.bbox[3] < 2.5 * h and (
                 min(c.bbox[2], m.bbox[2]) - max(c.bbox[0], m.bbox[0]) > 0
             )
-            beside = vertical_overlap(c.bbox, m.bbox) > 0.5 and 0 <= c.bbox[0] - m.bbox[2] < 2 * h
+            beside = (
+                id(m) in certified
+                and vertical_overlap(c.bbox, m.bbox) > 0.5
+                and 0 <= c.bbox[0] - m.bbox[2] < 2 * h
+            )
             if below or beside:
                 out.add(id(c))
     return out

@@ -565,3 +565,22 @@ def test_a_garbled_chinese_year_is_the_year_the_page_prints_elsewhere():
     from extractors.fields import _date
 
     assert _date("二①二五年三月八日") == "2025-03-08"
+
+
+def test_a_use_only_line_beside_the_signature_leaves_its_date_the_issue_date():
+    """仅供申报…使用 written across the page is no certification stamp: the school's date
+    right of it is the diploma's; 千 in a date is 十."""
+    lines = [
+        ("成人高等教育毕业证书", (886, 1216, 1861, 1326)),
+        ("学生廖俊明，性别男，一九八八年十月三日生，于二〇", (921, 1417, 2170, 1494)),
+        ("一三年三月至二〇一五年一月在本校机电一体化技术专业（业", (826, 1510, 2172, 1593)),
+        ("余）专科起点本科学习，修完教学计划规定的全部课程，成绩", (828, 1612, 2173, 1687)),
+        ("合格，准予毕业", (826, 1715, 1191, 1786)),
+        ("仅供申报准东人才工作室使用，他用无效", (554, 1910, 1465, 2257)),
+        ("西安交通大学", (1735, 2026, 2014, 2089)),
+        ("校院)长：胡洋宁", (1673, 2100, 2072, 2175)),
+        ("二〇一五年一月千五日", (1656, 2182, 2087, 2240)),
+        ("证书编号：106985201505187063", (528, 2271, 993, 2319)),
+    ]
+    got = values(page(*lines, h=2500), DocType.education_certificate)
+    assert got["issue_date"] == "2015-01-15"
