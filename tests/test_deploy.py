@@ -525,6 +525,22 @@ def _kill_tree(pid: int) -> list[int]:
     return pids
 
 
+def server_env(env: dict[str, str], data: Path, store_url: str | None) -> tuple[int, str]:
+    """Point `env` at a new Prefect server of its own (SQLite under the data root, a free
+    port, workers polling every second) and the store at `store_url`; returns its port and
+    API URL."""
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env.update(CREDCHECK_DATA=str(data), PREFECT_HOME=str(data / "prefect"), PREFECT_API_URL=api,
+               PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="1",
+               PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{data}/prefect/prefect.db",
+               PREFECT_SERVER_ANALYTICS_ENABLED="false")  # fmt: skip
+    if store_url:
+        env["DATABASE_URL"] = store_url
+    (data / "prefect").mkdir(parents=True)
+    return port, api
+
+
 def _stop(proc: subprocess.Popen, timeout: float = 60) -> None:
     """SIGTERM to the process's group (it was started in a session of its own), then wait."""
     if proc.poll() is not None:
@@ -585,15 +601,7 @@ def test_two_workers_a_server_restart_and_a_worker_killed_mid_intake(
         env=env, stdout=subprocess.DEVNULL, stderr=ref_log,
     )  # fmt: skip
 
-    port = _free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env.update(CREDCHECK_DATA=str(data), PREFECT_HOME=str(data / "prefect"), PREFECT_API_URL=api,
-               PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="1",
-               PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{data}/prefect/prefect.db",
-               PREFECT_SERVER_ANALYTICS_ENABLED="false")  # fmt: skip
-    if store_url:
-        env["DATABASE_URL"] = store_url
-    (data / "prefect").mkdir(parents=True)
+    port, api = server_env(env, data, store_url)
     logs: list[Path] = []
 
     def start(name: str, argv: list[str], **extra: str) -> subprocess.Popen:

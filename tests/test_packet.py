@@ -30,7 +30,7 @@ from models.results import (
     Status,
 )
 from store.dataroot import DataRoot
-from tests.test_deploy import AS_OF, _batch, _files, _pages, _stop, _wait
+from tests.test_deploy import AS_OF, _batch, _files, _pages, _stop, _wait, server_env
 from tests.test_deploy import store_url as store_url  # the fixture: PostgreSQL when asked
 
 SKILL = "packets/XJ-1/skill.jpg"
@@ -327,7 +327,7 @@ def test_verify_packet_on_a_server_reads_one_packet_once_per_state(
     queues verify-packet. The stored result equals `credcheck verify`'s for that applicant
     on the same batch; only its pages were read; the same state again is the same flow run;
     a rescanned file is a new run that reads that file's page and nothing else."""
-    from pipelines.service import api_call, free_port, wait_healthy
+    from pipelines.service import api_call, wait_healthy
     from synth.batch import generate_batch
 
     py = [sys.executable, "-m", "pipelines.cli"]
@@ -355,15 +355,7 @@ def test_verify_packet_on_a_server_reads_one_packet_once_per_state(
 
         return {sha256_file(p) for p in folder.rglob("*") if p.is_file()}
 
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env.update(CREDCHECK_DATA=str(data), PREFECT_HOME=str(data / "prefect"), PREFECT_API_URL=api,
-               PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="1",
-               PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{data}/prefect/prefect.db",
-               PREFECT_SERVER_ANALYTICS_ENABLED="false")  # fmt: skip
-    if store_url:
-        env["DATABASE_URL"] = store_url
-    (data / "prefect").mkdir(parents=True)
+    port, api = server_env(env, data, store_url)
     logs: list[Path] = []
 
     def start(name: str, argv: list[str]) -> subprocess.Popen:
