@@ -584,3 +584,19 @@ def test_a_use_only_line_beside_the_signature_leaves_its_date_the_issue_date():
     ]
     got = values(page(*lines, h=2500), DocType.education_certificate)
     assert got["issue_date"] == "2015-01-15"
+
+
+def test_who_signs_a_degree_is_not_its_holder():
+    lines = [
+        ("学士学位证书", (345, 252, 997, 363)),
+        ("其其格·苏和，女", (309, 731, 651, 795)),
+        ("一九八四年九月十八日生。在西安交通大学机", (229, 810, 1058, 887)),
+        ("械设计制造及其自动化专业完成了本科学习计", (223, 890, 1054, 966)),
+        ("划，业已毕业，经审核符合《中华人民共和国", (221, 968, 1051, 1049)),
+        ("学位条例》的规定，授予管理学学士学位。", (218, 1046, 978, 1126)),
+        ("西安交通大学学位评定委员会", (541, 1428, 1001, 1488)),
+        ("宋涛文", (765, 1499, 900, 1549)),
+        ("主席：", (659, 1505, 757, 1540)),
+        ("证书编号：1069842010464283", (197, 1618, 548, 1664)),
+    ]
+    assert values(page(*lines), DocType.education_certificate)["name"] == "其其格·苏和"
