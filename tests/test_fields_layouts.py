@@ -606,3 +606,16 @@ def test_who_signs_a_degree_is_not_its_holder():
         ln.model_copy(update={"confidence": conf.get(ln.text, 0.99)}) for ln in p.lines
     ]})  # fmt: skip
     assert values(p, DocType.education_certificate)["name"] == "其其格·苏和"
+
+
+def test_a_spaced_name_label_whose_second_glyph_ran_into_the_value():
+    """姓 … 名 spaced over the value's line: OCR lost 姓 and boxed 名 with the name."""
+    p = page(
+        ("名贾刚", (787, 305, 1006, 364)),
+        ("别男", (786, 471, 957, 540)), ("性", (656, 482, 717, 535)),
+        ("1972年7月24日", (906, 643, 1231, 695)), ("出生日期", (658, 647, 853, 706)),
+        ("650104197207246432", (907, 811, 1416, 865)), ("身份证号", (666, 818, 856, 874)),
+        ("汽车维修工", (705, 1442, 953, 1501)), ("职业 （工种）", (258, 1449, 517, 1508)),
+        ("0965004113148234", (717, 2071, 1148, 2126)), ("证书编号", (274, 2080, 464, 2133)),
+    )  # fmt: skip
+    assert values(p, DocType.skill_certificate)["name"] == "贾刚"
