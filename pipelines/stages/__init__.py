@@ -22,6 +22,7 @@ from pipelines.stages.plan import (
 from pipelines.stages.reading import (
     PageImages,
     ReaderPool,
+    decisive_pages,
     inspect_file,
     load_options,
     page_hashes,
@@ -29,6 +30,7 @@ from pipelines.stages.reading import (
     read_page,
     refused,
     relabel,
+    second_look,
 )
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "assess",
     "assessment_failed",
     "cross_checks",
+    "decisive_pages",
     "inspect_file",
     "load_options",
     "packet_files",
@@ -54,5 +57,6 @@ __all__ = [
     "refused",
     "relabel",
     "results_json",
+    "second_look",
     "write_outputs",
 ]
