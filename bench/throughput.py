@@ -2,7 +2,7 @@
 cores, with a breakdown per stage (issue 17).
 
     python bench/throughput.py [--batch DIR | --applicants 14 --seed 9301 --layouts mixed]
-                               [--repeat 3] [--workers 2] [--code DIR] [--json]
+                               [--repeat 3] [--workers 2] [--code DIR] [--against DIR] [--json]
 
 verify   `credcheck verify BATCH --out OUT --workers 2` in a subprocess on a cold cache:
          everything (Python start, plan, inspect, Prefect and its temporary server, reading,
@@ -14,8 +14,10 @@ bare     RapidOCR over the same page images, split over the same cores: `workers
 rerun    `credcheck verify` again on the same OUT (everything cached): wall, and whether
          results.json came out byte-identical.
 
-Runs are interleaved (verify, bare, rerun; verify, bare, rerun; …) so shared load hits each
-alike; medians over --repeat. The load average is printed with every measurement.
+Runs are interleaved (verify and its rerun, bare; then the other way round; …) so shared
+load hits each alike; medians over --repeat. With `--against OLD` the checkout OLD is timed
+too, interleaved (OLD, bare, NEW; NEW, bare, OLD; …), both against the same bare runs. The
+load average is printed with every measurement.
 
 The breakdown comes from timers wrapped around the stage functions inside the verify
 process (no change to the code measured, so `--code` can point at an older checkout):
@@ -287,37 +289,41 @@ def main() -> int:
     ap.add_argument("--bare-threads", type=int, default=1, help="ONNX threads per bare process")
     ap.add_argument("--repeat", type=int, default=1, help="medians over this many runs")
     ap.add_argument("--code", type=Path, default=ROOT, help="checkout whose verify is timed")
+    ap.add_argument(
+        "--against",
+        type=Path,
+        default=None,
+        help="another checkout, timed interleaved with --code (before/after)",
+    )
     ap.add_argument("--no-rerun", action="store_true", help="skip the cached re-run")
     ap.add_argument("--work", type=Path, default=None)
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     a = ap.parse_args()
     work = a.work or Path(tempfile.mkdtemp(prefix="bench-throughput-"))
     work.mkdir(parents=True, exist_ok=True)
-    code = a.code.resolve()
-    batch = a.batch or make_batch(work, a.applicants, a.seed, a.layouts, code)
+    codes = [c.resolve() for c in ([a.against] if a.against else []) + [a.code]]
+    batch = a.batch or make_batch(work, a.applicants, a.seed, a.layouts, codes[-1])
     as_of = _as_of(batch)
-    runs: list[dict] = []
     say = (lambda *x: print(*x, file=sys.stderr, flush=True)) if a.json else print
-    for r in range(a.repeat):
-        out, spans = work / f"out-{r}", work / f"spans-{r}.json"
+    runs: dict[int, list[dict]] = {i: [] for i in range(len(codes))}
+    bares: list[dict] = []
+
+    def verify(i: int, r: int) -> None:
+        """A cold run of codes[i], then (unless --no-rerun) the same again, all cached."""
+        code, tag = codes[i], f"{r}-{i}"
+        out, spans = work / f"out-{tag}", work / f"spans-{tag}.json"
         shutil.rmtree(out, ignore_errors=True)
         l0 = load()
         wall = run_child(["--child-verify", str(code), str(batch), str(out), as_of,
                           str(a.workers), str(spans)], code)  # fmt: skip
         b = breakdown(json.loads(spans.read_text("utf-8")), wall, a.workers)
-        say(f"run {r + 1} verify {wall:7.1f} s  {b['pages']} pages  load {l0} → {load()}")
-        l0 = load()
-        bare_json = work / f"bare-{r}.json"
-        run_child(["--child-bare", str(code), str(batch), str(a.workers), str(a.bare_threads),
-                   str(bare_json)], code)  # fmt: skip
-        bare = json.loads(bare_json.read_text("utf-8"))
-        say(f"run {r + 1} bare   {bare['wall']:7.1f} s  {bare['pages']} pages  "
-            f"load {l0} → {load()}")  # fmt: skip
-        rec = {"verify": b, "bare": bare, "load": load()}
+        say(f"run {r + 1} verify {wall:7.1f} s  {b['pages']} pages  load {l0} → {load()}  "
+            f"({code})")  # fmt: skip
+        rec = {"verify": b}
         if not a.no_rerun:
             first = (out / "results.json").read_bytes()
             l0 = load()
-            spans2 = work / f"spans-{r}-rerun.json"
+            spans2 = work / f"spans-{tag}-rerun.json"
             wall2 = run_child(["--child-verify", str(code), str(batch), str(out), as_of,
                                str(a.workers), str(spans2)], code)  # fmt: skip
             same = (out / "results.json").read_bytes() == first
@@ -325,22 +331,92 @@ def main() -> int:
             rec["rerun"] = {**b2, "identical": same}
             say(f"run {r + 1} rerun  {wall2:7.1f} s  identical results.json: {same}  "
                 f"load {l0} → {load()}")  # fmt: skip
-        runs.append(rec)
-    summary = summarise(runs, a.workers)
-    summary.update(batch=str(batch), code=str(code), workers=a.workers, repeat=a.repeat)
+        runs[i].append(rec)
+
+    def bare(r: int) -> None:
+        l0 = load()
+        out = work / f"bare-{r}.json"
+        run_child(["--child-bare", str(codes[-1]), str(batch), str(a.workers),
+                   str(a.bare_threads), str(out)], codes[-1])  # fmt: skip
+        got = json.loads(out.read_text("utf-8"))
+        bares.append(got)
+        say(f"run {r + 1} bare   {got['wall']:7.1f} s  {got['pages']} pages  "
+            f"load {l0} → {load()}")  # fmt: skip
+
+    for r in range(a.repeat):
+        # Interleaved, and the order turned every other round: shared load hits all alike.
+        steps: list[tuple] = [(verify, i, r) for i in range(len(codes))]
+        steps.insert(1, (bare, r))
+        for fn, *args in steps if r % 2 == 0 else reversed(steps):
+            fn(*args)
+    out: dict = {"bare": bares, "codes": []}
+    for i, code in enumerate(codes):
+        summary = summarise(runs[i], bares)
+        summary.update(batch=str(batch), code=str(code), workers=a.workers, repeat=a.repeat)
+        summary["accuracy"] = accuracy(batch, work / f"out-0-{i}" / "results.json")
+        out["codes"].append({"summary": summary, "runs": runs[i]})
+        if not a.json:
+            print_summary(summary)
+    if len(codes) == 2:
+        out["same_verdicts"] = same_verdicts(
+            *(work / f"out-0-{i}" / "results.json" for i in (0, 1))
+        )
+        if not a.json:
+            print(f"\n{codes[0].name} → {codes[1].name}, results.json: {out['same_verdicts']}")
     if a.json:
-        print(json.dumps({"summary": summary, "runs": runs}, indent=1))
-    else:
-        print_summary(summary)
+        print(json.dumps(out, indent=1))
     return 0
 
 
-def summarise(runs: list[dict], workers: int) -> dict:
+def accuracy(batch: Path, results: Path) -> dict | None:
+    """Flags against the batch's truth (bench/verify.py's scoring): raised, true, false, missed."""
+    truth = Path(f"{batch}.truth.json")
+    if not truth.exists():
+        return None
+    sys.path.insert(0, str(ROOT))
+    from bench.verify import score
+
+    s = score(json.loads(truth.read_text("utf-8")), json.loads(results.read_text("utf-8")))
+    c = s["codes"].values()
+    return {"expected": sum(x["expected"] for x in c), "raised": sum(x["raised"] for x in c),
+            "true": sum(x["tp"] for x in c), "clean_flagged": s["clean_flagged"],
+            "clean_needs_review": s["clean_needs_review"], "clean": s["clean"]}  # fmt: skip
+
+
+def same_verdicts(a: Path, b: Path) -> dict:
+    """What differs between two results.json of one batch: statuses, flags (all but their
+    reasons), documents' fields; and how many document confidences or flag reasons moved."""
+    x, y = (json.loads(p.read_text("utf-8")) for p in (a, b))
+    ax = {r["applicant_id"]: r for r in x["applicants"]}
+    ay = {r["applicant_id"]: r for r in y["applicants"]}
+
+    def flags(r: dict) -> list:
+        return [{k: v for k, v in f.items() if k != "reasons"} for f in r["flags"]]
+
+    def docs(r: dict, conf: bool) -> list:
+        return [{k: v for k, v in d.items() if conf or k != "confidence"} for d in r["documents"]]
+
+    both = sorted(set(ax) & set(ay))
+    return {
+        "applicants": len(both) if set(ax) == set(ay) else f"{set(ax) ^ set(ay)} differ",
+        "status_differs": sum(ax[i]["status"] != ay[i]["status"] for i in both),
+        "flags_differ": sum(flags(ax[i]) != flags(ay[i]) for i in both),
+        "fields_differ": sum(docs(ax[i], False) != docs(ay[i], False) for i in both),
+        "review_reasons_differ": sum(
+            ax[i].get("review_reasons") != ay[i].get("review_reasons") for i in both
+        ),  # fmt: skip
+        "duplicates_differ": x["duplicates"] != y["duplicates"],
+        "flag_reasons_differ": sum(ax[i]["flags"] != ay[i]["flags"] for i in both),
+        "doc_confidence_differs": sum(docs(ax[i], True) != docs(ay[i], True) for i in both),
+    }
+
+
+def summarise(runs: list[dict], bares: list[dict]) -> dict:
     v = [r["verify"] for r in runs]
     s: dict = {
         "pages": v[0]["pages"],
         "verify_wall": _med([x["wall"] for x in v]),
-        "bare_wall": _med([r["bare"]["wall"] for r in runs]),
+        "bare_wall": _med([b["wall"] for b in bares]),
         "phases": {k: _med([x["phases"][k] for x in v]) for k in WALL_PHASES},
         "parts": {k: _med([x["parts"][k] for x in v]) for k in WORK_PARTS},
         "outputs": {k: _med([x["outputs"][k] for x in v]) for k in v[0]["outputs"]},
@@ -375,6 +451,8 @@ def print_summary(s: dict) -> None:
     print("\n| within write_outputs | s |\n|---|---:|")
     for k, x in s["outputs"].items():
         print(f"| {k} | {x:.1f} |")
+    if s.get("accuracy"):
+        print(f"\nflags against the truth: {s['accuracy']}")
     if "rerun_wall" in s:
         print(f"\nre-run of the unchanged batch: {s['rerun_wall']:.1f} s, "
               f"{s['rerun_speedup']:.1f}× faster (target ≥ 20×); identical results.json: "
