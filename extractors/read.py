@@ -108,8 +108,10 @@ class Reader:
     def warm(self) -> None:
         """Start the engine (its process and models) before the first page needs it; a
         failure here is left for the first page to meet and report."""
+        start = getattr(self._engine, "start", None)  # an in-process engine is loaded
         try:
-            self._engine.call("read_line", np.full((32, 96, 3), 255, np.uint8))
+            if start is not None:
+                start()
         except OcrEngineError as e:
             log.info("engine warm-up failed: %s", e.code)
 
