@@ -99,7 +99,7 @@ def child_verify(code: Path, batch: str, out: str, as_of: str, workers: int, spa
     w = timers.wrap
     w(flows, "verify_batch", "verify_batch")
     w(flows, "_start_temporary_server", "prefect server start")
-    for name in ("plan_batch", "inspect_file", "read_page", "assess", "cross_checks",
+    for name in ("plan_batch", "inspect_file", "read_page", "second_look", "assess", "cross_checks",
                  "write_outputs"):  # fmt: skip
         w(stages, name, name)
     w(reading, "load_file", "decode")
@@ -216,8 +216,8 @@ def breakdown(d: dict, wall: float, workers: int) -> dict:
     parts = {
         "decode": _inside(spans, "decode", "read_page"),
         "engine read_page": total("engine read_page"),
-        "engine read_line": total("engine read_line"),
-        "tesseract": total("tesseract"),
+        "engine read_line": _inside(spans, "engine read_line", "read_page"),
+        "tesseract": _inside(spans, "tesseract", "read_page"),
         "page hashes": total("page hashes"),
     }
     docs = total("documents")
@@ -230,8 +230,9 @@ def breakdown(d: dict, wall: float, workers: int) -> dict:
         "report.xlsx": total("report.xlsx"),
         "report.pdf": total("report.pdf"),
     }
+    looks = [e - s for n, _t, s, e in spans if n == "second_look"]
     return {"wall": wall, "phases": phases, "read_busy": busy, "read_idle": idle,
-            "parts": parts, "outputs": out_parts,
+            "parts": parts, "outputs": out_parts, "second_looks": [len(looks), sum(looks)],
             "pages": sum(1 for n, *_ in spans if n == "read_page")}  # fmt: skip
 
 
@@ -248,11 +249,19 @@ def _inside(spans: list, inner: str, outer: str) -> float:
 # ---------------------------------------------------------------- the parent
 
 
-def run_child(args: list[str], code: Path) -> float:
-    t = time.perf_counter()
+def run_child(args: list[str], code: Path) -> tuple[float, float]:
+    """(wall, CPU seconds of the child and every process under it). CPU time hardly moves
+    with other users' load, where wall on a shared 2-core machine moves by a third."""
+    import resource
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+
+    t, c = time.perf_counter(), cpu()
     subprocess.run([sys.executable, str(Path(__file__).resolve()), *args], env=_env(code),
                    check=True)  # fmt: skip
-    return time.perf_counter() - t
+    return time.perf_counter() - t, cpu() - c
 
 
 def make_batch(work: Path, applicants: int, seed: int, layouts: str, code: Path) -> Path:
@@ -314,18 +323,18 @@ def main() -> int:
         out, spans = work / f"out-{tag}", work / f"spans-{tag}.json"
         shutil.rmtree(out, ignore_errors=True)
         l0 = load()
-        wall = run_child(["--child-verify", str(code), str(batch), str(out), as_of,
-                          str(a.workers), str(spans)], code)  # fmt: skip
-        b = breakdown(json.loads(spans.read_text("utf-8")), wall, a.workers)
-        say(f"run {r + 1} verify {wall:7.1f} s  {b['pages']} pages  load {l0} → {load()}  "
-            f"({code})")  # fmt: skip
+        wall, cpu = run_child(["--child-verify", str(code), str(batch), str(out), as_of,
+                               str(a.workers), str(spans)], code)  # fmt: skip
+        b = {**breakdown(json.loads(spans.read_text("utf-8")), wall, a.workers), "cpu": cpu}
+        say(f"run {r + 1} verify {wall:7.1f} s  cpu {cpu:6.1f} s  {b['pages']} pages  "
+            f"load {l0} → {load()}  ({code})")  # fmt: skip
         rec = {"verify": b}
         if not a.no_rerun:
             first = (out / "results.json").read_bytes()
             l0 = load()
             spans2 = work / f"spans-{tag}-rerun.json"
-            wall2 = run_child(["--child-verify", str(code), str(batch), str(out), as_of,
-                               str(a.workers), str(spans2)], code)  # fmt: skip
+            wall2, _cpu = run_child(["--child-verify", str(code), str(batch), str(out),
+                                     as_of, str(a.workers), str(spans2)], code)  # fmt: skip
             same = (out / "results.json").read_bytes() == first
             b2 = breakdown(json.loads(spans2.read_text("utf-8")), wall2, a.workers)
             rec["rerun"] = {**b2, "identical": same}
@@ -336,11 +345,11 @@ def main() -> int:
     def bare(r: int) -> None:
         l0 = load()
         out = work / f"bare-{r}.json"
-        run_child(["--child-bare", str(codes[-1]), str(batch), str(a.workers),
-                   str(a.bare_threads), str(out)], codes[-1])  # fmt: skip
-        got = json.loads(out.read_text("utf-8"))
+        _wall, cpu = run_child(["--child-bare", str(codes[-1]), str(batch), str(a.workers),
+                                str(a.bare_threads), str(out)], codes[-1])  # fmt: skip
+        got = {**json.loads(out.read_text("utf-8")), "cpu": cpu}
         bares.append(got)
-        say(f"run {r + 1} bare   {got['wall']:7.1f} s  {got['pages']} pages  "
+        say(f"run {r + 1} bare   {got['wall']:7.1f} s  cpu {cpu:6.1f} s  {got['pages']} pages  "
             f"load {l0} → {load()}")  # fmt: skip
 
     for r in range(a.repeat):
@@ -422,8 +431,12 @@ def summarise(runs: list[dict], bares: list[dict]) -> dict:
         "outputs": {k: _med([x["outputs"][k] for x in v]) for k in v[0]["outputs"]},
         "read_busy": _med([x["read_busy"] for x in v]),
         "read_idle": _med([x["read_idle"] for x in v]),
+        "second_looks": [_med([x.get("second_looks", [0, 0])[j] for x in v]) for j in (0, 1)],
     }
     s["ratio"] = s["verify_wall"] / s["bare_wall"]
+    s["verify_cpu"] = _med([x["cpu"] for x in v])
+    s["bare_cpu"] = _med([b["cpu"] for b in bares])
+    s["cpu_ratio"] = s["verify_cpu"] / s["bare_cpu"]
     if all("rerun" in r for r in runs):
         s["rerun_wall"] = _med([r["rerun"]["wall"] for r in runs])
         s["rerun_speedup"] = s["verify_wall"] / s["rerun_wall"]
@@ -439,6 +452,8 @@ def print_summary(s: dict) -> None:
           f"run(s); code {s['code']}")  # fmt: skip
     print(f"verify {w:.1f} s, bare RapidOCR {s['bare_wall']:.1f} s: ratio {s['ratio']:.2f} "
           f"(target ≤ 1.20)")  # fmt: skip
+    print(f"CPU: verify {s['verify_cpu']:.1f} s, bare {s['bare_cpu']:.1f} s (its model loads and "
+          f"imports included): ratio {s['cpu_ratio']:.2f}")  # fmt: skip
     print("\n| verify, wall | s | share |\n|---|---:|---:|")
     for k, x in s["phases"].items():
         print(f"| {k} | {x:.1f} | {100 * x / w:.0f} % |")
@@ -448,6 +463,8 @@ def print_summary(s: dict) -> None:
         print(f"| {k} | {x:.1f} | {100 * x / busy:.0f} % |")
     print(f"| idle (waiting on a wave's slowest page, Prefect) | {s['read_idle']:.1f} | "
           f"{100 * s['read_idle'] / busy:.0f} % |")  # fmt: skip
+    print(f"\nsecond looks (within assess): {s['second_looks'][0]:.0f} pages, "
+          f"{s['second_looks'][1]:.1f} worker-s")  # fmt: skip
     print("\n| within write_outputs | s |\n|---|---:|")
     for k, x in s["outputs"].items():
         print(f"| {k} | {x:.1f} |")
