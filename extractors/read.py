@@ -105,6 +105,16 @@ class Reader:
                 self._tess = False
         return self._tess or None
 
+    def warm(self) -> None:
+        """Start the engine (its process and models) before the first page needs it; a
+        failure here is left for the first page to meet and report."""
+        start = getattr(self._engine, "start", None)  # an in-process engine is loaded
+        try:
+            if start is not None:
+                start()
+        except OcrEngineError as e:
+            log.info("engine warm-up failed: %s", e.code)
+
     def close(self) -> None:
         close = getattr(self._engine, "close", None)
         if close:

@@ -526,70 +526,6 @@ def _cached(run: Run, batch_dir: Path) -> bool:
     return True
 
 
-def _head_start(run: Run, batch_dir: Path, server: threading.Thread) -> None:
-    """While the temporary server starts (8-16 s), inspect files and read pages with the
-    run's readers, as the tasks would, into the tasks' own cache (Prefect's result records,
-    under their cache keys): the flow then finds them done. Only clean results are kept (no
-    refusal that a retry might not repeat, no hurried reading); the rest is the flow's."""
-    from prefect.filesystems import LocalFileSystem
-    from prefect.results import ResultRecord, ResultStore
-
-    plan = run.plan
-    if plan is None or not run.pool.size:
-        return
-    storage = Path(PREFECT_LOCAL_STORAGE_PATH.value())
-    store = ResultStore(result_storage=LocalFileSystem(basepath=str(storage)))
-    todo = iter(plan.applicants)
-    lock = threading.Lock()
-
-    def keep(key: str | None, value: Any) -> None:
-        if key is not None and not (storage / key).is_file():
-            store.write(value, key=key)
-
-    def inspected(fp: stages.FilePlan) -> FileInfo:
-        key = _inspect_key(None, {"fp": fp})
-        if key is not None and (storage / key).is_file():
-            got = ResultRecord.deserialize((storage / key).read_bytes()).result
-            if isinstance(got, FileInfo):
-                return got.model_copy(update={"file": fp.rel})
-        info = stages.inspect_file(fp, batch_dir)
-        keep(key, info)
-        return info
-
-    def work() -> None:
-        while server.is_alive():
-            with lock:
-                ap = next(todo, None)
-            if ap is None:
-                return
-            infos = {fp.rel: inspected(fp) for fp in ap.files}
-            wanted = stages.pages_to_read(ap, infos)
-            for fp in ap.files:
-                for k in wanted.get(fp.rel, []):
-                    key = _page_key(None, {"fp": fp, "page": k})
-                    if not server.is_alive():
-                        return
-                    if key is None or (storage / key).is_file():
-                        continue
-                    with run.pool.reader() as reader:
-                        got = stages.read_page(reader, fp, k, batch_dir)
-                    if not stages.read_in_a_hurry(got):
-                        keep(key, got)
-
-    def guarded() -> None:
-        _RUN.set(run)  # a new thread's own context: the keys depend on the run's options
-        try:
-            work()
-        except Exception:  # noqa: BLE001 - a head start only; the flow does it properly
-            log.debug("head start stopped", exc_info=True)
-
-    threads = [threading.Thread(target=guarded, daemon=True) for _ in range(run.pool.size)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-
 def verify_batch(
     batch_dir: Path,
     out_dir: Path,
@@ -625,9 +561,11 @@ def verify_batch(
                         progress, str(history) if history else None)  # fmt: skip
                 if _cached(run, batch_dir):
                     return verify_flow.fn(*args)  # same wiring, no server to start
+                # The OCR processes load their models while the server starts (both take
+                # seconds, mostly on different cores).
                 server = threading.Thread(target=_start_temporary_server, daemon=True)
                 server.start()
-                _head_start(run, batch_dir.resolve(), server)
+                run.pool.warm()
                 server.join()
                 # Its tasks run in the waves' subflows, each with its own runner (_run_wave).
                 return verify_flow(*args)

@@ -92,6 +92,21 @@ class ReaderPool:
         finally:
             self._free.put(r)
 
+    def warm(self) -> None:
+        """Make every Reader now and start its engine process (its models load in seconds),
+        all at once, instead of on the first pages."""
+        with self._lock:
+            new = [Reader(self.options) for _ in range(self.size - self._made)]
+            self._made += len(new)
+            self._all.extend(new)
+        threads = [threading.Thread(target=r.warm, daemon=True) for r in new]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for r in new:
+            self._free.put(r)
+
     def close(self) -> None:
         for r in self._all:
             r.close()
