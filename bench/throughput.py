@@ -176,7 +176,7 @@ def _noop(_x: int) -> None:
 # ---------------------------------------------------------------- breakdown
 
 
-WALL_PHASES = ("python start + imports", "prefect server start (with the head start)",
+WALL_PHASES = ("python start + imports", "prefect server start",
                "plan_batch", "inspect",
                "read pages", "assess", "cross_checks", "write_outputs", "flow overhead",
                "exit")  # fmt: skip
@@ -192,7 +192,7 @@ def breakdown(d: dict, wall: float, workers: int) -> dict:
         return sum(e - s for n, _t, s, e in spans if n == name)
 
     server = [(s, e) for n, _t, s, e in spans if n == "prefect server start"]
-    up = server[0][1] if server else 0.0  # files and pages done before: its head start
+    up = server[0][1] if server else 0.0  # the flow's stages run once the server is up
 
     def extent(name: str) -> tuple[float, float]:
         xs = [(s, e) for n, _t, s, e in spans if n == name and s >= up]
@@ -205,7 +205,7 @@ def breakdown(d: dict, wall: float, workers: int) -> dict:
     reads = extent("read_page")
     phases = {
         "python start + imports": vb0,
-        "prefect server start (with the head start)": total("prefect server start"),
+        "prefect server start": total("prefect server start"),
         "plan_batch": total("plan_batch"),
         "inspect": inspect[1] - inspect[0],
         "read pages": reads[1] - reads[0],
@@ -229,7 +229,7 @@ def breakdown(d: dict, wall: float, workers: int) -> dict:
     docs = total("documents")
     parts["fields"] = docs - parts["tesseract"] - _inside(spans, "engine read_line", "documents")
     parts["other"] = busy - sum(parts.values())
-    # Idle worker-seconds while the flow reads (pages of the head start read while the server
+    # Idle worker-seconds while the flow reads (pages read while the server started, if any,
     # started are busy time outside that window).
     busy_flow = sum(e - s for n, _t, s, e in spans if n == "read_page" and s >= up)
     idle = max(0.0, workers * phases["read pages"] - busy_flow)
@@ -475,8 +475,9 @@ def print_summary(s: dict) -> None:
         print(f"| {k} | {x:.1f} | {100 * x / busy:.0f} % |")
     print(f"| idle (waiting on a wave's slowest page, Prefect) | {s['read_idle']:.1f} | "
           f"{100 * s['read_idle'] / busy:.0f} % |")  # fmt: skip
-    print(f"\npages read during the server's start (head start): {s['head_start_pages']:.0f}")
-    print(f"second looks (within assess): {s['second_looks'][0]:.0f} pages, "
+    if s["head_start_pages"]:
+        print(f"\npages read while the server started: {s['head_start_pages']:.0f}")
+    print(f"\nsecond looks (within assess): {s['second_looks'][0]:.0f} pages, "
           f"{s['second_looks'][1]:.1f} worker-s")  # fmt: skip
     print("\n| within write_outputs | s |\n|---|---:|")
     for k, x in s["outputs"].items():
