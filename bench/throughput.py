@@ -229,8 +229,8 @@ def breakdown(d: dict, wall: float, workers: int) -> dict:
     docs = total("documents")
     parts["fields"] = docs - parts["tesseract"] - _inside(spans, "engine read_line", "documents")
     parts["other"] = busy - sum(parts.values())
-    # Idle worker-seconds while the flow reads (pages read while the server started, if any,
-    # started are busy time outside that window).
+    # Idle worker-seconds while the flow reads (a page read before the server was up, if any,
+    # is busy time outside that window).
     busy_flow = sum(e - s for n, _t, s, e in spans if n == "read_page" and s >= up)
     idle = max(0.0, workers * phases["read pages"] - busy_flow)
     out_parts = {
