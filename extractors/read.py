@@ -21,7 +21,7 @@ from extractors.loaders import LoadOptions, load_file
 from extractors.ocr.base import downscale, rotate_image
 from extractors.ocr.registry import get_engine
 from extractors.ocr.worker import EngineWorker
-from extractors.reconcile import SecondOpinion, crop, second_opinion
+from extractors.reconcile import SecondOpinion, crop, second_look, second_opinion
 from extractors.seals import read_seals, seal_fields, wants_seals
 from models import (
     BBox,
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 # Bump when reading code (here, in fields, classify, reconcile, layout, loaders or ocr/)
 # changes in a way that should invalidate cached page readings and crops.
-READER_VERSION = "2026-12-08.4"
+READER_VERSION = "2026-12-08.5"  # .5: second opinions on doubt (the rest on a second look), seals
 
 # A whole date in words or digits: 二〇一九年八月十二日, 2019年8月12日.
 _DATE_LINE = re.compile(r"年.{1,3}月.{1,4}日")
@@ -63,7 +63,9 @@ class ReadOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     engine: str = "rapidocr"
-    second_opinion: SecondOpinion = SecondOpinion.always
+    # A confident reading that validates keeps its value whatever tesseract says; it is re-read
+    # only when a flag comes to cite its page (`Reader.second_look`), as `always` would have.
+    second_opinion: SecondOpinion = SecondOpinion.on_doubt
     isolate_engine: bool = True  # engine in a child process, so a hung page can be killed
     page_timeout_s: float = OCR_PAGE_TIMEOUT_S
     engine_threads: int = 0  # 0 = all cores
@@ -103,6 +105,16 @@ class Reader:
                 self.tesseract_note = f"second opinion off: {e}"
                 self._tess = False
         return self._tess or None
+
+    def warm(self) -> None:
+        """Start the engine (its process and models) before the first page needs it; a
+        failure here is left for the first page to meet and report."""
+        start = getattr(self._engine, "start", None)  # an in-process engine is loaded
+        try:
+            if start is not None:
+                start()
+        except OcrEngineError as e:
+            log.info("engine warm-up failed: %s", e.code)
 
     def close(self) -> None:
         close = getattr(self._engine, "close", None)
@@ -295,8 +307,7 @@ class Reader:
             self._reread_ethnicity(page, fields, upright)
         if upright is not None and wants_seals(cls.doc_type, fields):
             self._read_seals(page, cls.doc_type, fields, upright, region)
-        confs = [f.confidence for f in fields.values()]
-        confidence = cls.confidence * (sum(confs) / len(confs) if confs else 1.0)
+        confidence = _confidence(cls.confidence, fields)
         warnings = [self.tesseract_note] if self.tesseract_note else []
         if not page.lines:
             warnings.append("no text found on page")
@@ -309,10 +320,28 @@ class Reader:
             region=region,
             fields=fields,
             roster=roster,
-            confidence=round(confidence, 4),
+            confidence=confidence,
             rotation=page.rotation,
             warnings=warnings,
         )  # fmt: skip
+
+    def second_look(self, doc: DocumentReading, upright: np.ndarray) -> DocumentReading | None:
+        """The document with the second opinions skipped while its page was read taken now
+        (a flag came to rest on it); None when there were none to take. Same fields, notes
+        and confidence as reading the page with `SecondOpinion.always`."""
+        tess = self._tesseract()
+        if tess is None:
+            return None
+        fields = {k: f.model_copy(deep=True) for k, f in doc.fields.items()}
+        t = time.perf_counter()
+        try:
+            if not second_look(fields, upright, tess.read_line):
+                return None
+        finally:
+            self.crop_seconds += time.perf_counter() - t
+        return doc.model_copy(
+            update={"fields": fields, "confidence": _confidence(doc.doc_type_confidence, fields)}
+        )
 
     def read_file(self, path: Path, *, rel: str | None = None) -> FileReading:
         """Read one file. Raises UnreadableDocument when the file as a whole cannot be read;
@@ -333,6 +362,11 @@ class Reader:
             out.documents.extend(self.documents(page, upright))
         out.seconds = round(time.perf_counter() - t0, 3)
         return out
+
+
+def _confidence(doc_type_confidence: float, fields: dict[str, ExtractedField]) -> float:
+    confs = [f.confidence for f in fields.values()]
+    return round(doc_type_confidence * (sum(confs) / len(confs) if confs else 1.0), 4)
 
 
 def _second_opinion_keys(doc_type: DocType) -> tuple[str, ...]:

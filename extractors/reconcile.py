@@ -3,6 +3,11 @@
 Agreement raises confidence. On disagreement the reading that passes validation wins (ID
 check digit, certificate-number structure, a real date) and confidence drops, so a reviewer
 sees the doubt instead of a silent guess.
+
+A confident reading that validates keeps its value whatever tesseract reads (only a reading
+that fails validation can be replaced), so under `on_doubt` it is not re-read while the page
+is read: it is marked SECOND_OPINION_SKIPPED, and `second_look` re-reads it later if it turns
+out decisive (a flag cites its page), with the very result `always` would have given.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ class SecondOpinion(StrEnum):
 
 
 SECOND_OPINION_FAILED = "second opinion failed"  # field note; ": <error code>" follows
+SECOND_OPINION_SKIPPED = "second opinion skipped: confident and valid"  # field note
 
 
 def _valid(key: str, value: str | None) -> bool:
@@ -87,17 +93,44 @@ def second_opinion(
             and f.confidence >= doubt_below
             and _valid(key, f.value)
         ):
+            f.notes.append(SECOND_OPINION_SKIPPED)
             continue
-        box = crop(image, f.evidence.bbox)
-        if box.size == 0:
-            continue
-        try:
-            reading = read_line(box, whitelist=_WHITELIST.get(key))
-        except OcrEngineError as e:
-            f.notes.append(f"{SECOND_OPINION_FAILED}: {e.code}")
-            continue
-        other = _normalise(key, getattr(reading, "text", ""))
-        _reconcile(f, key, other)
+        _reread(f, key, image, read_line)
+
+
+def skipped(f: ExtractedField) -> bool:
+    """Whether the field's second opinion was left for later (confident and valid)."""
+    return SECOND_OPINION_SKIPPED in f.notes
+
+
+def second_look(
+    fields: dict[str, ExtractedField], image: np.ndarray, read_line: Callable[..., object]
+) -> bool:
+    """Re-read the fields whose second opinion was skipped, in place, as `always` would have
+    read them then; whether any was."""
+    done = False
+    for key, f in fields.items():
+        if skipped(f):
+            f.notes.remove(SECOND_OPINION_SKIPPED)
+            _reread(f, key, image, read_line)
+            done = True
+    return done
+
+
+def _reread(
+    f: ExtractedField, key: str, image: np.ndarray, read_line: Callable[..., object]
+) -> None:
+    assert f.evidence.bbox is not None
+    box = crop(image, f.evidence.bbox)
+    if box.size == 0:
+        return
+    try:
+        reading = read_line(box, whitelist=_WHITELIST.get(key))
+    except OcrEngineError as e:
+        f.notes.append(f"{SECOND_OPINION_FAILED}: {e.code}")
+        return
+    other = _normalise(key, getattr(reading, "text", ""))
+    _reconcile(f, key, other)
 
 
 def _reconcile(f: ExtractedField, key: str, other: str | None) -> None:

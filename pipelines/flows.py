@@ -79,6 +79,10 @@ class Run:
     pool: stages.ReaderPool
     waves: dict[str, tuple] = field(default_factory=dict)
     wave_no: Iterator[int] = field(default_factory=itertools.count)
+    # Every file's inspection and page's reading is cached, and no server runs: the flow's
+    # body runs as plain functions over the cache, with no temporary server to start (_cached).
+    offline: bool = False
+    plan: stages.BatchPlan | None = None  # planned before the flow (to see what is cached)
 
 
 _RUN: ContextVar[Run | None] = ContextVar("credcheck_run", default=None)
@@ -115,10 +119,16 @@ def _page_key(_ctx: Any, params: dict[str, Any]) -> str | None:
     return f"page-{fp.sha256}-{params['page']}-{_options_key(options)}"
 
 
-def uncache_page(fp: stages.FilePlan, page: int) -> None:
+def _look_key(_ctx: Any, params: dict[str, Any]) -> str | None:
+    key = _page_key(_ctx, params)
+    return None if key is None else f"look-{key}"  # the page's skipped second opinions taken
+
+
+def uncache_page(fp: stages.FilePlan, page: int, *, look: bool = False) -> None:
     """Drop a page's cached reading (a file named by its cache key in Prefect's local result
-    storage, OUT/.credcheck/cache in a verify run), so the next run reads the page again."""
-    key = _page_key(None, {"fp": fp, "page": page})
+    storage, OUT/.credcheck/cache in a verify run), so the next run reads the page again;
+    with `look`, its second look."""
+    key = (_look_key if look else _page_key)(None, {"fp": fp, "page": page})
     if key is not None:
         (Path(PREFECT_LOCAL_STORAGE_PATH.value()) / key).unlink(missing_ok=True)
 
@@ -160,6 +170,23 @@ def _read_page(fp: stages.FilePlan, page: int, batch_dir: str) -> PageReading:
         return stages.read_page(reader, fp, page, Path(batch_dir))
 
 
+@task(
+    name="second-look",
+    cache_key_fn=_look_key,
+    persist_result=True,
+    cache_result_in_memory=False,
+    retries=1,
+    retry_delay_seconds=0,
+)
+def look_task(fp: stages.FilePlan, page: int, batch_dir: str, reading: PageReading) -> PageReading:
+    return _look(fp, page, batch_dir, reading)
+
+
+def _look(fp: stages.FilePlan, page: int, batch_dir: str, reading: PageReading) -> PageReading:
+    with _run().pool.reader() as reader:
+        return stages.second_look(reader, fp, page, Path(batch_dir), reading)
+
+
 @task(name="assess-applicant")
 def assess_task(plan: stages.ApplicantPlan, files: list[PacketFile], as_of: date) -> Any:
     return stages.assess(plan, files, as_of)
@@ -190,6 +217,28 @@ def _result(fut: Any, again: Callable[[], Any]) -> Any:
         return ProcessingFailed(f"{type(e).__name__}: {e}")
 
 
+class _FromCache:
+    """A task's future when the run is offline: its cached result (Prefect's own record,
+    read from its result storage), or the stage done here when it is not cached."""
+
+    def __init__(self, t: Any, args: tuple) -> None:
+        self.t, self.args = t, args
+
+    def result(self) -> Any:
+        from prefect.results import ResultRecord
+
+        params = dict(zip(("fp", "page"), self.args, strict=False))
+        key = self.t.cache_key_fn(None, params) if self.t.cache_key_fn else None
+        path = Path(PREFECT_LOCAL_STORAGE_PATH.value()) / key if key else None
+        if path is not None and path.is_file():
+            return ResultRecord.deserialize(path.read_bytes()).result
+        return self.t.fn(*self.args)
+
+
+def _submit(t: Any, *args: Any) -> Any:
+    return _FromCache(t, args) if _run().offline else t.submit(*args)
+
+
 # Prefect keeps every task's state and result until its flow ends (PrefectHQ/prefect#12668):
 # with one flow the verify process grew ~30 KB a page over the first 822 pages of a
 # 3,817-page batch (bench/memory.py). Pages, files and applicants therefore run in waves, each
@@ -201,8 +250,12 @@ WAVE = 200
 
 
 def _waves(items: list, size: int = WAVE) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+    """At most `size` items a wave, the waves as even as can be: a wave ends when its slowest
+    page does, so 203 pages as 200 + 3 kept a worker idle twice where 102 + 101 do once."""
+    count = -(-len(items) // size)
+    even = -(-len(items) // count) if count else size
+    for i in range(0, len(items), even):
+        yield items[i : i + even]
 
 
 def _run_waves(sub: Any, name: str, items: list, *rest: Any) -> list[Any]:
@@ -222,6 +275,8 @@ def _run_wave(sub: Any, name: str, *args: Any) -> list[Any]:
     key = f"{name}-{next(run.wave_no)}"
     run.waves[key] = args
     try:
+        if run.offline:
+            return sub.fn(key)
         runner = ThreadPoolTaskRunner(max_workers=run.pool.size)
         return sub.with_options(task_runner=runner)(key)
     finally:
@@ -231,7 +286,7 @@ def _run_wave(sub: Any, name: str, *args: Any) -> list[Any]:
 @flow(name="credcheck-inspect-files", validate_parameters=False, log_prints=False)
 def inspect_wave(key: str) -> list[Any]:
     fps, batch_dir = _run().waves[key]
-    futs = [inspect_task.submit(fp, batch_dir) for fp in fps]
+    futs = [_submit(inspect_task, fp, batch_dir) for fp in fps]
     return [
         _result(f, functools.partial(stages.inspect_file, fp, Path(batch_dir)))
         for fp, f in zip(fps, futs, strict=True)
@@ -241,8 +296,8 @@ def inspect_wave(key: str) -> list[Any]:
 @flow(name="credcheck-read-pages", validate_parameters=False, log_prints=False)
 def read_wave(key: str) -> list[Any]:
     jobs, batch_dir, tick = _run().waves[key]
-    futs = [read_page_task.submit(fp, k, batch_dir) for fp, k in jobs]
-    for _ in as_completed(futs):
+    futs = [_submit(read_page_task, fp, k, batch_dir) for fp, k in jobs]
+    for _ in futs if _run().offline else as_completed(futs):
         tick()
     return [
         _result(f, functools.partial(_read_page, fp, k, batch_dir))
@@ -250,10 +305,20 @@ def read_wave(key: str) -> list[Any]:
     ]
 
 
+@flow(name="credcheck-second-looks", validate_parameters=False, log_prints=False)
+def look_wave(key: str) -> list[Any]:
+    jobs, batch_dir = _run().waves[key]
+    futs = [_submit(look_task, fp, k, batch_dir, r) for fp, k, r in jobs]
+    return [
+        _result(f, functools.partial(_look, fp, k, batch_dir, r))
+        for (fp, k, r), f in zip(jobs, futs, strict=True)
+    ]
+
+
 @flow(name="credcheck-assess", validate_parameters=False, log_prints=False)
 def assess_wave(key: str) -> list[Any]:
     aps, files, as_of = _run().waves[key]
-    futs = [assess_task.submit(ap, files[ap.applicant.applicant_id], as_of) for ap in aps]
+    futs = [_submit(assess_task, ap, files[ap.applicant.applicant_id], as_of) for ap in aps]
     out = []
     for ap, fut in zip(aps, futs, strict=True):
         try:
@@ -274,7 +339,8 @@ def verify_flow(
     applicant: str | None = None,
 ) -> Results:
     batch = Path(batch_dir)
-    plan = stages.plan_batch(batch)
+    run = _RUN.get()
+    plan = run.plan if run is not None and run.plan is not None else stages.plan_batch(batch)
     if applicant is not None:
         plan = stages.only_applicant(plan, applicant)
     tick = progress or (lambda *_: None)
@@ -318,6 +384,7 @@ def verify_flow(
     day = date.fromisoformat(as_of)
     files = stages.PacketFilesView(plan, infos, pages)  # built per applicant when asked
     applicants = _run_waves(assess_wave, "assess", plan.applicants, files, day)
+    applicants = _second_looks(plan, pages, applicants, files, day, batch_dir)
     tick("assess", len(applicants), len(applicants))
     read_pages = pages.readings()
     results = stages.cross_checks(
@@ -328,6 +395,41 @@ def verify_flow(
     stages.write_outputs(results, Path(out_dir), batch, as_of, read_pages, shas=shas,
                          officials_pdf=applicant is None)  # fmt: skip
     return results
+
+
+MAX_LOOK_ROUNDS = 3  # a look can move a flag onto another page; it seldom does twice
+
+
+def _second_looks(
+    plan: stages.BatchPlan, pages: PageStore, applicants: list[Any],
+    files: stages.PacketFilesView, day: date, batch_dir: str,
+) -> list[Any]:  # fmt: skip
+    """Second opinions skipped while reading (confident, valid) are taken on the pages a flag
+    cites, and those applicants assessed again: the flags come out as if every field had
+    been re-read. Cached like pages, so a re-run reads nothing here either."""
+    by_rel = {fp.rel: fp for fp in plan.files}
+    for _ in range(MAX_LOOK_ROUNDS):
+        wanted = stages.decisive_pages(applicants, pages)
+        if not wanted:
+            break
+        jobs = [(by_rel[rel], k, pages[(rel, k)]) for rel, k in wanted if rel in by_rel]
+        changed = set()
+        for (fp, k, _r), got in zip(jobs, _run_waves(look_wave, "look", jobs, batch_dir),
+                                    strict=True):  # fmt: skip
+            if not isinstance(got, PageReading):
+                continue  # the flag stands on the reading as it was
+            if stages.read_in_a_hurry(got):
+                uncache_page(fp, k, look=True)
+            pages.put((fp.rel, k), stages.relabel(got, fp.rel))
+            changed.add(fp.rel)
+        again = [i for i, ap in enumerate(plan.applicants)
+                 if any(fp.rel in changed for fp in ap.files)]  # fmt: skip
+        if not again:
+            break
+        redo = _run_waves(assess_wave, "assess", [plan.applicants[i] for i in again], files, day)
+        for i, got in zip(again, redo, strict=True):
+            applicants[i] = got
+    return applicants
 
 
 # ---------------------------------------------------------------- entry point
@@ -383,6 +485,55 @@ def _start_temporary_server() -> None:
         SubprocessASGIServer().start()
 
 
+def _cached(run: Run, batch_dir: Path, applicant: str | None = None) -> bool:
+    """Whether the run can go offline: no Prefect server is running (one would have to be
+    started, 8-16 s, most of a re-run's time) and every file's inspection and every page's
+    reading is in the cache. Then the flow's body runs as plain functions reading the cache
+    (`_FromCache`), and a re-run of an unchanged batch starts no server."""
+    from prefect.context import FlowRunContext
+    from prefect.results import ResultRecord
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value() or FlowRunContext.get() is not None:
+        return False  # runs are recorded on a running server
+    try:
+        plan = stages.plan_batch(batch_dir.resolve())
+        if applicant is not None:  # verify-packet: that packet's files only
+            plan = stages.only_applicant(plan, applicant)
+    except CredcheckError:
+        return False  # the flow says what is wrong, as it does
+    run.plan = plan  # the flow need not hash every file again
+    storage = Path(PREFECT_LOCAL_STORAGE_PATH.value())
+    token = _RUN.set(run)  # the keys depend on the run's options
+    try:
+        infos: dict[str, FileInfo] = {}
+        for fp in plan.files:
+            key = _inspect_key(None, {"fp": fp})
+            if key is None:
+                infos[fp.rel] = stages.inspect_file(fp, batch_dir.resolve())  # refused: no read
+                continue
+            if not (storage / key).is_file():
+                return False
+            got = ResultRecord.deserialize((storage / key).read_bytes()).result
+            if not isinstance(got, FileInfo):
+                return False  # an error the flow would have to handle: let it
+            infos[fp.rel] = got
+        for ap in plan.applicants:
+            wanted = stages.pages_to_read(ap, infos)
+            for fp in ap.files:
+                for k in wanted.get(fp.rel, []):
+                    key = _page_key(None, {"fp": fp, "page": k})
+                    if key is None or not (storage / key).is_file():
+                        return False
+    except Exception:  # noqa: BLE001 - an unreadable cache record: the flow will do it
+        log.debug("cache check failed", exc_info=True)
+        return False
+    finally:
+        _RUN.reset(token)
+    run.offline = True
+    return True
+
+
 def verify_batch(
     batch_dir: Path,
     out_dir: Path,
@@ -406,7 +557,6 @@ def verify_batch(
     day = as_of or date.today()
     workers = max(1, workers)
     opts = read_options or ReadOptions(engine_threads=max(1, (os.cpu_count() or 2) // workers))
-    _start_temporary_server()
     with _out_lock(out_dir) as state:
         run = Run(opts, stages.ReaderPool(workers, opts))
         token = _RUN.set(run)
@@ -417,15 +567,18 @@ def verify_batch(
                     PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
                 }
             ):
+                args = (str(batch_dir.resolve()), str(out_dir.resolve()), day.isoformat(),
+                        progress, str(history) if history else None, applicant)  # fmt: skip
+                if _cached(run, batch_dir, applicant):
+                    return verify_flow.fn(*args)  # same wiring, no server to start
+                # The OCR processes load their models while the server starts (both take
+                # seconds, mostly on different cores).
+                server = threading.Thread(target=_start_temporary_server, daemon=True)
+                server.start()
+                run.pool.warm()
+                server.join()
                 # Its tasks run in the waves' subflows, each with its own runner (_run_wave).
-                return verify_flow(
-                    str(batch_dir.resolve()),
-                    str(out_dir.resolve()),
-                    day.isoformat(),
-                    progress,
-                    str(history) if history else None,
-                    applicant,
-                )
+                return verify_flow(*args)
         finally:
             _RUN.reset(token)
             run.pool.close()

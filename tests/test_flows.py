@@ -156,3 +156,13 @@ def _child_uvicorn(proc) -> bool:
         return False
     ppid = int(stat.rsplit(")", 1)[1].split()[1])
     return ppid == os.getpid() and b"uvicorn" in cmd
+
+
+def test_waves_are_as_even_as_their_bound_allows() -> None:
+    from pipelines.flows import WAVE, _waves
+
+    for n in (0, 1, WAVE, WAVE + 1, WAVE + 3, 2 * WAVE + 1, 5 * WAVE):
+        sizes = [len(w) for w in _waves(list(range(n)))]
+        assert sum(sizes) == n and all(s <= WAVE for s in sizes)
+        assert not sizes or max(sizes) - min(sizes) <= 1, (n, sizes)
+    assert [w[0] for w in _waves(list(range(WAVE + 3)))] == [0, WAVE // 2 + 2]  # order kept

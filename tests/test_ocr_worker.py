@@ -89,3 +89,15 @@ def test_process_that_cannot_be_started_is_a_typed_error_and_closes(monkeypatch)
         w.call("read_page", PAGE)
     w.close()  # was: AssertionError, can only join a started process
     assert w.pid is None
+
+
+def test_a_worker_started_ahead_serves_its_first_call_without_starting_again() -> None:
+    with EngineWorker("tests.fakes:RaisingEngine", timeout_s=30) as w:
+        w.start()
+        pid = w.pid
+        assert pid is not None
+        w.start()  # already running: the same process
+        assert w.pid == pid
+        with pytest.raises(OcrEngineError):
+            w.call("read_line", np.zeros((4, 4, 3), np.uint8))
+        assert w.pid == pid and w.restarts == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from extractors.ocr.base import LineReading
-from extractors.reconcile import SecondOpinion, second_opinion
+from extractors.reconcile import SecondOpinion, second_look, second_opinion
 from models import Evidence, ExtractedField
 from models.exceptions import OcrTimeout
 
@@ -70,3 +70,32 @@ def test_on_doubt_skips_confident_valid_fields():
     rl = reader("garbage")
     second_opinion(fields, IMAGE, rl, policy=SecondOpinion.on_doubt)
     assert rl.calls == [] and fields["id_number"].confidence == 0.97
+
+
+def test_on_doubt_re_reads_a_confident_number_that_does_not_validate():
+    bad = VALID_ID[:-1] + "3"  # check digit wrong
+    fields = {"id_number": field("id_number", bad, conf=0.99)}
+    rl = reader(VALID_ID)
+    second_opinion(fields, IMAGE, rl, policy=SecondOpinion.on_doubt)
+    assert len(rl.calls) == 1 and fields["id_number"].value == VALID_ID
+
+
+def test_on_doubt_re_reads_a_valid_number_read_without_confidence():
+    fields = {"id_number": field("id_number", VALID_ID, conf=0.6)}
+    rl = reader(VALID_ID)
+    second_opinion(fields, IMAGE, rl, policy=SecondOpinion.on_doubt)
+    assert len(rl.calls) == 1 and fields["id_number"].notes == ["tesseract agrees"]
+
+
+def test_a_second_look_gives_what_always_would_have():
+    for other in (VALID_ID, "110105194912310021", "garbage"):  # agrees, another number, junk
+        skipped = {"id_number": field("id_number", VALID_ID, conf=0.95),
+                   "issue_date": field("issue_date", "2021-06-30", conf=0.97)}  # fmt: skip
+        asked = {k: f.model_copy(deep=True) for k, f in skipped.items()}
+        second_opinion(skipped, IMAGE, reader(other), policy=SecondOpinion.on_doubt)
+        assert all(f.confidence in (0.95, 0.97) for f in skipped.values())
+        rl = reader(other)
+        assert second_look(skipped, IMAGE, rl) and len(rl.calls) == 2
+        second_opinion(asked, IMAGE, reader(other), policy=SecondOpinion.always)
+        assert skipped == asked
+        assert not second_look(skipped, IMAGE, reader(other))  # nothing left to look at

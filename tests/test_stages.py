@@ -150,3 +150,26 @@ def test_cross_checks_with_history_find_an_applicant_of_an_earlier_intake(tmp_pa
     # a re-run of this year's intake does not meet itself
     again = stages.cross_checks([], stages.plan_batch(tmp_path / "2025"), {}, {}, history_path=db)
     assert again.duplicates == got["2025"].duplicates
+
+
+def test_only_pages_a_flag_cites_get_their_skipped_second_opinions_taken():
+    from extractors.reconcile import SECOND_OPINION_SKIPPED
+    from models.results import ApplicantResult, Flag, FlagCode, Severity
+
+    def page(file: str, notes: list[str]) -> PageReading:
+        f = ExtractedField(key="id_number", value="11010519491231002X", raw="x", confidence=0.97,
+                           evidence=Evidence(file=file, page=1, bbox=(1, 2, 3, 4)), notes=notes)  # fmt: skip
+        doc = DocumentReading(file=file, page=1, doc_type=DocType.id_card, fields={"id_number": f})
+        return PageReading(file=file, page=1, documents=[doc])
+
+    pages = {
+        ("a.jpg", 1): page("a.jpg", [SECOND_OPINION_SKIPPED]),  # cited, skipped: look
+        ("b.jpg", 1): page("b.jpg", ["tesseract agrees"]),  # cited, re-read already
+        ("c.jpg", 1): page("c.jpg", [SECOND_OPINION_SKIPPED]),  # skipped, cited by no flag
+    }
+    flag = Flag(code=FlagCode.ID_MISMATCH, severity=Severity.high, message="m",
+                evidence=[EvidenceRef(file=f, page=1, bbox=(1, 2, 3, 4))
+                          for f in ("a.jpg", "b.jpg", "gone.jpg")])  # fmt: skip
+    a = ApplicantResult(applicant_id="A1", program=None, status=Status.flagged, flags=[flag])
+    clear = ApplicantResult(applicant_id="A2", program=None, status=Status.clear)
+    assert stages.decisive_pages([a, clear], pages) == [("a.jpg", 1)]

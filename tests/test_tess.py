@@ -17,7 +17,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from extractors.ocr.tess import TesseractEngine, TesseractOptions
-from extractors.read import Reader
+from extractors.read import Reader, ReadOptions
+from extractors.reconcile import SecondOpinion, skipped
 from models import OcrMode, PageText, TextLine
 from models.exceptions import OcrEngineUnavailable, OcrTimeout
 from synth.fonts import font
@@ -102,13 +103,21 @@ def test_the_reader_takes_tesseracts_second_opinion(name: str, checked: dict[str
     # "tesseract agrees" is written only when tesseract's own reading of the crop equals the
     # value: it cannot be there unless tesseract ran and read it.
     page, image = _golden(name)
-    with Reader() as reader:
-        (doc,) = reader.documents(page, image)
-    assert doc.warnings == []
+    with Reader(ReadOptions(second_opinion=SecondOpinion.always)) as reader:
+        (always,) = reader.documents(page, image)
+    assert always.warnings == []
     for key, value in checked.items():
-        f = doc.fields[key]
+        f = always.fields[key]
         assert f.value == value and "tesseract agrees" in f.notes, (key, f.notes)
         assert f.confidence >= 0.995
+    # By default a confident reading that validates is not re-read with the page…
+    with Reader() as reader:
+        (doc,) = reader.documents(page, image)
+        for key, value in checked.items():
+            f = doc.fields[key]
+            assert f.value == value and skipped(f) and "tesseract agrees" not in f.notes
+        # …but when a flag cites the page: then the document is what `always` gives.
+        assert reader.second_look(doc, image) == always
 
 
 def test_the_page_says_when_the_second_opinion_is_off(tmp_path: Path, monkeypatch) -> None:

@@ -112,6 +112,12 @@ class EngineWorker:
             self._kill()
             raise OcrEngineError(f"{self.target}: engine process died (exit {code})") from e
 
+    def start(self) -> None:
+        """Start the process and load the engine now, not on the first call."""
+        if self._proc is None or not self._proc.is_alive():
+            self._kill()
+            self._start()
+
     def call(self, method: str, *args: Any, timeout_s: float | None = None, **kwargs: Any):
         if self.max_calls and self._calls >= self.max_calls and self._proc is not None:
             self.recycled += 1

@@ -23,6 +23,7 @@ from pipelines.stages.plan import (
 from pipelines.stages.reading import (
     PageImages,
     ReaderPool,
+    decisive_pages,
     inspect_file,
     load_options,
     page_hashes,
@@ -30,6 +31,7 @@ from pipelines.stages.reading import (
     read_page,
     refused,
     relabel,
+    second_look,
 )
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "assess",
     "assessment_failed",
     "cross_checks",
+    "decisive_pages",
     "inspect_file",
     "load_options",
     "only_applicant",
@@ -56,6 +59,7 @@ __all__ = [
     "refused",
     "relabel",
     "results_json",
+    "second_look",
     "settle",
     "write_outputs",
 ]

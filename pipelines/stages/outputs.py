@@ -5,7 +5,9 @@ lock) under OUT_DIR/.credcheck."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from models.evidence import PageReading
@@ -40,10 +42,15 @@ def write_outputs(
     write_text_atomic(out_dir / "results.json", results_json(results))
     meta = ReportMeta(batch=batch_dir.name, generated_for=as_of, credcheck_version=ver)
     crops = Cropper(batch_dir, pages, shas=shas, cache_dir=out_dir / STATE_DIR / "crops")
-    write_html(results, out_dir / "report.html", meta, crops=crops)
-    write_xlsx(results, out_dir / "report.xlsx", meta)
-    if officials_pdf:  # not for one packet: the officials read whole intakes
-        write_officials_pdf(results, out_dir, batch_dir, as_of, version=ver)
+    # Chromium prints report.pdf in its own process meanwhile (seconds, mostly its start);
+    # not for one packet: the officials read whole intakes.
+    with ThreadPoolExecutor(1) as pool:
+        pdf = pool.submit(write_officials_pdf, results, out_dir, batch_dir, as_of,
+                          version=ver) if officials_pdf else None  # fmt: skip
+        write_html(results, out_dir / "report.html", meta, crops=crops)
+        write_xlsx(results, out_dir / "report.xlsx", meta)
+        if pdf is not None:
+            pdf.result()
 
 
 def write_officials_pdf(results: Results, out_dir: Path, batch_dir: Path, as_of: str, *,
@@ -64,11 +71,19 @@ def write_officials_pdf(results: Results, out_dir: Path, batch_dir: Path, as_of:
     except Exception:  # noqa: BLE001 — the table was read already; the PDF only lacks 地州
         declared = None
     d = officials.from_results(results, declared, key=batch_dir.name, as_of=as_of)
+    # As officials.render_pdf does, with Chromium's print kept by the page it printed: a
+    # re-run of an unchanged batch starts no Chromium and writes the same bytes.
+    html = officials.render_document(officials.sections(d), date=as_of, version=version)
+    kept = out_dir / STATE_DIR / "pdf" / f"{hashlib.sha256(html.encode()).hexdigest()[:32]}.pdf"
+    if kept.is_file():
+        write_bytes_atomic(out_dir / "report.pdf", kept.read_bytes())
+        return True
     try:
-        pdf = officials.render_pdf(d, date=as_of, version=version)
+        pdf = officials.html_to_pdf(html, when=officials._fixed(as_of))
     except CredcheckError as e:
         logging.getLogger(__name__).warning("report.pdf not written: %s", e)
         return False
+    write_bytes_atomic(kept, pdf)
     write_bytes_atomic(out_dir / "report.pdf", pdf)
     return True
 

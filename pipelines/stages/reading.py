@@ -17,7 +17,7 @@ from PIL import Image
 from extractors.loaders import LoadOptions, load_file, render_page
 from extractors.ocr.base import rotate_image
 from extractors.read import Reader, ReadOptions
-from extractors.reconcile import SECOND_OPINION_FAILED
+from extractors.reconcile import SECOND_OPINION_FAILED, skipped
 from models.constants import (
     CONTRACT_SUFFIXES,
 )
@@ -27,6 +27,7 @@ from models.exceptions import (
     OcrTimeout,
     UnreadableDocument,
 )
+from models.results import ApplicantResult
 from pipelines.stages.plan import FilePlan
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,21 @@ class ReaderPool:
         finally:
             self._free.put(r)
 
+    def warm(self) -> None:
+        """Make every Reader now and start its engine process (its models load in seconds),
+        all at once, instead of on the first pages."""
+        with self._lock:
+            new = [Reader(self.options) for _ in range(self.size - self._made)]
+            self._made += len(new)
+            self._all.extend(new)
+        threads = [threading.Thread(target=r.warm, daemon=True) for r in new]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for r in new:
+            self._free.put(r)
+
     def close(self) -> None:
         for r in self._all:
             r.close()
@@ -120,6 +136,44 @@ def read_page(reader: Reader, fp: FilePlan, page: int, batch_dir: Path) -> PageR
         width=text.width, height=text.height, seconds=round(time.perf_counter() - t0, 3),
         phash=phash, dhash=dhash,
     )  # fmt: skip
+
+
+def decisive_pages(
+    applicants: list[ApplicantResult], pages: Mapping[tuple[str, int], object]
+) -> list[tuple[str, int]]:
+    """Pages a flag cites that hold a field whose second opinion was skipped (confident and
+    valid): there tesseract's word decides, as it would have had it been asked (a one-digit
+    ID difference tesseract doubts is a question for a reviewer, not ID_MISMATCH)."""
+    out: dict[tuple[str, int], None] = {}
+    for a in applicants:
+        for flag in a.flags:
+            for ev in flag.evidence:
+                got = pages.get((ev.file, ev.page))
+                if isinstance(got, PageReading) and _has_skipped(got):
+                    out[(ev.file, ev.page)] = None
+    return list(out)
+
+
+def _has_skipped(reading: PageReading) -> bool:
+    return any(skipped(f) for d in reading.documents for f in d.fields.values())
+
+
+def second_look(
+    reader: Reader, fp: FilePlan, page: int, batch_dir: Path, reading: PageReading
+) -> PageReading:
+    """The page's reading with the second opinions it skipped taken now, from the page
+    decoded again and turned as it was read."""
+    _, rasters = load_file(
+        fp.path,
+        rel=fp.rel,
+        options=load_options(batch_dir, pages=(page,), metadata=False),
+        sha256=fp.sha256,
+    )
+    if not rasters or rasters[0].image is None:
+        return reading
+    upright = rotate_image(rasters[0].image, reading.rotation)
+    docs = [reader.second_look(d, upright) or d for d in reading.documents]
+    return reading.model_copy(update={"documents": docs})
 
 
 def read_in_a_hurry(reading: PageReading) -> bool:
