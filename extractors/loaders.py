@@ -637,7 +637,8 @@ def group_lines(chars: list[dict[str, Any]], dx: float = 0.0, dy: float = 0.0) -
     for direction, glyphs in groups:
         lines = _cluster_lines(glyphs)
         lines.sort(key=lambda m: (min(g.top for g in m), min(g.x0 for g in m)))
-        out.extend(_line(members, typed.get(direction, [])) for members in lines)
+        for members in lines:
+            out.extend(_line(part, typed.get(direction, [])) for part in _columns(members))
     return out
 
 
@@ -660,6 +661,22 @@ def _cluster_lines(glyphs: list[_Glyph]) -> list[list[_Glyph]]:
             spans.append([g.top, g.bottom])
             active.append(len(lines) - 1)
     return lines
+
+
+# A gap this many ems wide parts two columns of one visual line, as OCR boxes them apart
+# ("Name 奥斯曼•买买提    Occupation & Level 工业机器人…": a label's value under it).
+COLUMN_GAP_EM = 3.0
+
+
+def _columns(members: list[_Glyph]) -> list[list[_Glyph]]:
+    members = sorted(members, key=lambda g: g.x0)
+    parts = [[members[0]]]
+    for prev, cur in zip(members, members[1:], strict=False):
+        em = max(prev.bottom - prev.top, cur.bottom - cur.top, 1.0)
+        if cur.x0 - prev.x1 > COLUMN_GAP_EM * em:
+            parts.append([])
+        parts[-1].append(cur)
+    return parts
 
 
 def _line(members: list[_Glyph], spaces: list[_Glyph] = ()) -> TextLine:

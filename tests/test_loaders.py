@@ -210,7 +210,8 @@ def test_text_layer_pdf_reads_chinese_lines(tmp_path: Path) -> None:
     texts = [line.text for line in page.text_lines]
     assert texts == [
         "职业技能等级证书",
-        "姓名：张三 性别：男",
+        "姓名：张三",  # two columns of one line, boxed apart as OCR boxes them
+        "性别：男",
         "职业名称：电工",
         "证书编号：S000065010001230001",
     ]
@@ -225,9 +226,10 @@ def test_sideways_text_layer_keeps_reading_order(tmp_path: Path) -> None:
     )
     (page,) = load_file(write(tmp_path, "rot.pdf", pdf))[1]
     assert page.mode is OcrMode.text_layer and (page.width, page.height) == (842.0, 595.0)
-    assert [line.text for line in page.text_lines][:2] == [
+    assert [line.text for line in page.text_lines][:3] == [
         "职业技能等级证书",
-        "姓名：张三 性别：男",
+        "姓名：张三",
+        "性别：男",
     ]
     x0, top, x1, bottom = page.text_lines[0].bbox
     assert bottom - top > x1 - x0  # a vertical strip on the displayed page
