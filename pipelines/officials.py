@@ -204,10 +204,12 @@ def render_pdf(d: fg.IntakeData, prev: fg.IntakeData | None = None, *, date: str
     """The officials' report of an intake as PDF bytes; `date` (YYYY-MM-DD) is the report's
     date on the cover and in the PDF's metadata."""
     html = render_document(sections(d, prev), date=date, version=version)
-    return html_to_pdf(html, when=_fixed(date))
+    return html_to_pdf(html, when=report_time(date))
 
 
-def _fixed(date: str) -> dt.datetime:
+def report_time(date: str) -> dt.datetime:
+    """The PDF's creation time: the report's date, so one intake's report is the same bytes
+    whenever it is printed."""
     try:
         return dt.datetime.fromisoformat(date[:10])
     except ValueError:
@@ -319,7 +321,7 @@ def render_xlsx(d: fg.IntakeData, prev: fg.IntakeData | None = None, *, date: st
         for cell in ws[1]:
             cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
-    when = _fixed(date)
+    when = report_time(date)
     wb.properties.title = "人才项目申报核查情况报告"
     wb.properties.subject = d.key
     wb.properties.creator = "credcheck"

@@ -79,7 +79,7 @@ def write_officials_pdf(results: Results, out_dir: Path, batch_dir: Path, as_of:
         write_bytes_atomic(out_dir / "report.pdf", kept.read_bytes())
         return True
     try:
-        pdf = officials.html_to_pdf(html, when=officials._fixed(as_of))
+        pdf = officials.html_to_pdf(html, when=officials.report_time(as_of))
     except CredcheckError as e:
         logging.getLogger(__name__).warning("report.pdf not written: %s", e)
         return False
