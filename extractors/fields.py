@@ -277,6 +277,8 @@ def _cn_year(m: re.Match[str]) -> str:
         if got is not None and got[:4] in printed:
             return o
     return options[0]
+
+
 _CN = "〇零一二三四五六七八九十"
 
 
