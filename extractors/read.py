@@ -16,13 +16,13 @@ from pydantic import BaseModel, ConfigDict
 
 from extractors import normalize as nz
 from extractors.classify import classify_page, split_documents
-from extractors.fields import extract_fields, extract_roster
+from extractors.fields import extract_fields, extract_roster, seal_fields, wants_seals
 from extractors.loaders import LoadOptions, load_file
 from extractors.ocr.base import downscale, rotate_image
 from extractors.ocr.registry import get_engine
 from extractors.ocr.worker import EngineWorker
 from extractors.reconcile import SecondOpinion, crop, second_look, second_opinion
-from extractors.seals import read_seals, seal_fields, wants_seals
+from extractors.seals import read_seals
 from models import (
     BBox,
     DocType,

@@ -13,15 +13,11 @@ and the reading goes on without.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
-
-from extractors.lexicon import ORG_HEAD, mend
-from models import DocType, Evidence, ExtractedField
 
 # Seal diameter on a certificate: 38–50 mm; at 150–300 dpi and on ID-card sized scans that is
 # 4–30 % of the page's shorter side.
@@ -197,87 +193,3 @@ def read_seals(
         if best is not None:
             out.append(best)
     return out
-
-
-# --- what a seal's name adds to a page's fields ---------------------------------------------
-
-SEAL_MIN_CONFIDENCE = 0.85  # rim text reads worse than print: only sure readings count
-_BRACKETS = re.compile(r"[（）()\s]")
-
-
-def _rim_name(text: str) -> str:
-    t = re.sub(r"[^\u4e00-\u9fff（）()]", "", text)
-    # 疆 is read; the 新 before it, where the rim text starts on its slant, is often not.
-    t = re.sub(r"^[\u4e00-\u9fff](?=疆)", "新", t) if not t.startswith("新疆") else t
-    return mend(t)
-
-
-def wants_seals(doc_type: DocType, fields: dict[str, ExtractedField]) -> bool:
-    """Whether a page's seals may add what its print did not give: a diploma's school not
-    found (or found without its place), an issuer that lost its head, a title's issuer read
-    as the committee that only evaluated."""
-    if doc_type is DocType.education_certificate:
-        school = fields.get("school")
-        return school is None or len(school.value) <= 4
-    issuer = fields.get("issuer")
-    if issuer is None or doc_type is DocType.id_card:
-        return False
-    if doc_type is DocType.title_certificate and "委员会" in issuer.value:
-        return True
-    return not ORG_HEAD.match(issuer.value)
-
-
-def seal_fields(
-    doc_type: DocType,
-    fields: dict[str, ExtractedField],
-    texts: list[SealText],
-    file: str,
-    page: int,
-) -> None:
-    """Put a seal's name where the print left a gap (in place): the first sure rim reading
-    that fills one."""
-    for st in texts:
-        if st.confidence < SEAL_MIN_CONFIDENCE:
-            continue
-        got = _from_rim(doc_type, fields, _rim_name(st.text), st.confidence)
-        if got is not None:
-            key, value, conf = got
-            fields[key] = ExtractedField(
-                key=key, value=value, raw=st.text, confidence=round(conf, 4),
-                evidence=Evidence(file=file, page=page,
-                                  bbox=tuple(round(v, 1) for v in st.seal.bbox)),
-                notes=[f"found: the seal's rim ({st.text})"],
-            )  # fmt: skip
-            return
-
-
-def _from_rim(
-    doc_type: DocType, fields: dict[str, ExtractedField], name: str, conf: float
-) -> tuple[str, str, float] | None:
-    """(key, value, confidence) a rim's name gives the page, or None."""
-    from extractors.fields import _AUTHORITY, _SCHOOL_KIND, _SCHOOL_RE, _issuer, _school
-
-    if doc_type is DocType.education_certificate:
-        m = _SCHOOL_RE.search(name)
-        value = _school(m.group(0)) if m and not _SCHOOL_KIND.fullmatch(m.group(0)) else None
-        cur = fields.get("school")
-        if value and (cur is None or (value.endswith(cur.value) and value != cur.value)):
-            return "school", value, conf * 0.9
-        return None
-    cur = fields.get("issuer")
-    value = _issuer(name) if cur is not None else None
-    if not value or cur is None or value == cur.value:
-        return None
-    conf = min(cur.confidence, conf)
-    if doc_type is DocType.title_certificate and "委员会" in cur.value:
-        # Who sealed it issued it; a committee's own seal is no issuer.
-        return ("issuer", value, conf) if _AUTHORITY.search(value) else None
-    # A head lost under the seal: the rim's name ends with what was read ("业（集团）有限
-    # 公司" | 新疆天业集团有限公司), or what was read ends with the rim's name after a
-    # stray glyph or two of the ring ("州人为昌吉…局").
-    have, rim = _BRACKETS.sub("", cur.value), _BRACKETS.sub("", value)
-    if len(have) >= 4 and rim.endswith(have) and len(rim) > len(have):
-        return "issuer", rim[: len(rim) - len(have)] + cur.value, conf
-    if len(rim) >= 6 and have.endswith(rim) and 0 < len(have) - len(rim) <= 8:
-        return "issuer", value, conf
-    return None

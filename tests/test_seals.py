@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from extractors.seals import Seal, SealText, find_seals, read_seals, seal_fields, wants_seals
+from extractors.fields import seal_fields, wants_seals
+from extractors.seals import Seal, SealText, find_seals, read_seals
 from models import DocType, Evidence, ExtractedField
 from synth.fonts import font
 from synth.ornaments import make_seal
