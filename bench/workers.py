@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipelines.service import api_call as _get  # noqa: E402
+from pipelines.service import clean_env, wait_healthy  # noqa: E402
 from pipelines.service import free_port as _free_port  # noqa: E402
-from pipelines.service import wait_healthy  # noqa: E402
 
 PY = [sys.executable, "-m", "pipelines.cli"]
 NIGHT_MIN = 8 * 60
@@ -50,8 +50,7 @@ NIGHT_PAGES = 200_000
 
 def _env() -> dict[str, str]:
     # The children see credcheck from this checkout, and none of this shell's settings.
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PREFECT_", "CREDCHECK_", "DATABASE_URL", "DJANGO_"))}  # fmt: skip
+    env = clean_env()
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 

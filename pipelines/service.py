@@ -68,6 +68,13 @@ def descendants(pid: int, table: dict[int, tuple[int, int]] | None = None) -> li
     return out
 
 
+def clean_env() -> dict[str, str]:
+    """This process's environment without credcheck's, Prefect's, Django's and the store's
+    settings: for a child that must see only what it is given (tests, benches)."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("PREFECT_", "CREDCHECK_", "DATABASE_URL", "DJANGO_"))}  # fmt: skip
+
+
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as s:
         # As the server will: a port whose last connections are in TIME_WAIT is free.

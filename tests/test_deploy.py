@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.service import api_call as _get
+from pipelines.service import clean_env
 from pipelines.service import free_port as _free_port
 from store.dataroot import DataRoot
 
@@ -344,8 +345,7 @@ def test_serve_verifies_a_submitted_intake_as_verify_does_once_per_state(tmp_pat
     generate_batch(batch, applicants=2, seed=5, faults=["level_overclaim"], clean_share=0.5,
                    difficulties={"clean": 1.0})  # fmt: skip
     # Nothing of this process's Prefect or store settings leaks into the children.
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PREFECT_", "CREDCHECK_", "DATABASE_URL", "DJANGO_"))}  # fmt: skip
+    env = clean_env()
     t = time.perf_counter()
     ref = subprocess.run(
         [exe, "verify", str(batch), "--out", str(tmp_path / "ref"), "--as-of", AS_OF, "--quiet"],
@@ -593,8 +593,7 @@ def test_two_workers_a_server_restart_and_a_worker_killed_mid_intake(
     batch, data = tmp_path / "batch", tmp_path / "data"
     generate_batch(batch, applicants=3, seed=6, faults=["level_overclaim"], clean_share=0.5,
                    difficulties={"clean": 1.0})  # fmt: skip
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PREFECT_", "CREDCHECK_", "DATABASE_URL", "DJANGO_"))}  # fmt: skip
+    env = clean_env()
     ref_log = open(tmp_path / "ref.err", "wb")  # noqa: SIM115 - closed below
     ref = subprocess.Popen(  # meanwhile the server starts
         [*py, "verify", str(batch), "--out", str(tmp_path / "ref"), "--as-of", AS_OF, "--quiet"],

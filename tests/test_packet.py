@@ -327,15 +327,14 @@ def test_verify_packet_on_a_server_reads_one_packet_once_per_state(
     queues verify-packet. The stored result equals `credcheck verify`'s for that applicant
     on the same batch; only its pages were read; the same state again is the same flow run;
     a rescanned file is a new run that reads that file's page and nothing else."""
-    from pipelines.service import api_call, wait_healthy
+    from pipelines.service import api_call, clean_env, wait_healthy
     from synth.batch import generate_batch
 
     py = [sys.executable, "-m", "pipelines.cli"]
     batch, data = tmp_path / "batch", tmp_path / "data"
     generate_batch(batch, applicants=2, seed=5, faults=["level_overclaim"], clean_share=0.5,
                    difficulties={"clean": 1.0})  # fmt: skip
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PREFECT_", "CREDCHECK_", "DATABASE_URL", "DJANGO_"))}  # fmt: skip
+    env = clean_env()
     ref = subprocess.run(
         [*py, "verify", str(batch), "--out", str(tmp_path / "ref"), "--as-of", AS_OF, "--quiet"],
         env=env, capture_output=True, text=True, timeout=900,

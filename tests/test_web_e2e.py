@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,16 +24,13 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.service import clean_env
+from pipelines.service import free_port as _free_port
+
 pytestmark = [pytest.mark.browser, pytest.mark.store, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "e2e-password-123"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -62,8 +58,7 @@ def server(tmp_path, database_url):
     data = tmp_path / "data"
     data.mkdir()
     serve = os.environ.get("CREDCHECK_E2E_SERVE") == "1"
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PREFECT_", "CREDCHECK_", "DATABASE_URL", "DJANGO_"))}  # fmt: skip
+    env = clean_env()
     env.update(CREDCHECK_DATA=str(data), PREFECT_HOME=str(tmp_path / "prefect"),
                PYTHONPATH=str(ROOT), CREDCHECK_VERIFY="deployment" if serve else "local",
                PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="1")  # fmt: skip
