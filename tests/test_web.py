@@ -594,3 +594,17 @@ def test_createadmin_makes_an_admin_and_refuses_a_weak_password(users) -> None:
     create_admin("boss", "a-long-password-2")
     u = get_user_model().objects.get(username="boss")
     assert u.groups.filter(name=ADMIN).exists() and u.check_password("a-long-password-2")
+
+
+def test_a_local_verification_that_fails_leaves_its_reason_in_the_log(data_root, settings,
+                                                                      monkeypatch) -> None:
+    from webapp import verify
+
+    # The child's own database has no tables (nothing migrated): it fails and exits 1.
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{data_root.path / 'child.sqlite3'}")
+    settings.CREDCHECK_VERIFY = "local"
+    verify._local("no-such-intake", "XJ2025-0001")
+    assert verify.wait_local(120)
+    text = (data_root.path / "logs" / "verify-local.log").read_text(encoding="utf-8")
+    assert "--- webapp.verify_local no-such-intake XJ2025-0001" in text
+    assert "Traceback" in text and "no such table" in text

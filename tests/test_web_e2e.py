@@ -170,7 +170,9 @@ def test_a_reviewer_verifies_two_packets_and_an_official_downloads_the_report(
             page.fill("#packet-form input[name=applicant_id]", a["applicant_id"])
             page.set_input_files("#packet-form input[type=file]", files)
             page.click("#packet-form button")
-            expect(page.locator("#upload-result")).to_contain_text(f"新增 {len(files)}")
+            # This applicant's line: the last upload's result may read the same otherwise.
+            expect(page.locator("#upload-result p")).to_contain_text(
+                f"{a['applicant_id']}：新增 {len(files)}")  # fmt: skip
 
         # Wait for the verification: the queue shows the flagged applicant's state.
         row = page.locator("tr", has=page.locator(f"a:text-is('{flagged['applicant_id']}')"))

@@ -9,7 +9,8 @@ deployment via pipelines.deployments.queue_packet / queue_verify, keyed by the s
 CREDCHECK_VERIFY=local (tests, a machine without Prefect's server): the same steps in a child
 process (webapp.verify_local) started from a background thread, one at a time per intake; a
 newer state is verified after the running one, and a pending whole-intake run takes the
-place of the intake's pending packets (it reads them all).
+place of the intake's pending packets (it reads them all). What each child prints goes to
+logs/verify-local.log under the data root.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -112,10 +114,16 @@ def _local_loop(key: str) -> None:
         # The child finds the same data root and database through the environment.
         env = dict(os.environ, CREDCHECK_DATA=str(settings.DATA_ROOT))
         argv = [sys.executable, "-m", "webapp.verify_local", key]
-        subprocess.run(
-            argv + ([applicant] if applicant is not None else []), env=env, check=False,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        argv += [applicant] if applicant is not None else []
+        logs = Path(settings.DATA_ROOT) / "logs"  # a child that fails leaves its trace
+        logs.mkdir(parents=True, exist_ok=True)
+        with open(logs / "verify-local.log", "a", encoding="utf-8") as out:
+            out.write(f"--- {' '.join(argv[2:])}\n")
+            out.flush()
+            done = subprocess.run(argv, env=env, check=False, stdout=out, stderr=out)
+        if done.returncode:
+            log.error("local verification %s exited %s (logs/verify-local.log)",
+                      " ".join(argv[3:]), done.returncode)  # fmt: skip
 
 
 def wait_local(timeout: float) -> bool:
