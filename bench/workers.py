@@ -55,8 +55,6 @@ def _env() -> dict[str, str]:
     return env
 
 
-
-
 def _stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         try:
@@ -91,7 +89,9 @@ def run_verify(batch: Path, work: Path, as_of: str) -> tuple[float, int]:
     return time.perf_counter() - t, pages_in(out / ".credcheck" / "cache")
 
 
-def run_deployed(batch: Path, work: Path, as_of: str, workers: int) -> tuple[float, int]:
+def run_deployed(
+    batch: Path, work: Path, as_of: str, workers: int, timeline: bool = False
+) -> tuple[float, int]:
     """The batch submitted as one intake to `workers` workers; wall from submit to done."""
     data = work / f"data-{workers}w"
     shutil.rmtree(data, ignore_errors=True)
@@ -138,10 +138,66 @@ def run_deployed(batch: Path, work: Path, as_of: str, workers: int) -> tuple[flo
             if all(s == "COMPLETED" for s in states):
                 break
             time.sleep(0.5)
-        return time.perf_counter() - t, pages_in(data / "cache")
+        wall = time.perf_counter() - t
+        if timeline:
+            print(timeline_of(api), flush=True)
+        return wall, pages_in(data / "cache")
     finally:
         for p in reversed(procs):
             _stop(p)
+
+
+def _paged(url: str, body: dict) -> list[dict]:
+    out: list[dict] = []
+    while True:
+        got = _get(url, {**body, "offset": len(out), "limit": 200})
+        out += got
+        if len(got) < 200:
+            return out
+
+
+def timeline_of(api: str) -> str:
+    """Where a deployed run's wall went: every flow run on the server as a tree (a
+    deployment's run, its subflows, their waves), start and end in seconds from the first
+    run's start; subflows of one name under one parent fold into one line."""
+    runs = _paged(f"{api}/flow_runs/filter", {})
+    names = {f["id"]: f["name"] for f in _paged(f"{api}/flows/filter", {})}
+    parents = [r["parent_task_run_id"] for r in runs if r["parent_task_run_id"]]
+    tasks = {"task_runs": {"id": {"any_": parents}}}
+    owner = {t["id"]: t["flow_run_id"] for t in _paged(f"{api}/task_runs/filter", tasks)}
+
+    def ts(v: str | None) -> float | None:
+        import datetime as dt
+
+        return dt.datetime.fromisoformat(v).timestamp() if v else None
+
+    spans = [r for r in runs if r["start_time"]]
+    if not spans:
+        return "timeline: no flow run started"
+    t0 = min(ts(r["start_time"]) for r in spans)
+    kids: dict[str | None, list[dict]] = {}
+    for r in spans:
+        kids.setdefault(owner.get(r["parent_task_run_id"]), []).append(r)
+    lines = ["timeline (s from the first flow run's start; subflows of a name folded):"]
+
+    def walk(parent: str | None, depth: int) -> None:
+        groups: dict[str, list[dict]] = {}
+        for r in sorted(kids.get(parent, []), key=lambda r: r["start_time"]):
+            groups.setdefault(names.get(r["flow_id"], "?"), []).append(r)
+        for name, rs in groups.items():
+            folded = len(rs) > 1 and depth > 1
+            for r in [rs[0]] if folded else rs:
+                start = min(ts(x["start_time"]) for x in (rs if folded else [r])) - t0
+                end = max(ts(x["end_time"]) or time.time() for x in (rs if folded else [r])) - t0
+                busy = sum(x["total_run_time"] for x in (rs if folded else [r]))
+                label = f"{name} ×{len(rs)}" if folded else name
+                lines.append(f"  {'  ' * depth}{label:34s} {start:7.1f} → {end:7.1f}"
+                             f"  ({busy:6.1f} s run)")  # fmt: skip
+                if not folded:
+                    walk(r["id"], depth + 1)
+
+    walk(None, 0)
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -151,20 +207,28 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="medians over this many runs")
     ap.add_argument("--work", type=Path, default=None, help="folder for batches and runs")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--timeline", action="store_true",
+                    help="print where each deployed run's wall went (its flow runs)")
+    ap.add_argument("--modes", default="verify,1 worker,2 workers",
+                    help="which of verify, 1 worker, 2 workers to run")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-workers-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         batch, as_of = make_batch(work, args.applicants, args.seed)
-        walls: dict[str, list[float]] = {"verify": [], "1 worker": [], "2 workers": []}
+        wanted = [m.strip() for m in args.modes.split(",")]
+        walls: dict[str, list[float]] = {k: [] for k in ("verify", "1 worker", "2 workers")
+                                         if k in wanted}  # fmt: skip
         pages: dict[str, set[int]] = {k: set() for k in walls}
         for r in range(args.repeat):
             modes = {
                 "verify": lambda: run_verify(batch, work, as_of),
-                "1 worker": lambda: run_deployed(batch, work, as_of, 1),
-                "2 workers": lambda: run_deployed(batch, work, as_of, 2),
+                "1 worker": lambda: run_deployed(batch, work, as_of, 1, args.timeline),
+                "2 workers": lambda: run_deployed(batch, work, as_of, 2, args.timeline),
             }
             for name, fn in modes.items():
+                if name not in wanted:
+                    continue
                 wall, n = fn()
                 walls[name].append(wall)
                 pages[name].add(n)
@@ -174,18 +238,22 @@ def main() -> None:
             print(f"warning: the modes read different page counts {pages}")
         med = {k: statistics.median(v) for k, v in walls.items()}
         ppm = {k: n / (w / 60) for k, w in med.items()}
-        ratio = ppm["2 workers"] / ppm["1 worker"]
-        cost = med["2 workers"] / med["verify"]
-        night = ppm["2 workers"] * NIGHT_MIN
         print(f"\npages: {n} ({args.applicants} applicants, one intake); medians of "
               f"{args.repeat} run(s)")  # fmt: skip
         for k in walls:
             print(f"  {k:9s} {med[k]:7.1f} s  {ppm[k]:6.1f} pages/min")
-        print(f"2 workers ÷ 1 worker (pages/min): {ratio:.2f}  (target ≥ 1.8)")
-        print(f"orchestration cost, 2 workers ÷ verify (wall): {cost:.2f}  (target ≤ 1.10)")
-        print(f"one 2-core machine, 2 workers, 8 hours: {night:,.0f} pages  (goal ≥ 20,000)")
-        print(f"machines (2 workers each) for {NIGHT_PAGES:,} pages a night: "
-              f"{math.ceil(NIGHT_PAGES / night)}  ({2 * math.ceil(NIGHT_PAGES / night)} workers)")
+        if "1 worker" in med and "2 workers" in med:
+            ratio = ppm["2 workers"] / ppm["1 worker"]
+            print(f"2 workers ÷ 1 worker (pages/min): {ratio:.2f}  (target ≥ 1.8)")
+        if "verify" in med and "2 workers" in med:
+            cost = med["2 workers"] / med["verify"]
+            print(f"orchestration cost, 2 workers ÷ verify (wall): {cost:.2f}  (target ≤ 1.10)")
+        if "2 workers" in med:
+            night = ppm["2 workers"] * NIGHT_MIN
+            need = math.ceil(NIGHT_PAGES / night)
+            print(f"one 2-core machine, 2 workers, 8 hours: {night:,.0f} pages  (goal ≥ 20,000)")
+            print(f"machines (2 workers each) for {NIGHT_PAGES:,} pages a night: {need}"
+                  f"  ({2 * need} workers)")  # fmt: skip
         if n < 300:
             print(f"note: {n} pages < 300: a trial, not issue 14's measurement")
     finally:

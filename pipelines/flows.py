@@ -337,6 +337,7 @@ def verify_flow(
     progress: Progress | None = None,
     history: str | None = None,
     applicant: str | None = None,
+    reading_only: bool = False,
 ) -> Results:
     batch = Path(batch_dir)
     run = _RUN.get()
@@ -391,6 +392,8 @@ def verify_flow(
         applicants, plan, files, read_pages,
         history_path=Path(history) if history else None,
     )  # fmt: skip
+    if reading_only:  # a part of an intake read for its pages: its reports are the intake's
+        return results
     shas = {fp.rel: fp.sha256 for fp in plan.files}
     stages.write_outputs(results, Path(out_dir), batch, as_of, read_pages, shas=shas,
                          officials_pdf=applicant is None)  # fmt: skip
@@ -545,12 +548,14 @@ def verify_batch(
     history: Path | None = None,
     cache_dir: Path | None = None,
     applicant: str | None = None,
+    reading_only: bool = False,
 ) -> Results:
     """Run verify_flow on a local Prefect (no server to start by hand); returns the results.
 
     Page readings are cached in `cache_dir`, by default OUT_DIR/.credcheck/cache; a
     deployment passes the data root's cache, which every machine shares. With `applicant`,
-    that applicant alone is verified (verify-packet)."""
+    that applicant alone is verified (verify-packet). With `reading_only`, nothing is written
+    to OUT_DIR: the pages and second looks land in the cache (a part of verify-intake)."""
     batch_dir, out_dir = Path(batch_dir), Path(out_dir)
     check_dirs(batch_dir, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -568,7 +573,8 @@ def verify_batch(
                 }
             ):
                 args = (str(batch_dir.resolve()), str(out_dir.resolve()), day.isoformat(),
-                        progress, str(history) if history else None, applicant)  # fmt: skip
+                        progress, str(history) if history else None, applicant,
+                        reading_only)  # fmt: skip
                 if _cached(run, batch_dir, applicant):
                     return verify_flow.fn(*args)  # same wiring, no server to start
                 # The OCR processes load their models while the server starts (both take

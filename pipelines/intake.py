@@ -361,9 +361,10 @@ def read_part(
     key: str, files: list[tuple[str, str]], *, as_of: str, name: str, **verify: object
 ) -> Path:
     """Read the pages of some packets into the data root's reading cache (verify-intake's
-    fan-out): those files laid out as a batch and verified into a scratch folder, removed
-    afterwards; the verifier's own cache keys make a page read here a hit for every later
-    run. Returns the scratch folder's path (gone)."""
+    fan-out): those files laid out as a batch and read, with the second looks their flags
+    want, but no reports written (the intake's run writes them); the verifier's own cache
+    keys make a page read here a hit for every later run. Returns the scratch folder's path
+    (gone)."""
     import shutil
 
     from pipelines.flows import verify_batch
@@ -374,7 +375,8 @@ def read_part(
     batch = records.materialise(root, state, where / "batch" / key)
     try:
         verify_batch(batch, where / "out", as_of=dt.date.fromisoformat(as_of),
-                     cache_dir=root.cache, **verify)  # type: ignore[arg-type]  # fmt: skip
+                     cache_dir=root.cache, reading_only=True,
+                     **verify)  # type: ignore[arg-type]  # fmt: skip
     finally:
         shutil.rmtree(where, ignore_errors=True)
     return where

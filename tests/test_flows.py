@@ -166,3 +166,31 @@ def test_waves_are_as_even_as_their_bound_allows() -> None:
         assert sum(sizes) == n and all(s <= WAVE for s in sizes)
         assert not sizes or max(sizes) - min(sizes) <= 1, (n, sizes)
     assert [w[0] for w in _waves(list(range(WAVE + 3)))] == [0, WAVE // 2 + 2]  # order kept
+
+
+@pytest.mark.slow
+def test_a_part_read_for_an_intake_writes_no_report_and_leaves_its_pages_cached(
+    tmp_path,
+) -> None:
+    """verify-intake's parts (reading_only): pages and second looks into the shared cache, no
+    reports; the intake's own run then reads nothing again and writes the reports."""
+    from datetime import date
+
+    from pipelines.flows import verify_batch
+    from synth.batch import generate_batch
+
+    batch = tmp_path / "batch"
+    generate_batch(batch, applicants=2, seed=7, faults=["level_overclaim"], clean_share=0.5,
+                   difficulties={"clean": 1.0})  # fmt: skip
+    cache, day = tmp_path / "cache", date(2025, 9, 30)
+    verify_batch(batch, tmp_path / "part", as_of=day, cache_dir=cache, reading_only=True)
+    assert not [p for p in (tmp_path / "part").iterdir() if p.name != STATE_DIR]
+    assert not (tmp_path / "part" / STATE_DIR / "crops").exists()
+    read = sorted(p.name for p in cache.iterdir())
+    assert any(n.startswith("page-") for n in read)
+    verify_batch(batch, tmp_path / "whole", as_of=day, cache_dir=cache)
+    assert sorted(p.name for p in cache.iterdir()) == read  # nothing read again
+    results = json.loads((tmp_path / "whole" / "results.json").read_text("utf-8"))
+    assert (tmp_path / "whole" / "report.html").is_file()
+    flagged = [a for a in results["applicants"] if a["flags"]]
+    assert [f["code"] for a in flagged for f in a["flags"]] == ["LEVEL_OVERCLAIM"]
