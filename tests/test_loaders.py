@@ -544,6 +544,23 @@ def test_inline_mode_matches_sandbox(tmp_path: Path) -> None:
     assert np.array_equal(sandboxed[1][0].image, inline[1][0].image)  # type: ignore[arg-type]
 
 
+def _big_pages(sizes: tuple[int, ...]) -> list[np.ndarray]:
+    rng = np.random.default_rng(3)
+    return [rng.integers(0, 256, (h, 997, 3), dtype=np.uint8) for h in sizes]
+
+
+def test_arrays_larger_than_the_pipe_come_back_whole_and_writable() -> None:
+    # 3 MB to 9 MB pages past a 1 MiB pipe, an empty one between, a header after: all framed.
+    sizes = (1024, 0, 3001)
+    got = list(iter_sandboxed(_big_pages, sizes))
+    want = _big_pages(sizes)
+    assert len(got) == 3 and all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
+    got[2][0, 0, 0] ^= 1  # the parent owns a writable copy
+    both = run_sandboxed(lambda: ("header", _big_pages((2000,))[0], "trailer"))
+    assert both[0] == "header" and both[2] == "trailer"
+    assert np.array_equal(both[1], _big_pages((2000,))[0])
+
+
 def _children_of_this_process() -> list[int]:
     me, out = str(os.getpid()), []
     for d in Path("/proc").iterdir():
