@@ -84,10 +84,17 @@ def verify_intake(intake: str, as_of: str | None = None, kind: str = "intake") -
             # finds their pages in the cache (and reads what they did not).
             mine, parts = fan_out(p)
             if parts:
+                name = p.run.state_digest[:16]
                 intakes.read_part(p.intake.key, mine, as_of=p.as_of.isoformat(),
-                                  name=f"{p.run.state_digest[:16]}-0", workers=readers,
+                                  name=f"{name}-0", workers=readers,
                                   read_options=options)  # fmt: skip
-                settle(parts)
+                # Done first (another worker starts later, parts are uneven): read the
+                # others' files from their far end meanwhile, so both finish together.
+                if rest := unfinished(parts):
+                    intakes.read_part(p.intake.key, rest, as_of=p.as_of.isoformat(),
+                                      name=f"{name}-back", workers=readers,
+                                      read_options=options, backwards=True)  # fmt: skip
+                settle([run for run, _files in parts])
             history = intakes.earlier_history(p.intake, Path(tmp) / "history.sqlite3") if (
                 kind == "nightly") else None  # fmt: skip
             results = verify_batch(
@@ -156,11 +163,15 @@ def _online_workers() -> int:
         return sum(w.status == "ONLINE" for w in client.read_workers_for_work_pool(POOL))
 
 
-def fan_out(p: Any) -> tuple[list[tuple[str, str]], list[FlowRun]]:
+Files = list[tuple[str, str]]  # (path in the batch, SHA-256)
+
+
+def fan_out(p: Any) -> tuple[Files, list[tuple[FlowRun, Files]]]:
     """Split the intake's packets among the pool's online workers (this one included):
-    queue read-packets for every part but the first, which is returned to read here. No
-    split with one worker or one packet. The parts' idempotency keys name the state, so a
-    verify-intake run again after a crash finds the parts already queued or done."""
+    queue read-packets for every part but the first, which is returned to read here, with
+    the queued runs and their files. No split with one worker or one packet. The parts'
+    idempotency keys name the state, so a verify-intake run again after a crash finds the
+    parts already queued or done."""
     from pipelines import intake as intakes
     from store import models as m
     from store.records import intake_state
@@ -180,16 +191,37 @@ def fan_out(p: Any) -> tuple[list[tuple[str, str]], list[FlowRun]]:
     runs = []
     for i, files in enumerate(parts[1:], 1):
         name = f"{state.digest[:16]}-{i}"
-        runs.append(run_deployment(
+        runs.append((files, run_deployment(
             READ_PACKETS, timeout=0, as_subflow=False,
             idempotency_key=f"{base}:part{i}/{len(parts)}",
             parameters={"intake": p.intake.key, "files": [list(f) for f in files],
                         "as_of": p.as_of.isoformat(), "part": name},
-        ))  # fmt: skip
-    return parts[0], runs
+        )))  # fmt: skip
+    return parts[0], [(run, files) for files, run in runs]
 
 
 TAKEN_BACK = "由核验本身读取 / read by its verify-intake"
+
+
+def unfinished(parts: list[tuple[FlowRun, Files]]) -> Files:
+    """The files of the parts not yet done, for this worker to read from their far end: a
+    part no worker has taken yet is cancelled (this worker reads it all, as settle does)."""
+    from prefect.client.orchestration import get_client
+    from prefect.states import Cancelled
+
+    out: Files = []
+    with get_client(sync_client=True) as client:
+        for run, files in parts:
+            s = client.read_flow_run(run.id).state
+            if s is not None and s.is_scheduled():
+                client.set_flow_run_state(run.id, Cancelled(message=TAKEN_BACK))
+            elif s is None or s.is_final():
+                continue
+            out += [f for f in files if f[0].startswith("packets/")]
+    if not out:
+        return []
+    top = [f for f in parts[0][1] if not f[0].startswith("packets/")]  # the declared table
+    return sorted(set(top + out))
 
 
 def settle(runs: list[FlowRun], poll: float = 2.0) -> None:

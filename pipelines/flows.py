@@ -338,6 +338,7 @@ def verify_flow(
     history: str | None = None,
     applicant: str | None = None,
     reading_only: bool = False,
+    backwards: bool = False,
 ) -> Results:
     batch = Path(batch_dir)
     run = _RUN.get()
@@ -360,6 +361,8 @@ def verify_flow(
     for ap in plan.applicants:
         wanted = stages.pages_to_read(ap, infos)
         jobs += [(fp, k) for fp in ap.files for k in wanted.get(fp.rel, [])]
+    if backwards:  # another worker reads these from the front: each page read once
+        jobs.reverse()
     tick("read", 0, len(jobs))
     done = 0
 
@@ -549,13 +552,15 @@ def verify_batch(
     cache_dir: Path | None = None,
     applicant: str | None = None,
     reading_only: bool = False,
+    backwards: bool = False,
 ) -> Results:
     """Run verify_flow on a local Prefect (no server to start by hand); returns the results.
 
     Page readings are cached in `cache_dir`, by default OUT_DIR/.credcheck/cache; a
     deployment passes the data root's cache, which every machine shares. With `applicant`,
     that applicant alone is verified (verify-packet). With `reading_only`, nothing is written
-    to OUT_DIR: the pages and second looks land in the cache (a part of verify-intake)."""
+    to OUT_DIR: the pages and second looks land in the cache (a part of verify-intake);
+    `backwards` reads the pages last to first (a worker helping another from the far end)."""
     batch_dir, out_dir = Path(batch_dir), Path(out_dir)
     check_dirs(batch_dir, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -574,7 +579,7 @@ def verify_batch(
             ):
                 args = (str(batch_dir.resolve()), str(out_dir.resolve()), day.isoformat(),
                         progress, str(history) if history else None, applicant,
-                        reading_only)  # fmt: skip
+                        reading_only, backwards)  # fmt: skip
                 if _cached(run, batch_dir, applicant):
                     return verify_flow.fn(*args)  # same wiring, no server to start
                 # The OCR processes load their models while the server starts (both take

@@ -363,7 +363,8 @@ def read_part(
     """Read the pages of some packets into the data root's reading cache (verify-intake's
     fan-out): those files laid out as a batch and read, with the second looks their flags
     want, but no reports written (the intake's run writes them); the verifier's own cache
-    keys make a page read here a hit for every later run. Returns the scratch folder's path
+    keys make a page read here a hit for every later run (or, with backwards=True, for the
+    worker reading the same files from the front). Returns the scratch folder's path
     (gone)."""
     import shutil
 
