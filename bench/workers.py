@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipelines.service import api_call as _get  # noqa: E402
-from pipelines.service import clean_env, wait_healthy  # noqa: E402
+from pipelines.service import clean_env, server_defaults, wait_healthy  # noqa: E402
 from pipelines.service import free_port as _free_port  # noqa: E402
 
 PY = [sys.executable, "-m", "pipelines.cli"]
@@ -103,6 +103,7 @@ def run_deployed(
            "PREFECT_WORKER_PREFETCH_SECONDS": "1",
            "PREFECT_SERVER_DATABASE_CONNECTION_URL":
                f"sqlite+aiosqlite:///{data}/prefect/prefect.db"}  # fmt: skip
+    server_defaults(env)  # as `credcheck serve` starts it
     procs: list[subprocess.Popen] = []
 
     def start(name: str, argv: list[str]) -> None:

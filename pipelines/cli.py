@@ -354,6 +354,7 @@ def serve(
         os.environ["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = (
             f"sqlite+aiosqlite:///{root / 'prefect' / 'prefect.db'}"
         )
+    service.server_defaults(os.environ)
     if not service.port_free(prefect_port):
         err.print(f"[red]错误 / error[/red] 端口 {prefect_port} 已被占用，请用 --prefect-port 换一个 / port in use")
         raise typer.Exit(2)

@@ -75,6 +75,25 @@ def clean_env() -> dict[str, str]:
             if not k.startswith(("PREFECT_", "CREDCHECK_", "DATABASE_URL", "DJANGO_"))}  # fmt: skip
 
 
+# On SQLite a long-lived Prefect server records neither task runs nor events: their bulk
+# writes hold SQLite's one write lock for seconds, and every other call waits (two workers on
+# 140 pages: subflow runs took 2-6 s to create, a work-queue update 60 s; bench/workers.py
+# --timeline). credcheck reads neither; automations still see every event as it passes.
+QUIET_SQLITE_SERVER = {
+    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
+}
+
+
+def server_defaults(environ: dict[str, str] | os._Environ[str]) -> None:
+    """Defaults for a `prefect server start` child given its environment: QUIET_SQLITE_SERVER
+    when its database is SQLite (PostgreSQL takes these writes in its stride). What the
+    environment already sets wins."""
+    if environ.get("PREFECT_SERVER_DATABASE_CONNECTION_URL", "sqlite").startswith("sqlite"):
+        for k, v in QUIET_SQLITE_SERVER.items():
+            environ.setdefault(k, v)
+
+
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as s:
         # As the server will: a port whose last connections are in TIME_WAIT is free.

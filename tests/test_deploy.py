@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.service import api_call as _get
-from pipelines.service import clean_env
+from pipelines.service import clean_env, server_defaults
 from pipelines.service import free_port as _free_port
 from store.dataroot import DataRoot
 
@@ -537,6 +537,7 @@ def server_env(env: dict[str, str], data: Path, store_url: str | None) -> tuple[
                PREFECT_SERVER_ANALYTICS_ENABLED="false")  # fmt: skip
     if store_url:
         env["DATABASE_URL"] = store_url
+    server_defaults(env)  # as `credcheck serve` starts it
     (data / "prefect").mkdir(parents=True)
     return port, api
 
@@ -751,3 +752,17 @@ def test_the_demo_batch_is_stored_as_an_intake_with_its_run(tmp_path: Path, monk
         "XJ-1", "XJ-2"]  # fmt: skip
     report = DataRoot(tmp_path / "data").intake_dir("demo") / "report" / "report.html"
     assert report.read_text(encoding="utf-8") == "<html>报告</html>"
+
+
+def test_a_sqlite_prefect_server_records_no_task_runs_or_events_unless_told() -> None:
+    env = {"PREFECT_SERVER_DATABASE_CONNECTION_URL": "sqlite+aiosqlite:////x/prefect.db"}
+    server_defaults(env)
+    assert env["PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED"] == "false"
+    assert env["PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED"] == "false"
+    pg = {"PREFECT_SERVER_DATABASE_CONNECTION_URL": "postgresql+asyncpg://h/prefect"}
+    server_defaults(pg)
+    assert len(pg) == 1
+    told = {"PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "true"}  # SQLite by default
+    server_defaults(told)
+    assert told["PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED"] == "true"
+    assert told["PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED"] == "false"
