@@ -42,8 +42,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _env(code: Path) -> dict[str, str]:
-    # The children see credcheck from `code`, and none of this shell's Prefect settings.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CREDCHECK_"))}
+    # The children see credcheck from `code`, and none of this shell's settings.
+    from pipelines.service import clean_env
+
+    env = clean_env()
     env["PYTHONPATH"] = str(code)
     return env
 

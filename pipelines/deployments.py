@@ -191,33 +191,40 @@ def fan_out(p: Any) -> tuple[Files, list[tuple[FlowRun, Files]]]:
     runs = []
     for i, files in enumerate(parts[1:], 1):
         name = f"{state.digest[:16]}-{i}"
-        runs.append((files, run_deployment(
+        runs.append((run_deployment(
             READ_PACKETS, timeout=0, as_subflow=False,
             idempotency_key=f"{base}:part{i}/{len(parts)}",
             parameters={"intake": p.intake.key, "files": [list(f) for f in files],
                         "as_of": p.as_of.isoformat(), "part": name},
-        )))  # fmt: skip
-    return parts[0], [(run, files) for files, run in runs]
+        ), files))  # fmt: skip
+    return parts[0], runs
 
 
 TAKEN_BACK = "由核验本身读取 / read by its verify-intake"
+
+
+def _take_back_unstarted(client: Any, run_id: Any) -> Any:
+    """A part's state as read; one no worker has taken yet is cancelled meanwhile (its caller
+    reads its pages instead), the next read sees it ended."""
+    from prefect.states import Cancelled
+
+    s = client.read_flow_run(run_id).state
+    if s is not None and s.is_scheduled():
+        client.set_flow_run_state(run_id, Cancelled(message=TAKEN_BACK))
+    return s
 
 
 def unfinished(parts: list[tuple[FlowRun, Files]]) -> Files:
     """The files of the parts not yet done, for this worker to read from their far end: a
     part no worker has taken yet is cancelled (this worker reads it all, as settle does)."""
     from prefect.client.orchestration import get_client
-    from prefect.states import Cancelled
 
     out: Files = []
     with get_client(sync_client=True) as client:
         for run, files in parts:
-            s = client.read_flow_run(run.id).state
-            if s is not None and s.is_scheduled():
-                client.set_flow_run_state(run.id, Cancelled(message=TAKEN_BACK))
-            elif s is None or s.is_final():
-                continue
-            out += [f for f in files if f[0].startswith("packets/")]
+            s = _take_back_unstarted(client, run.id)
+            if s is not None and not s.is_final():
+                out += [f for f in files if f[0].startswith("packets/")]
     if not out:
         return []
     top = [f for f in parts[0][1] if not f[0].startswith("packets/")]  # the declared table
@@ -231,17 +238,14 @@ def settle(runs: list[FlowRun], poll: float = 2.0) -> None:
     import time
 
     from prefect.client.orchestration import get_client
-    from prefect.states import Cancelled
 
     waiting = {r.id: time.monotonic() for r in runs}
     with get_client(sync_client=True) as client:
         while waiting:
             for run_id, since in list(waiting.items()):
-                s = client.read_flow_run(run_id).state
+                s = _take_back_unstarted(client, run_id)
                 if s is None or s.is_final():
                     del waiting[run_id]
-                elif s.is_scheduled():
-                    client.set_flow_run_state(run_id, Cancelled(message=TAKEN_BACK))
                 elif s.is_pending() and time.monotonic() - since > ZOMBIE_SECONDS:
                     del waiting[run_id]
             if waiting:
