@@ -219,20 +219,25 @@ def _result(fut: Any, again: Callable[[], Any]) -> Any:
 
 class _FromCache:
     """A task's future when the run is offline: its cached result (Prefect's own record,
-    read from its result storage), or the stage done here when it is not cached."""
+    read from its result storage), or the stage done here when it is not cached, and kept
+    there as the task would have kept it (a second look no earlier run took)."""
 
     def __init__(self, t: Any, args: tuple) -> None:
         self.t, self.args = t, args
 
     def result(self) -> Any:
-        from prefect.results import ResultRecord
+        from prefect.filesystems import LocalFileSystem
+        from prefect.results import ResultRecord, ResultStore
 
         params = dict(zip(("fp", "page"), self.args, strict=False))
         key = self.t.cache_key_fn(None, params) if self.t.cache_key_fn else None
-        path = Path(PREFECT_LOCAL_STORAGE_PATH.value()) / key if key else None
-        if path is not None and path.is_file():
-            return ResultRecord.deserialize(path.read_bytes()).result
-        return self.t.fn(*self.args)
+        storage = Path(PREFECT_LOCAL_STORAGE_PATH.value())
+        if key is not None and (storage / key).is_file():
+            return ResultRecord.deserialize((storage / key).read_bytes()).result
+        got = self.t.fn(*self.args)
+        if key is not None:
+            ResultStore(result_storage=LocalFileSystem(basepath=str(storage))).write(got, key=key)
+        return got
 
 
 def _submit(t: Any, *args: Any) -> Any:
@@ -385,18 +390,21 @@ def verify_flow(
             pages.put(key, got)
         del got_wave  # the wave's objects go before the next wave runs, not after
 
+    if backwards:  # the front's worker assesses these and takes their second looks
+        return Results(applicants=[])
     day = date.fromisoformat(as_of)
     files = stages.PacketFilesView(plan, infos, pages)  # built per applicant when asked
     applicants = _run_waves(assess_wave, "assess", plan.applicants, files, day)
     applicants = _second_looks(plan, pages, applicants, files, day, batch_dir)
     tick("assess", len(applicants), len(applicants))
+    if reading_only:  # a part of an intake, read for its pages and second looks: the
+        # cross-applicant checks and the reports are the intake's run's
+        return Results(applicants=sorted(applicants, key=lambda a: a.applicant_id))
     read_pages = pages.readings()
     results = stages.cross_checks(
         applicants, plan, files, read_pages,
         history_path=Path(history) if history else None,
     )  # fmt: skip
-    if reading_only:  # a part of an intake read for its pages: its reports are the intake's
-        return results
     shas = {fp.rel: fp.sha256 for fp in plan.files}
     stages.write_outputs(results, Path(out_dir), batch, as_of, read_pages, shas=shas,
                          officials_pdf=applicant is None)  # fmt: skip
@@ -491,16 +499,20 @@ def _start_temporary_server() -> None:
         SubprocessASGIServer().start()
 
 
-def _cached(run: Run, batch_dir: Path, applicant: str | None = None) -> bool:
+def _cached(
+    run: Run, batch_dir: Path, applicant: str | None = None, on_server: bool = False
+) -> bool:
     """Whether the run can go offline: no Prefect server is running (one would have to be
     started, 8-16 s, most of a re-run's time) and every file's inspection and every page's
     reading is in the cache. Then the flow's body runs as plain functions reading the cache
-    (`_FromCache`), and a re-run of an unchanged batch starts no server."""
+    (`_FromCache`), and a re-run of an unchanged batch starts no server. With `on_server`,
+    also inside a flow run on a server (verify-intake after its parts: each cached task
+    there cost its worker a few calls to the server, one after another)."""
     from prefect.context import FlowRunContext
     from prefect.results import ResultRecord
     from prefect.settings import PREFECT_API_URL
 
-    if PREFECT_API_URL.value() or FlowRunContext.get() is not None:
+    if not on_server and (PREFECT_API_URL.value() or FlowRunContext.get() is not None):
         return False  # runs are recorded on a running server
     try:
         plan = stages.plan_batch(batch_dir.resolve())
@@ -553,20 +565,25 @@ def verify_batch(
     applicant: str | None = None,
     reading_only: bool = False,
     backwards: bool = False,
+    read_already: bool = False,
 ) -> Results:
     """Run verify_flow on a local Prefect (no server to start by hand); returns the results.
 
     Page readings are cached in `cache_dir`, by default OUT_DIR/.credcheck/cache; a
     deployment passes the data root's cache, which every machine shares. With `applicant`,
     that applicant alone is verified (verify-packet). With `reading_only`, nothing is written
-    to OUT_DIR: the pages and second looks land in the cache (a part of verify-intake);
-    `backwards` reads the pages last to first (a worker helping another from the far end)."""
+    to OUT_DIR: the pages and second looks land in the cache (a part of verify-intake), and
+    the results lack the cross-applicant checks; `backwards` reads the pages last to first
+    and only reads (a worker helping another from the far end: the other assesses them).
+    With `read_already` (verify-intake after its parts), a run whose every page is cached
+    reads them as a re-run does, without Prefect's tasks, even on a server."""
     batch_dir, out_dir = Path(batch_dir), Path(out_dir)
     check_dirs(batch_dir, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     day = as_of or date.today()
     workers = max(1, workers)
     opts = read_options or ReadOptions(engine_threads=max(1, (os.cpu_count() or 2) // workers))
+    warm: threading.Thread | None = None
     with _out_lock(out_dir) as state:
         run = Run(opts, stages.ReaderPool(workers, opts))
         token = _RUN.set(run)
@@ -580,18 +597,20 @@ def verify_batch(
                 args = (str(batch_dir.resolve()), str(out_dir.resolve()), day.isoformat(),
                         progress, str(history) if history else None, applicant,
                         reading_only, backwards)  # fmt: skip
-                if _cached(run, batch_dir, applicant):
+                if _cached(run, batch_dir, applicant, on_server=read_already):
                     return verify_flow.fn(*args)  # same wiring, no server to start
                 # The OCR processes load their models while the server starts (both take
-                # seconds, mostly on different cores).
-                server = threading.Thread(target=_start_temporary_server, daemon=True)
-                server.start()
-                run.pool.warm()
-                server.join()
+                # seconds, mostly on different cores) and while the files are inspected (a
+                # server already running: a deployment's worker), which needs no reader.
+                warm = threading.Thread(target=run.pool.warm, daemon=True)
+                warm.start()
+                _start_temporary_server()
                 # Its tasks run in the waves' subflows, each with its own runner (_run_wave).
                 return verify_flow(*args)
         finally:
             _RUN.reset(token)
+            if warm is not None:
+                warm.join()  # an engine still starting is closed once started
             run.pool.close()
 
 

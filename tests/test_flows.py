@@ -172,9 +172,14 @@ def test_waves_are_as_even_as_their_bound_allows() -> None:
 def test_a_part_read_for_an_intake_writes_no_report_and_leaves_its_pages_cached(
     tmp_path,
 ) -> None:
-    """verify-intake's parts (reading_only): pages and second looks into the shared cache, no
-    reports; the intake's own run then reads nothing again and writes the reports."""
-    from datetime import date
+    """verify-intake's parts (reading_only): the far end's helper (backwards) only reads, the
+    front's part takes the second looks, neither writes a report; the intake's own run then
+    reads nothing again, on the server without Prefect's tasks (read_already), and writes
+    the reports."""
+    from datetime import UTC, date, datetime
+
+    from prefect import flow
+    from prefect.client.orchestration import get_client
 
     from pipelines.flows import verify_batch
     from synth.batch import generate_batch
@@ -183,13 +188,33 @@ def test_a_part_read_for_an_intake_writes_no_report_and_leaves_its_pages_cached(
     generate_batch(batch, applicants=2, seed=7, faults=["level_overclaim"], clean_share=0.5,
                    difficulties={"clean": 1.0})  # fmt: skip
     cache, day = tmp_path / "cache", date(2025, 9, 30)
-    verify_batch(batch, tmp_path / "part", as_of=day, cache_dir=cache, reading_only=True)
-    assert not [p for p in (tmp_path / "part").iterdir() if p.name != STATE_DIR]
-    assert not (tmp_path / "part" / STATE_DIR / "crops").exists()
+    back = verify_batch(batch, tmp_path / "back", as_of=day, cache_dir=cache,
+                        reading_only=True, backwards=True)  # fmt: skip
+    assert back.applicants == []
     read = sorted(p.name for p in cache.iterdir())
     assert any(n.startswith("page-") for n in read)
-    verify_batch(batch, tmp_path / "whole", as_of=day, cache_dir=cache)
-    assert sorted(p.name for p in cache.iterdir()) == read  # nothing read again
+    assert not any(n.startswith("look-") for n in read)  # the front's part takes them
+    part = verify_batch(batch, tmp_path / "part", as_of=day, cache_dir=cache, reading_only=True)
+    assert [f.code.value for a in part.applicants for f in a.flags] == ["LEVEL_OVERCLAIM"]
+    assert not part.duplicates
+    for out in ("back", "part"):
+        assert not [p for p in (tmp_path / out).iterdir() if p.name != STATE_DIR]
+        assert not (tmp_path / out / STATE_DIR / "crops").exists()
+    looked = sorted(p.name for p in cache.iterdir())
+    assert {n for n in looked if not n.startswith("look-")} == set(read)  # no page read again
+    assert any(n.startswith("look-") for n in looked)  # kept, though taken offline
+
+    @flow(name="an-intake-after-its-parts")
+    def intake_run() -> None:
+        verify_batch(batch, tmp_path / "whole", as_of=day, cache_dir=cache, read_already=True)
+
+    since = datetime.now(UTC)
+    intake_run()
+    assert sorted(p.name for p in cache.iterdir()) == looked  # nothing read again
+    with get_client(sync_client=True) as client:  # the flow runs since (this process's server)
+        flows = {f.id: f.name for f in client.read_flows()}
+        ran = [flows[r.flow_id] for r in client.read_flow_runs() if r.created >= since]
+    assert ran == ["an-intake-after-its-parts"]  # no credcheck-verify, no read-pages
     results = json.loads((tmp_path / "whole" / "results.json").read_text("utf-8"))
     assert (tmp_path / "whole" / "report.html").is_file()
     flagged = [a for a in results["applicants"] if a["flags"]]
