@@ -99,8 +99,7 @@ def run_deployed(
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {**_env(), "CREDCHECK_DATA": str(data), "PREFECT_HOME": str(data / "prefect"),
-           "PREFECT_API_URL": api, "PREFECT_WORKER_QUERY_SECONDS": "1",
-           "PREFECT_WORKER_PREFETCH_SECONDS": "1",
+           "PREFECT_API_URL": api,
            "PREFECT_SERVER_DATABASE_CONNECTION_URL":
                f"sqlite+aiosqlite:///{data}/prefect/prefect.db"}  # fmt: skip
     server_defaults(env)  # as `credcheck serve` starts it

@@ -455,7 +455,7 @@ def worker(
     from pipelines import prefect_env
 
     prefect_env.apply()
-    from pipelines.deployments import HEARTBEAT_SECONDS, READERS_ENV, THREADS_ENV
+    from pipelines.deployments import HEARTBEAT_SECONDS, POLL_SECONDS, READERS_ENV, THREADS_ENV
 
     # The flow runs inherit this environment (deployments.reading_options).
     if readers:
@@ -466,6 +466,9 @@ def worker(
     # Heartbeats tell the server this machine's runs are alive; silent ones are crashed
     # and queued again (deployments.recover).
     os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_SECONDS))
+    # A part of an intake another worker queued waits for this worker's next poll: Prefect
+    # polls every 10 s by default; a poll is one small query.
+    os.environ.setdefault("PREFECT_WORKER_QUERY_SECONDS", str(POLL_SECONDS))
 
     _server_answers_or_exit(url)
     from pipelines.deployments import POOL, ensure_pool

@@ -59,6 +59,7 @@ MAX_RESUBMITS = 20  # a state whose runs failed this often is not queued again b
 # PREFECT_FLOWS_HEARTBEAT_FREQUENCY; 30 s is its minimum); one silent for ZOMBIE_SECONDS
 # lost its machine. Four beats, so a busy machine is not taken for a dead one.
 HEARTBEAT_SECONDS = 30
+POLL_SECONDS = 2  # how often a worker asks for runs (`credcheck worker`)
 ZOMBIE_SECONDS = 120
 ZOMBIE_AUTOMATION = "credcheck-crash-silent-runs"
 READERS_ENV, THREADS_ENV = "CREDCHECK_READERS", "CREDCHECK_ENGINE_THREADS"
