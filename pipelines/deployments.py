@@ -233,10 +233,11 @@ def unfinished(parts: list[tuple[FlowRun, Files]]) -> Files:
     return sorted(set(top + out))
 
 
-def settle(runs: list[FlowRun], poll: float = 2.0) -> None:
+def settle(runs: list[FlowRun], poll: float = 0.5) -> None:
     """Wait for the parts other workers have begun; a part no worker has taken yet is
     cancelled (its pages are read by the caller instead: every worker may be busy waiting
-    like this one). A part pending longer than ZOMBIE_SECONDS is left (its worker is gone)."""
+    like this one). A part pending longer than ZOMBIE_SECONDS is left (its worker is gone).
+    Polled often: the intake's last pass waits on this, and a poll is one small read."""
     import time
 
     from prefect.client.orchestration import get_client
