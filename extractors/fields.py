@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -284,9 +285,39 @@ def _cn_year(m: re.Match[str]) -> str:
 
 
 _CN = "〇零一二三四五六七八九十"
+_CN_DIGIT = str.maketrans("0123456789零", "〇一二三四五六七八九〇")
+
+
+def _cn_spelling(year: str) -> str:
+    return year.translate(_CN_DIGIT)
+
+
+def _short_year(m: re.Match[str]) -> str:
+    """A year read with glyphs lost (二〇年, 2二三年): the one year printed elsewhere on the
+    page whose spelling holds what was read, in order; else as read."""
+    got = _cn_spelling(m.group(0))
+    fits = set()
+    for y in _PAGE_YEARS.get():
+        it = iter(_cn_spelling(y))
+        if all(g in it for g in got):
+            fits.add(_cn_spelling(y))
+    return fits.pop() if len(fits) == 1 else m.group(0)
+
+
+def _not_future(d: str | None) -> str | None:
+    """A date after this year was misread: the year one glyph off it that the page prints
+    elsewhere (二〇三〇 for the 2020 of its 批准文号), when only one is; else as read."""
+    if d is None or int(d[:4]) <= date.today().year:
+        return d
+    near = {y for y in _PAGE_YEARS.get() if _one_slip(y, d[:4]) and int(y) <= date.today().year}
+    return near.pop() + d[4:] if len(near) == 1 else d
 
 
 def _date(s: str) -> str | None:
+    return _not_future(_date_as_read(s))
+
+
+def _date_as_read(s: str) -> str | None:
     """parse_date, then the repairs a seal or a poor scan calls for in Chinese-numeral dates:
     look-alike glyphs, a lost 〇 or leading 一 of the year, a day without its 日."""
     d = nz.parse_date(s)
@@ -300,6 +331,7 @@ def _date(s: str) -> str | None:
     if d is not None and len(d) == 10 or not re.search(f"[{_CN}]", s):
         return d
     t = s.translate(_DATE_CONFUSIONS)
+    t = re.sub(f"(?<=[{_CN}])[（(](?=[{_CN}])", "〇", t)  # a ring read as its half: 二（一九
     t = re.sub(f"(?<![0-9{_CN}])[{_CN}6]{{4}}(?=年)", _cn_year, t)
     t = re.sub(f"(?<=[{_CN}])明(?=[{_CN}])", "月", t)  # 月 inside a seal's ring reads 明
     t = re.sub(r"十十(?=[月日])", "十一", t)  # no 十十: its 一 crossed by a stroke (十一月)
@@ -309,6 +341,7 @@ def _date(s: str) -> str | None:
         t,
     )
     t = re.sub(r"(?<![〇零一二三四五六七八九])九([〇零一二三四五六七八九]{2})年", r"一九\1年", t)
+    t = re.sub(f"(?<![0-9{_CN}])[0-9{_CN}]{{2,3}}(?=年\\s*[{_CN}]{{1,2}}\\s*月)", _short_year, t)
     t = re.sub(f"(月[{_CN}]{{1,3}})$", r"\1日", t.strip())
     fixed = nz.parse_date(t)
     if fixed is not None and (d is None or len(fixed) > len(d)):
@@ -1445,7 +1478,7 @@ _CERT_RE = re.compile(r"(?<![0-9A-Z])(?:[A-Z]{1,2}\d{20,21}|\d{16}|\d{13})(?![0-
 _DATE_RE = re.compile(
     # The day's 日 may be lost under a seal: "2021年3月14" ends its line.
     r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*(?:日|[\u4e00-\u9fff]?$))?|[.\-/]\d{1,2}[.\-/]\d{1,2})"
-    r"|[〇零○OoC0-9一二三四五六七八九十乙①◯]{3,4}\s*年\s*[一二三四五六七八九十千]{1,2}\s*[月明](?:\s*[一二三四五六七八九十千西乙]{1,3}\s*日?)?"
+    r"|[〇零○OoC0-9一二三四五六七八九十乙①◯（(]{2,4}\s*年\s*[一二三四五六七八九十千]{1,2}\s*[月明](?:\s*[一二三四五六七八九十千西乙]{1,3}\s*日?)?"
 )
 
 
@@ -1676,6 +1709,11 @@ def _id_card_by_content(
             eth = nz.normalize_ethnicity(m.group(1)) if m and len(m.group(1)) >= 1 else None
             if eth and (text.startswith("民") or len(text) <= 5):
                 _add_cand(cands, "ethnicity", eth, text, cell.bbox, cell.confidence * 0.85)
+            # The card's row 性别 男 民族 汉 read as one cell without the label between: "男汉".
+            m = re.fullmatch(r"[男女]\s*(?:民族?)?\s*([\u4e00-\u9fff]{1,5}?)族?", text)
+            eth = nz.normalize_ethnicity(m.group(1)) if m else None
+            if eth:
+                _add_cand(cands, "ethnicity", eth, text, cell.bbox, cell.confidence * 0.8)
         if "birth_date" in wanted and re.fullmatch(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日", text):
             _pattern_cand(cands, "birth_date", cell, re.match(r".+", text))
     if "name" in wanted:

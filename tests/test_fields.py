@@ -713,3 +713,60 @@ def test_misread_labels_are_no_names():
     for real in ("王业", "李有为", "欧阳名扬", "古丽", "努尔艾力·麦麦提", "马龙", "张名", "王生",
                  "林生", "姓马龙飞", "王名扬帆"):  # fmt: skip
         assert _name(real) == real
+
+
+def _title_page(date_text: str, *more: tuple[str, tuple]) -> PageText:
+    return page(
+        ("职称证书", (600, 60, 900, 120)),
+        *row(200, ("姓名：穆耶赛尔·艾尔肯", 100, 600)),
+        *row(300, ("身份证号：652922198305255626", 100, 800)),
+        *more,
+        *row(700, ("发证机关（盖章）：", 700, 1000)),
+        ("新疆生产建设兵团人力资源和社会保障局", (700, 760, 1400, 800)),
+        (date_text, (800, 840, 1200, 880)),
+    )
+
+
+def test_a_future_year_one_glyph_off_a_year_the_page_prints_is_that_year():
+    """二〇三〇 for 二〇二〇: no certificate is issued after today; the page's 批准文号 prints
+    2020, one glyph away. Without such a year the reading stands (no silent guess)."""
+    approval = row(400, ("批准文号：", 100, 300), ("兵人社职[2020]120号", 350, 700))
+    got = extract_fields(_title_page("二〇三〇年七月十四日", *approval), DocType.title_certificate)
+    assert got["issue_date"].value == "2020-07-14"
+    got = extract_fields(_title_page("二〇三〇年七月十四日"), DocType.title_certificate)
+    assert got["issue_date"].value == "2030-07-14"
+    got = extract_fields(_title_page("2032年7月14日", *approval), DocType.title_certificate)
+    assert got["issue_date"].value == "2032-07-14"  # two digits off 2020: not that year
+
+
+def test_a_chinese_year_short_of_glyphs_is_the_one_page_year_that_holds_them():
+    """2二三年 (二〇二三 with 〇 lost, 二 read 2) and 二〇年 (二〇二〇 with 二〇 lost): the one year
+    printed elsewhere whose spelling holds the glyphs read, in order; two such years, none."""
+    approval = row(400, ("批准文号：", 100, 300), ("伊州人社职〔2023]7号", 350, 700))
+    got = extract_fields(_title_page("2二三年七月九日", *approval), DocType.title_certificate)
+    assert got["issue_date"].value == "2023-07-09"
+    approval = row(400, ("批准文号：", 100, 300), ("兵人社职[2020]120号", 350, 700))
+    got = extract_fields(_title_page("二〇年七月九日", *approval), DocType.title_certificate)
+    assert got["issue_date"].value == "2020-07-09"
+    both = row(400, ("评审时间：2021年6月1日", 100, 500), ("兵人社职[2020]120号", 550, 900))
+    got = extract_fields(_title_page("二〇年七月九日", *both), DocType.title_certificate)
+    assert got.get("issue_date") is None or got["issue_date"].value[:4] not in ("2020", "2021")
+
+
+def test_a_bracket_amid_chinese_numerals_is_a_broken_zero():
+    got = extract_fields(_title_page("二（一九年十二月十四日"), DocType.title_certificate)
+    assert got["issue_date"].value == "2019-12-14"
+
+
+def test_id_card_gender_and_ethnicity_read_as_one_cell():
+    """性别 男 民族 汉 with the 民族 label lost between: "男汉" gives both."""
+    p = page(
+        ("郭帅俊", (117, 495, 215, 546)), ("姓名", (42, 514, 85, 548)),
+        ("男汉", (105, 535, 339, 600)), ("性别", (43, 564, 113, 603)),
+        ("1988年1月26日", (127, 590, 389, 647)), ("出生", (49, 619, 93, 652)),
+        ("新疆维吾尔自治区吐鲁番地区托", (134, 642, 457, 701)), ("住址", (52, 673, 95, 706)),
+        ("650121198801262911", (265, 792, 588, 854)), ("公民身份号码", (63, 832, 181, 876)),
+    )  # fmt: skip
+    got = extract_fields(p, DocType.id_card)
+    assert got["ethnicity"].value == "汉族"
+    assert got["gender"].value == "男"
