@@ -38,7 +38,15 @@ from extractors.layout import (
     union,
     vertical_overlap,
 )
-from extractors.lexicon import HONOUR_LINE, HONOUR_TAIL, ORG_HEAD, OVERPRINT, PHRASES, mend
+from extractors.lexicon import (
+    HONOUR_LINE,
+    HONOUR_TAIL,
+    NAME_PARTS,
+    ORG_HEAD,
+    OVERPRINT,
+    PHRASES,
+    mend,
+)
 from extractors.validators import parse_cert_no, validate_id_number
 from models import BBox, DocType, Evidence, ExtractedField, PageText, RosterEntry
 from models.catalogue import DOC_SPECS
@@ -113,7 +121,25 @@ def _name(s: str) -> str | None:
     plain = n.replace("·", "")
     if not 2 <= len(plain) <= 20 or not all("\u4e00" <= c <= "\u9fff" for c in plain):
         return None
+    if "·" not in n and len(n) >= 5:  # no Han name is this long: a minority name's dot lost
+        splits = _name_splits(n)
+        if len(splits) == 1:
+            n = "·".join(splits[0])
     return n
+
+
+def _name_splits(s: str, parts: int = 3) -> list[tuple[str, ...]]:
+    """Every way `s` splits into two or three known parts of minority names."""
+    out = []
+    for i in range(2, len(s) - 1):
+        head, rest = s[:i], s[i:]
+        if head not in NAME_PARTS:
+            continue
+        if rest in NAME_PARTS:
+            out.append((head, rest))
+        if parts > 2:
+            out.extend((head, *r) for r in _name_splits(rest, parts - 1) if len(r) == 2)
+    return out
 
 
 # Labels whose misreading stands where a name was expected (ID cards, old certificates);
@@ -155,6 +181,8 @@ def _cert_no(s: str) -> str | None:
     # A date printed on the same line ("10763120230129777 2023年06月01日") is no part of it.
     s = re.split(r"\s+(?=[0-9０-９]{4}\s*年)", s)[0]
     t = nz.clean_cert_no(s) or ""
+    # The English label run into the number, garbled: "CRICATENO1365…" (Certificate No).
+    t = re.sub(r"[A-Z]{3,}N[O0]\.?(?=\d{8})", "", t)
     m = re.search(r"[A-Z]{1,2}\d{20,21}|\d{13,20}|[A-Z0-9]{8,24}", t)
     if not m:
         return None

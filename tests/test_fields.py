@@ -770,3 +770,33 @@ def test_id_card_gender_and_ethnicity_read_as_one_cell():
     got = extract_fields(p, DocType.id_card)
     assert got["ethnicity"].value == "汉族"
     assert got["gender"].value == "男"
+
+
+def test_a_garbled_english_label_run_into_the_certificate_number_is_no_part_of_it():
+    """证书编号cricateNo1365…: "Certificate No" misread and glued to the digits."""
+    p = page(
+        ("职业资格证书", (500, 60, 900, 120)),
+        ("姓名Name 谢杰成", (100, 200, 600, 240)),
+        ("职业（工种）occupation电工", (700, 250, 1200, 290)),
+        ("证书编号cricateNo1365230534252064", (700, 330, 1400, 370)),
+        ("发证日期oateofssve2013年4月30日", (700, 410, 1300, 450)),
+    )
+    got = extract_fields(p, DocType.skill_certificate)
+    assert got["cert_no"].value == "1365230534252064"
+
+
+def test_a_minority_name_read_without_its_middle_dot_gets_it_back_when_its_parts_split_one_way():
+    p = page(
+        ("托合提吾买尔同志：", (900, 100, 1300, 150)),
+        ("被评为2021年度“伊犁州五一劳动奖章”。", (900, 200, 1400, 250)),
+        ("荣誉证书", (300, 400, 700, 500)),
+        ("伊犁哈萨克自治州总工会", (900, 600, 1300, 650)),
+        ("二〇二二年一月三日", (950, 700, 1250, 750)),
+    )
+    got = extract_fields(p, DocType.award_certificate)
+    assert got["name"].value == "托合提·吾买尔"
+    from extractors.fields import _name
+
+    assert _name("欧阳娜娜") == "欧阳娜娜"  # a Han name keeps no dot
+    assert _name("阿依古丽吐尔逊") == "阿依古丽·吐尔逊"
+    assert _name("托合提吾买某") == "托合提吾买某"  # a part not known: left as read
