@@ -881,9 +881,12 @@ def _cross_line_phrases(doc: Doc) -> list[tuple[str, str, Cell, Cell, int, int]]
     headings = doc.user_data["headings"]
     out = []
     for upper, lower in zip(rows, rows[1:], strict=False):
-        if len(upper.cells) != 1:
+        # A quote opened and not closed on its line ("被评为" | "“先进" / "个人”荣誉称号")
+        # goes on under it, whatever else the line holds; its quotes keep the name out.
+        quoted = _open_quote(upper.cells[-1].text)
+        if len(upper.cells) != 1 and not quoted:
             continue
-        a, b = upper.cells[0], lower.cells[0]
+        a, b = upper.cells[-1], lower.cells[0]
         if id(a) in headings or id(b) in headings:
             continue
         if b.bbox[1] - a.bbox[3] > 1.5 * max(a.height, 1.0):
@@ -891,12 +894,16 @@ def _cross_line_phrases(doc: Doc) -> list[tuple[str, str, Cell, Cell, int, int]]
         # The wrapped line may be boxed in pieces ("动模范”" | "荣誉称号。"): read on.
         joined = a.text + "".join(c.text for c in lower.cells)
         for key, pattern in _PHRASES:
-            if pattern is _HONOUR_PHRASE:
+            if pattern is _HONOUR_PHRASE and not quoted:
                 continue
             for m in pattern.finditer(joined):
                 if m.start() < len(a.text) < m.end():
                     out.append((key, m.group("v"), a, b, m.start("v"), m.end("v")))
     return out
+
+
+def _open_quote(text: str) -> bool:
+    return max(text.rfind(q) for q in "“「『") > max(text.rfind(q) for q in "”」』")
 
 
 # Values that may run on to the next line under them (long organisation names).

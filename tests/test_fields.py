@@ -800,3 +800,28 @@ def test_a_minority_name_read_without_its_middle_dot_gets_it_back_when_its_parts
     assert _name("欧阳娜娜") == "欧阳娜娜"  # a Han name keeps no dot
     assert _name("阿依古丽吐尔逊") == "阿依古丽·吐尔逊"
     assert _name("托合提吾买某") == "托合提吾买某"  # a part not known: left as read
+
+
+def test_an_honour_in_quotes_broken_over_two_lines_is_read_whole():
+    """“伊犁州五 | 一劳动奖章” and 被评为 “先进 | 个人”荣誉称号: an opened quote goes on under its
+    line, even when its line holds another box before it."""
+    p = page(
+        ("托合提·吾买尔同志：", (900, 100, 1300, 150)),
+        ("被评为2021年度“伊犁州五", (950, 200, 1400, 250)),
+        ("一劳动奖章”。", (900, 270, 1150, 320)),
+        ("荣誉证书", (300, 400, 700, 500)),
+        ("伊犁哈萨克自治州总工会", (900, 600, 1300, 650)),
+        ("二〇二二年一月三日", (950, 700, 1250, 750)),
+    )
+    assert extract_fields(p, DocType.award_certificate)["award_name"].value == "伊犁州五一劳动奖章"
+    p = page(
+        ("贺晶玉同志：", (1159, 181, 1529, 272)),
+        ("“先进", (1535, 274, 1819, 382)),
+        ("被评为", (1322, 294, 1574, 398)),
+        ("个人”荣誉称号。", (1170, 432, 1766, 566)),
+        ("特发此证。", (1347, 597, 1701, 705)),
+        ("荣誉证书", (208, 734, 832, 929)),
+        ("国网新疆电力有限公司", (1305, 944, 1946, 1063)),
+        ("二〇二〇年七月一日", (1346, 1060, 1920, 1167)),
+    )
+    assert extract_fields(p, DocType.award_certificate)["award_name"].value == "先进个人"
