@@ -322,12 +322,14 @@ def _cn_spelling(year: str) -> str:
 
 def _short_year(m: re.Match[str]) -> str:
     """A year read with glyphs lost (二〇年, 2二三年): the one year printed elsewhere on the
-    page whose spelling holds what was read, in order; else as read."""
+    page whose spelling holds what was read, in order, and ends as it; else as read."""
     got = _cn_spelling(m.group(0))
     fits = set()
     for y in _PAGE_YEARS.get():
         it = iter(_cn_spelling(y))
-        if all(g in it for g in got):
+        # Its last glyph read: without it any year of the decade fits (二〇二 of 2022 would
+        # take the 2021 a review date prints).
+        if got[-1] == _cn_spelling(y)[-1] and all(g in it for g in got):
             fits.add(_cn_spelling(y))
     return fits.pop() if len(fits) == 1 else m.group(0)
 
@@ -360,6 +362,10 @@ def _date_as_read(s: str) -> str | None:
         return d
     t = s.translate(_DATE_CONFUSIONS)
     t = re.sub(f"(?<=[{_CN}])[（(](?=[{_CN}])", "〇", t)  # a ring read as its half: 二（一九
+    # A year's second glyph follows from its first (二〇…, 一九…): any other glyph there
+    # is that one misread ("二过二年").
+    t = re.sub(f"(?<![0-9{_CN}])二(?![{_CN}])[\u4e00-\u9fff](?=[{_CN}]{{2}}年)", "二〇", t)
+    t = re.sub(f"(?<![0-9{_CN}])一(?![{_CN}])[\u4e00-\u9fff](?=[{_CN}]{{2}}年)", "一九", t)
     t = re.sub(f"(?<![0-9{_CN}])[{_CN}6]{{4}}(?=年)", _cn_year, t)
     t = re.sub(f"(?<=[{_CN}])明(?=[{_CN}])", "月", t)  # 月 inside a seal's ring reads 明
     t = re.sub(r"十十(?=[月日])", "十一", t)  # no 十十: its 一 crossed by a stroke (十一月)
@@ -1660,8 +1666,11 @@ def _near_overprints(doc: Doc) -> set[int]:
     for m in marks:
         h = max(min(m.height, 1.5 * typical), 1.0)  # a slanted stamp's box is tall
         for c in cells:
+            # Under it, not just touching a corner: a slanted stamp's box ends where the
+            # issue date's begins (a pixel in common).
             below = 0 <= c.bbox[1] - m.bbox[3] < 2.5 * h and (
-                min(c.bbox[2], m.bbox[2]) - max(c.bbox[0], m.bbox[0]) > 0
+                min(c.bbox[2], m.bbox[2]) - max(c.bbox[0], m.bbox[0])
+                > 0.25 * min(c.bbox[2] - c.bbox[0], m.bbox[2] - m.bbox[0])
             )
             beside = (
                 id(m) in certified

@@ -741,16 +741,17 @@ def test_a_future_year_one_glyph_off_a_year_the_page_prints_is_that_year():
 
 def test_a_chinese_year_short_of_glyphs_is_the_one_page_year_that_holds_them():
     """2二三年 (二〇二三 with 〇 lost, 二 read 2) and 二〇年 (二〇二〇 with 二〇 lost): the one year
-    printed elsewhere whose spelling holds the glyphs read, in order; two such years, none."""
+    printed elsewhere whose spelling holds the glyphs read, in order, and ends as they do;
+    two such years, none."""
     approval = row(400, ("批准文号：", 100, 300), ("伊州人社职〔2023]7号", 350, 700))
     got = extract_fields(_title_page("2二三年七月九日", *approval), DocType.title_certificate)
     assert got["issue_date"].value == "2023-07-09"
     approval = row(400, ("批准文号：", 100, 300), ("兵人社职[2020]120号", 350, 700))
     got = extract_fields(_title_page("二〇年七月九日", *approval), DocType.title_certificate)
     assert got["issue_date"].value == "2020-07-09"
-    both = row(400, ("评审时间：2021年6月1日", 100, 500), ("兵人社职[2020]120号", 550, 900))
+    both = row(400, ("评审时间：2010年6月1日", 100, 500), ("兵人社职[2020]120号", 550, 900))
     got = extract_fields(_title_page("二〇年七月九日", *both), DocType.title_certificate)
-    assert got.get("issue_date") is None or got["issue_date"].value[:4] not in ("2020", "2021")
+    assert got.get("issue_date") is None or got["issue_date"].value[:4] not in ("2020", "2010")
 
 
 def test_a_bracket_amid_chinese_numerals_is_a_broken_zero():
@@ -825,3 +826,29 @@ def test_an_honour_in_quotes_broken_over_two_lines_is_read_whole():
         ("二〇二〇年七月一日", (1346, 1060, 1920, 1167)),
     )
     assert extract_fields(p, DocType.award_certificate)["award_name"].value == "先进个人"
+
+
+def test_a_year_short_of_its_last_glyph_is_not_taken_from_the_page():
+    """二过二年 (二〇二二, 〇 misread, a 二 lost): the second glyph follows from the first, but
+    the 2021 the review date prints is no ground for the year; none is better than a guess."""
+    review = row(400, ("评审（认定）时间：2021年12月9日", 100, 700))
+    got = extract_fields(_title_page("二过二年三月二十九日", *review), DocType.title_certificate)
+    assert "issue_date" not in got or got["issue_date"].value[:4] != "2021"
+    from extractors.fields import _date
+
+    assert _date("一扎八五年三月二日") == "1985-03-02"  # 一 then anything: 一九
+
+
+def test_a_date_touching_a_slanted_overprint_by_a_corner_is_still_the_issue_date():
+    p = page(
+        ("专业技术职务任职资格证书", (670, 559, 1659, 659)),
+        ("许凯，男，1997年1月17日生，身份证号652302199701179852。经", (513, 720, 1869, 812)),
+        ("阿克苏地区护理系列中级专业技术职务评审委员会审通过，具备", (415, 798, 1734, 901)),
+        ("此复印件仅供乌鲁木齐市技能大师工作室申报", (663, 838, 1476, 1317)),
+        ("主管护师资格。", (421, 891, 719, 955)),
+        ("阿克苏地区人力资源和社会保障局", (1326, 1383, 1899, 1445)),
+        ("2025年6月19日", (1475, 1454, 1747, 1515)),
+        ("批准文号：阿地人社职（2025）121号", (354, 1469, 741, 1510)),
+        ("证书编号：6529002025332852", (354, 1508, 677, 1550)),
+    )
+    assert extract_fields(p, DocType.title_certificate)["issue_date"].value == "2025-06-19"
