@@ -852,3 +852,19 @@ def test_a_date_touching_a_slanted_overprint_by_a_corner_is_still_the_issue_date
         ("证书编号：6529002025332852", (354, 1508, 677, 1550)),
     )
     assert extract_fields(p, DocType.title_certificate)["issue_date"].value == "2025-06-19"
+
+
+def test_id_card_ethnic_group_that_lost_its_head_on_the_gender_row():
+    """萨克 beside 男 (哈 lost under the Uyghur word above it): the one group ending so."""
+    p = page(
+        ("姓名", (556, 747, 633, 803)), ("哈布德克里木·努尔兰·居马别克", (706, 749, 1303, 805)),
+        ("萨克", (1008, 827, 1180, 908)), ("男", (696, 838, 764, 899)),
+        ("性别", (554, 847, 638, 899)), ("1993年11月19日", (701, 934, 1241, 999)),
+        ("出生", (556, 952, 633, 998)), ("住址", (563, 1050, 626, 1089)),
+        ("新疆维吾尔自治区伊犁哈萨克自", (712, 1050, 1282, 1096)),
+        ("654021199311190698", (929, 1341, 1515, 1392)), ("公民身份号码", (556, 1352, 763, 1399)),
+    )  # fmt: skip
+    assert extract_fields(p, DocType.id_card)["ethnicity"].value == "哈萨克族"
+    far = [ln for ln in p.lines if ln.text != "男"]  # not on the gender's row: not taken
+    got = extract_fields(p.model_copy(update={"lines": far}), DocType.id_card)
+    assert "ethnicity" not in got
