@@ -218,6 +218,8 @@ def _award_name(s: str) -> str | None:
     s = re.sub(r"^各[^\s，,。]{0,8}(?:单位|部门)[:：]?", "", s.strip())  # a letter's salutation
     s = re.sub(r"^.{0,12}?[〔（(\[【]\d{4}[〕）)\]】]\s*\d{1,4}号", "", s)  # its number: …〔2016〕81号
     s = re.sub(r"^(?:参加|在|关于)(?=.{4})", "", s.strip())  # "参加/在2014年…技能大赛": the event
+    # "被评为2019年度自治区先进工作者" with its quotes lost: the 年度 is the award's year.
+    s = re.sub(r"^(?:19|20)\d{2}\s*年度(?=[^\s，,。]{4})(?!.*" + _COMPETITION + ")", "", s)
     t = _text(s)
     # "维修电工项目比赛" is the event within a competition, not the award.
     if t is None or re.search(r"项目|赛项", t):

@@ -868,3 +868,18 @@ def test_id_card_ethnic_group_that_lost_its_head_on_the_gender_row():
     far = [ln for ln in p.lines if ln.text != "男"]  # not on the gender's row: not taken
     got = extract_fields(p.model_copy(update={"lines": far}), DocType.id_card)
     assert "ethnicity" not in got
+
+
+def test_an_honours_year_is_its_award_year_not_part_of_its_name():
+    """被评为2019年度自治区先进工作者 (its quotes lost on a poor scan)."""
+    p = page(
+        ("方平同志", (1803, 325, 2224, 439)),
+        ("被评为2019年度自治区先进工作者", (1899, 564, 2749, 643)),
+        ("称号。", (1837, 664, 1965, 732)),
+        ("荣誉证书", (304, 1036, 1242, 1299)),
+        ("新疆维吾尔自治区人民政府", (1912, 1569, 2875, 1641)),
+        ("二〇二〇年三月十六日", (2158, 1645, 2632, 1710)),
+    )
+    got = extract_fields(p, DocType.award_certificate)
+    assert got["award_name"].value == "自治区先进工作者"
+    assert got["award_year"].value == "2019"
