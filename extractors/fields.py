@@ -41,7 +41,6 @@ from extractors.layout import (
 from extractors.lexicon import (
     HONOUR_LINE,
     HONOUR_TAIL,
-    NAME_PARTS,
     ORG_HEAD,
     OVERPRINT,
     PHRASES,
@@ -121,25 +120,9 @@ def _name(s: str) -> str | None:
     plain = n.replace("·", "")
     if not 2 <= len(plain) <= 20 or not all("\u4e00" <= c <= "\u9fff" for c in plain):
         return None
-    if "·" not in n and len(n) >= 5:  # no Han name is this long: a minority name's dot lost
-        splits = _name_splits(n)
-        if len(splits) == 1:
-            n = "·".join(splits[0])
+    # No middle dot is put back into a name read without one: some are printed so
+    # (艾则孜阿里木), and as many were printed so as lost it on the tuning seeds.
     return n
-
-
-def _name_splits(s: str, parts: int = 3) -> list[tuple[str, ...]]:
-    """Every way `s` splits into two or three known parts of minority names."""
-    out = []
-    for i in range(2, len(s) - 1):
-        head, rest = s[:i], s[i:]
-        if head not in NAME_PARTS:
-            continue
-        if rest in NAME_PARTS:
-            out.append((head, rest))
-        if parts > 2:
-            out.extend((head, *r) for r in _name_splits(rest, parts - 1) if len(r) == 2)
-    return out
 
 
 # Labels whose misreading stands where a name was expected (ID cards, old certificates);
