@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,14 @@ from extractors.layout import (
     union,
     vertical_overlap,
 )
-from extractors.lexicon import HONOUR_LINE, HONOUR_TAIL, ORG_HEAD, OVERPRINT, PHRASES, mend
+from extractors.lexicon import (
+    HONOUR_LINE,
+    HONOUR_TAIL,
+    ORG_HEAD,
+    OVERPRINT,
+    PHRASES,
+    mend,
+)
 from extractors.validators import parse_cert_no, validate_id_number
 from models import BBox, DocType, Evidence, ExtractedField, PageText, RosterEntry
 from models.catalogue import DOC_SPECS
@@ -112,6 +120,8 @@ def _name(s: str) -> str | None:
     plain = n.replace("·", "")
     if not 2 <= len(plain) <= 20 or not all("\u4e00" <= c <= "\u9fff" for c in plain):
         return None
+    # No middle dot is put back into a name read without one: some are printed so
+    # (艾则孜阿里木), and as many were printed so as lost it on the tuning seeds.
     return n
 
 
@@ -154,6 +164,8 @@ def _cert_no(s: str) -> str | None:
     # A date printed on the same line ("10763120230129777 2023年06月01日") is no part of it.
     s = re.split(r"\s+(?=[0-9０-９]{4}\s*年)", s)[0]
     t = nz.clean_cert_no(s) or ""
+    # The English label run into the number, garbled: "CRICATENO1365…" (Certificate No).
+    t = re.sub(r"[A-Z]{3,}N[O0]\.?(?=\d{8})", "", t)
     m = re.search(r"[A-Z]{1,2}\d{20,21}|\d{13,20}|[A-Z0-9]{8,24}", t)
     if not m:
         return None
@@ -189,6 +201,8 @@ def _award_name(s: str) -> str | None:
     s = re.sub(r"^各[^\s，,。]{0,8}(?:单位|部门)[:：]?", "", s.strip())  # a letter's salutation
     s = re.sub(r"^.{0,12}?[〔（(\[【]\d{4}[〕）)\]】]\s*\d{1,4}号", "", s)  # its number: …〔2016〕81号
     s = re.sub(r"^(?:参加|在|关于)(?=.{4})", "", s.strip())  # "参加/在2014年…技能大赛": the event
+    # "被评为2019年度自治区先进工作者" with its quotes lost: the 年度 is the award's year.
+    s = re.sub(r"^(?:19|20)\d{2}\s*年度(?=[^\s，,。]{4})(?!.*" + _COMPETITION + ")", "", s)
     t = _text(s)
     # "维修电工项目比赛" is the event within a competition, not the award.
     if t is None or re.search(r"项目|赛项", t):
@@ -284,9 +298,41 @@ def _cn_year(m: re.Match[str]) -> str:
 
 
 _CN = "〇零一二三四五六七八九十"
+_CN_DIGIT = str.maketrans("0123456789零", "〇一二三四五六七八九〇")
+
+
+def _cn_spelling(year: str) -> str:
+    return year.translate(_CN_DIGIT)
+
+
+def _short_year(m: re.Match[str]) -> str:
+    """A year read with glyphs lost (二〇年, 2二三年): the one year printed elsewhere on the
+    page whose spelling holds what was read, in order, and ends as it; else as read."""
+    got = _cn_spelling(m.group(0))
+    fits = set()
+    for y in _PAGE_YEARS.get():
+        it = iter(_cn_spelling(y))
+        # Its last glyph read: without it any year of the decade fits (二〇二 of 2022 would
+        # take the 2021 a review date prints).
+        if got[-1] == _cn_spelling(y)[-1] and all(g in it for g in got):
+            fits.add(_cn_spelling(y))
+    return fits.pop() if len(fits) == 1 else m.group(0)
+
+
+def _not_future(d: str | None) -> str | None:
+    """A date after this year was misread: the year one glyph off it that the page prints
+    elsewhere (二〇三〇 for the 2020 of its 批准文号), when only one is; else as read."""
+    if d is None or int(d[:4]) <= date.today().year:
+        return d
+    near = {y for y in _PAGE_YEARS.get() if _one_slip(y, d[:4]) and int(y) <= date.today().year}
+    return near.pop() + d[4:] if len(near) == 1 else d
 
 
 def _date(s: str) -> str | None:
+    return _not_future(_date_as_read(s))
+
+
+def _date_as_read(s: str) -> str | None:
     """parse_date, then the repairs a seal or a poor scan calls for in Chinese-numeral dates:
     look-alike glyphs, a lost 〇 or leading 一 of the year, a day without its 日."""
     d = nz.parse_date(s)
@@ -300,6 +346,11 @@ def _date(s: str) -> str | None:
     if d is not None and len(d) == 10 or not re.search(f"[{_CN}]", s):
         return d
     t = s.translate(_DATE_CONFUSIONS)
+    t = re.sub(f"(?<=[{_CN}])[（(](?=[{_CN}])", "〇", t)  # a ring read as its half: 二（一九
+    # A year's second glyph follows from its first (二〇…, 一九…): any other glyph there
+    # is that one misread ("二过二年").
+    t = re.sub(f"(?<![0-9{_CN}])二(?![{_CN}])[\u4e00-\u9fff](?=[{_CN}]{{2}}年)", "二〇", t)
+    t = re.sub(f"(?<![0-9{_CN}])一(?![{_CN}])[\u4e00-\u9fff](?=[{_CN}]{{2}}年)", "一九", t)
     t = re.sub(f"(?<![0-9{_CN}])[{_CN}6]{{4}}(?=年)", _cn_year, t)
     t = re.sub(f"(?<=[{_CN}])明(?=[{_CN}])", "月", t)  # 月 inside a seal's ring reads 明
     t = re.sub(r"十十(?=[月日])", "十一", t)  # no 十十: its 一 crossed by a stroke (十一月)
@@ -309,6 +360,7 @@ def _date(s: str) -> str | None:
         t,
     )
     t = re.sub(r"(?<![〇零一二三四五六七八九])九([〇零一二三四五六七八九]{2})年", r"一九\1年", t)
+    t = re.sub(f"(?<![0-9{_CN}])[0-9{_CN}]{{2,3}}(?=年\\s*[{_CN}]{{1,2}}\\s*月)", _short_year, t)
     t = re.sub(f"(月[{_CN}]{{1,3}})$", r"\1日", t.strip())
     fixed = nz.parse_date(t)
     if fixed is not None and (d is None or len(fixed) > len(d)):
@@ -820,9 +872,12 @@ def _cross_line_phrases(doc: Doc) -> list[tuple[str, str, Cell, Cell, int, int]]
     headings = doc.user_data["headings"]
     out = []
     for upper, lower in zip(rows, rows[1:], strict=False):
-        if len(upper.cells) != 1:
+        # A quote opened and not closed on its line ("被评为" | "“先进" / "个人”荣誉称号")
+        # goes on under it, whatever else the line holds; its quotes keep the name out.
+        quoted = _open_quote(upper.cells[-1].text)
+        if len(upper.cells) != 1 and not quoted:
             continue
-        a, b = upper.cells[0], lower.cells[0]
+        a, b = upper.cells[-1], lower.cells[0]
         if id(a) in headings or id(b) in headings:
             continue
         if b.bbox[1] - a.bbox[3] > 1.5 * max(a.height, 1.0):
@@ -830,12 +885,16 @@ def _cross_line_phrases(doc: Doc) -> list[tuple[str, str, Cell, Cell, int, int]]
         # The wrapped line may be boxed in pieces ("动模范”" | "荣誉称号。"): read on.
         joined = a.text + "".join(c.text for c in lower.cells)
         for key, pattern in _PHRASES:
-            if pattern is _HONOUR_PHRASE:
+            if pattern is _HONOUR_PHRASE and not quoted:
                 continue
             for m in pattern.finditer(joined):
                 if m.start() < len(a.text) < m.end():
                     out.append((key, m.group("v"), a, b, m.start("v"), m.end("v")))
     return out
+
+
+def _open_quote(text: str) -> bool:
+    return max(text.rfind(q) for q in "“「『") > max(text.rfind(q) for q in "”」』")
 
 
 # Values that may run on to the next line under them (long organisation names).
@@ -1445,7 +1504,7 @@ _CERT_RE = re.compile(r"(?<![0-9A-Z])(?:[A-Z]{1,2}\d{20,21}|\d{16}|\d{13})(?![0-
 _DATE_RE = re.compile(
     # The day's 日 may be lost under a seal: "2021年3月14" ends its line.
     r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*(?:日|[\u4e00-\u9fff]?$))?|[.\-/]\d{1,2}[.\-/]\d{1,2})"
-    r"|[〇零○OoC0-9一二三四五六七八九十乙①◯]{3,4}\s*年\s*[一二三四五六七八九十千]{1,2}\s*[月明](?:\s*[一二三四五六七八九十千西乙]{1,3}\s*日?)?"
+    r"|[〇零○OoC0-9一二三四五六七八九十乙①◯（(]{2,4}\s*年\s*[一二三四五六七八九十千]{1,2}\s*[月明](?:\s*[一二三四五六七八九十千西乙]{1,3}\s*日?)?"
 )
 
 
@@ -1592,8 +1651,11 @@ def _near_overprints(doc: Doc) -> set[int]:
     for m in marks:
         h = max(min(m.height, 1.5 * typical), 1.0)  # a slanted stamp's box is tall
         for c in cells:
+            # Under it, not just touching a corner: a slanted stamp's box ends where the
+            # issue date's begins (a pixel in common).
             below = 0 <= c.bbox[1] - m.bbox[3] < 2.5 * h and (
-                min(c.bbox[2], m.bbox[2]) - max(c.bbox[0], m.bbox[0]) > 0
+                min(c.bbox[2], m.bbox[2]) - max(c.bbox[0], m.bbox[0])
+                > 0.25 * min(c.bbox[2] - c.bbox[0], m.bbox[2] - m.bbox[0])
             )
             beside = (
                 id(m) in certified
@@ -1676,6 +1738,17 @@ def _id_card_by_content(
             eth = nz.normalize_ethnicity(m.group(1)) if m and len(m.group(1)) >= 1 else None
             if eth and (text.startswith("民") or len(text) <= 5):
                 _add_cand(cands, "ethnicity", eth, text, cell.bbox, cell.confidence * 0.85)
+            # On the gender's row, a group's name that lost its head under the Uyghur line
+            # above it ("萨克" of 哈萨克): the one group it ends.
+            if not eth and _on_gender_row(text, cell, cells):
+                eth = _ethnicity_by_tail(text)
+                if eth:
+                    _add_cand(cands, "ethnicity", eth, text, cell.bbox, cell.confidence * 0.8)
+            # The card's row 性别 男 民族 汉 read as one cell without the label between: "男汉".
+            m = re.fullmatch(r"[男女]\s*(?:民族?)?\s*([\u4e00-\u9fff]{1,5}?)族?", text)
+            eth = nz.normalize_ethnicity(m.group(1)) if m else None
+            if eth:
+                _add_cand(cands, "ethnicity", eth, text, cell.bbox, cell.confidence * 0.8)
         if "birth_date" in wanted and re.fullmatch(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日", text):
             _pattern_cand(cands, "birth_date", cell, re.match(r".+", text))
     if "name" in wanted:
@@ -1684,6 +1757,22 @@ def _id_card_by_content(
             if value and len(value.replace("·", "")) <= 12:
                 _add_cand(cands, "name", value, cell.text, cell.bbox, cell.confidence * 0.8)
                 break
+
+
+def _on_gender_row(text: str, cell: Cell, cells: list[Cell]) -> bool:
+    return any(
+        c is not cell and c.text.strip() in ("男", "女") and vertical_overlap(c.bbox, cell.bbox) > 0.5
+        for c in cells
+    )
+
+
+def _ethnicity_by_tail(text: str) -> str | None:
+    """The group whose name alone ends with `text` (two glyphs or more, not the whole name)."""
+    t = re.sub(r"族$", "", text.strip())
+    if len(t) < 2:
+        return None
+    hits = {v for k, v in nz._ETHNIC_STEMS.items() if k.endswith(t) and len(k) > len(t)}
+    return hits.pop() if len(hits) == 1 else None
 
 
 # A line that is nothing but an organisation's name: the common endings, and the issuers of

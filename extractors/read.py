@@ -44,7 +44,10 @@ log = logging.getLogger(__name__)
 
 # Bump when reading code (here, in fields, classify, reconcile, layout, loaders or ocr/)
 # changes in a way that should invalidate cached page readings and crops.
-READER_VERSION = "2026-12-08.6"  # .5: second opinions on doubt, seals; .6: text-layer columns
+READER_VERSION = "2026-12-08.9"  # .5: second opinions on doubt, seals; .6: text-layer columns;
+# .7: short/future years checked against the page's years, ID-card ethnicity rows; .8: names'
+# middle dots, quotes over a line break, a year's second glyph, headless ethnic groups;
+# .9: no middle dot guessed back into a name
 
 # A whole date in words or digits: 二〇一九年八月十二日, 2019年8月12日.
 _DATE_LINE = re.compile(r"年.{1,3}月.{1,4}日")
@@ -193,6 +196,8 @@ class Reader:
         seldom does. Taken only when it names an ethnic group."""
         for ln in page.lines:
             at = ln.text.find("民族")
+            if at < 0 and re.match(r"[\u4e00-\u9fff]族", ln.text.strip()):
+                at = ln.text.find(ln.text.strip())  # the label with its 民 misread: "安族"
             if not 0 <= at <= 1 or len(ln.text.strip()) > 6:
                 continue  # the label, not a 仅供少数民族…申报使用 line across the card
             x0, y0, x1, y1 = ln.bbox

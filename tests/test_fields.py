@@ -713,3 +713,163 @@ def test_misread_labels_are_no_names():
     for real in ("王业", "李有为", "欧阳名扬", "古丽", "努尔艾力·麦麦提", "马龙", "张名", "王生",
                  "林生", "姓马龙飞", "王名扬帆"):  # fmt: skip
         assert _name(real) == real
+
+
+def _title_page(date_text: str, *more: tuple[str, tuple]) -> PageText:
+    return page(
+        ("职称证书", (600, 60, 900, 120)),
+        *row(200, ("姓名：穆耶赛尔·艾尔肯", 100, 600)),
+        *row(300, ("身份证号：652922198305255626", 100, 800)),
+        *more,
+        *row(700, ("发证机关（盖章）：", 700, 1000)),
+        ("新疆生产建设兵团人力资源和社会保障局", (700, 760, 1400, 800)),
+        (date_text, (800, 840, 1200, 880)),
+    )
+
+
+def test_a_future_year_one_glyph_off_a_year_the_page_prints_is_that_year():
+    """二〇三〇 for 二〇二〇: no certificate is issued after today; the page's 批准文号 prints
+    2020, one glyph away. Without such a year the reading stands (no silent guess)."""
+    approval = row(400, ("批准文号：", 100, 300), ("兵人社职[2020]120号", 350, 700))
+    got = extract_fields(_title_page("二〇三〇年七月十四日", *approval), DocType.title_certificate)
+    assert got["issue_date"].value == "2020-07-14"
+    got = extract_fields(_title_page("二〇三〇年七月十四日"), DocType.title_certificate)
+    assert got["issue_date"].value == "2030-07-14"
+    got = extract_fields(_title_page("2032年7月14日", *approval), DocType.title_certificate)
+    assert got["issue_date"].value == "2032-07-14"  # two digits off 2020: not that year
+
+
+def test_a_chinese_year_short_of_glyphs_is_the_one_page_year_that_holds_them():
+    """2二三年 (二〇二三 with 〇 lost, 二 read 2) and 二〇年 (二〇二〇 with 二〇 lost): the one year
+    printed elsewhere whose spelling holds the glyphs read, in order, and ends as they do;
+    two such years, none."""
+    approval = row(400, ("批准文号：", 100, 300), ("伊州人社职〔2023]7号", 350, 700))
+    got = extract_fields(_title_page("2二三年七月九日", *approval), DocType.title_certificate)
+    assert got["issue_date"].value == "2023-07-09"
+    approval = row(400, ("批准文号：", 100, 300), ("兵人社职[2020]120号", 350, 700))
+    got = extract_fields(_title_page("二〇年七月九日", *approval), DocType.title_certificate)
+    assert got["issue_date"].value == "2020-07-09"
+    both = row(400, ("评审时间：2010年6月1日", 100, 500), ("兵人社职[2020]120号", 550, 900))
+    got = extract_fields(_title_page("二〇年七月九日", *both), DocType.title_certificate)
+    assert got.get("issue_date") is None or got["issue_date"].value[:4] not in ("2020", "2010")
+
+
+def test_a_bracket_amid_chinese_numerals_is_a_broken_zero():
+    got = extract_fields(_title_page("二（一九年十二月十四日"), DocType.title_certificate)
+    assert got["issue_date"].value == "2019-12-14"
+
+
+def test_id_card_gender_and_ethnicity_read_as_one_cell():
+    """性别 男 民族 汉 with the 民族 label lost between: "男汉" gives both."""
+    p = page(
+        ("郭帅俊", (117, 495, 215, 546)), ("姓名", (42, 514, 85, 548)),
+        ("男汉", (105, 535, 339, 600)), ("性别", (43, 564, 113, 603)),
+        ("1988年1月26日", (127, 590, 389, 647)), ("出生", (49, 619, 93, 652)),
+        ("新疆维吾尔自治区吐鲁番地区托", (134, 642, 457, 701)), ("住址", (52, 673, 95, 706)),
+        ("650121198801262911", (265, 792, 588, 854)), ("公民身份号码", (63, 832, 181, 876)),
+    )  # fmt: skip
+    got = extract_fields(p, DocType.id_card)
+    assert got["ethnicity"].value == "汉族"
+    assert got["gender"].value == "男"
+
+
+def test_a_garbled_english_label_run_into_the_certificate_number_is_no_part_of_it():
+    """证书编号cricateNo1365…: "Certificate No" misread and glued to the digits."""
+    p = page(
+        ("职业资格证书", (500, 60, 900, 120)),
+        ("姓名Name 谢杰成", (100, 200, 600, 240)),
+        ("职业（工种）occupation电工", (700, 250, 1200, 290)),
+        ("证书编号cricateNo1365230534252064", (700, 330, 1400, 370)),
+        ("发证日期oateofssve2013年4月30日", (700, 410, 1300, 450)),
+    )
+    got = extract_fields(p, DocType.skill_certificate)
+    assert got["cert_no"].value == "1365230534252064"
+
+
+def test_a_name_read_without_a_middle_dot_is_kept_as_read():
+    """Some names are printed without their dot (艾则孜阿里木): none is guessed back in."""
+    from extractors.fields import _name
+
+    assert _name("艾则孜阿里木") == "艾则孜阿里木"
+    assert _name("托合提。吾买尔") == "托合提·吾买尔"  # a dot read as 。 is still a dot
+
+def test_an_honour_in_quotes_broken_over_two_lines_is_read_whole():
+    """“伊犁州五 | 一劳动奖章” and 被评为 “先进 | 个人”荣誉称号: an opened quote goes on under its
+    line, even when its line holds another box before it."""
+    p = page(
+        ("托合提·吾买尔同志：", (900, 100, 1300, 150)),
+        ("被评为2021年度“伊犁州五", (950, 200, 1400, 250)),
+        ("一劳动奖章”。", (900, 270, 1150, 320)),
+        ("荣誉证书", (300, 400, 700, 500)),
+        ("伊犁哈萨克自治州总工会", (900, 600, 1300, 650)),
+        ("二〇二二年一月三日", (950, 700, 1250, 750)),
+    )
+    assert extract_fields(p, DocType.award_certificate)["award_name"].value == "伊犁州五一劳动奖章"
+    p = page(
+        ("贺晶玉同志：", (1159, 181, 1529, 272)),
+        ("“先进", (1535, 274, 1819, 382)),
+        ("被评为", (1322, 294, 1574, 398)),
+        ("个人”荣誉称号。", (1170, 432, 1766, 566)),
+        ("特发此证。", (1347, 597, 1701, 705)),
+        ("荣誉证书", (208, 734, 832, 929)),
+        ("国网新疆电力有限公司", (1305, 944, 1946, 1063)),
+        ("二〇二〇年七月一日", (1346, 1060, 1920, 1167)),
+    )
+    assert extract_fields(p, DocType.award_certificate)["award_name"].value == "先进个人"
+
+
+def test_a_year_short_of_its_last_glyph_is_not_taken_from_the_page():
+    """二过二年 (二〇二二, 〇 misread, a 二 lost): the second glyph follows from the first, but
+    the 2021 the review date prints is no ground for the year; none is better than a guess."""
+    review = row(400, ("评审（认定）时间：2021年12月9日", 100, 700))
+    got = extract_fields(_title_page("二过二年三月二十九日", *review), DocType.title_certificate)
+    assert "issue_date" not in got or got["issue_date"].value[:4] != "2021"
+    from extractors.fields import _date
+
+    assert _date("一扎八五年三月二日") == "1985-03-02"  # 一 then anything: 一九
+
+
+def test_a_date_touching_a_slanted_overprint_by_a_corner_is_still_the_issue_date():
+    p = page(
+        ("专业技术职务任职资格证书", (670, 559, 1659, 659)),
+        ("许凯，男，1997年1月17日生，身份证号652302199701179852。经", (513, 720, 1869, 812)),
+        ("阿克苏地区护理系列中级专业技术职务评审委员会审通过，具备", (415, 798, 1734, 901)),
+        ("此复印件仅供乌鲁木齐市技能大师工作室申报", (663, 838, 1476, 1317)),
+        ("主管护师资格。", (421, 891, 719, 955)),
+        ("阿克苏地区人力资源和社会保障局", (1326, 1383, 1899, 1445)),
+        ("2025年6月19日", (1475, 1454, 1747, 1515)),
+        ("批准文号：阿地人社职（2025）121号", (354, 1469, 741, 1510)),
+        ("证书编号：6529002025332852", (354, 1508, 677, 1550)),
+    )
+    assert extract_fields(p, DocType.title_certificate)["issue_date"].value == "2025-06-19"
+
+
+def test_id_card_ethnic_group_that_lost_its_head_on_the_gender_row():
+    """萨克 beside 男 (哈 lost under the Uyghur word above it): the one group ending so."""
+    p = page(
+        ("姓名", (556, 747, 633, 803)), ("哈布德克里木·努尔兰·居马别克", (706, 749, 1303, 805)),
+        ("萨克", (1008, 827, 1180, 908)), ("男", (696, 838, 764, 899)),
+        ("性别", (554, 847, 638, 899)), ("1993年11月19日", (701, 934, 1241, 999)),
+        ("出生", (556, 952, 633, 998)), ("住址", (563, 1050, 626, 1089)),
+        ("新疆维吾尔自治区伊犁哈萨克自", (712, 1050, 1282, 1096)),
+        ("654021199311190698", (929, 1341, 1515, 1392)), ("公民身份号码", (556, 1352, 763, 1399)),
+    )  # fmt: skip
+    assert extract_fields(p, DocType.id_card)["ethnicity"].value == "哈萨克族"
+    far = [ln for ln in p.lines if ln.text != "男"]  # not on the gender's row: not taken
+    got = extract_fields(p.model_copy(update={"lines": far}), DocType.id_card)
+    assert "ethnicity" not in got
+
+
+def test_an_honours_year_is_its_award_year_not_part_of_its_name():
+    """被评为2019年度自治区先进工作者 (its quotes lost on a poor scan)."""
+    p = page(
+        ("方平同志", (1803, 325, 2224, 439)),
+        ("被评为2019年度自治区先进工作者", (1899, 564, 2749, 643)),
+        ("称号。", (1837, 664, 1965, 732)),
+        ("荣誉证书", (304, 1036, 1242, 1299)),
+        ("新疆维吾尔自治区人民政府", (1912, 1569, 2875, 1641)),
+        ("二〇二〇年三月十六日", (2158, 1645, 2632, 1710)),
+    )
+    got = extract_fields(p, DocType.award_certificate)
+    assert got["award_name"].value == "自治区先进工作者"
+    assert got["award_year"].value == "2019"

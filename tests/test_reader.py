@@ -82,3 +82,27 @@ def test_id_card_ethnicity_lost_beside_its_label_is_read_again_from_its_crop():
         reader._reread_ethnicity(page.model_copy(update={"lines": lines}), fields, upright)
     assert fields["ethnicity"].value == "汉族"
     assert "re-read" in fields["ethnicity"].notes[0]
+
+
+def test_id_card_ethnicity_label_misread_with_its_value_lost_is_read_again():
+    """The page reading gave the 民族 label with its 民 misread and the value lost ("安族"):
+    that line too is the label, and the value's crop gives 汉 back."""
+    import random
+
+    from synth.blind import render_blind
+    from synth.people import make_person
+
+    person = make_person(random.Random(3), ethnicity="汉族")
+    doc = render_blind("id_card", "card_front", person, random.Random(3))
+    image = np.asarray(doc.image.convert("RGB"))
+    with Reader(ReadOptions(isolate_engine=False, second_opinion="never")) as reader:
+        h, w = image.shape[:2]
+        raster = RasterPage(file="id.png", page=1, mode=OcrMode.ocr, width=w, height=h,
+                            image=image)  # fmt: skip
+        page, upright = reader.ocr_page(raster)
+        label = next(ln for ln in page.lines if ln.text.strip().startswith("民族"))
+        lines = [ln for ln in page.lines if ln is label or ln.text.strip() not in ("汉", "汉族")]
+        lines[lines.index(label)] = label.model_copy(update={"text": "安族"})
+        fields: dict = {}
+        reader._reread_ethnicity(page.model_copy(update={"lines": lines}), fields, upright)
+    assert fields["ethnicity"].value == "汉族"
