@@ -390,12 +390,10 @@ def verify_flow(
             pages.put(key, got)
         del got_wave  # the wave's objects go before the next wave runs, not after
 
-    if backwards:  # the front's worker assesses these and takes their second looks
-        return Results(applicants=[])
     day = date.fromisoformat(as_of)
     files = stages.PacketFilesView(plan, infos, pages)  # built per applicant when asked
     applicants = _run_waves(assess_wave, "assess", plan.applicants, files, day)
-    applicants = _second_looks(plan, pages, applicants, files, day, batch_dir)
+    applicants = _second_looks(plan, pages, applicants, files, day, batch_dir, backwards)
     tick("assess", len(applicants), len(applicants))
     if reading_only:  # a part of an intake, read for its pages and second looks: the
         # cross-applicant checks and the reports are the intake's run's
@@ -416,17 +414,21 @@ MAX_LOOK_ROUNDS = 3  # a look can move a flag onto another page; it seldom does 
 
 def _second_looks(
     plan: stages.BatchPlan, pages: PageStore, applicants: list[Any],
-    files: stages.PacketFilesView, day: date, batch_dir: str,
+    files: stages.PacketFilesView, day: date, batch_dir: str, backwards: bool = False,
 ) -> list[Any]:  # fmt: skip
     """Second opinions skipped while reading (confident, valid) are taken on the pages a flag
     cites, and those applicants assessed again: the flags come out as if every field had
-    been re-read. Cached like pages, so a re-run reads nothing here either."""
+    been re-read. Cached like pages, so a re-run reads nothing here either; `backwards`
+    takes them last to first, so a worker helping from the far end meets the front's
+    worker taking the same looks in the middle."""
     by_rel = {fp.rel: fp for fp in plan.files}
     for _ in range(MAX_LOOK_ROUNDS):
         wanted = stages.decisive_pages(applicants, pages)
         if not wanted:
             break
         jobs = [(by_rel[rel], k, pages[(rel, k)]) for rel, k in wanted if rel in by_rel]
+        if backwards:
+            jobs.reverse()
         changed = set()
         for (fp, k, _r), got in zip(jobs, _run_waves(look_wave, "look", jobs, batch_dir),
                                     strict=True):  # fmt: skip
@@ -573,8 +575,8 @@ def verify_batch(
     deployment passes the data root's cache, which every machine shares. With `applicant`,
     that applicant alone is verified (verify-packet). With `reading_only`, nothing is written
     to OUT_DIR: the pages and second looks land in the cache (a part of verify-intake), and
-    the results lack the cross-applicant checks; `backwards` reads the pages last to first
-    and only reads (a worker helping another from the far end: the other assesses them).
+    the results lack the cross-applicant checks; `backwards` reads the pages and takes the
+    second looks last to first (a worker helping another from the far end).
     With `read_already` (verify-intake after its parts), a run whose every page is cached
     reads them as a re-run does, without Prefect's tasks, even on a server."""
     batch_dir, out_dir = Path(batch_dir), Path(out_dir)
