@@ -236,7 +236,11 @@ class _FromCache:
             return ResultRecord.deserialize((storage / key).read_bytes()).result
         got = self.t.fn(*self.args)
         if key is not None:
-            ResultStore(result_storage=LocalFileSystem(basepath=str(storage))).write(got, key=key)
+            try:
+                store = ResultStore(result_storage=LocalFileSystem(basepath=str(storage)))
+                store.write(got, key=key)
+            except Exception:  # noqa: BLE001 - an unwritable cache costs the next run a look
+                log.warning("could not keep %s in the cache", key, exc_info=True)
         return got
 
 
