@@ -85,6 +85,8 @@ def _name(s: str) -> str | None:
     s = re.sub(r"(?<=[\u4e00-\u9fff])[?？。．](?=[\u4e00-\u9fff])", "·", s)  # and 。 for ·
     s = re.split(r"[，,。；;：:\s]{1}(?=[\u4e00-\u9fff]{1,4}[：:])", s)[0]
     s = re.sub(r"(同志|先生|女士)$", "", s.strip(" ：:，,。"))
+    # The next label and its value read onto the name, the gap lost: 宋云玲别女 (性别 女).
+    s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:性别[男女]?|别[男女])$", "", s)
     s = re.sub(r"^学生(?=\S{2})", "", s)  # "学生麦麦提·吐尔逊·吾斯曼：" opening a diploma
     # The tail of a letter-spaced label "姓  名" read onto the value: 名阿合加孜·努尔兰.
     s = re.sub(r"^名(?=[\u4e00-\u9fff]{2,}[·•．・‧⋅]|[\u4e00-\u9fff]{2,3}$)", "", s)

@@ -873,3 +873,14 @@ def test_an_honours_year_is_its_award_year_not_part_of_its_name():
     got = extract_fields(p, DocType.award_certificate)
     assert got["award_name"].value == "自治区先进工作者"
     assert got["award_year"].value == "2019"
+
+
+def test_the_gender_label_read_onto_a_name_is_not_part_of_it() -> None:
+    """宋云玲别女: 性别 and its value glued to the name with the gap lost (a clean applicant
+    sent to review on seed 8106); a name with 别 inside keeps it."""
+    from extractors.fields import _name
+
+    assert _name("宋云玲别女") == "宋云玲"
+    assert _name("宋云玲性别女") == "宋云玲"
+    assert _name("叶尔别克") == "叶尔别克"
+    assert _name("别男") == "别男"  # nothing left of a name: as read
