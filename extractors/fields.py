@@ -1743,7 +1743,7 @@ def _id_card_by_content(
             # On the gender's row, a group's name that lost its head under the Uyghur line
             # above it ("萨克" of 哈萨克): the one group it ends.
             if not eth and _on_gender_row(text, cell, cells):
-                eth = _ethnicity_by_tail(text)
+                eth = nz.ethnicity_by_tail(text)
                 if eth:
                     _add_cand(cands, "ethnicity", eth, text, cell.bbox, cell.confidence * 0.8)
             # The card's row 性别 男 民族 汉 read as one cell without the label between: "男汉".
@@ -1766,15 +1766,6 @@ def _on_gender_row(text: str, cell: Cell, cells: list[Cell]) -> bool:
         c is not cell and c.text.strip() in ("男", "女") and vertical_overlap(c.bbox, cell.bbox) > 0.5
         for c in cells
     )
-
-
-def _ethnicity_by_tail(text: str) -> str | None:
-    """The group whose name alone ends with `text` (two glyphs or more, not the whole name)."""
-    t = re.sub(r"族$", "", text.strip())
-    if len(t) < 2:
-        return None
-    hits = {v for k, v in nz._ETHNIC_STEMS.items() if k.endswith(t) and len(k) > len(t)}
-    return hits.pop() if len(hits) == 1 else None
 
 
 # A line that is nothing but an organisation's name: the common endings, and the issuers of

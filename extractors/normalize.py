@@ -724,6 +724,16 @@ def normalize_ethnicity(s: str | None) -> str | None:
     return _ETHNIC_STEMS[m.group(1)] if m else None
 
 
+def ethnicity_by_tail(text: str) -> str | None:
+    """The group whose name alone ends with `text` (two glyphs or more, not the whole name):
+    萨克 of 哈萨克 whose head was lost."""
+    t = re.sub(r"族$", "", text.strip())
+    if len(t) < 2:
+        return None
+    hits = {v for k, v in _ETHNIC_STEMS.items() if k.endswith(t) and len(k) > len(t)}
+    return hits.pop() if len(hits) == 1 else None
+
+
 # ---------------------------------------------------------------- certificate numbers
 
 _CERT_LABEL_RE = re.compile(r"^(?:(?:证书编号|证书号码|证书号|编号)[:：]?|NO[.:：]|№)")
