@@ -81,6 +81,24 @@ def test_evidence_crops_mask_id_numbers_and_are_kept_for_the_next_run(tmp_path):
     assert other(ref) is None
 
 
+
+def test_prefetched_crops_are_the_report_s_crops_each_page_decoded_once(tmp_path):
+    batch, page, bbox = _id_page(tmp_path)
+    other = page.model_copy(update={"file": "packets/A/copy.png"})
+    (batch / "packets" / "A" / "copy.png").write_bytes((batch / "packets/A/id.png").read_bytes())
+    pages = {("packets/A/id.png", 1): page, ("packets/A/copy.png", 1): other}
+    refs = [EvidenceRef(file=f, page=1, bbox=b) for f in ("packets/A/id.png", "packets/A/copy.png")
+            for b in (bbox, (100.0, 100.0, 400.0, 150.0))]  # fmt: skip
+    plain = [Cropper(batch, pages)(r) for r in refs]
+    crop = Cropper(batch, pages)
+    crop.prefetch([*refs, EvidenceRef(file="packets/A/id.png", page=1)], threads=2)
+    loaded = crop._page.__wrapped__.loaded  # PageImages behind the page cache
+    assert loaded == 2  # two pages, four crops
+    (batch / "packets" / "A" / "id.png").unlink()  # served from what was rendered
+    assert [crop(r) for r in refs] == plain and all(plain)
+    assert crop._page.__wrapped__.loaded == loaded
+
+
 def _reading(file: str, page: int = 1, name: str = "张三") -> PageReading:
     f = ExtractedField(key="name", value=name, raw=name, confidence=0.9,
                        evidence=Evidence(file=file, page=page, bbox=(1, 2, 3, 4)))  # fmt: skip

@@ -47,6 +47,7 @@ def write_outputs(
     with ThreadPoolExecutor(1) as pool:
         pdf = pool.submit(write_officials_pdf, results, out_dir, batch_dir, as_of,
                           version=ver) if officials_pdf else None  # fmt: skip
+        crops.prefetch(e for a in results.applicants for f in a.flags for e in f.evidence)
         write_html(results, out_dir / "report.html", meta, crops=crops)
         write_xlsx(results, out_dir / "report.xlsx", meta)
         if pdf is not None:
