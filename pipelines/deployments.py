@@ -82,8 +82,8 @@ def verify_intake(intake: str, as_of: str | None = None, kind: str = "intake") -
         # queued by submit keeps `credcheck verify`'s results for the same folder.
         try:
             # Other idle workers read some packets meanwhile; the whole batch below then
-            # finds their pages in the cache (and reads what they did not; all read, it
-            # reads the cache as a re-run does, without a task per page).
+            # finds their pages in the cache (and reads what they did not). A flow run here
+            # is Prefect's unit of work: its stages run plain, with no task run per page.
             mine, parts = fan_out(p)
             if parts:
                 name = p.run.state_digest[:16]
@@ -101,7 +101,7 @@ def verify_intake(intake: str, as_of: str | None = None, kind: str = "intake") -
                 kind == "nightly") else None  # fmt: skip
             results = verify_batch(
                 p.batch, p.out, as_of=p.as_of, cache_dir=p.cache, workers=readers,
-                read_options=options, history=history, read_already=bool(parts),
+                read_options=options, history=history, plain=True,
             )  # fmt: skip
         except BaseException as e:
             intakes.failed(p, e)
@@ -126,7 +126,7 @@ def verify_packet(intake: str, applicant: str, as_of: str | None = None) -> int:
     try:
         results = verify_batch(
             p.batch, p.out, as_of=p.as_of, cache_dir=p.cache, workers=readers,
-            read_options=options, applicant=applicant,
+            read_options=options, applicant=applicant, plain=True,
         )  # fmt: skip
     except BaseException as e:
         intakes.failed(p, e)

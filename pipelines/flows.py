@@ -14,6 +14,11 @@ task writes), which records neither events nor task runs (its memory stays flat 
 batch); heartbeats are off for these local runs; logs are quiet. Cached page readings
 live under OUT_DIR/.credcheck/cache (PREFECT_LOCAL_STORAGE_PATH), so a re-run of an unchanged
 batch, or a run after kill -9, reads nothing again.
+
+In a deployment (`plain`) the same body runs as plain functions, side by side in a thread
+pool, each result kept in the same cache as its task would keep it: there the flow run is
+Prefect's unit of work (queued, retried, cached by state), and a task run per file, page and
+applicant was only traffic every worker made on its way to the shared server.
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import CancelledError
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from concurrent.futures import as_completed as completed_futures
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -83,6 +89,8 @@ class Run:
     # body runs as plain functions over the cache, with no temporary server to start (_cached).
     offline: bool = False
     plan: stages.BatchPlan | None = None  # planned before the flow (to see what is cached)
+    # Offline with work to do (a deployment's plain run): the stages side by side.
+    executor: ThreadPoolExecutor | None = None
 
 
 _RUN: ContextVar[Run | None] = ContextVar("credcheck_run", default=None)
@@ -234,7 +242,13 @@ class _FromCache:
         storage = Path(PREFECT_LOCAL_STORAGE_PATH.value())
         if key is not None and (storage / key).is_file():
             return ResultRecord.deserialize((storage / key).read_bytes()).result
-        got = self.t.fn(*self.args)
+        for tries_left in range(self.t.retries or 0, -1, -1):
+            try:
+                got = self.t.fn(*self.args)
+                break
+            except (ReaderTimeout, ReaderCrashed):  # as the task retries them: never cached
+                if not tries_left:
+                    raise
         if key is not None:
             try:
                 store = ResultStore(result_storage=LocalFileSystem(basepath=str(storage)))
@@ -245,7 +259,22 @@ class _FromCache:
 
 
 def _submit(t: Any, *args: Any) -> Any:
-    return _FromCache(t, args) if _run().offline else t.submit(*args)
+    run = _run()
+    if not run.offline:
+        return t.submit(*args)
+    job = _FromCache(t, args)
+    if run.executor is None:
+        return job  # done when asked, in order
+    return run.executor.submit(copy_context().run, job.result)  # the run's context with it
+
+
+def _as_done(futs: list[Any]) -> Iterator[Any]:
+    """The futures as they end: Prefect's, the thread pool's, or in order (from the cache)."""
+    if not futs or isinstance(futs[0], _FromCache):
+        return iter(futs)
+    if isinstance(futs[0], Future):
+        return completed_futures(futs)
+    return as_completed(futs)
 
 
 # Prefect keeps every task's state and result until its flow ends (PrefectHQ/prefect#12668):
@@ -306,7 +335,7 @@ def inspect_wave(key: str) -> list[Any]:
 def read_wave(key: str) -> list[Any]:
     jobs, batch_dir, tick = _run().waves[key]
     futs = [_submit(read_page_task, fp, k, batch_dir) for fp, k in jobs]
-    for _ in futs if _run().offline else as_completed(futs):
+    for _ in _as_done(futs):
         tick()
     return [
         _result(f, functools.partial(_read_page, fp, k, batch_dir))
@@ -512,8 +541,7 @@ def _cached(
     started, 8-16 s, most of a re-run's time) and every file's inspection and every page's
     reading is in the cache. Then the flow's body runs as plain functions reading the cache
     (`_FromCache`), and a re-run of an unchanged batch starts no server. With `on_server`,
-    also inside a flow run on a server (verify-intake after its parts: each cached task
-    there cost its worker a few calls to the server, one after another)."""
+    also inside a flow run on a server (a deployment's plain run: then it starts no reader)."""
     from prefect.context import FlowRunContext
     from prefect.results import ResultRecord
     from prefect.settings import PREFECT_API_URL
@@ -571,7 +599,7 @@ def verify_batch(
     applicant: str | None = None,
     reading_only: bool = False,
     backwards: bool = False,
-    read_already: bool = False,
+    plain: bool = False,
 ) -> Results:
     """Run verify_flow on a local Prefect (no server to start by hand); returns the results.
 
@@ -581,8 +609,9 @@ def verify_batch(
     to OUT_DIR: the pages and second looks land in the cache (a part of verify-intake), and
     the results lack the cross-applicant checks; `backwards` reads the pages and takes the
     second looks last to first (a worker helping another from the far end).
-    With `read_already` (verify-intake after its parts), a run whose every page is cached
-    reads them as a re-run does, without Prefect's tasks, even on a server."""
+    With `plain` (a deployment's flow run), the stages run as plain functions on the run's
+    readers, their results kept in the cache as the tasks would keep them, with no task run
+    or subflow per file, page or applicant."""
     batch_dir, out_dir = Path(batch_dir), Path(out_dir)
     check_dirs(batch_dir, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -603,18 +632,25 @@ def verify_batch(
                 args = (str(batch_dir.resolve()), str(out_dir.resolve()), day.isoformat(),
                         progress, str(history) if history else None, applicant,
                         reading_only, backwards)  # fmt: skip
-                if _cached(run, batch_dir, applicant, on_server=read_already):
+                if _cached(run, batch_dir, applicant, on_server=plain):
                     return verify_flow.fn(*args)  # same wiring, no server to start
                 # The OCR processes load their models while the server starts (both take
                 # seconds, mostly on different cores) and while the files are inspected (a
                 # server already running: a deployment's worker), which needs no reader.
                 warm = threading.Thread(target=run.pool.warm, daemon=True)
                 warm.start()
+                if plain:
+                    run.offline = True
+                    if run.pool.size > 1:
+                        run.executor = ThreadPoolExecutor(run.pool.size, "credcheck-stage")
+                    return verify_flow.fn(*args)
                 _start_temporary_server()
                 # Its tasks run in the waves' subflows, each with its own runner (_run_wave).
                 return verify_flow(*args)
         finally:
             _RUN.reset(token)
+            if run.executor is not None:  # all done, or the run stops: nothing to wait for
+                run.executor.shutdown(wait=False, cancel_futures=True)
             if warm is not None:
                 warm.join()  # an engine still starting is closed once started
             run.pool.close()

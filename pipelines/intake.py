@@ -376,7 +376,7 @@ def read_part(
     batch = records.materialise(root, state, where / "batch" / key)
     try:
         verify_batch(batch, where / "out", as_of=dt.date.fromisoformat(as_of),
-                     cache_dir=root.cache, reading_only=True,
+                     cache_dir=root.cache, reading_only=True, plain=True,
                      **verify)  # type: ignore[arg-type]  # fmt: skip
     finally:
         shutil.rmtree(where, ignore_errors=True)

@@ -172,10 +172,10 @@ def test_waves_are_as_even_as_their_bound_allows() -> None:
 def test_a_part_read_for_an_intake_writes_no_report_and_leaves_its_pages_cached(
     tmp_path,
 ) -> None:
-    """verify-intake's parts (reading_only): the far end's helper (backwards) reads and takes
-    the second looks from the far end, the front's part finds them done, neither writes a
-    report; the intake's own run then reads nothing again, on the server without Prefect's
-    tasks (read_already), and writes the reports."""
+    """verify-intake's parts (reading_only, plain as in a deployment): the far end's helper
+    (backwards) reads and takes the second looks from the far end, the front's part finds
+    them done, neither writes a report; the intake's own run then reads nothing again, on
+    the server without Prefect's tasks (plain), and writes the reports."""
     from datetime import UTC, date, datetime
 
     from prefect import flow
@@ -189,14 +189,15 @@ def test_a_part_read_for_an_intake_writes_no_report_and_leaves_its_pages_cached(
                    difficulties={"clean": 1.0})  # fmt: skip
     cache, day = tmp_path / "cache", date(2025, 9, 30)
     back = verify_batch(batch, tmp_path / "back", as_of=day, cache_dir=cache,
-                        reading_only=True, backwards=True)  # fmt: skip
+                        reading_only=True, backwards=True, plain=True)  # fmt: skip
     looked = sorted(p.name for p in cache.iterdir())
     assert any(n.startswith("page-") for n in looked)
     assert any(n.startswith("look-") for n in looked)
     for n in looked:  # the front's part, offline (every page cached), takes them again
         if n.startswith("look-"):
             (cache / n).unlink()
-    part = verify_batch(batch, tmp_path / "part", as_of=day, cache_dir=cache, reading_only=True)
+    part = verify_batch(batch, tmp_path / "part", as_of=day, cache_dir=cache, reading_only=True,
+                        plain=True)  # fmt: skip
     for got in (back, part):
         assert [f.code.value for a in got.applicants for f in a.flags] == ["LEVEL_OVERCLAIM"]
         assert not got.duplicates  # the cross-applicant checks are the intake's run's
@@ -207,7 +208,7 @@ def test_a_part_read_for_an_intake_writes_no_report_and_leaves_its_pages_cached(
 
     @flow(name="an-intake-after-its-parts")
     def intake_run() -> None:
-        verify_batch(batch, tmp_path / "whole", as_of=day, cache_dir=cache, read_already=True)
+        verify_batch(batch, tmp_path / "whole", as_of=day, cache_dir=cache, plain=True)
 
     since = datetime.now(UTC)
     intake_run()
@@ -220,3 +221,47 @@ def test_a_part_read_for_an_intake_writes_no_report_and_leaves_its_pages_cached(
     assert (tmp_path / "whole" / "report.html").is_file()
     flagged = [a for a in results["applicants"] if a["flags"]]
     assert [f["code"] for a in flagged for f in a["flags"]] == ["LEVEL_OVERCLAIM"]
+
+
+@pytest.mark.slow
+def test_a_plain_run_reads_as_the_tasks_do_without_a_task_run(tmp_path) -> None:
+    """A deployment's run (plain): the pages read side by side on its readers, no subflow or
+    task run on the server, the same results as the tasks' run, and a cache either reads
+    from the other's (the same records under the same keys)."""
+    from datetime import UTC, date, datetime
+
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+
+    from pipelines.flows import verify_batch
+    from synth.batch import generate_batch
+
+    batch = tmp_path / "batch"
+    generate_batch(batch, applicants=3, seed=11, faults=["name_mismatch"], clean_share=0.6,
+                   difficulties={"clean": 1.0})  # fmt: skip
+    day = date(2025, 9, 30)
+    verify_batch(batch, tmp_path / "tasks", as_of=day, workers=2)
+    tasks_cache = tmp_path / "tasks" / STATE_DIR / "cache"
+
+    @flow(name="a-deployment-run")
+    def deployed() -> None:
+        verify_batch(batch, tmp_path / "plain", as_of=day, cache_dir=tmp_path / "cache",
+                     workers=2, plain=True)  # fmt: skip
+
+    since = datetime.now(UTC)
+    deployed()
+    with get_client(sync_client=True) as client:
+        flows = {f.id: f.name for f in client.read_flows()}
+        ran = [flows[r.flow_id] for r in client.read_flow_runs() if r.created >= since]
+    assert ran == ["a-deployment-run"]  # nothing per wave, file or page
+    plain = (tmp_path / "plain" / "results.json").read_text("utf-8")
+    assert plain == (tmp_path / "tasks" / "results.json").read_text("utf-8")
+    got = sorted(p.name for p in (tmp_path / "cache").iterdir())
+    assert [n for n in got if n.startswith("page-")] == sorted(
+        p.name for p in tasks_cache.iterdir() if p.name.startswith("page-"))  # fmt: skip
+    assert any(n.startswith("page-") for n in got)
+    # The tasks' run over the plain run's cache reads nothing again, and the other way round.
+    before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()}
+    verify_batch(batch, tmp_path / "again", as_of=day, cache_dir=tmp_path / "cache")
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()} == before
+    assert (tmp_path / "again" / "results.json").read_text("utf-8") == plain

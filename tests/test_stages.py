@@ -81,7 +81,6 @@ def test_evidence_crops_mask_id_numbers_and_are_kept_for_the_next_run(tmp_path):
     assert other(ref) is None
 
 
-
 def test_prefetched_crops_are_the_report_s_crops_each_page_decoded_once(tmp_path):
     batch, page, bbox = _id_page(tmp_path)
     other = page.model_copy(update={"file": "packets/A/copy.png"})
