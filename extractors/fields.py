@@ -201,7 +201,9 @@ def _award_name(s: str) -> str | None:
     if m and _name(m.group(1)):
         s = s.strip()[m.end() :]
     s = re.sub(r"^各[^\s，,。]{0,8}(?:单位|部门)[:：]?", "", s.strip())  # a letter's salutation
-    s = re.sub(r"^.{0,12}?[〔（(\[【]\d{4}[〕）)\]】]\s*\d{1,4}号", "", s)  # its number: …〔2016〕81号
+    s = re.sub(
+        r"^.{0,12}?[〔（(\[【]\d{4}[〕）)\]】]\s*\d{1,4}号", "", s
+    )  # its number: …〔2016〕81号
     s = re.sub(r"^(?:参加|在|关于)(?=.{4})", "", s.strip())  # "参加/在2014年…技能大赛": the event
     # "被评为2019年度自治区先进工作者" with its quotes lost: the 年度 is the award's year.
     s = re.sub(r"^(?:19|20)\d{2}\s*年度(?=[^\s，,。]{4})(?!.*" + _COMPETITION + ")", "", s)
@@ -1534,9 +1536,7 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
         review = other_label == "_stop" and re.match(r"\s*评审", text)
         if id(cell) in stamped:
             pass  # the date a copy was certified on (与原件核对 2023.7.24) is no issue date
-        elif "issue_date" in wanted and (
-            other_label in (None, "issue_date", "cert_no") or review
-        ):
+        elif "issue_date" in wanted and (other_label in (None, "issue_date", "cert_no") or review):
             # After 评审时间 the first date is the committee's; a date after it on the line
             # (a text layer joins the signature's date to it) is the issue date.
             for m in list(_DATE_RE.finditer(text))[1 if review else 0 :]:
@@ -1634,8 +1634,6 @@ def _dates_over_two_lines(
                     _add_cand(cands, "issue_date", value, joined,
                               union([upper.bbox, lower.bbox]), conf)  # fmt: skip
                 break
-
-
 
 
 _CERTIFIED = re.compile(r"原件|核对|审核|复印")
@@ -1763,7 +1761,9 @@ def _id_card_by_content(
 
 def _on_gender_row(text: str, cell: Cell, cells: list[Cell]) -> bool:
     return any(
-        c is not cell and c.text.strip() in ("男", "女") and vertical_overlap(c.bbox, cell.bbox) > 0.5
+        c is not cell
+        and c.text.strip() in ("男", "女")
+        and vertical_overlap(c.bbox, cell.bbox) > 0.5
         for c in cells
     )
 

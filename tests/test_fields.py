@@ -793,6 +793,7 @@ def test_a_name_read_without_a_middle_dot_is_kept_as_read():
     assert _name("艾则孜阿里木") == "艾则孜阿里木"
     assert _name("托合提。吾买尔") == "托合提·吾买尔"  # a dot read as 。 is still a dot
 
+
 def test_an_honour_in_quotes_broken_over_two_lines_is_read_whole():
     """“伊犁州五 | 一劳动奖章” and 被评为 “先进 | 个人”荣誉称号: an opened quote goes on under its
     line, even when its line holds another box before it."""

@@ -486,14 +486,16 @@ def test_stray_ring_glyphs_before_an_issuer_are_cut_when_they_echo_its_name():
     from extractors.fields import _issuer
 
     assert _issuer("力资源和社喀什地区人力资源和社会保障局") == "喀什地区人力资源和社会保障局"
-    assert _issuer("州人为昌吉回族自治州人力资源和社会保障局") == "昌吉回族自治州人力资源和社会保障局"
+    assert (
+        _issuer("州人为昌吉回族自治州人力资源和社会保障局") == "昌吉回族自治州人力资源和社会保障局"
+    )
     # No echo, no cut; a name with its head is left alone.
     assert _issuer("天业昌吉回族自治州人力资源和社会保障局").startswith("天业")
     assert _issuer("新疆维吾尔自治区人力资源和社会保障厅") == "新疆维吾尔自治区人力资源和社会保障厅"
 
 
 def test_an_honour_after_bei_ping_wei_ends_at_its_sentence_whatever_its_ending():
-    """"被评为" ends its line and "先进生产者。" opens the next; "模范职工" runs into 以资鼓励 —
+    """ "被评为" ends its line and "先进生产者。" opens the next; "模范职工" runs into 以资鼓励 —
     neither ends like an honour in the lexicon."""
     p = page(
         ("奖状", (733, 807, 1075, 923)),
@@ -514,7 +516,9 @@ def test_an_honour_after_bei_ping_wei_ends_at_its_sentence_whatever_its_ending()
     )
     assert values(p, DocType.award_certificate)["award_name"] == "模范职工"
     # A rank is no honour: "荣获一等奖。"
-    p = page(("荣誉证书", (700, 300, 1100, 400)), ("张伟同志在比赛中荣获一等奖。", (300, 600, 1400, 680)))
+    p = page(
+        ("荣誉证书", (700, 300, 1100, 400)), ("张伟同志在比赛中荣获一等奖。", (300, 600, 1400, 680))
+    )
     got = values(p, DocType.award_certificate)
     assert got["award_rank"] == "一等奖" and got.get("award_name") != "一等奖"
 
