@@ -1830,6 +1830,8 @@ def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -
                 )  # fmt: skip
         if "award_year" not in out:
             _derive_award_year(page, out)
+    if doc_type is EDU and "education" not in out and "cert_no" in out:
+        _education_by_number(page, out)
     if "id_number" in out:
         idf = out["id_number"]
         info = validate_id_number(idf.value)
@@ -1870,6 +1872,36 @@ def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -
         info = parse_cert_no(out["cert_no"].value)
         if info is None or not info.valid_structure:
             out["cert_no"].confidence *= 0.8
+
+
+# A higher-education diploma's 18-digit number (学历证书电子注册号): the school's 5-digit
+# code (1xxxx, adult colleges 5xxxx), the kind of schooling (1 全日制, 5 成人, 6 自学考试,
+# 7 网络, 8 开放), the year of graduation, the level (培养层次), a 6-digit serial.
+_DIPLOMA_NO = re.compile(r"([15]\d{4})([1-9])((?:19|20)\d{2})(0[1256])(\d{6})")
+_DIPLOMA_LEVEL = {"01": "博士研究生", "02": "硕士研究生", "05": "本科", "06": "大专"}
+_NOT_HIGHER = re.compile(r"中等(?:职业|专业)学校|中专(?!业)|职业中学|高级中学|普通高中|高中毕业")
+
+
+def _education_by_number(page: PageText, out: dict[str, ExtractedField]) -> None:
+    """A diploma whose sentence lost its level (a line under an overprint unread) still
+    prints it in its number: digits 11-12 of the registration number, when the number has
+    that structure, its year is the graduation year the page prints, and the page is no
+    secondary school's (whose numbers are the province's own)."""
+    no = out["cert_no"]
+    m = _DIPLOMA_NO.fullmatch(nz.clean_cert_no(no.value) or "")
+    if m is None or int(m.group(3)) > date.today().year:
+        return
+    printed = " ".join(nz.to_halfwidth(ln.text) for ln in page.lines)
+    if _NOT_HIGHER.search(re.sub(r"高中起点", "", printed)):
+        return
+    issued = out.get("issue_date")
+    if issued is not None and issued.value[:4] != m.group(3):
+        return
+    out["education"] = no.model_copy(
+        update={"key": "education", "value": _DIPLOMA_LEVEL[m.group(4)],
+                "confidence": round(no.confidence * 0.9, 4),
+                "notes": ["derived from the diploma number's level digits"]}
+    )  # fmt: skip
 
 
 def _one_slip(read: str, value: str) -> bool:

@@ -623,3 +623,39 @@ def test_a_spaced_name_label_whose_second_glyph_ran_into_the_value():
         ("0965004113148234", (717, 2071, 1148, 2126)), ("证书编号", (274, 2080, 464, 2133)),
     )  # fmt: skip
     assert values(p, DocType.skill_certificate)["name"] == "贾刚"
+
+
+def _adult_diploma(
+    number: str, date: str = "二〇〇九年七月十日", heading: str = "成人高等教育毕业证书"
+):
+    # The line holding "（函授）专科起点本科学习" lost under a slanted overprint.
+    return page(
+        (heading, (959, 379, 2538, 526)),
+        ("学生奥斯曼·库尔班，性别男，一九八三年四月四日生，", (993, 709, 3122, 805)),
+        ("于二〇〇七年三月至二〇〇九年七月在本校土木工程专业（函", (819, 866, 3096, 966)),
+        ("技骨干特殊培养项目申报使用", (2280, 1098, 3236, 1373)),
+        ("合格，准予毕业。", (835, 1202, 1472, 1284)),
+        ("新疆师范大学", (2338, 1724, 2785, 1801)),
+        ("校（院）长：贾彬浩", (2240, 1858, 2878, 1940)),
+        (date, (2245, 1986, 2870, 2061)),
+        (f"证书编号：{number}", (354, 2105, 1003, 2154)),
+        h=2480,
+    )
+
+
+def test_a_diploma_whose_level_line_was_lost_reads_it_in_its_number():
+    # 学历证书电子注册号: school code, kind of schooling, year, level (05 本科, 06 专科), serial.
+    got = values(_adult_diploma("107625200905126101"), DocType.education_certificate)
+    assert got["education"] == "本科"
+    got = values(_adult_diploma("107595200906725140"), DocType.education_certificate)
+    assert got["education"] == "大专"
+    # Not that structure, or not this diploma's year, or a secondary school's: nothing.
+    for number, date, heading in (
+        ("652301200912345605", "二〇〇九年七月十日", "成人高等教育毕业证书"),
+        ("107625201005126101", "二〇〇九年七月十日", "成人高等教育毕业证书"),
+        ("107625200909126101", "二〇〇九年七月十日", "成人高等教育毕业证书"),
+    ):
+        got = values(_adult_diploma(number, date, heading), DocType.education_certificate)
+        assert "education" not in got, number
+    p = _adult_diploma("107625200905126101", heading="中等职业学校毕业证书")
+    assert values(p, DocType.education_certificate)["education"] == "中专"  # the heading's
