@@ -85,6 +85,10 @@ def _name(s: str) -> str | None:
     s = re.sub(r"(?<=[\u4e00-\u9fff])[?？。．](?=[\u4e00-\u9fff])", "·", s)  # and 。 for ·
     s = re.split(r"[，,。；;：:\s]{1}(?=[\u4e00-\u9fff]{1,4}[：:])", s)[0]
     s = re.sub(r"(同志|先生|女士)$", "", s.strip(" ：:，,。"))
+    # ... or 同志's 同 with the 志 lost (under a stamp, past the line's box): 阿斯哈尔同. Only
+    # on a minority name (a dotted one, or one too long to be Han), whose transliterations
+    # do not end in 同; a Han name may (李大同).
+    s = re.sub(r"(?:(?<=[·•．・‧⋅][\u4e00-\u9fff]{2})|(?<=[\u4e00-\u9fff]{4}))同$", "", s)
     # The next label and its value read onto the name, the gap lost: 宋云玲别女 (性别 女).
     s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:性别[男女]?|别[男女])$", "", s)
     s = re.sub(r"^学生(?=\S{2})", "", s)  # "学生麦麦提·吐尔逊·吾斯曼：" opening a diploma
