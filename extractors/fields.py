@@ -16,6 +16,7 @@ along in `doc.user_data` so every value can be traced to a box.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -1417,6 +1418,7 @@ def extract_roster(page: PageText) -> list[RosterEntry]:
     out: list[RosterEntry] = []
     rank: str | None = None
     started = False
+    columns, size = _list_columns([c for row in doc.user_data["rows"] for c in row.cells])
     for row in doc.user_data["rows"]:
         texts = [c.text.strip() for c in row.cells]
         if started and out and any(len(t) > 16 or re.search("[，。,]", t) for t in texts):
@@ -1432,8 +1434,13 @@ def extract_roster(page: PageText) -> list[RosterEntry]:
             if not started or not text:
                 continue
             parts = [p for p in re.split(r"[、;；]|\s{2,}", text) if p.strip()]
+            if len(parts) == 1 and text == cell.text.strip():
+                parts = _unglued(cell, columns, size)
             names = [_name(p) for p in parts]
-            if not names or not all(n and len(n.replace("·", "")) <= 12 for n in names):
+            # Three-part minority names run to 16 glyphs (阿卜杜热西提·阿里木·阿布都热依木).
+            if not names or not all(
+                n and len(n.replace("·", "")) <= (16 if "·" in n else 12) for n in names
+            ):
                 continue
             for name in names:
                 out.append(
@@ -1444,6 +1451,68 @@ def extract_roster(page: PageText) -> list[RosterEntry]:
                     )
                 )  # fmt: skip
     return out
+
+
+Column = list[tuple[float, float]]  # (left edge, middle height) of each name in a column
+
+
+def _list_columns(cells: list[Cell]) -> tuple[list[Column], tuple[float, float]]:
+    """A list's columns: the names whose left edges line up (within a glyph, a skewed
+    scan's drift), two or more to a column; and how wide a box of n glyphs is (a·n + b: a
+    glyph, and the margin OCR leaves round a line), fitted over the names."""
+    names = [
+        c for c in cells if _name(c.text.strip()) and not re.search(r"[、;；\s]", c.text.strip())
+    ]
+    if len(names) < 4:
+        return [], (0.0, 0.0)
+    ns = [sum(_glyphs(c.text.strip())) for c in names]
+    ws = [c.bbox[2] - c.bbox[0] for c in names]
+    n0, w0 = sum(ns) / len(ns), sum(ws) / len(ws)
+    var = sum((n - n0) ** 2 for n in ns)
+    a = sum((n - n0) * (w - w0) for n, w in zip(ns, ws, strict=True)) / var if var else 0.0
+    b = w0 - a * n0
+    if a <= 0 or b < 0:  # names of one length, or a fit gone wrong: no margin
+        a, b = sorted(w / n for n, w in zip(ns, ws, strict=True))[len(ns) // 2], 0.0
+    columns: list[Column] = []
+    for c in sorted(names, key=lambda c: c.bbox[0]):
+        edge = (c.bbox[0], (c.bbox[1] + c.bbox[3]) / 2)
+        if columns and edge[0] - columns[-1][-1][0] <= a:
+            columns[-1].append(edge)
+        else:
+            columns.append([edge])
+    return [col for col in columns if len(col) >= 2], (a, b)
+
+
+def _glyphs(text: str) -> list[float]:
+    return [1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in text]
+
+
+def _unglued(cell: Cell, columns: list[Column], size: tuple[float, float]) -> list[str]:
+    """A list's names in columns read as one box when the gap between two columns was lost
+    ("努尔加玛丽·巴合提·沙肯潘鹏" over two columns): cut where the next column starts (as
+    the name nearest in height starts it: a skewed scan drifts), by the glyphs' widths,
+    when both pieces are names."""
+    text = cell.text.strip()
+    x0, x1 = cell.bbox[0], cell.bbox[2]
+    mid = (cell.bbox[1] + cell.bbox[3]) / 2
+    glyph, margin = size
+    for column in columns:
+        col = min(column, key=lambda e: abs(e[1] - mid))[0]
+        if not glyph or col - x0 < 1.5 * glyph or x1 - col < 1.2 * glyph:
+            continue
+        weights = _glyphs(text)
+        tail = (x1 - col - margin) / glyph
+        cut = min(range(2, len(text) - 1), key=lambda i: abs(sum(weights[i:]) - tail), default=0)
+        head, rest = text[:cut], text[cut:]
+        if (
+            cut
+            and _name(head)
+            and _name(rest)
+            and not any(re.search(r"^\W|\W$", p) for p in (head, rest))
+        ):
+            box = (col, cell.bbox[1], x1, cell.bbox[3])
+            return [head, *_unglued(Cell(rest, box, cell.confidence, cell.index), columns, size)]
+    return [text]
 
 
 def _dates_the_id_proves(doc: Doc, cands: dict[str, list[Candidate]], wanted) -> None:

@@ -659,3 +659,36 @@ def test_a_diploma_whose_level_line_was_lost_reads_it_in_its_number():
         assert "education" not in got, number
     p = _adult_diploma("107625200905126101", heading="中等职业学校毕业证书")
     assert values(p, DocType.education_certificate)["education"] == "中专"  # the heading's
+
+
+def test_two_names_of_a_list_in_columns_read_as_one_box_are_two_people():
+    # OCR boxed two columns' names together where their gap was narrow: the next column's
+    # left edge (as the names nearest in height print it, the scan skewed) is the cut.
+    from extractors.fields import extract_roster
+
+    p = page(
+        ("关于兵团第一届职业技能大赛获奖情况的通报", (433, 593, 1277, 698)),
+        ("奖情况通报如下：", (347, 815, 585, 871)),
+        ("金奖：", (342, 885, 424, 927)),
+        ("阿卜杜热西提·帕尔哈提马帅", (396, 946, 810, 1015)),
+        ("马成亮", (398, 1002, 503, 1051)),
+        ("努尔加玛丽·巴合提·沙肯潘鹏", (733, 1023, 1150, 1090)),
+        ("汤欣帆", (392, 1058, 498, 1109)),
+        ("银奖：", (324, 1125, 410, 1172)),
+        ("阿卜杜热西提阿里木·阿布都热依木", (380, 1199, 698, 1251)),
+        ("迪娜·买合木提", (718, 1208, 941, 1267)),
+        ("铜奖：", (317, 1254, 404, 1303)),
+        ("布合力其·艾克拜尔", (375, 1320, 660, 1384)),
+        ("海丽其古丽·如则", (722, 1343, 971, 1402)),
+        ("葛强疆", (1063, 1359, 1181, 1417)),
+        ("余新辉", (377, 1382, 482, 1428)),
+        ("玛依拉·肉孜", (719, 1400, 908, 1460)),
+        ("王强", (1075, 1420, 1150, 1470)),
+        ("希望获奖选手再接再厉，不断提高技能水平。", (365, 1461, 1008, 1548)),
+    )
+    got = [e.name for e in extract_roster(p)]
+    assert "潘鹏" in got and "努尔加玛丽·巴合提·沙肯" in got
+    assert "马帅" in got and "阿卜杜热西提·帕尔哈提" in got
+    # Names within their own column stay whole.
+    assert "布合力其·艾克拜尔" in got and "海丽其古丽·如则" in got and "葛强疆" in got
+    assert "阿卜杜热西提阿里木·阿布都热依木" in got  # a long name, a dot lost: still a name
