@@ -821,7 +821,10 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("gender", re.compile(r"性别\s*[:：]?\s*(?P<v>[男女])")),
     ("birth_date", re.compile(r"(?P<v>[\d〇零○Oo一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?|(?:19|20)\d{2}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?)\s*(?:出)?生")),
     ("education", re.compile(r"(?P<v>专科起点本科|高中起点专科|高中起点本科)")),  # whatever follows
-    ("education", re.compile(r"(?P<v>专升本|博士研究生|硕士研究生|研究生|本科|专科(?!起点)|大专|中等专业|中专|职业高中|高中(?!起点))(?:\)|）)?[^，,。]{0,4}?(?:学习|课程|毕业|学历)")),
+    # The level, its program's length or kind in brackets perhaps ("本科（四年制）学习"), then
+    # what was done at it; or the level after its length ("四年制本科", whatever follows).
+    ("education", re.compile(r"(?P<v>专升本|博士研究生|硕士研究生|研究生|本科|专科(?!起点)|大专|高等职业教育|高职|中等职业教育|中等专业|中专|职业高中|高中(?!起点))(?:[（(][^（()）]{1,6}[）)]|\)|）)?[^，,。]{0,4}?(?:学习|课程|毕业|学历)")),
+    ("education", re.compile(r"(?<![\d〇零一二三四五六七八九十])[二三四五六两2-6]\s*年制\s*(?P<v>博士研究生|硕士研究生|研究生|本科|专科(?!起点)|大专|高职|中专|高中(?!起点))")),
 )  # fmt: skip
 
 

@@ -692,3 +692,30 @@ def test_two_names_of_a_list_in_columns_read_as_one_box_are_two_people():
     # Names within their own column stay whole.
     assert "布合力其·艾克拜尔" in got and "海丽其古丽·如则" in got and "葛强疆" in got
     assert "阿卜杜热西提阿里木·阿布都热依木" in got  # a long name, a dot lost: still a name
+
+
+def test_a_diplomas_level_by_its_programs_length_or_kind():
+    """The level wherever the wording puts it: after its program's length (四年制本科, the
+    line after it lost), before its length in brackets (本科（四年制）学习), or as a kind of
+    schooling (中等职业教育, 高等职业教育); an entry level is not the level (专科起点本科)."""
+
+    def level(*sentence: str) -> str | None:
+        lines = [("毕业证书", (500, 100, 1000, 200))]
+        lines += [(s, (200, 400 + 100 * i, 1400, 460 + 100 * i)) for i, s in enumerate(sentence)]
+        got = values(page(*lines), DocType.education_certificate)
+        return got.get("education")
+
+    assert (
+        level(
+            "学生张伟，性别男，1990年1月1日生，于2008年9月至2012年7月在本校机械工程专业四年制本科"
+        )
+        == "本科"
+    )
+    assert (
+        level("在本校机械工程专业本科（四年制）学习，修完全部课程，成绩合格，准予毕业。") == "本科"
+    )
+    assert (
+        level("在本校汽车运用与维修专业三年制中等职业教育学习期满，成绩合格，准予毕业。") == "中专"
+    )
+    assert level("在本校机械工程专业三年制高等职业教育学习，修完全部课程") == "大专"
+    assert level("在本校土木工程专业（函授）二年制专科起点本科学习，修完全部课程") == "本科"
