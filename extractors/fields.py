@@ -1483,7 +1483,17 @@ def _list_columns(cells: list[Cell]) -> tuple[list[Column], tuple[float, float]]
             columns[-1].append(edge)
         else:
             columns.append([edge])
-    return [col for col in columns if len(col) >= 2], (a, b)
+    # A column holding one name (the last of a short list) counts when it stands where the
+    # list's spacing puts the next column: a list's columns are evenly spaced.
+    kept: list[Column] = []
+    for col in columns:
+        if len(col) >= 2:
+            kept.append(col)
+        elif len(kept) >= 2:
+            pitch = kept[-1][0][0] - kept[-2][0][0]
+            if abs(col[0][0] - (kept[-1][0][0] + pitch)) <= a:
+                kept.append(col)
+    return kept, (a, b)
 
 
 def _glyphs(text: str) -> list[float]:
@@ -1506,7 +1516,8 @@ def _unglued(cell: Cell, columns: list[Column], size: tuple[float, float]) -> li
         weights = _glyphs(text)
         tail = (x1 - col - margin) / glyph
         cut = min(range(2, len(text) - 1), key=lambda i: abs(sum(weights[i:]) - tail), default=0)
-        head, rest = text[:cut], text[cut:]
+        # The lost gap read as a middle dot ("艾则孜‧汤飞华") is no part of either name.
+        head, rest = text[:cut].rstrip("·•．・‧⋅"), text[cut:].lstrip("·•．・‧⋅")
         if (
             cut
             and _name(head)

@@ -694,6 +694,24 @@ def test_two_names_of_a_list_in_columns_read_as_one_box_are_two_people():
     assert "阿卜杜热西提阿里木·阿布都热依木" in got  # a long name, a dot lost: still a name
 
 
+def test_two_names_glued_over_a_gap_read_as_a_middle_dot():
+    from extractors.fields import extract_roster
+
+    p = page(
+        ("典型。为表彰先进，经研究，决定授予以下7名同志“沙雅县劳动模范”", (256, 1222, 2163, 1286)),
+        ("称号。", (242, 1322, 409, 1405)),
+        ("穆玲梅", (368, 1452, 570, 1531)),
+        ("艾则孜·艾合买提", (1037, 1459, 1491, 1524)),
+        ("古丽米拉·托合提", (1698, 1459, 2149, 1524)),
+        ("尹梅雪", (372, 1559, 565, 1635)),
+        ("努尔古丽·艾买提·艾则孜‧汤飞华", (1031, 1559, 1889, 1635)),
+        ("肉孜·阿布来提", (379, 1672, 766, 1736)),
+        ("希望受表彰的同志珍惜荣誉、再接再厉，充分发挥示范引领作用。", (375, 1812, 2129, 1880)),
+    )
+    got = [e.name for e in extract_roster(p)]
+    assert "汤飞华" in got and "努尔古丽·艾买提·艾则孜" in got
+
+
 def test_a_diplomas_level_by_its_programs_length_or_kind():
     """The level wherever the wording puts it: after its program's length (四年制本科, the
     line after it lost), before its length in brackets (本科（四年制）学习), or as a kind of
