@@ -94,6 +94,7 @@ def split_documents(page: PageText) -> list[tuple[tuple[float, float, float, flo
     if gutter is None:
         return [(None, page)]
     mid = (gutter[0] + gutter[1]) / 2
+
     # A line across the gutter (a note) goes with the side holding its middle; a stamp laid
     # over the sheet goes with both, so each side knows its date for the stamp's.
     def side(ln: TextLine, left: bool) -> bool:
@@ -110,9 +111,20 @@ def split_documents(page: PageText) -> list[tuple[tuple[float, float, float, flo
         if cls.doc_type is DocType.other or cls.confidence < SPLIT_MIN_CONFIDENCE:
             return [(None, page)]
         got = extract_fields(sub, cls.doc_type)
-        if not {"name", "id_number"} & set(got) or len(got) < 3:
+        if len(got) < 3:
             return [(None, page)]  # a column of labels, a caption: no document of its own
-        out.append((cls.doc_type, region, sub))
-    if all(t is DocType.id_card for t, _r, _s in out):
+        out.append((cls.doc_type, region, sub, bool({"name", "id_number"} & set(got)), len(got)))
+    if all(t is DocType.id_card for t, *_x in out):
         return [(None, page)]
-    return [(region, sub) for _t, region, sub in out]
+    # Each side names its holder; or one does and the other, a document of another kind,
+    # reads four facts of its own without (its holder's line lost under an overprint).
+    (t1, *_a, named1, n1), (t2, *_b, named2, n2) = out
+    if not (named1 and named2) and not (
+        t1 is not t2
+        and DocType.id_card not in (t1, t2)  # a form's personal half is no ID card
+        and (named1 or n1 >= 4)
+        and (named2 or n2 >= 4)
+        and (named1 or named2)
+    ):
+        return [(None, page)]
+    return [(region, sub) for _t, region, sub, *_x in out]

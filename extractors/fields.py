@@ -16,6 +16,7 @@ along in `doc.user_data` so every value can be traced to a box.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -85,6 +86,10 @@ def _name(s: str) -> str | None:
     s = re.sub(r"(?<=[\u4e00-\u9fff])[?？。．](?=[\u4e00-\u9fff])", "·", s)  # and 。 for ·
     s = re.split(r"[，,。；;：:\s]{1}(?=[\u4e00-\u9fff]{1,4}[：:])", s)[0]
     s = re.sub(r"(同志|先生|女士)$", "", s.strip(" ：:，,。"))
+    # ... or 同志's 同 with the 志 lost (under a stamp, past the line's box): 阿斯哈尔同. Only
+    # on a minority name (a dotted one, or one too long to be Han), whose transliterations
+    # do not end in 同; a Han name may (李大同).
+    s = re.sub(r"(?:(?<=[·•．・‧⋅][\u4e00-\u9fff]{2})|(?<=[\u4e00-\u9fff]{4}))同$", "", s)
     # The next label and its value read onto the name, the gap lost: 宋云玲别女 (性别 女).
     s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:性别[男女]?|别[男女])$", "", s)
     s = re.sub(r"^学生(?=\S{2})", "", s)  # "学生麦麦提·吐尔逊·吾斯曼：" opening a diploma
@@ -201,7 +206,9 @@ def _award_name(s: str) -> str | None:
     if m and _name(m.group(1)):
         s = s.strip()[m.end() :]
     s = re.sub(r"^各[^\s，,。]{0,8}(?:单位|部门)[:：]?", "", s.strip())  # a letter's salutation
-    s = re.sub(r"^.{0,12}?[〔（(\[【]\d{4}[〕）)\]】]\s*\d{1,4}号", "", s)  # its number: …〔2016〕81号
+    s = re.sub(
+        r"^.{0,12}?[〔（(\[【]\d{4}[〕）)\]】]\s*\d{1,4}号", "", s
+    )  # its number: …〔2016〕81号
     s = re.sub(r"^(?:参加|在|关于)(?=.{4})", "", s.strip())  # "参加/在2014年…技能大赛": the event
     # "被评为2019年度自治区先进工作者" with its quotes lost: the 年度 is the award's year.
     s = re.sub(r"^(?:19|20)\d{2}\s*年度(?=[^\s，,。]{4})(?!.*" + _COMPETITION + ")", "", s)
@@ -814,7 +821,10 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("gender", re.compile(r"性别\s*[:：]?\s*(?P<v>[男女])")),
     ("birth_date", re.compile(r"(?P<v>[\d〇零○Oo一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?|(?:19|20)\d{2}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?)\s*(?:出)?生")),
     ("education", re.compile(r"(?P<v>专科起点本科|高中起点专科|高中起点本科)")),  # whatever follows
-    ("education", re.compile(r"(?P<v>专升本|博士研究生|硕士研究生|研究生|本科|专科(?!起点)|大专|中等专业|中专|职业高中|高中(?!起点))(?:\)|）)?[^，,。]{0,4}?(?:学习|课程|毕业|学历)")),
+    # The level, its program's length or kind in brackets perhaps ("本科（四年制）学习"), then
+    # what was done at it; or the level after its length ("四年制本科", whatever follows).
+    ("education", re.compile(r"(?P<v>专升本|博士研究生|硕士研究生|研究生|本科|专科(?!起点)|大专|高等职业教育|高职|中等职业教育|中等专业|中专|职业高中|高中(?!起点))(?:[（(][^（()）]{1,6}[）)]|\)|）)?[^，,。]{0,4}?(?:学习|课程|毕业|学历)")),
+    ("education", re.compile(r"(?<![\d〇零一二三四五六七八九十])[二三四五六两2-6]\s*年制\s*(?P<v>博士研究生|硕士研究生|研究生|本科|专科(?!起点)|大专|高职|中专|高中(?!起点))")),
 )  # fmt: skip
 
 
@@ -1411,6 +1421,7 @@ def extract_roster(page: PageText) -> list[RosterEntry]:
     out: list[RosterEntry] = []
     rank: str | None = None
     started = False
+    columns, size = _list_columns([c for row in doc.user_data["rows"] for c in row.cells])
     for row in doc.user_data["rows"]:
         texts = [c.text.strip() for c in row.cells]
         if started and out and any(len(t) > 16 or re.search("[，。,]", t) for t in texts):
@@ -1426,8 +1437,13 @@ def extract_roster(page: PageText) -> list[RosterEntry]:
             if not started or not text:
                 continue
             parts = [p for p in re.split(r"[、;；]|\s{2,}", text) if p.strip()]
+            if len(parts) == 1 and text == cell.text.strip():
+                parts = _unglued(cell, columns, size)
             names = [_name(p) for p in parts]
-            if not names or not all(n and len(n.replace("·", "")) <= 12 for n in names):
+            # Three-part minority names run to 16 glyphs (阿卜杜热西提·阿里木·阿布都热依木).
+            if not names or not all(
+                n and len(n.replace("·", "")) <= (16 if "·" in n else 12) for n in names
+            ):
                 continue
             for name in names:
                 out.append(
@@ -1438,6 +1454,79 @@ def extract_roster(page: PageText) -> list[RosterEntry]:
                     )
                 )  # fmt: skip
     return out
+
+
+Column = list[tuple[float, float]]  # (left edge, middle height) of each name in a column
+
+
+def _list_columns(cells: list[Cell]) -> tuple[list[Column], tuple[float, float]]:
+    """A list's columns: the names whose left edges line up (within a glyph, a skewed
+    scan's drift), two or more to a column; and how wide a box of n glyphs is (a·n + b: a
+    glyph, and the margin OCR leaves round a line), fitted over the names."""
+    names = [
+        c for c in cells if _name(c.text.strip()) and not re.search(r"[、;；\s]", c.text.strip())
+    ]
+    if len(names) < 4:
+        return [], (0.0, 0.0)
+    ns = [sum(_glyphs(c.text.strip())) for c in names]
+    ws = [c.bbox[2] - c.bbox[0] for c in names]
+    n0, w0 = sum(ns) / len(ns), sum(ws) / len(ws)
+    var = sum((n - n0) ** 2 for n in ns)
+    a = sum((n - n0) * (w - w0) for n, w in zip(ns, ws, strict=True)) / var if var else 0.0
+    b = w0 - a * n0
+    if a <= 0 or b < 0:  # names of one length, or a fit gone wrong: no margin
+        a, b = sorted(w / n for n, w in zip(ns, ws, strict=True))[len(ns) // 2], 0.0
+    columns: list[Column] = []
+    for c in sorted(names, key=lambda c: c.bbox[0]):
+        edge = (c.bbox[0], (c.bbox[1] + c.bbox[3]) / 2)
+        if columns and edge[0] - columns[-1][-1][0] <= a:
+            columns[-1].append(edge)
+        else:
+            columns.append([edge])
+    # A column holding one name (the last of a short list) counts when it stands where the
+    # list's spacing puts the next column: a list's columns are evenly spaced.
+    kept: list[Column] = []
+    for col in columns:
+        if len(col) >= 2:
+            kept.append(col)
+        elif len(kept) >= 2:
+            pitch = kept[-1][0][0] - kept[-2][0][0]
+            if abs(col[0][0] - (kept[-1][0][0] + pitch)) <= a:
+                kept.append(col)
+    return kept, (a, b)
+
+
+def _glyphs(text: str) -> list[float]:
+    return [1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in text]
+
+
+def _unglued(cell: Cell, columns: list[Column], size: tuple[float, float]) -> list[str]:
+    """A list's names in columns read as one box when the gap between two columns was lost
+    ("努尔加玛丽·巴合提·沙肯潘鹏" over two columns): cut where the next column starts (as
+    the name nearest in height starts it: a skewed scan drifts), by the glyphs' widths,
+    when both pieces are names."""
+    text = cell.text.strip()
+    x0, x1 = cell.bbox[0], cell.bbox[2]
+    mid = (cell.bbox[1] + cell.bbox[3]) / 2
+    glyph, margin = size
+    for column in columns:
+        col = min(column, key=lambda e: abs(e[1] - mid))[0]
+        if not glyph or col - x0 < 1.5 * glyph or x1 - col < 1.2 * glyph:
+            continue
+        weights = _glyphs(text)
+        tail = (x1 - col - margin) / glyph
+        cut = min(range(2, len(text) - 1), key=lambda i: abs(sum(weights[i:]) - tail), default=0)
+        # The lost gap read as a middle dot ("艾则孜‧汤飞华") is no part of either name.
+        head, rest = text[:cut].rstrip("·•．・‧⋅"), text[cut:].lstrip("·•．・‧⋅")
+        if (
+            cut
+            and _name(head)
+            and _name(rest)
+            and not any(re.search(r"^\W|\W$", p) for p in (head, rest))
+        ):
+            box = (col, cell.bbox[1], x1, cell.bbox[3])
+            return [head, *_unglued(Cell(rest, box, cell.confidence, cell.index), columns, size)]
+    return [text]
 
 
 def _dates_the_id_proves(doc: Doc, cands: dict[str, list[Candidate]], wanted) -> None:
@@ -1534,9 +1623,7 @@ def _add_patterns(doc: Doc, doc_type: DocType, cands: dict[str, list[Candidate]]
         review = other_label == "_stop" and re.match(r"\s*评审", text)
         if id(cell) in stamped:
             pass  # the date a copy was certified on (与原件核对 2023.7.24) is no issue date
-        elif "issue_date" in wanted and (
-            other_label in (None, "issue_date", "cert_no") or review
-        ):
+        elif "issue_date" in wanted and (other_label in (None, "issue_date", "cert_no") or review):
             # After 评审时间 the first date is the committee's; a date after it on the line
             # (a text layer joins the signature's date to it) is the issue date.
             for m in list(_DATE_RE.finditer(text))[1 if review else 0 :]:
@@ -1634,8 +1721,6 @@ def _dates_over_two_lines(
                     _add_cand(cands, "issue_date", value, joined,
                               union([upper.bbox, lower.bbox]), conf)  # fmt: skip
                 break
-
-
 
 
 _CERTIFIED = re.compile(r"原件|核对|审核|复印")
@@ -1763,7 +1848,9 @@ def _id_card_by_content(
 
 def _on_gender_row(text: str, cell: Cell, cells: list[Cell]) -> bool:
     return any(
-        c is not cell and c.text.strip() in ("男", "女") and vertical_overlap(c.bbox, cell.bbox) > 0.5
+        c is not cell
+        and c.text.strip() in ("男", "女")
+        and vertical_overlap(c.bbox, cell.bbox) > 0.5
         for c in cells
     )
 
@@ -1830,6 +1917,8 @@ def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -
                 )  # fmt: skip
         if "award_year" not in out:
             _derive_award_year(page, out)
+    if doc_type is EDU and "education" not in out and "cert_no" in out:
+        _education_by_number(page, out)
     if "id_number" in out:
         idf = out["id_number"]
         info = validate_id_number(idf.value)
@@ -1870,6 +1959,36 @@ def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -
         info = parse_cert_no(out["cert_no"].value)
         if info is None or not info.valid_structure:
             out["cert_no"].confidence *= 0.8
+
+
+# A higher-education diploma's 18-digit number (学历证书电子注册号): the school's 5-digit
+# code (1xxxx, adult colleges 5xxxx), the kind of schooling (1 全日制, 5 成人, 6 自学考试,
+# 7 网络, 8 开放), the year of graduation, the level (培养层次), a 6-digit serial.
+_DIPLOMA_NO = re.compile(r"([15]\d{4})([1-9])((?:19|20)\d{2})(0[1256])(\d{6})")
+_DIPLOMA_LEVEL = {"01": "博士研究生", "02": "硕士研究生", "05": "本科", "06": "大专"}
+_NOT_HIGHER = re.compile(r"中等(?:职业|专业)学校|中专(?!业)|职业中学|高级中学|普通高中|高中毕业")
+
+
+def _education_by_number(page: PageText, out: dict[str, ExtractedField]) -> None:
+    """A diploma whose sentence lost its level (a line under an overprint unread) still
+    prints it in its number: digits 11-12 of the registration number, when the number has
+    that structure, its year is the graduation year the page prints, and the page is no
+    secondary school's (whose numbers are the province's own)."""
+    no = out["cert_no"]
+    m = _DIPLOMA_NO.fullmatch(nz.clean_cert_no(no.value) or "")
+    if m is None or int(m.group(3)) > date.today().year:
+        return
+    printed = " ".join(nz.to_halfwidth(ln.text) for ln in page.lines)
+    if _NOT_HIGHER.search(re.sub(r"高中起点", "", printed)):
+        return
+    issued = out.get("issue_date")
+    if issued is not None and issued.value[:4] != m.group(3):
+        return
+    out["education"] = no.model_copy(
+        update={"key": "education", "value": _DIPLOMA_LEVEL[m.group(4)],
+                "confidence": round(no.confidence * 0.9, 4),
+                "notes": ["derived from the diploma number's level digits"]}
+    )  # fmt: skip
 
 
 def _one_slip(read: str, value: str) -> bool:

@@ -486,14 +486,16 @@ def test_stray_ring_glyphs_before_an_issuer_are_cut_when_they_echo_its_name():
     from extractors.fields import _issuer
 
     assert _issuer("力资源和社喀什地区人力资源和社会保障局") == "喀什地区人力资源和社会保障局"
-    assert _issuer("州人为昌吉回族自治州人力资源和社会保障局") == "昌吉回族自治州人力资源和社会保障局"
+    assert (
+        _issuer("州人为昌吉回族自治州人力资源和社会保障局") == "昌吉回族自治州人力资源和社会保障局"
+    )
     # No echo, no cut; a name with its head is left alone.
     assert _issuer("天业昌吉回族自治州人力资源和社会保障局").startswith("天业")
     assert _issuer("新疆维吾尔自治区人力资源和社会保障厅") == "新疆维吾尔自治区人力资源和社会保障厅"
 
 
 def test_an_honour_after_bei_ping_wei_ends_at_its_sentence_whatever_its_ending():
-    """"被评为" ends its line and "先进生产者。" opens the next; "模范职工" runs into 以资鼓励 —
+    """ "被评为" ends its line and "先进生产者。" opens the next; "模范职工" runs into 以资鼓励 —
     neither ends like an honour in the lexicon."""
     p = page(
         ("奖状", (733, 807, 1075, 923)),
@@ -514,7 +516,9 @@ def test_an_honour_after_bei_ping_wei_ends_at_its_sentence_whatever_its_ending()
     )
     assert values(p, DocType.award_certificate)["award_name"] == "模范职工"
     # A rank is no honour: "荣获一等奖。"
-    p = page(("荣誉证书", (700, 300, 1100, 400)), ("张伟同志在比赛中荣获一等奖。", (300, 600, 1400, 680)))
+    p = page(
+        ("荣誉证书", (700, 300, 1100, 400)), ("张伟同志在比赛中荣获一等奖。", (300, 600, 1400, 680))
+    )
     got = values(p, DocType.award_certificate)
     assert got["award_rank"] == "一等奖" and got.get("award_name") != "一等奖"
 
@@ -619,3 +623,160 @@ def test_a_spaced_name_label_whose_second_glyph_ran_into_the_value():
         ("0965004113148234", (717, 2071, 1148, 2126)), ("证书编号", (274, 2080, 464, 2133)),
     )  # fmt: skip
     assert values(p, DocType.skill_certificate)["name"] == "贾刚"
+
+
+def _adult_diploma(
+    number: str, date: str = "二〇〇九年七月十日", heading: str = "成人高等教育毕业证书"
+):
+    # The line holding "（函授）专科起点本科学习" lost under a slanted overprint.
+    return page(
+        (heading, (959, 379, 2538, 526)),
+        ("学生奥斯曼·库尔班，性别男，一九八三年四月四日生，", (993, 709, 3122, 805)),
+        ("于二〇〇七年三月至二〇〇九年七月在本校土木工程专业（函", (819, 866, 3096, 966)),
+        ("技骨干特殊培养项目申报使用", (2280, 1098, 3236, 1373)),
+        ("合格，准予毕业。", (835, 1202, 1472, 1284)),
+        ("新疆师范大学", (2338, 1724, 2785, 1801)),
+        ("校（院）长：贾彬浩", (2240, 1858, 2878, 1940)),
+        (date, (2245, 1986, 2870, 2061)),
+        (f"证书编号：{number}", (354, 2105, 1003, 2154)),
+        h=2480,
+    )
+
+
+def test_a_diploma_whose_level_line_was_lost_reads_it_in_its_number():
+    # 学历证书电子注册号: school code, kind of schooling, year, level (05 本科, 06 专科), serial.
+    got = values(_adult_diploma("107625200905126101"), DocType.education_certificate)
+    assert got["education"] == "本科"
+    got = values(_adult_diploma("107595200906725140"), DocType.education_certificate)
+    assert got["education"] == "大专"
+    # Not that structure, or not this diploma's year, or a secondary school's: nothing.
+    for number, date, heading in (
+        ("652301200912345605", "二〇〇九年七月十日", "成人高等教育毕业证书"),
+        ("107625201005126101", "二〇〇九年七月十日", "成人高等教育毕业证书"),
+        ("107625200909126101", "二〇〇九年七月十日", "成人高等教育毕业证书"),
+    ):
+        got = values(_adult_diploma(number, date, heading), DocType.education_certificate)
+        assert "education" not in got, number
+    p = _adult_diploma("107625200905126101", heading="中等职业学校毕业证书")
+    assert values(p, DocType.education_certificate)["education"] == "中专"  # the heading's
+
+
+def test_two_names_of_a_list_in_columns_read_as_one_box_are_two_people():
+    # OCR boxed two columns' names together where their gap was narrow: the next column's
+    # left edge (as the names nearest in height print it, the scan skewed) is the cut.
+    from extractors.fields import extract_roster
+
+    p = page(
+        ("关于兵团第一届职业技能大赛获奖情况的通报", (433, 593, 1277, 698)),
+        ("奖情况通报如下：", (347, 815, 585, 871)),
+        ("金奖：", (342, 885, 424, 927)),
+        ("阿卜杜热西提·帕尔哈提马帅", (396, 946, 810, 1015)),
+        ("马成亮", (398, 1002, 503, 1051)),
+        ("努尔加玛丽·巴合提·沙肯潘鹏", (733, 1023, 1150, 1090)),
+        ("汤欣帆", (392, 1058, 498, 1109)),
+        ("银奖：", (324, 1125, 410, 1172)),
+        ("阿卜杜热西提阿里木·阿布都热依木", (380, 1199, 698, 1251)),
+        ("迪娜·买合木提", (718, 1208, 941, 1267)),
+        ("铜奖：", (317, 1254, 404, 1303)),
+        ("布合力其·艾克拜尔", (375, 1320, 660, 1384)),
+        ("海丽其古丽·如则", (722, 1343, 971, 1402)),
+        ("葛强疆", (1063, 1359, 1181, 1417)),
+        ("余新辉", (377, 1382, 482, 1428)),
+        ("玛依拉·肉孜", (719, 1400, 908, 1460)),
+        ("王强", (1075, 1420, 1150, 1470)),
+        ("希望获奖选手再接再厉，不断提高技能水平。", (365, 1461, 1008, 1548)),
+    )
+    got = [e.name for e in extract_roster(p)]
+    assert "潘鹏" in got and "努尔加玛丽·巴合提·沙肯" in got
+    assert "马帅" in got and "阿卜杜热西提·帕尔哈提" in got
+    # Names within their own column stay whole.
+    assert "布合力其·艾克拜尔" in got and "海丽其古丽·如则" in got and "葛强疆" in got
+    assert "阿卜杜热西提阿里木·阿布都热依木" in got  # a long name, a dot lost: still a name
+
+
+def test_two_names_glued_over_a_gap_read_as_a_middle_dot():
+    from extractors.fields import extract_roster
+
+    p = page(
+        ("典型。为表彰先进，经研究，决定授予以下7名同志“沙雅县劳动模范”", (256, 1222, 2163, 1286)),
+        ("称号。", (242, 1322, 409, 1405)),
+        ("穆玲梅", (368, 1452, 570, 1531)),
+        ("艾则孜·艾合买提", (1037, 1459, 1491, 1524)),
+        ("古丽米拉·托合提", (1698, 1459, 2149, 1524)),
+        ("尹梅雪", (372, 1559, 565, 1635)),
+        ("努尔古丽·艾买提·艾则孜‧汤飞华", (1031, 1559, 1889, 1635)),
+        ("肉孜·阿布来提", (379, 1672, 766, 1736)),
+        ("希望受表彰的同志珍惜荣誉、再接再厉，充分发挥示范引领作用。", (375, 1812, 2129, 1880)),
+    )
+    got = [e.name for e in extract_roster(p)]
+    assert "汤飞华" in got and "努尔古丽·艾买提·艾则孜" in got
+
+
+def test_a_diplomas_level_by_its_programs_length_or_kind():
+    """The level wherever the wording puts it: after its program's length (四年制本科, the
+    line after it lost), before its length in brackets (本科（四年制）学习), or as a kind of
+    schooling (中等职业教育, 高等职业教育); an entry level is not the level (专科起点本科)."""
+
+    def level(*sentence: str) -> str | None:
+        lines = [("毕业证书", (500, 100, 1000, 200))]
+        lines += [(s, (200, 400 + 100 * i, 1400, 460 + 100 * i)) for i, s in enumerate(sentence)]
+        got = values(page(*lines), DocType.education_certificate)
+        return got.get("education")
+
+    assert (
+        level(
+            "学生张伟，性别男，1990年1月1日生，于2008年9月至2012年7月在本校机械工程专业四年制本科"
+        )
+        == "本科"
+    )
+    assert (
+        level("在本校机械工程专业本科（四年制）学习，修完全部课程，成绩合格，准予毕业。") == "本科"
+    )
+    assert (
+        level("在本校汽车运用与维修专业三年制中等职业教育学习期满，成绩合格，准予毕业。") == "中专"
+    )
+    assert level("在本校机械工程专业三年制高等职业教育学习，修完全部课程") == "大专"
+    assert level("在本校土木工程专业（函授）二年制专科起点本科学习，修完全部课程") == "本科"
+
+
+def test_a_diploma_beside_a_certificate_on_one_sheet_whose_name_line_was_lost():
+    """Two certificates copied onto one sheet; the diploma's 学生… line lost under the
+    overprint. It is still a document of its own (another kind, four facts of its own), so
+    the sheet is two documents and the diploma is not missed."""
+    from extractors.classify import split_documents
+
+    p = page(
+        ("仅供乌鲁木齐市技能大师工作室项目申报使用", (60, 286, 1610, 461)),
+        ("成人高等教育毕业证书", (491, 791, 1235, 877)),
+        ("新疆轻工职业技术学院", (1919, 816, 2157, 863)),
+        ("职业技能等级证书", (2210, 882, 2862, 972)),
+        ("二〇一三年三月至二〇一五年七月在本校工商管理号业（业余）", (424, 1003, 1491, 1096)),
+        ("姜博亮", (2322, 1040, 2424, 1082)),
+        ("姓", (2103, 1042, 2159, 1075)),
+        ("名：", (2163, 1042, 2238, 1080)),
+        ("专科起点本科学习，修完教学计划规定的全部课程，成绩合格，", (430, 1089, 1470, 1161)),
+        ("证件类型：", (2101, 1093, 2242, 1140)),
+        ("居民身份证", (2317, 1098, 2468, 1140)),
+        ("证件号码：", (2103, 1152, 2240, 1194)),
+        ("652222199312214933", (2312, 1154, 2638, 1202)),
+        ("准予毕业。", (426, 1163, 617, 1217)),
+        ("职业名称：", (2100, 1208, 2243, 1256)),
+        ("砌筑工", (2317, 1217, 2408, 1249)),
+        ("职业技能等级：", (2100, 1324, 2296, 1368)),
+        ("二级/技师", (2308, 1330, 2450, 1366)),
+        ("证书编号：", (2100, 1379, 2243, 1428)),
+        ("S126865257068212992789", (2305, 1386, 2701, 1435)),
+        ("喀什大学", (1149, 1417, 1310, 1466)),
+        ("二〇二一年十二月十六日", (2312, 1438, 2634, 1491)),
+        ("发证日期：", (2098, 1440, 2233, 1484)),
+        ("校（院）长：宋旭建", (1073, 1472, 1384, 1535)),
+        ("二〇一五年七月三十日", (1061, 1535, 1391, 1587)),
+        ("证书编号：107635201505451066", (205, 1580, 544, 1619)),
+        ("评价机构（盖章）：新疆轻工职业技术学院", (2789, 1664, 3292, 1715)),
+        h=2480,
+    ).model_copy(update={"width": 3508})
+    parts = split_documents(p)
+    assert len(parts) == 2
+    left = values(parts[0][1], DocType.education_certificate)
+    assert (left["school"], left["education"]) == ("喀什大学", "本科")
+    assert values(parts[1][1], DocType.skill_certificate)["name"] == "姜博亮"
