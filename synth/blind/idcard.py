@@ -178,8 +178,8 @@ def authority(person: Person) -> str:
 def valid_period(person: Person, rng: random.Random) -> str:
     issued = date_between(
         rng,
-        max(years_after(person.birth, 16), years_after(person.birth, 0).replace(year=2006)),
-        years_after(person.birth, 0).replace(year=2024),
+        max(years_after(person.birth, 16), years_after(person.birth, 2006 - person.birth.year)),
+        years_after(person.birth, 2024 - person.birth.year),  # 29 February: the 28th
     )
     age = issued.year - person.birth.year
     years = 10 if age < 26 else 20 if age < 46 else None
