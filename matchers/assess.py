@@ -250,6 +250,15 @@ def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> set[int]:
         id(d) for d, _f, i in _ids_on(docs)
         if i.valid and declared_id.valid and i.normalized == declared_id.normalized
     }  # fmt: skip
+    # The applicant's own ID card (its number the declared one, valid): the number proves
+    # whose card it is, whatever name was read on it; a page naming the person that card
+    # was read to name is that person's too.
+    own_card = {id(d) for d in docs if d.type is DocType.id_card and id(d) in own_id}
+    card_names = {
+        name_search_key(f.value)
+        for d in docs
+        if id(d) in own_card and (f := d.get("name")) is not None and f.value
+    }
     for d in docs:
         f = d.get("name")
         if d.type not in IDENTITY_DOCS or f is None:
@@ -264,6 +273,12 @@ def _names(a: Applicant, docs: list[_Doc], v: _Verdict) -> set[int]:
             # the printer's), not someone else's certificate; a question.
             v.doubt(f"{d.where()} 的姓名识别为{f.value}（置信度{f.confidence:.2f}），"
                     f"与申报姓名{a.name}仅差一字或为其一部分，可能为识别错误，请人工核对")  # fmt: skip
+        elif m.verdict is NameVerdict.different and id(d) in own_card:
+            v.doubt(f"{d.where()} 的身份证号码与申报一致，但姓名识别为{f.value}，与申报姓名"
+                    f"{a.name}不同：身份证是申报人本人的，姓名可能识别有误或申报有误，请人工核对")  # fmt: skip
+        elif m.verdict is NameVerdict.different and name_search_key(f.value) in card_names:
+            v.doubt(f"{d.where()} 的姓名识别为{f.value}，与申报人本人身份证（号码与申报一致）上识别"
+                    f"的姓名相同、与申报姓名{a.name}不同：不认定为他人材料，请人工核对姓名")  # fmt: skip
         elif m.verdict is NameVerdict.different:
             foreign.add(id(d))
             v.flag(FlagCode.NAME_MISMATCH, Severity.high,

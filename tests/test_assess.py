@@ -944,6 +944,26 @@ def test_one_glyph_off_on_a_document_bearing_the_applicant_s_own_id_is_a_questio
     assert FlagCode.NAME_MISMATCH in codes(r)
 
 
+def test_a_name_misread_on_the_applicant_s_own_id_card_is_a_question() -> None:
+    """The card's number is the declared one: whatever name was read on it (a line of the
+    sheet around it, 有限公; 良汉 from the card's 民族 row), the card is the applicant's. A
+    certificate naming the person that card was read to name (許磊 for 許傑磊, a glyph OCR
+    drops on every page) is theirs too; a certificate in a third name still is not."""
+    for read in ("有限公", "良汉"):
+        r = assess(applicant(), packets(clean_docs(id=id_card(name=read))))
+        assert_review(r, read)
+    a = applicant(name="許傑磊")
+    docs = [id_card(name="許磊"), skill_cert(name="許磊"), title_cert(name="許傑磊"),
+            award_cert(name="許磊")]  # fmt: skip
+    r = assess(a, packets(docs))
+    assert FlagCode.NAME_MISMATCH not in codes(r) and r.status is Status.needs_review
+    docs[3] = award_cert(name="李强")
+    assert FlagCode.NAME_MISMATCH in codes(assess(a, packets(docs)))
+    other = make_id(seq=13)  # another person's card: their name is a finding, as before
+    r = assess(applicant(), packets(clean_docs(id=id_card(name="李强", id_number=other))))
+    assert FlagCode.NAME_MISMATCH in codes(r)
+
+
 def test_award_level_no_tier_recognised_is_a_question() -> None:
     """A plan's certificate whose issuer and name give no tier (其他) does not contradict a
     declared 地市级; a recognised tier that differs still does."""
