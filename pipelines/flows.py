@@ -85,8 +85,8 @@ class Run:
     pool: stages.ReaderPool
     waves: dict[str, tuple] = field(default_factory=dict)
     wave_no: Iterator[int] = field(default_factory=itertools.count)
-    # Every file's inspection and page's reading is cached, and no server runs: the flow's
-    # body runs as plain functions over the cache, with no temporary server to start (_cached).
+    # Every file's inspection and page's reading is cached, and no server runs (_cached), or
+    # a deployment's run (plain): the flow's body runs as plain functions over the cache.
     offline: bool = False
     plan: stages.BatchPlan | None = None  # planned before the flow (to see what is cached)
     # Offline with work to do (a deployment's plain run): the stages side by side.
