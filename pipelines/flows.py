@@ -18,7 +18,10 @@ batch, or a run after kill -9, reads nothing again.
 In a deployment (`plain`) the same body runs as plain functions, side by side in a thread
 pool, each result kept in the same cache as its task would keep it: there the flow run is
 Prefect's unit of work (queued, retried, cached by state), and a task run per file, page and
-applicant was only traffic every worker made on its way to the shared server.
+applicant was only traffic every worker made on its way to the shared server. A local run
+with no server to record on (`credcheck verify` without PREFECT_API_URL) runs the same way:
+a temporary server took 8-16 s to start, and its in-memory database, all it recorded, went
+with the process.
 """
 
 from __future__ import annotations
@@ -534,6 +537,15 @@ def _start_temporary_server() -> None:
         SubprocessASGIServer().start()
 
 
+def _nowhere_to_record() -> bool:
+    """No Prefect server runs and no flow run is around: task runs would go to a temporary
+    server whose in-memory database nobody reads and the process takes with it."""
+    from prefect.context import FlowRunContext
+    from prefect.settings import PREFECT_API_URL
+
+    return not PREFECT_API_URL.value() and FlowRunContext.get() is None
+
+
 def _cached(
     run: Run, batch_dir: Path, applicant: str | None = None, on_server: bool = False
 ) -> bool:
@@ -599,7 +611,7 @@ def verify_batch(
     applicant: str | None = None,
     reading_only: bool = False,
     backwards: bool = False,
-    plain: bool = False,
+    plain: bool | None = None,
 ) -> Results:
     """Run verify_flow on a local Prefect (no server to start by hand); returns the results.
 
@@ -611,13 +623,17 @@ def verify_batch(
     second looks last to first (a worker helping another from the far end).
     With `plain` (a deployment's flow run), the stages run as plain functions on the run's
     readers, their results kept in the cache as the tasks would keep them, with no task run
-    or subflow per file, page or applicant."""
+    or subflow per file, page or applicant. By default a run is plain when there is nothing
+    to record it on (no PREFECT_API_URL, no flow run around it), and Prefect's tasks
+    otherwise; `plain=False` runs the tasks on a temporary server."""
     batch_dir, out_dir = Path(batch_dir), Path(out_dir)
     check_dirs(batch_dir, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     day = as_of or date.today()
     workers = max(1, workers)
     opts = read_options or ReadOptions(engine_threads=max(1, (os.cpu_count() or 2) // workers))
+    if plain is None:
+        plain = _nowhere_to_record()
     warm: threading.Thread | None = None
     with _out_lock(out_dir) as state:
         run = Run(opts, stages.ReaderPool(workers, opts))

@@ -108,7 +108,8 @@ def test_a_page_whose_re_read_timed_out_is_read_again_next_run(tmp_path) -> None
 @pytest.mark.slow
 def test_two_verifications_run_in_one_process_apart(tmp_path) -> None:
     """Each run keeps its own options, reader pool and waves (no module state): two runs of
-    one batch at once, with different worker counts, give the same bytes and lose no page."""
+    one batch at once, with different worker counts, one on Prefect's tasks and one plain
+    (a local run's default), give the same bytes and lose no page."""
     import threading
     from datetime import date
 
@@ -123,7 +124,8 @@ def test_two_verifications_run_in_one_process_apart(tmp_path) -> None:
 
     def verify(workers: int) -> None:
         try:
-            verify_batch(batch, outs[workers], workers=workers, as_of=date(2025, 9, 30))
+            verify_batch(batch, outs[workers], workers=workers, as_of=date(2025, 9, 30),
+                         plain=None if workers == 2 else False)  # fmt: skip
         except BaseException as e:  # noqa: BLE001 - reported by the assertion below
             errors.append(e)
 
@@ -133,7 +135,8 @@ def test_two_verifications_run_in_one_process_apart(tmp_path) -> None:
     for t in threads:
         t.join(timeout=900)
     assert not errors, errors
-    # One temporary Prefect server for the process, not one per run (the lost one outlived us).
+    # One temporary Prefect server for the process (the tasks' run's; the plain run starts
+    # none), not one per run (the lost one outlived us).
     servers = [p for p in Path("/proc").glob("[0-9]*") if _child_uvicorn(p)]
     assert len(servers) == 1, servers
     first, second = ((outs[w] / "results.json").read_text("utf-8") for w in outs)
@@ -240,7 +243,7 @@ def test_a_plain_run_reads_as_the_tasks_do_without_a_task_run(tmp_path) -> None:
     generate_batch(batch, applicants=3, seed=11, faults=["name_mismatch"], clean_share=0.6,
                    difficulties={"clean": 1.0})  # fmt: skip
     day = date(2025, 9, 30)
-    verify_batch(batch, tmp_path / "tasks", as_of=day, workers=2)
+    verify_batch(batch, tmp_path / "tasks", as_of=day, workers=2, plain=False)
     tasks_cache = tmp_path / "tasks" / STATE_DIR / "cache"
 
     @flow(name="a-deployment-run")
@@ -262,6 +265,7 @@ def test_a_plain_run_reads_as_the_tasks_do_without_a_task_run(tmp_path) -> None:
     assert any(n.startswith("page-") for n in got)
     # The tasks' run over the plain run's cache reads nothing again, and the other way round.
     before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()}
-    verify_batch(batch, tmp_path / "again", as_of=day, cache_dir=tmp_path / "cache")
+    verify_batch(batch, tmp_path / "again", as_of=day, cache_dir=tmp_path / "cache",
+                 plain=False)  # fmt: skip
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()} == before
     assert (tmp_path / "again" / "results.json").read_text("utf-8") == plain
