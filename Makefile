@@ -8,8 +8,11 @@ BIN := $(VENV)/bin
 # Pillow's raqm layout loads it to join and order Arabic-script text right to left.
 # chromium: the web app's browser tests (Playwright drives Debian's build; no download works)
 # and the officials' report.pdf (printed headless); poppler-utils: pdftotext/pdftoppm, its tests.
+# libtesseract-dev, libleptonica-dev, g++, pkg-config: tesserocr is built against Debian's
+# libtesseract (below), so its line crops read as the `tesseract` command reads them.
 APT_PKGS := tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk fonts-arphic-ukai \
-            fonts-arphic-uming fonts-wqy-zenhei fonts-ukij-uyghur libfribidi0 chromium poppler-utils
+            fonts-arphic-uming fonts-wqy-zenhei fonts-ukij-uyghur libfribidi0 chromium poppler-utils \
+            libtesseract-dev libleptonica-dev g++ pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench system venv clean
@@ -48,7 +51,9 @@ $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]"
+	# tesserocr's wheel carries its own libtesseract (5.5), which reads some crops otherwise
+	# than Debian's 5.3 command and its models: built from source against Debian's instead.
+	$(BIN)/python -m pip install -q --no-binary tesserocr -e ".[test]"
 	touch $@
 
 clean:

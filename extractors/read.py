@@ -37,8 +37,8 @@ from models import (
     TextLine,
 )
 from models.catalogue import SECOND_OPINION_FIELDS
-from models.constants import OCR_PAGE_TIMEOUT_S
-from models.exceptions import OcrEngineError, OcrEngineUnavailable
+from models.constants import OCR_PAGE_TIMEOUT_S, TESSERACT_CROP_TIMEOUT_S
+from models.exceptions import OcrEngineError
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +104,11 @@ class Reader:
     def _tesseract(self):
         if self._tess is None and self.options.second_opinion is not SecondOpinion.never:
             try:
-                self._tess = get_engine("tesseract")
-            except OcrEngineUnavailable as e:
+                if self.options.isolate_engine:  # a crop that hangs it is killed with it
+                    self._tess = TesseractLines.start()
+                else:
+                    self._tess = get_engine("tesseract")
+            except OcrEngineError as e:  # not installed, or its process did not start
                 self.tesseract_note = f"second opinion off: {e}"
                 self._tess = False
         return self._tess or None
@@ -119,11 +122,13 @@ class Reader:
                 start()
         except OcrEngineError as e:
             log.info("engine warm-up failed: %s", e.code)
+        self._tesseract()  # its models too (a failure is kept as the note the pages carry)
 
     def close(self) -> None:
-        close = getattr(self._engine, "close", None)
-        if close:
-            close()
+        for engine in (self._engine, self._tess):
+            close = getattr(engine, "close", None)
+            if close:
+                close()
 
     def __enter__(self) -> Reader:
         return self
@@ -383,6 +388,33 @@ def _second_opinion_keys(doc_type: DocType) -> tuple[str, ...]:
     if doc_type is DocType.skill_certificate:
         return SECOND_OPINION_FIELDS
     return tuple(k for k in SECOND_OPINION_FIELDS if k != "cert_no")
+
+
+class TesseractLines:
+    """tesseract's `read_line` in its own process (EngineWorker): libtesseract keeps its
+    models loaded there, and a crop it hangs on is killed after TESSERACT_CROP_TIMEOUT_S."""
+
+    def __init__(self, worker: EngineWorker):
+        self.worker = worker
+
+    @classmethod
+    def start(cls, timeout_s: float = TESSERACT_CROP_TIMEOUT_S) -> TesseractLines:
+        """A worker started now, with this process's tesseract command (pytesseract's)."""
+        import pytesseract
+
+        from extractors.ocr.tess import TesseractOptions
+
+        cmd = pytesseract.pytesseract.tesseract_cmd
+        options = {"options": TesseractOptions(timeout_s=timeout_s, cmd=cmd)}
+        worker = EngineWorker("tesseract", options, timeout_s=timeout_s)
+        worker.start()
+        return cls(worker)
+
+    def read_line(self, crop: np.ndarray, *, whitelist: str | None = None):
+        return self.worker.call("read_line", crop, whitelist=whitelist)
+
+    def close(self) -> None:
+        self.worker.close()
 
 
 class _Inline:

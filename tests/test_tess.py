@@ -17,7 +17,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from extractors.ocr.tess import TesseractEngine, TesseractOptions
-from extractors.read import Reader, ReadOptions
+from extractors.read import Reader, ReadOptions, TesseractLines
 from extractors.reconcile import SecondOpinion, skipped
 from models import OcrMode, PageText, TextLine
 from models.exceptions import OcrEngineUnavailable, OcrTimeout
@@ -42,15 +42,33 @@ def engine() -> TesseractEngine:
     return TesseractEngine()
 
 
-def test_reads_an_id_number_with_the_digit_whitelist(engine: TesseractEngine) -> None:
-    got = engine.read_line(
-        _draw([(ID_NUMBER, "latin", 20, 15)], (520, 80)), whitelist="0123456789X"
-    )
+# Line crops go to libtesseract (tesserocr) with its models loaded once, or to the command.
+@pytest.fixture(scope="module", params=[True, False], ids=["library", "command"])
+def lines(request) -> TesseractEngine:
+    return TesseractEngine(TesseractOptions(library=request.param))
+
+
+def test_line_crops_go_to_the_library_with_models_loaded_once(engine: TesseractEngine) -> None:
+    image = _draw([(TITLE, "sans", 20, 10)], (380, 80))
+    engine.read_line(image)
+    api = engine._apis["chi_sim+eng"]
+    assert api is not None  # tesserocr is a dependency: its absence is what this notices
+    # built against the command's own libtesseract (make venv): they read crops alike
+    import tesserocr
+
+    library = tesserocr.tesseract_version().split()[1]
+    assert library == str(pytesseract.get_tesseract_version()), library
+    engine.read_line(image)
+    assert engine._apis["chi_sim+eng"] is api
+
+
+def test_reads_an_id_number_with_the_digit_whitelist(lines: TesseractEngine) -> None:
+    got = lines.read_line(_draw([(ID_NUMBER, "latin", 20, 15)], (520, 80)), whitelist="0123456789X")
     assert got.text == ID_NUMBER and got.confidence > 0.5
 
 
-def test_reads_a_chinese_line_with_chi_sim(engine: TesseractEngine) -> None:
-    got = engine.read_line(_draw([(TITLE, "sans", 20, 10)], (380, 80)))
+def test_reads_a_chinese_line_with_chi_sim(lines: TesseractEngine) -> None:
+    got = lines.read_line(_draw([(TITLE, "sans", 20, 10)], (380, 80)))
     assert got.text == TITLE and got.confidence > 0.5
 
 
@@ -66,9 +84,25 @@ def test_read_page_gives_lines_where_they_are_printed(engine: TesseractEngine) -
 
 
 def test_a_read_past_its_time_limit_is_ocr_timeout() -> None:
-    slow = TesseractEngine(TesseractOptions(timeout_s=0.001))  # less than starting the binary
+    slow = TesseractEngine(TesseractOptions(timeout_s=0.001, library=False))  # < the binary's start
     with pytest.raises(OcrTimeout, match="tesseract"):
         slow.read_line(_draw([(TITLE, "sans", 20, 10)], (380, 80)))
+
+
+def test_a_crop_read_past_its_time_limit_in_the_reader_s_process_is_ocr_timeout() -> None:
+    """The library cannot be interrupted: the Reader's tesseract runs in its own process,
+    killed when a crop takes longer than its limit, and started again for the next."""
+    lines = TesseractLines.start(timeout_s=0.001)
+    try:
+        first = lines.worker.pid
+        with pytest.raises(OcrTimeout, match="TesseractEngine"):
+            lines.read_line(_draw([(TITLE, "sans", 20, 10)], (380, 80)))
+        assert lines.worker.pid is None  # killed
+        lines.worker.timeout_s = 60
+        assert lines.read_line(_draw([(TITLE, "sans", 20, 10)], (380, 80))).text == TITLE
+        assert lines.worker.pid not in (None, first)
+    finally:
+        lines.close()
 
 
 def test_a_missing_binary_is_unavailable(tmp_path: Path, monkeypatch) -> None:
