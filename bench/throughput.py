@@ -112,6 +112,8 @@ def child_verify(code: Path, batch: str, out: str, as_of: str, workers: int, spa
     w(read.Reader, "_reread_ethnicity", "ethnicity re-reads")
     w(worker.EngineWorker, "call", "", key=lambda a, kw: f"engine {a[1]}")
     w(tess.TesseractEngine, "read_line", "tesseract")
+    if hasattr(read, "TesseractLines"):  # since: in the Reader's tesseract process
+        w(read.TesseractLines, "read_line", "tesseract")
     w(outputs, "write_html", "report.html")
     w(outputs, "write_xlsx", "report.xlsx")
     w(outputs, "write_officials_pdf", "report.pdf")
