@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import resource
 import time
@@ -418,6 +419,42 @@ def test_truncated_images(tmp_path: Path, fmt: str, name: str) -> None:
     data = hostile.truncated(hostile.image_bytes(noisy, fmt), 0.6)
     with pytest.raises(CorruptFile, match="truncated"):
         load_file(write(tmp_path, name, data))
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.95, 0.999])
+def test_a_jpeg_checked_at_a_small_scale_fails_as_its_full_decode_does(
+    tmp_path: Path, fraction: float, monkeypatch
+) -> None:
+    """Inspection decodes a JPEG's first frame at 1/8 scale to check it: the same refusal,
+    word for word, as reading it, and the same metadata as when it is read whole."""
+    from PIL import JpegImagePlugin
+
+    scales, draft = [], JpegImagePlugin.JpegImageFile.draft
+
+    def spy(im, mode, size):
+        scales.append(im.size[0] // size[0])
+        return draft(im, mode, size)
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    noisy = np.random.default_rng(1).integers(0, 255, (1200, 900, 3), np.uint8)
+    exif = Image.Exif()
+    exif[0x0131], exif[0x0112] = "Adobe Photoshop 24.0", 6  # Software, Orientation
+    buf = io.BytesIO()
+    Image.fromarray(noisy).save(buf, "JPEG", quality=85, exif=exif, dpi=(300, 300))
+    whole = write(tmp_path, "whole.jpg", buf.getvalue())
+    checked, _ = load_file(whole, options=LoadOptions(pages=(), sandbox=False))
+    assert scales == [8]  # checked at 1/8
+    read, (page,) = load_file(whole, options=LoadOptions(pages=(1,), sandbox=False))
+    assert scales == [8]  # read whole
+    assert checked.metadata == read.metadata and checked.metadata["Orientation"] == 6
+    assert checked.metadata["size"] == [900, 1200] and page.image.shape == (900, 1200, 3)
+    cut = write(tmp_path, "cut.jpg", hostile.truncated(buf.getvalue(), fraction))
+    errors = []
+    for pages in [(), (1,)]:
+        with pytest.raises(CorruptFile, match="truncated") as info:
+            load_file(cut, options=LoadOptions(pages=pages, sandbox=False))
+        errors.append(info.value.detail)
+    assert errors[0] == errors[1]
 
 
 def test_html_saved_as_pdf(tmp_path: Path) -> None:
