@@ -110,7 +110,9 @@ def child_verify(code: Path, batch: str, out: str, as_of: str, workers: int, spa
     w(read.Reader, "documents", "documents")
     w(read.Reader, "_reread_dates", "date re-reads")
     w(read.Reader, "_reread_ethnicity", "ethnicity re-reads")
-    w(worker.EngineWorker, "call", "", key=lambda a, kw: f"engine {a[1]}")
+    # The Reader's tesseract process is an EngineWorker too: timed as "tesseract" below.
+    w(worker.EngineWorker, "call", "",
+      key=lambda a, kw: "tesseract's process" if "tess" in a[0].target else f"engine {a[1]}")
     w(tess.TesseractEngine, "read_line", "tesseract")
     if hasattr(read, "TesseractLines"):  # since: in the Reader's tesseract process
         w(read.TesseractLines, "read_line", "tesseract")
