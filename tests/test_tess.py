@@ -67,6 +67,12 @@ def test_reads_an_id_number_with_the_digit_whitelist(lines: TesseractEngine) -> 
     assert got.text == ID_NUMBER and got.confidence > 0.5
 
 
+def test_a_blank_crop_reads_as_nothing(lines: TesseractEngine) -> None:
+    blank = np.full((60, 600, 3), 255, np.uint8)
+    assert lines.read_line(blank).text == ""
+    assert lines.read_line(blank, whitelist="0123456789X").text == ""
+
+
 def test_reads_a_chinese_line_with_chi_sim(lines: TesseractEngine) -> None:
     got = lines.read_line(_draw([(TITLE, "sans", 20, 10)], (380, 80)))
     assert got.text == TITLE and got.confidence > 0.5

@@ -146,7 +146,10 @@ def _read_with_api(api, crop: np.ndarray, whitelist: str) -> LineReading:
         words, confs = [], []
         level = tesserocr.RIL.WORD
         for word in tesserocr.iterate_level(api.GetIterator(), level):
-            text = (word.GetUTF8Text(level) or "").strip()
+            try:
+                text = (word.GetUTF8Text(level) or "").strip()
+            except RuntimeError:  # "No text returned": a blank crop, where the command prints none
+                continue
             if text:
                 words.append(text)
                 confs.append(max(0.0, float(word.Confidence(level))) / 100.0)
