@@ -430,6 +430,11 @@ def _issuer(s: str) -> str | None:
     t = _mend_edges(mend(t))
     t = re.sub(r"(?<=族)自(?=[州县区])", "自治", t)  # 治 lost: 昌吉回族自州
     t = _ring_echo_cut(t)
+    t = _stray_head_cut(t)
+    # A city's government bodies carry its 市 (克拉玛依市人力资源和社会保障局): a 市 lost
+    # between them is put back. Cities whose bare name is also a prefecture's or a school's
+    # head (昌吉, 阿克苏, 哈密职业技术学院) are left alone: only government bodies follow here.
+    t = re.sub(f"^((?:中共)?{_CITY})(?={_CITY_BODY})", r"\1市", t)
     # A seal over the name's end: "…人力资源和社会保障" lost its 局, "…社会保乌鲁木齐" took
     # the seal's ring text. The bureau's rank follows from whose it is.
     m = re.search(r"人力资源(和?)社会保(?!障[局厅部])", t)
@@ -440,6 +445,28 @@ def _issuer(s: str) -> str | None:
         t = f"{head}人力资源{m.group(1)}社会保障{end}"
     if " " not in t:
         t = _CO_ISSUER.sub(r"\1 ", t, count=1)
+    return t
+
+
+# Prefecture-level cities (and the corps' cities) named without 市 only by a misreading when
+# their government bodies follow.
+_CITY = "(?:乌鲁木齐|克拉玛依|吐鲁番|石河子|五家渠|阿拉尔|图木舒克|北屯|铁门关|库尔勒|奎屯|伊宁)"
+_CITY_BODY = "(?:人力资源|人民政府|人社局|总工会|妇女联合会|教育局|财政局|科学技术局)"
+# The heads that open a regional or national name; glyphs before them on the same line are a
+# neighbouring line's or a ring's.
+_TOP_HEAD = re.compile(r"新疆(?:维吾尔自治区|生产建设兵团)|中华人民共和国")
+
+
+def _stray_head_cut(t: str) -> str:
+    """A fragment of a neighbouring line glued before a name that opens with a region's full
+    name: "兵团人新疆生产建设兵团人力资源…". Cut when the fragment (1–4 glyphs) is made only of
+    glyphs the name itself holds, i.e. it echoes the name; "中共新疆…", "国网新疆…" keep theirs."""
+    m = _TOP_HEAD.search(t, 1)
+    if m is None or m.start() > 4:
+        return t
+    junk, rest = t[: m.start()], t[m.start() :]
+    if len(rest) >= 8 and all(g in rest for g in junk) and not re.search(r"[\s·]", junk):
+        return rest
     return t
 
 

@@ -780,3 +780,17 @@ def test_a_diploma_beside_a_certificate_on_one_sheet_whose_name_line_was_lost():
     left = values(parts[0][1], DocType.education_certificate)
     assert (left["school"], left["education"]) == ("喀什大学", "本科")
     assert values(parts[1][1], DocType.skill_certificate)["name"] == "姜博亮"
+
+
+def test_an_issuers_stray_head_and_a_citys_lost_shi():
+    from extractors.fields import _issuer
+
+    # A fragment of the line above glued on: its glyphs all echo the name that follows.
+    assert _issuer("兵团人新疆生产建设兵团人力资源和社会保障局") == "新疆生产建设兵团人力资源和社会保障局"
+    # An owner before the region stays: its glyphs are not the name's.
+    assert _issuer("国网新疆电力有限公司") == "国网新疆电力有限公司"
+    assert _issuer("中共新疆维吾尔自治区委员会") == "中共新疆维吾尔自治区委员会"
+    # A city's bureau lost its 市 under a fold; a city's school never had one.
+    assert _issuer("克拉玛依人力资源和社会保障局") == "克拉玛依市人力资源和社会保障局"
+    assert _issuer("乌鲁木齐市人力资源和社会保障局") == "乌鲁木齐市人力资源和社会保障局"
+    assert _issuer("克拉玛依职业技术学院") == "克拉玛依职业技术学院"
