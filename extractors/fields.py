@@ -81,6 +81,11 @@ _LABEL_WORDS = ("姓名", "性别", "民族", "证书", "编号", "日期", "号
                 "文号", "机关", "机构", "组织", "证件", "原件", "效期")  # fmt: skip
 
 
+# What a copy's overprints say (documents.md): no piece of them is anyone's name.
+_OVERPRINT_WORDING = ("仅供申报使用", "项目申报使用", "再复印无效", "复印件与原件相符", "与原件一致",
+                      "他用无效", "核对人", "审核人")  # fmt: skip
+
+
 def _name(s: str) -> str | None:
     # OCR reads the middle dot of a minority name as "?" now and then.
     s = re.sub(r"(?<=[\u4e00-\u9fff])[?？。．](?=[\u4e00-\u9fff])", "·", s)  # and 。 for ·
@@ -118,6 +123,8 @@ def _name(s: str) -> str | None:
         return None  # "民旅", "签发机天", "特证人": a label read with a wrong glyph
     if _ORG_END.search(n) or _NOT_NAME.search(n):
         return None  # "评审委员会", "理学硕士学位", "创业创新大赛中": not a person
+    if any(n.replace("·", "") in w for w in _OVERPRINT_WORDING):
+        return None  # "再复": a piece of a copy's 再复印无效 line standing where a name was lost
     if (
         nz.normalize_ethnicity(n)
         or re.match(r"[民性]", n)

@@ -794,3 +794,21 @@ def test_an_issuers_stray_head_and_a_citys_lost_shi():
     assert _issuer("克拉玛依人力资源和社会保障局") == "克拉玛依市人力资源和社会保障局"
     assert _issuer("乌鲁木齐市人力资源和社会保障局") == "乌鲁木齐市人力资源和社会保障局"
     assert _issuer("克拉玛依职业技术学院") == "克拉玛依职业技术学院"
+
+
+def test_a_piece_of_a_copys_overprint_is_no_diplomas_holder():
+    # The holder's line lost under damage; "再复" of a 仅供申报使用，再复印无效 line stands
+    # where the name is sought.
+    p = page(
+        ("普通高等学校毕业证书", (400, 100, 1100, 180)),
+        *row(300, ("学生", 200, 300), ("再复", 320, 420)),
+        *row(380, ("性别男，一九九七年十一月二十五日生，于二〇一五年九月至", 200, 1300)),
+        *row(460, ("二〇一九年六月在本校土木工程专业四年制本科学习，修完教学计划", 200, 1300)),
+        *row(540, ("规定的全部课程，成绩合格，准予毕业。", 200, 900)),
+        *row(800, ("新疆大学", 900, 1100)),
+        *row(900, ("证书编号：107551201905001234", 200, 800)),
+    )
+    assert "name" not in values(p, DocType.education_certificate)
+    from extractors.fields import _name
+
+    assert _name("再复") is None and _name("牛琴") == "牛琴"
