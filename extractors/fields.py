@@ -290,11 +290,13 @@ def _gender(s: str) -> str | None:
 # Glyphs OCR puts for Chinese numerals in dates ("二〇O七年七月乙十日").
 _DATE_CONFUSIONS = str.maketrans(
     {"乙": "二", "O": "〇", "o": "〇", "口": "〇", "D": "〇", "C": "〇", "西": "三", "0": "〇",
-     "①": "〇", "◯": "〇", "千": "十"}
+     "①": "〇", "◯": "〇", "千": "十", "上": "二"}
 )  # fmt: skip
 # Years printed elsewhere on the page being read ("2022年度", "培养周期：2022年11月…"):
 # which one a garbled Chinese-numeral year is, when its glyphs allow two.
 _PAGE_YEARS: ContextVar[frozenset[str]] = ContextVar("credcheck_page_years", default=frozenset())
+# Every run of digits the page prints, joined by spaces (a year inside a certificate number).
+_PAGE_DIGITS: ContextVar[str] = ContextVar("credcheck_page_digits", default="")
 
 
 def _cn_year(m: re.Match[str]) -> str:
@@ -345,12 +347,40 @@ def _not_future(d: str | None) -> str | None:
 
 
 def _date(s: str) -> str | None:
-    return _not_future(_date_as_read(s))
+    d = _not_future(_date_as_read(s))
+    if d is not None and int(d[:4]) > date.today().year and re.search(f"[{_CN}]", s):
+        d = _stroke_gained(d)
+    return d
+
+
+# Chinese numerals that gain a stroke under a seal or noise and read as the next one.
+_STROKE_GAINED = {"3": "2", "2": "1"}
+
+
+def _stroke_gained(d: str) -> str:
+    """A Chinese-numeral year after this year ("二〇三三" for 二〇二三): the one year that a
+    single glyph read with a stroke too many (三 for 二, 二 for 一) makes of it, not in the
+    future, and that the page's digits hold (its certificate number 6501002023…: the year
+    inside a number, which _not_future's page years leave out); else as read, no guess."""
+    digits = _PAGE_DIGITS.get()
+    fits = set()
+    for i in (2, 3):
+        g = _STROKE_GAINED.get(d[i])
+        if g is not None:
+            y = d[:i] + g + d[i + 1 : 4]
+            if 1950 <= int(y) <= date.today().year and y in digits:
+                fits.add(y)
+    return fits.pop() + d[4:] if len(fits) == 1 else d
 
 
 def _date_as_read(s: str) -> str | None:
     """parse_date, then the repairs a seal or a poor scan calls for in Chinese-numeral dates:
     look-alike glyphs, a lost 〇 or leading 一 of the year, a day without its 日."""
+    # An Arabic digit amid Chinese numerals is that numeral ("六月2十日"), and no 年 stands
+    # inside a day ("一月二年十四日": 十 read as 年 beside the 十 that was read). Before the
+    # first parse, which would take "六月2" for the 2nd.
+    s = re.sub(r"\d(?=十)|(?<=十)\d", lambda m: m.group(0).translate(_CN_DIGIT), s)
+    s = re.sub(f"(月[{_CN}])年(?=[{_CN}]{{1,2}}日)", r"\1", s)
     d = nz.parse_date(s)
     if d is not None and len(d) == 7:
         # The day's 日 misread as another glyph at the end: "2020年12月4街".
@@ -1401,9 +1431,11 @@ def extract_fields(page: PageText, doc_type: DocType) -> dict[str, ExtractedFiel
     doc_type = DocType(doc_type)
     printed = " ".join(nz.to_halfwidth(ln.text) for ln in page.lines)
     token = _PAGE_YEARS.set(frozenset(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", printed)))
+    digits = _PAGE_DIGITS.set(" ".join(re.findall(r"\d{4,}", printed)))
     try:
         return _extract_fields(page, doc_type)
     finally:
+        _PAGE_DIGITS.reset(digits)
         _PAGE_YEARS.reset(token)
 
 
@@ -1629,7 +1661,9 @@ _CERT_RE = re.compile(r"(?<![0-9A-Z])(?:[A-Z]{1,2}\d{20,21}|\d{16}|\d{13})(?![0-
 _DATE_RE = re.compile(
     # The day's 日 may be lost under a seal: "2021年3月14" ends its line.
     r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*(?:日|[\u4e00-\u9fff]?$))?|[.\-/]\d{1,2}[.\-/]\d{1,2})"
-    r"|[〇零○OoC0-9一二三四五六七八九十乙①◯（(]{2,4}\s*年\s*[一二三四五六七八九十千]{1,2}\s*[月明](?:\s*[一二三四五六七八九十千西乙]{1,3}\s*日?)?"
+    r"|[〇零○OoC0-9一二三四五六七八九十乙上①◯（(]{2,4}\s*年\s*[一二三四五六七八九十千]{1,2}\s*[月明]"
+    # The day: a digit amid its numerals, a 年 read for its 十 ("二年十四日").
+    r"(?:\s*[一二三四五六七八九十千西乙1-9]{1,3}(?:年[一二三四五六七八九十]{1,2})?\s*日?)?"
 )
 
 

@@ -812,3 +812,31 @@ def test_a_piece_of_a_copys_overprint_is_no_diplomas_holder():
     from extractors.fields import _name
 
     assert _name("再复") is None and _name("牛琴") == "牛琴"
+
+
+def test_chinese_numeral_dates_with_a_stroke_gained_a_digit_or_a_stray_nian():
+    from extractors.fields import _date
+
+    # A year after this one: 三 read for 二 (one stroke more) only when the page's digits
+    # hold the year that makes (tests below); alone it stands as read, no guess.
+    assert _date("二〇三四年十二月十九日") == "2034-12-19"
+    assert _date("二〇上一年五月四日") == "2021-05-04"  # 上 for 二
+    # An Arabic digit amid the day's numerals; a 年 read inside the day.
+    assert _date("二O二三年六月2十日") == "2023-06-20"
+    assert _date("二0三三年一月二年十四日") == "2033-01-24"  # the year: the page test below
+    # Dates that read well are left alone, Arabic ones too.
+    assert _date("二〇二〇年三月十日") == "2020-03-10"
+    assert _date("一九九七年十一月二十五日") == "1997-11-25"
+    assert _date("2020年3月10日") == "2020-03-10"
+
+
+def test_an_unlabelled_issue_date_read_with_a_stray_nian_and_a_future_year():
+    p = page(
+        ("职称证书", (500, 60, 900, 140)),
+        *row(300, ("姓名", 200, 300), ("马佳静", 400, 520)),
+        *row(400, ("资格名称", 200, 360), ("主治医师", 400, 560)),
+        *row(500, ("证书编号", 200, 360), ("6501002023339863", 400, 760)),
+        *row(1200, ("乌鲁木齐市人力资源和社会保障局", 700, 1300)),
+        *row(1260, ("二0三三年一月二年十四日", 760, 1200)),
+    )
+    assert values(p, DocType.title_certificate)["issue_date"] == "2023-01-24"
