@@ -71,7 +71,7 @@ _NOT_NAME = re.compile(
     r"|复印|使用|申报|身份证|有效|中华|人民|共和国|学士|硕士|博士"
     # An ID card's address line standing where the name was lost: "新疆伊犁哈萨克自治州昭苏".
     r"|新疆.{2}|自治[区州县]|地区|公安|街道|[省市县乡镇村路]$"  # (王新疆 is a name)
-    r"|表彰|荣誉|希望|以下|珍惜|受表|特发|鼓励|此证"  # a letter's sentence: 希望受表彰的同志…
+    r"|表彰|荣誉|希望|以下|珍惜|受表|特发|鼓励|此证|证明"  # a letter's sentence: 希望受表彰的同志…
     r"|资格|扫码|查询|查验|[一二三四五]级$"  # 农艺工二级, 扫码查询: an occupation, a caption
     # Who signs, not who holds: "主席：" over a degree committee's signature.
     r"|^(?:主席|副主席|校长|院长|主任|书记|局长|厅长|部长|会长|理事长|委员|负责人|经办人|审核人"
@@ -98,6 +98,7 @@ def _name(s: str) -> str | None:
     # The next label and its value read onto the name, the gap lost: 宋云玲别女 (性别 女).
     s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:性别[男女]?|别[男女])$", "", s)
     s = re.sub(r"^学生(?=\S{2})", "", s)  # "学生麦麦提·吐尔逊·吾斯曼：" opening a diploma
+    s = re.sub(r"^兹证明(?=\S{2})", "", s)  # "兹证明丁飞军同志，…" opening a work certificate
     # The tail of a letter-spaced label "姓  名" read onto the value: 名阿合加孜·努尔兰.
     s = re.sub(r"^名(?=[\u4e00-\u9fff]{2,}[·•．・‧⋅]|[\u4e00-\u9fff]{2,3}$)", "", s)
     # ... or the whole label with one glyph misread and no gap: 姓老马龙, 胜名阿依古丽·肉孜.

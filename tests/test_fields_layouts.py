@@ -840,3 +840,10 @@ def test_an_unlabelled_issue_date_read_with_a_stray_nian_and_a_future_year():
         *row(1260, ("二0三三年一月二年十四日", 760, 1200)),
     )
     assert values(p, DocType.title_certificate)["issue_date"] == "2023-01-24"
+
+
+def test_a_work_certificates_opening_words_are_not_the_holders_name():
+    from extractors.fields import _name
+
+    assert _name("兹证明丁飞军") == "丁飞军"
+    assert _name("兹证明") is None
