@@ -220,6 +220,8 @@ def _award_name(s: str) -> str | None:
     s = re.sub(r"^(?:参加|在|关于)(?=.{4})", "", s.strip())  # "参加/在2014年…技能大赛": the event
     # "被评为2019年度自治区先进工作者" with its quotes lost: the 年度 is the award's year.
     s = re.sub(r"^(?:19|20)\d{2}\s*年度(?=[^\s，,。]{4})(?!.*" + _COMPETITION + ")", "", s)
+    # The letter's closing run on with its quotes and comma lost: "劳动模范特发此状".
+    s = re.sub(r"[，,。]?\s*(?:特发此[证状]|以资鼓励).*$", "", s)
     t = _text(s)
     # "维修电工项目比赛" is the event within a competition, not the award.
     if t is None or re.search(r"项目|赛项", t):

@@ -847,3 +847,14 @@ def test_a_work_certificates_opening_words_are_not_the_holders_name():
 
     assert _name("兹证明丁飞军") == "丁飞军"
     assert _name("兹证明") is None
+
+
+def test_an_honours_closing_words_and_a_talent_groups_misread_glyph():
+    from extractors.fields import _award_name, _issuer
+
+    assert _award_name("劳动模范特发此状") == "劳动模范"
+    assert _award_name("自治区劳动模范，特发此证，以资鼓励") == "自治区劳动模范"
+    assert (
+        _issuer("中共新疆维吾尔自治区委员会入才工作领导小组")
+        == "中共新疆维吾尔自治区委员会人才工作领导小组"
+    )
