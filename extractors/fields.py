@@ -1903,6 +1903,11 @@ def _id_card_by_content(
                 eth = nz.ethnicity_by_tail(text)
                 if eth:
                     _add_cand(cands, "ethnicity", eth, text, cell.bbox, cell.confidence * 0.8)
+                # ... or the label 民族 run into its value as one misread glyph: "良汉".
+                m = re.fullmatch(r"[\u4e00-\u9fff]([\u4e00-\u9fff]{1,5}?)族?", text)
+                eth = None if eth or not m else nz.normalize_ethnicity(m.group(1))
+                if eth:
+                    _add_cand(cands, "ethnicity", eth, text, cell.bbox, cell.confidence * 0.75)
             # The card's row 性别 男 民族 汉 read as one cell without the label between: "男汉".
             m = re.fullmatch(r"[男女]\s*(?:民族?)?\s*([\u4e00-\u9fff]{1,5}?)族?", text)
             eth = nz.normalize_ethnicity(m.group(1)) if m else None

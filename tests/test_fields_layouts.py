@@ -877,3 +877,17 @@ def test_a_title_after_a_long_series_name_wrapped_over_two_lines():
     )
     got = values(p, DocType.title_certificate)
     assert got["title"] == "助理讲师" and got["title_level"] == "初级"
+
+
+def test_an_id_cards_ethnicity_run_into_its_misread_label():
+    # 民族 汉 read as one box "良汉" beside 男 on the gender's row, no label read.
+    p = page(
+        *row(459, ("姓名", 17, 60), ("段欣辉", 81, 162)),
+        *row(500, ("性别", 18, 58), ("男", 85, 125), ("良汉", 140, 264)),
+        *row(550, ("出生", 20, 65), ("1999年8月29日", 87, 295)),
+        *row(600, ("往址", 23, 59), ("新疆维吾尔自治区哈密市哈密市", 91, 357)),
+        *row(740, ("公民身份号码", 30, 127), ("650103199908292055", 197, 467)),
+        h=800,
+    )
+    got = values(p, DocType.id_card)
+    assert got["ethnicity"] == "汉族" and got["name"] == "段欣辉"
