@@ -1020,7 +1020,10 @@ def cc_fields(doc: Doc) -> Doc:
 
     for span in labels:
         key = span.label_
-        if key == "_stop" or doc_type not in SPECS_BY_KEY[key].doc_types:
+        if key == "_stop":
+            _stop_value(doc, rows, span, consumed)
+            continue
+        if doc_type not in SPECS_BY_KEY[key].doc_types:
             continue
         located = _cell_at(doc, span.start_char)
         if located is None:
@@ -1086,6 +1089,23 @@ def cc_fields(doc: Doc) -> Doc:
 
 
 _DATE_KEYS = frozenset({"birth_date", "issue_date"})
+
+
+def _stop_value(doc: Doc, rows: list[Row], span, consumed: dict[int, str]) -> None:
+    """A label read alone in its box whose value is not extracted (评审（认定）时间 |
+    2022年12月07日): the box right of it, level with it, is that label's value, never a
+    shape pattern's (the committee's date is no issue date when the signed one is lost)."""
+    located = _cell_at(doc, span.start_char)
+    if located is None:
+        return
+    cell_start, cell = located
+    if cell.text[span.end_char - cell_start :].strip(" :：\t"):
+        return  # a value in the same box: _add_patterns sees it there
+    row = rows[cell.row]
+    if cell.col + 1 < len(row.cells):
+        right = row.cells[cell.col + 1]
+        if vertical_overlap(cell.bbox, right.bbox) > 0.5 and not _starts_with_label(doc, right):
+            consumed.setdefault(id(right), "_stop")
 
 
 def _date_along_row(

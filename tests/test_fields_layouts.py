@@ -891,3 +891,22 @@ def test_an_id_cards_ethnicity_run_into_its_misread_label():
     )
     got = values(p, DocType.id_card)
     assert got["ethnicity"] == "汉族" and got["name"] == "段欣辉"
+
+
+def test_the_committees_date_right_of_its_label_is_no_issue_date():
+    # The signed date at the bottom lost; the only date left is 评审（认定）时间's.
+    rows_ = [
+        *row(562, ("姓名", 302, 384), ("魏娟燕", 511, 634)),
+        *row(1118, ("资格名称", 309, 451), ("正高级农艺师", 553, 772)),
+        *row(1394, ("评审（认定）时间", 263, 534), ("2022年12月07日", 570, 822)),
+        *row(1489, ("批准文号", 333, 474), ("新人社职[2022]81号", 580, 937)),
+        *row(1582, ("证书编号", 340, 480), ("6500002023152972", 584, 909)),
+        ("发证单位（盖章）", (805, 1695, 1079, 1758)),
+        ("新疆维吾尔自治区人力资源和社会保障厅", (823, 1752, 1405, 1822)),
+    ]
+    got = values(page(*rows_, h=2339), DocType.title_certificate)
+    assert "issue_date" not in got and got["cert_no"] == "6500002023152972"
+    # ... and the signed date, when read, is the issue date.
+    signed = ("二〇二三年二月二十日", (936, 1824, 1303, 1880))
+    got = values(page(*rows_, signed, h=2339), DocType.title_certificate)
+    assert got["issue_date"] == "2023-02-20"
