@@ -318,6 +318,17 @@ def _cn_year(m: re.Match[str]) -> str:
     return options[0]
 
 
+def _e_year(m: re.Match[str]) -> str:
+    """An E in a Chinese-numeral year is 二 or 三 with strokes joined: the one the page
+    prints elsewhere; else left unread (no guess)."""
+    y = m.group(0)
+    if len(y) != 4 or y.count("E") != 1:
+        return y
+    fits = [o for o in (y.replace("E", g) for g in "二三")
+            if (got := nz.parse_date(o + "年1月1日")) is not None and got[:4] in _PAGE_YEARS.get()]  # fmt: skip
+    return fits[0] if len(fits) == 1 else y
+
+
 _CN = "〇零一二三四五六七八九十"
 _CN_DIGIT = str.maketrans("0123456789零", "〇一二三四五六七八九〇")
 
@@ -401,6 +412,7 @@ def _date_as_read(s: str) -> str | None:
     t = re.sub(f"(?<![0-9{_CN}])二(?![{_CN}])[\u4e00-\u9fff](?=[{_CN}]{{2}}年)", "二〇", t)
     t = re.sub(f"(?<![0-9{_CN}])一(?![{_CN}])[\u4e00-\u9fff](?=[{_CN}]{{2}}年)", "一九", t)
     t = re.sub(f"(?<![0-9{_CN}])[{_CN}6]{{4}}(?=年)", _cn_year, t)
+    t = re.sub(f"(?<![0-9{_CN}])[{_CN}]*E[{_CN}]*(?=年)", _e_year, t)
     t = re.sub(f"(?<=[{_CN}])明(?=[{_CN}])", "月", t)  # 月 inside a seal's ring reads 明
     t = re.sub(r"十十(?=[月日])", "十一", t)  # no 十十: its 一 crossed by a stroke (十一月)
     t = re.sub(
@@ -1685,7 +1697,7 @@ _CERT_RE = re.compile(r"(?<![0-9A-Z])(?:[A-Z]{1,2}\d{20,21}|\d{16}|\d{13})(?![0-
 _DATE_RE = re.compile(
     # The day's 日 may be lost under a seal: "2021年3月14" ends its line.
     r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*(?:日|[\u4e00-\u9fff]?$))?|[.\-/]\d{1,2}[.\-/]\d{1,2})"
-    r"|[〇零○OoC0-9一二三四五六七八九十乙上①◯（(]{2,4}\s*年\s*[一二三四五六七八九十千]{1,2}\s*[月明]"
+    r"|[〇零○OoC0-9一二三四五六七八九十乙上E①◯（(]{2,4}\s*年\s*[一二三四五六七八九十千]{1,2}\s*[月明]"
     # The day: a digit amid its numerals, a 年 read for its 十 ("二年十四日").
     r"(?:\s*[一二三四五六七八九十千西乙1-9]{1,3}(?:年[一二三四五六七八九十]{1,2})?\s*日?)?"
 )

@@ -910,3 +910,22 @@ def test_the_committees_date_right_of_its_label_is_no_issue_date():
     signed = ("二〇二三年二月二十日", (936, 1824, 1303, 1880))
     got = values(page(*rows_, signed, h=2339), DocType.title_certificate)
     assert got["issue_date"] == "2023-02-20"
+
+
+def test_an_e_in_a_chinese_year_is_the_year_the_page_prints():
+    p = page(
+        ("No:XJ2021JN2210", (892, 175, 1120, 219)),
+        ("荣誉证书", (417, 272, 888, 405)),
+        ("康峰：", (222, 513, 354, 583)),
+        ("在昌吉州第二届职业技能竞赛铣", (319, 637, 1029, 732)),
+        ("工赛项中荣获一等奖。", (213, 725, 740, 814)),
+        ("昌吉回族自治州人力资源和社会保障局", (511, 1403, 1031, 1479)),
+        ("二OE一年一月日十日", (575, 1464, 956, 1539)),
+    )
+    got = values(p, DocType.award_certificate)
+    # The day is past reading: the month is what stands, and the award's year with it.
+    assert got["issue_date"] == "2021-01" and got["award_year"] == "2021"
+    # Without that year printed, E stays unread: 二 or 三 is not guessed.
+    from extractors.fields import _date
+
+    assert _date("二OE一年一月五日") is None
