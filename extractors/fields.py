@@ -1116,7 +1116,12 @@ def _stop_value(doc: Doc, rows: list[Row], span, consumed: dict[int, str]) -> No
     row = rows[cell.row]
     if cell.col + 1 < len(row.cells):
         right = row.cells[cell.col + 1]
-        if vertical_overlap(cell.bbox, right.bbox) > 0.5 and not _starts_with_label(doc, right):
+        # Dates only: an ID or a number beside 照片 or 单位 is not that label's to keep.
+        if (
+            vertical_overlap(cell.bbox, right.bbox) > 0.5
+            and not _starts_with_label(doc, right)
+            and _DATE_RE.search(right.text)
+        ):
             consumed.setdefault(id(right), "_stop")
 
 
