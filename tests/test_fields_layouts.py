@@ -929,3 +929,13 @@ def test_an_e_in_a_chinese_year_is_the_year_the_page_prints():
     from extractors.fields import _date
 
     assert _date("二OE一年一月五日") is None
+
+
+def test_a_number_beside_a_photo_label_is_still_read_by_its_shape():
+    p = page(
+        ("职称证书", (500, 60, 900, 140)),
+        *row(300, ("姓名", 200, 300), ("马佳静", 400, 520)),
+        *row(400, ("照片", 200, 300), ("650103197601183760", 400, 800)),
+        *row(500, ("资格名称", 200, 360), ("主治医师", 400, 560)),
+    )
+    assert values(p, DocType.title_certificate)["id_number"] == "650103197601183760"
