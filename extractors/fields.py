@@ -471,6 +471,12 @@ def _issuer(s: str) -> str | None:
     m = re.match(r"([\u4e00-\u9fff]{2,5})[:：]", t)
     if m and any(lab.endswith(m.group(1)) for lab in SPECS_BY_KEY["issuer"].labels):
         t = t[m.end() :]
+    # A label's head run on with its last glyph and the gap lost: "发证机国石油…" (发证机关).
+    k = max((k for lab in SPECS_BY_KEY["issuer"].labels for k in range(3, len(lab))
+             if t[:k] == lab[:k]), default=0)  # fmt: skip
+    if k and ORG_HEAD.match(_lost_head(t[k:])):
+        t = t[k:]
+    t = _lost_head(t)
     t = re.sub(r"^.{2,20}?同志[，,]?经", "", t)  # "马娜兰同志,经…局" (prose run together)
     t = re.sub(r"^[（(]?(?:盖章|签章|公章|印章)[）)]?[:：]?", "", t)  # 发证单位（盖章）：
     # The sentence after a committee's name is no issuer: "评审委员会 | 评审通过，具备…资格".
@@ -519,6 +525,17 @@ def _stray_head_cut(t: str) -> str:
     junk, rest = t[: m.start()], t[m.start() :]
     if len(rest) >= 8 and all(g in rest for g in junk) and not re.search(r"[\s·]", junk):
         return rest
+    return t
+
+
+def _lost_head(t: str) -> str:
+    """A fixed phrase that opens an organisation's name with its first glyph lost at the
+    start of the text ("国石油天然气…", "疆维吾尔自治区…"): put back, so the name has its head."""
+    if ORG_HEAD.match(t):
+        return t
+    for phrase in PHRASES:
+        if len(phrase) >= 6 and t.startswith(phrase[1:]) and ORG_HEAD.match(phrase):
+            return phrase[0] + t
     return t
 
 

@@ -939,3 +939,16 @@ def test_a_number_beside_a_photo_label_is_still_read_by_its_shape():
         *row(500, ("资格名称", 200, 360), ("主治医师", 400, 560)),
     )
     assert values(p, DocType.title_certificate)["id_number"] == "650103197601183760"
+
+
+def test_an_issuer_after_a_labels_head_and_with_its_own_head_glyph_lost():
+    from extractors.fields import _issuer
+
+    # 发证机关's 关 and 中国's 中 lost with the gap: the label's head goes, the name's comes back.
+    assert (
+        _issuer("发证机国石油天然气集团公司职业技能鉴定指导中心")
+        == "中国石油天然气集团公司职业技能鉴定指导中心"
+    )
+    assert _issuer("疆维吾尔自治区总工会") == "新疆维吾尔自治区总工会"
+    # A head not one of a fixed phrase's is not guessed.
+    assert _issuer("发证机天业集团") == "发证机天业集团"
