@@ -71,7 +71,7 @@ _NOT_NAME = re.compile(
     r"|复印|使用|申报|身份证|有效|中华|人民|共和国|学士|硕士|博士"
     # An ID card's address line standing where the name was lost: "新疆伊犁哈萨克自治州昭苏".
     r"|新疆.{2}|自治[区州县]|地区|公安|街道|[省市县乡镇村路]$"  # (王新疆 is a name)
-    r"|表彰|荣誉|希望|以下|珍惜|受表|特发|鼓励|此证"  # a letter's sentence: 希望受表彰的同志…
+    r"|表彰|荣誉|希望|以下|珍惜|受表|特发|鼓励|此证|证明"  # a letter's sentence: 希望受表彰的同志…
     r"|资格|扫码|查询|查验|[一二三四五]级$"  # 农艺工二级, 扫码查询: an occupation, a caption
     # Who signs, not who holds: "主席：" over a degree committee's signature.
     r"|^(?:主席|副主席|校长|院长|主任|书记|局长|厅长|部长|会长|理事长|委员|负责人|经办人|审核人"
@@ -79,6 +79,11 @@ _NOT_NAME = re.compile(
 )
 _LABEL_WORDS = ("姓名", "性别", "民族", "证书", "编号", "日期", "号码", "等级", "同志", "单位",
                 "文号", "机关", "机构", "组织", "证件", "原件", "效期")  # fmt: skip
+
+
+# What a copy's overprints say (documents.md): no piece of them is anyone's name.
+_OVERPRINT_WORDING = ("仅供申报使用", "项目申报使用", "再复印无效", "复印件与原件相符", "与原件一致",
+                      "他用无效", "核对人", "审核人")  # fmt: skip
 
 
 def _name(s: str) -> str | None:
@@ -93,6 +98,7 @@ def _name(s: str) -> str | None:
     # The next label and its value read onto the name, the gap lost: 宋云玲别女 (性别 女).
     s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:性别[男女]?|别[男女])$", "", s)
     s = re.sub(r"^学生(?=\S{2})", "", s)  # "学生麦麦提·吐尔逊·吾斯曼：" opening a diploma
+    s = re.sub(r"^兹证明(?=\S{2})", "", s)  # "兹证明丁飞军同志，…" opening a work certificate
     # The tail of a letter-spaced label "姓  名" read onto the value: 名阿合加孜·努尔兰.
     s = re.sub(r"^名(?=[\u4e00-\u9fff]{2,}[·•．・‧⋅]|[\u4e00-\u9fff]{2,3}$)", "", s)
     # ... or the whole label with one glyph misread and no gap: 姓老马龙, 胜名阿依古丽·肉孜.
@@ -118,6 +124,8 @@ def _name(s: str) -> str | None:
         return None  # "民旅", "签发机天", "特证人": a label read with a wrong glyph
     if _ORG_END.search(n) or _NOT_NAME.search(n):
         return None  # "评审委员会", "理学硕士学位", "创业创新大赛中": not a person
+    if any(n.replace("·", "") in w for w in _OVERPRINT_WORDING):
+        return None  # "再复": a piece of a copy's 再复印无效 line standing where a name was lost
     if (
         nz.normalize_ethnicity(n)
         or re.match(r"[民性]", n)
@@ -212,6 +220,8 @@ def _award_name(s: str) -> str | None:
     s = re.sub(r"^(?:参加|在|关于)(?=.{4})", "", s.strip())  # "参加/在2014年…技能大赛": the event
     # "被评为2019年度自治区先进工作者" with its quotes lost: the 年度 is the award's year.
     s = re.sub(r"^(?:19|20)\d{2}\s*年度(?=[^\s，,。]{4})(?!.*" + _COMPETITION + ")", "", s)
+    # The letter's closing run on with its quotes and comma lost: "劳动模范特发此状".
+    s = re.sub(r"[，,。]?\s*(?:特发此[证状]|以资鼓励).*$", "", s)
     t = _text(s)
     # "维修电工项目比赛" is the event within a competition, not the award.
     if t is None or re.search(r"项目|赛项", t):
@@ -283,11 +293,13 @@ def _gender(s: str) -> str | None:
 # Glyphs OCR puts for Chinese numerals in dates ("二〇O七年七月乙十日").
 _DATE_CONFUSIONS = str.maketrans(
     {"乙": "二", "O": "〇", "o": "〇", "口": "〇", "D": "〇", "C": "〇", "西": "三", "0": "〇",
-     "①": "〇", "◯": "〇", "千": "十"}
+     "①": "〇", "◯": "〇", "千": "十", "上": "二"}
 )  # fmt: skip
 # Years printed elsewhere on the page being read ("2022年度", "培养周期：2022年11月…"):
 # which one a garbled Chinese-numeral year is, when its glyphs allow two.
 _PAGE_YEARS: ContextVar[frozenset[str]] = ContextVar("credcheck_page_years", default=frozenset())
+# Every run of digits the page prints, joined by spaces (a year inside a certificate number).
+_PAGE_DIGITS: ContextVar[str] = ContextVar("credcheck_page_digits", default="")
 
 
 def _cn_year(m: re.Match[str]) -> str:
@@ -304,6 +316,17 @@ def _cn_year(m: re.Match[str]) -> str:
         if got is not None and got[:4] in printed:
             return o
     return options[0]
+
+
+def _e_year(m: re.Match[str]) -> str:
+    """An E in a Chinese-numeral year is 二 or 三 with strokes joined: the one the page
+    prints elsewhere; else left unread (no guess)."""
+    y = m.group(0)
+    if len(y) != 4 or y.count("E") != 1:
+        return y
+    fits = [o for o in (y.replace("E", g) for g in "二三")
+            if (got := nz.parse_date(o + "年1月1日")) is not None and got[:4] in _PAGE_YEARS.get()]  # fmt: skip
+    return fits[0] if len(fits) == 1 else y
 
 
 _CN = "〇零一二三四五六七八九十"
@@ -338,12 +361,40 @@ def _not_future(d: str | None) -> str | None:
 
 
 def _date(s: str) -> str | None:
-    return _not_future(_date_as_read(s))
+    d = _not_future(_date_as_read(s))
+    if d is not None and int(d[:4]) > date.today().year and re.search(f"[{_CN}]", s):
+        d = _stroke_gained(d)
+    return d
+
+
+# Chinese numerals that gain a stroke under a seal or noise and read as the next one.
+_STROKE_GAINED = {"3": "2", "2": "1"}
+
+
+def _stroke_gained(d: str) -> str:
+    """A Chinese-numeral year after this year ("二〇三三" for 二〇二三): the one year that a
+    single glyph read with a stroke too many (三 for 二, 二 for 一) makes of it, not in the
+    future, and that the page's digits hold (its certificate number 6501002023…: the year
+    inside a number, which _not_future's page years leave out); else as read, no guess."""
+    digits = _PAGE_DIGITS.get()
+    fits = set()
+    for i in (2, 3):
+        g = _STROKE_GAINED.get(d[i])
+        if g is not None:
+            y = d[:i] + g + d[i + 1 : 4]
+            if 1950 <= int(y) <= date.today().year and y in digits:
+                fits.add(y)
+    return fits.pop() + d[4:] if len(fits) == 1 else d
 
 
 def _date_as_read(s: str) -> str | None:
     """parse_date, then the repairs a seal or a poor scan calls for in Chinese-numeral dates:
     look-alike glyphs, a lost 〇 or leading 一 of the year, a day without its 日."""
+    # An Arabic digit amid Chinese numerals is that numeral ("六月2十日"), and no 年 stands
+    # inside a day ("一月二年十四日": 十 read as 年 beside the 十 that was read). Before the
+    # first parse, which would take "六月2" for the 2nd.
+    s = re.sub(r"\d(?=十)|(?<=十)\d", lambda m: m.group(0).translate(_CN_DIGIT), s)
+    s = re.sub(f"(月[{_CN}])年(?=[{_CN}]{{1,2}}日)", r"\1", s)
     d = nz.parse_date(s)
     if d is not None and len(d) == 7:
         # The day's 日 misread as another glyph at the end: "2020年12月4街".
@@ -361,6 +412,7 @@ def _date_as_read(s: str) -> str | None:
     t = re.sub(f"(?<![0-9{_CN}])二(?![{_CN}])[\u4e00-\u9fff](?=[{_CN}]{{2}}年)", "二〇", t)
     t = re.sub(f"(?<![0-9{_CN}])一(?![{_CN}])[\u4e00-\u9fff](?=[{_CN}]{{2}}年)", "一九", t)
     t = re.sub(f"(?<![0-9{_CN}])[{_CN}6]{{4}}(?=年)", _cn_year, t)
+    t = re.sub(f"(?<![0-9{_CN}])[{_CN}]*E[{_CN}]*(?=年)", _e_year, t)
     t = re.sub(f"(?<=[{_CN}])明(?=[{_CN}])", "月", t)  # 月 inside a seal's ring reads 明
     t = re.sub(r"十十(?=[月日])", "十一", t)  # no 十十: its 一 crossed by a stroke (十一月)
     t = re.sub(
@@ -419,6 +471,12 @@ def _issuer(s: str) -> str | None:
     m = re.match(r"([\u4e00-\u9fff]{2,5})[:：]", t)
     if m and any(lab.endswith(m.group(1)) for lab in SPECS_BY_KEY["issuer"].labels):
         t = t[m.end() :]
+    # A label's head run on with its last glyph and the gap lost: "发证机国石油…" (发证机关).
+    k = max((k for lab in SPECS_BY_KEY["issuer"].labels for k in range(3, len(lab))
+             if t[:k] == lab[:k]), default=0)  # fmt: skip
+    if k and ORG_HEAD.match(_lost_head(t[k:])):
+        t = t[k:]
+    t = _lost_head(t)
     t = re.sub(r"^.{2,20}?同志[，,]?经", "", t)  # "马娜兰同志,经…局" (prose run together)
     t = re.sub(r"^[（(]?(?:盖章|签章|公章|印章)[）)]?[:：]?", "", t)  # 发证单位（盖章）：
     # The sentence after a committee's name is no issuer: "评审委员会 | 评审通过，具备…资格".
@@ -430,6 +488,11 @@ def _issuer(s: str) -> str | None:
     t = _mend_edges(mend(t))
     t = re.sub(r"(?<=族)自(?=[州县区])", "自治", t)  # 治 lost: 昌吉回族自州
     t = _ring_echo_cut(t)
+    t = _stray_head_cut(t)
+    # A city's government bodies carry its 市 (克拉玛依市人力资源和社会保障局): a 市 lost
+    # between them is put back. Cities whose bare name is also a prefecture's or a school's
+    # head (昌吉, 阿克苏, 哈密职业技术学院) are left alone: only government bodies follow here.
+    t = re.sub(f"^((?:中共)?{_CITY})(?={_CITY_BODY})", r"\1市", t)
     # A seal over the name's end: "…人力资源和社会保障" lost its 局, "…社会保乌鲁木齐" took
     # the seal's ring text. The bureau's rank follows from whose it is.
     m = re.search(r"人力资源(和?)社会保(?!障[局厅部])", t)
@@ -440,6 +503,39 @@ def _issuer(s: str) -> str | None:
         t = f"{head}人力资源{m.group(1)}社会保障{end}"
     if " " not in t:
         t = _CO_ISSUER.sub(r"\1 ", t, count=1)
+    return t
+
+
+# Prefecture-level cities (and the corps' cities) named without 市 only by a misreading when
+# their government bodies follow.
+_CITY = "(?:乌鲁木齐|克拉玛依|吐鲁番|石河子|五家渠|阿拉尔|图木舒克|北屯|铁门关|库尔勒|奎屯|伊宁)"
+_CITY_BODY = "(?:人力资源|人民政府|人社局|总工会|妇女联合会|教育局|财政局|科学技术局)"
+# The heads that open a regional or national name; glyphs before them on the same line are a
+# neighbouring line's or a ring's.
+_TOP_HEAD = re.compile(r"新疆(?:维吾尔自治区|生产建设兵团)|中华人民共和国")
+
+
+def _stray_head_cut(t: str) -> str:
+    """A fragment of a neighbouring line glued before a name that opens with a region's full
+    name: "兵团人新疆生产建设兵团人力资源…". Cut when the fragment (1–4 glyphs) is made only of
+    glyphs the name itself holds, i.e. it echoes the name; "中共新疆…", "国网新疆…" keep theirs."""
+    m = _TOP_HEAD.search(t, 1)
+    if m is None or m.start() > 4:
+        return t
+    junk, rest = t[: m.start()], t[m.start() :]
+    if len(rest) >= 8 and all(g in rest for g in junk) and not re.search(r"[\s·]", junk):
+        return rest
+    return t
+
+
+def _lost_head(t: str) -> str:
+    """A fixed phrase that opens an organisation's name with its first glyph lost at the
+    start of the text ("国石油天然气…", "疆维吾尔自治区…"): put back, so the name has its head."""
+    if ORG_HEAD.match(t):
+        return t
+    for phrase in PHRASES:
+        if len(phrase) >= 6 and t.startswith(phrase[1:]) and ORG_HEAD.match(phrase):
+            return phrase[0] + t
     return t
 
 
@@ -806,7 +902,8 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "买合木提·玉素甫·木合塔尔，男" may end its line (学位证书 wrap there).
     ("name", re.compile(r"^(?!学生)(?P<v>[^\s，,:：“\"]{2,16}?)[，,]\s*(?:性别)?[男女](?:[，,]|$)")),
     ("gender", re.compile(r"^[^\s，,:：]{2,16}[，,]\s*(?P<v>[男女])(?:[，,]|$)")),
-    ("title", re.compile(r"(?:具备|取得|具有)(?:[^，,。]*?专业)??(?P<v>[^，,。]{2,12}?)(?:专业技术)?(?:任职)?资格")),
+    # The series before the title goes like a speciality: "具备中等职业学校教师系列助理讲师…".
+    ("title", re.compile(r"(?:具备|取得|具有)(?:[^，,。]*?(?:专业|系列))??(?P<v>[^，,。]{2,12}?)(?:专业技术)?(?:任职)?资格")),
     ("issuer", re.compile(r"(?:^|[，,]|同志)经(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
     ("issuer", re.compile(r"^(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
     ("award_name", re.compile(r"[“\"「『](?P<v>[^”“\"」』]{2,40})[”“\"」』]\s*(?:荣誉)?称号")),
@@ -952,7 +1049,10 @@ def cc_fields(doc: Doc) -> Doc:
 
     for span in labels:
         key = span.label_
-        if key == "_stop" or doc_type not in SPECS_BY_KEY[key].doc_types:
+        if key == "_stop":
+            _stop_value(doc, rows, span, consumed)
+            continue
+        if doc_type not in SPECS_BY_KEY[key].doc_types:
             continue
         located = _cell_at(doc, span.start_char)
         if located is None:
@@ -1018,6 +1118,28 @@ def cc_fields(doc: Doc) -> Doc:
 
 
 _DATE_KEYS = frozenset({"birth_date", "issue_date"})
+
+
+def _stop_value(doc: Doc, rows: list[Row], span, consumed: dict[int, str]) -> None:
+    """A label read alone in its box whose value is not extracted (评审（认定）时间 |
+    2022年12月07日): the box right of it, level with it, is that label's value, never a
+    shape pattern's (the committee's date is no issue date when the signed one is lost)."""
+    located = _cell_at(doc, span.start_char)
+    if located is None:
+        return
+    cell_start, cell = located
+    if cell.text[span.end_char - cell_start :].strip(" :：\t"):
+        return  # a value in the same box: _add_patterns sees it there
+    row = rows[cell.row]
+    if cell.col + 1 < len(row.cells):
+        right = row.cells[cell.col + 1]
+        # Dates only: an ID or a number beside 照片 or 单位 is not that label's to keep.
+        if (
+            vertical_overlap(cell.bbox, right.bbox) > 0.5
+            and not _starts_with_label(doc, right)
+            and _DATE_RE.search(right.text)
+        ):
+            consumed.setdefault(id(right), "_stop")
 
 
 def _date_along_row(
@@ -1367,9 +1489,11 @@ def extract_fields(page: PageText, doc_type: DocType) -> dict[str, ExtractedFiel
     doc_type = DocType(doc_type)
     printed = " ".join(nz.to_halfwidth(ln.text) for ln in page.lines)
     token = _PAGE_YEARS.set(frozenset(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", printed)))
+    digits = _PAGE_DIGITS.set(" ".join(re.findall(r"\d{4,}", printed)))
     try:
         return _extract_fields(page, doc_type)
     finally:
+        _PAGE_DIGITS.reset(digits)
         _PAGE_YEARS.reset(token)
 
 
@@ -1595,7 +1719,9 @@ _CERT_RE = re.compile(r"(?<![0-9A-Z])(?:[A-Z]{1,2}\d{20,21}|\d{16}|\d{13})(?![0-
 _DATE_RE = re.compile(
     # The day's 日 may be lost under a seal: "2021年3月14" ends its line.
     r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*(?:日|[\u4e00-\u9fff]?$))?|[.\-/]\d{1,2}[.\-/]\d{1,2})"
-    r"|[〇零○OoC0-9一二三四五六七八九十乙①◯（(]{2,4}\s*年\s*[一二三四五六七八九十千]{1,2}\s*[月明](?:\s*[一二三四五六七八九十千西乙]{1,3}\s*日?)?"
+    r"|[〇零○OoC0-9一二三四五六七八九十乙上E①◯（(]{2,4}\s*年\s*[一二三四五六七八九十千]{1,2}\s*[月明]"
+    # The day: a digit amid its numerals, a 年 read for its 十 ("二年十四日").
+    r"(?:\s*[一二三四五六七八九十千西乙1-9]{1,3}(?:年[一二三四五六七八九十]{1,2})?\s*日?)?"
 )
 
 
@@ -1831,6 +1957,11 @@ def _id_card_by_content(
                 eth = nz.ethnicity_by_tail(text)
                 if eth:
                     _add_cand(cands, "ethnicity", eth, text, cell.bbox, cell.confidence * 0.8)
+                # ... or the label 民族 run into its value as one misread glyph: "良汉".
+                m = re.fullmatch(r"[\u4e00-\u9fff]([\u4e00-\u9fff]{1,5}?)族?", text)
+                eth = None if eth or not m else nz.normalize_ethnicity(m.group(1))
+                if eth:
+                    _add_cand(cands, "ethnicity", eth, text, cell.bbox, cell.confidence * 0.75)
             # The card's row 性别 男 民族 汉 read as one cell without the label between: "男汉".
             m = re.fullmatch(r"[男女]\s*(?:民族?)?\s*([\u4e00-\u9fff]{1,5}?)族?", text)
             eth = nz.normalize_ethnicity(m.group(1)) if m else None

@@ -780,3 +780,175 @@ def test_a_diploma_beside_a_certificate_on_one_sheet_whose_name_line_was_lost():
     left = values(parts[0][1], DocType.education_certificate)
     assert (left["school"], left["education"]) == ("喀什大学", "本科")
     assert values(parts[1][1], DocType.skill_certificate)["name"] == "姜博亮"
+
+
+def test_an_issuers_stray_head_and_a_citys_lost_shi():
+    from extractors.fields import _issuer
+
+    # A fragment of the line above glued on: its glyphs all echo the name that follows.
+    assert _issuer("兵团人新疆生产建设兵团人力资源和社会保障局") == "新疆生产建设兵团人力资源和社会保障局"
+    # An owner before the region stays: its glyphs are not the name's.
+    assert _issuer("国网新疆电力有限公司") == "国网新疆电力有限公司"
+    assert _issuer("中共新疆维吾尔自治区委员会") == "中共新疆维吾尔自治区委员会"
+    # A city's bureau lost its 市 under a fold; a city's school never had one.
+    assert _issuer("克拉玛依人力资源和社会保障局") == "克拉玛依市人力资源和社会保障局"
+    assert _issuer("乌鲁木齐市人力资源和社会保障局") == "乌鲁木齐市人力资源和社会保障局"
+    assert _issuer("克拉玛依职业技术学院") == "克拉玛依职业技术学院"
+
+
+def test_a_piece_of_a_copys_overprint_is_no_diplomas_holder():
+    # The holder's line lost under damage; "再复" of a 仅供申报使用，再复印无效 line stands
+    # where the name is sought.
+    p = page(
+        ("普通高等学校毕业证书", (400, 100, 1100, 180)),
+        *row(300, ("学生", 200, 300), ("再复", 320, 420)),
+        *row(380, ("性别男，一九九七年十一月二十五日生，于二〇一五年九月至", 200, 1300)),
+        *row(460, ("二〇一九年六月在本校土木工程专业四年制本科学习，修完教学计划", 200, 1300)),
+        *row(540, ("规定的全部课程，成绩合格，准予毕业。", 200, 900)),
+        *row(800, ("新疆大学", 900, 1100)),
+        *row(900, ("证书编号：107551201905001234", 200, 800)),
+    )
+    assert "name" not in values(p, DocType.education_certificate)
+    from extractors.fields import _name
+
+    assert _name("再复") is None and _name("牛琴") == "牛琴"
+
+
+def test_chinese_numeral_dates_with_a_stroke_gained_a_digit_or_a_stray_nian():
+    from extractors.fields import _date
+
+    # A year after this one: 三 read for 二 (one stroke more) only when the page's digits
+    # hold the year that makes (tests below); alone it stands as read, no guess.
+    assert _date("二〇三四年十二月十九日") == "2034-12-19"
+    assert _date("二〇上一年五月四日") == "2021-05-04"  # 上 for 二
+    # An Arabic digit amid the day's numerals; a 年 read inside the day.
+    assert _date("二O二三年六月2十日") == "2023-06-20"
+    assert _date("二0三三年一月二年十四日") == "2033-01-24"  # the year: the page test below
+    # Dates that read well are left alone, Arabic ones too.
+    assert _date("二〇二〇年三月十日") == "2020-03-10"
+    assert _date("一九九七年十一月二十五日") == "1997-11-25"
+    assert _date("2020年3月10日") == "2020-03-10"
+
+
+def test_an_unlabelled_issue_date_read_with_a_stray_nian_and_a_future_year():
+    p = page(
+        ("职称证书", (500, 60, 900, 140)),
+        *row(300, ("姓名", 200, 300), ("马佳静", 400, 520)),
+        *row(400, ("资格名称", 200, 360), ("主治医师", 400, 560)),
+        *row(500, ("证书编号", 200, 360), ("6501002023339863", 400, 760)),
+        *row(1200, ("乌鲁木齐市人力资源和社会保障局", 700, 1300)),
+        *row(1260, ("二0三三年一月二年十四日", 760, 1200)),
+    )
+    assert values(p, DocType.title_certificate)["issue_date"] == "2023-01-24"
+
+
+def test_a_work_certificates_opening_words_are_not_the_holders_name():
+    from extractors.fields import _name
+
+    assert _name("兹证明丁飞军") == "丁飞军"
+    assert _name("兹证明") is None
+
+
+def test_an_honours_closing_words_and_a_talent_groups_misread_glyph():
+    from extractors.fields import _award_name, _issuer
+
+    assert _award_name("劳动模范特发此状") == "劳动模范"
+    assert _award_name("自治区劳动模范，特发此证，以资鼓励") == "自治区劳动模范"
+    assert (
+        _issuer("中共新疆维吾尔自治区委员会入才工作领导小组")
+        == "中共新疆维吾尔自治区委员会人才工作领导小组"
+    )
+
+
+def test_a_title_after_a_long_series_name_wrapped_over_two_lines():
+    p = page(
+        ("职称证书", (1850, 128, 2200, 208)),
+        ("经阿克苏地区中等职业学校教师系列初级专业技", (1551, 281, 2585, 356)),
+        ("术职务评审委员会评审通过，具备中等职业学校教师", (1458, 364, 2584, 440)),
+        ("系列助理讲师专业技术资格。", (1459, 450, 2105, 514)),
+        ("姓名：沙帅辉", (138, 599, 541, 667)),
+        ("性别：男", (132, 712, 442, 782)),
+        ("管理号：", (1444, 849, 1602, 907)),
+        ("6529002025488722", (1856, 860, 2267, 917)),
+        ("发证单位：", (1436, 1574, 1636, 1636)),
+        ("阿克苏地区人力资源和社会保障局", (1755, 1659, 2449, 1725)),
+        ("2025年06月30日", (1936, 1735, 2260, 1802)),
+        h=1860,
+    )
+    got = values(p, DocType.title_certificate)
+    assert got["title"] == "助理讲师" and got["title_level"] == "初级"
+
+
+def test_an_id_cards_ethnicity_run_into_its_misread_label():
+    # 民族 汉 read as one box "良汉" beside 男 on the gender's row, no label read.
+    p = page(
+        *row(459, ("姓名", 17, 60), ("段欣辉", 81, 162)),
+        *row(500, ("性别", 18, 58), ("男", 85, 125), ("良汉", 140, 264)),
+        *row(550, ("出生", 20, 65), ("1999年8月29日", 87, 295)),
+        *row(600, ("往址", 23, 59), ("新疆维吾尔自治区哈密市哈密市", 91, 357)),
+        *row(740, ("公民身份号码", 30, 127), ("650103199908292055", 197, 467)),
+        h=800,
+    )
+    got = values(p, DocType.id_card)
+    assert got["ethnicity"] == "汉族" and got["name"] == "段欣辉"
+
+
+def test_the_committees_date_right_of_its_label_is_no_issue_date():
+    # The signed date at the bottom lost; the only date left is 评审（认定）时间's.
+    rows_ = [
+        *row(562, ("姓名", 302, 384), ("魏娟燕", 511, 634)),
+        *row(1118, ("资格名称", 309, 451), ("正高级农艺师", 553, 772)),
+        *row(1394, ("评审（认定）时间", 263, 534), ("2022年12月07日", 570, 822)),
+        *row(1489, ("批准文号", 333, 474), ("新人社职[2022]81号", 580, 937)),
+        *row(1582, ("证书编号", 340, 480), ("6500002023152972", 584, 909)),
+        ("发证单位（盖章）", (805, 1695, 1079, 1758)),
+        ("新疆维吾尔自治区人力资源和社会保障厅", (823, 1752, 1405, 1822)),
+    ]
+    got = values(page(*rows_, h=2339), DocType.title_certificate)
+    assert "issue_date" not in got and got["cert_no"] == "6500002023152972"
+    # ... and the signed date, when read, is the issue date.
+    signed = ("二〇二三年二月二十日", (936, 1824, 1303, 1880))
+    got = values(page(*rows_, signed, h=2339), DocType.title_certificate)
+    assert got["issue_date"] == "2023-02-20"
+
+
+def test_an_e_in_a_chinese_year_is_the_year_the_page_prints():
+    p = page(
+        ("No:XJ2021JN2210", (892, 175, 1120, 219)),
+        ("荣誉证书", (417, 272, 888, 405)),
+        ("康峰：", (222, 513, 354, 583)),
+        ("在昌吉州第二届职业技能竞赛铣", (319, 637, 1029, 732)),
+        ("工赛项中荣获一等奖。", (213, 725, 740, 814)),
+        ("昌吉回族自治州人力资源和社会保障局", (511, 1403, 1031, 1479)),
+        ("二OE一年一月日十日", (575, 1464, 956, 1539)),
+    )
+    got = values(p, DocType.award_certificate)
+    # The day is past reading: the month is what stands, and the award's year with it.
+    assert got["issue_date"] == "2021-01" and got["award_year"] == "2021"
+    # Without that year printed, E stays unread: 二 or 三 is not guessed.
+    from extractors.fields import _date
+
+    assert _date("二OE一年一月五日") is None
+
+
+def test_a_number_beside_a_photo_label_is_still_read_by_its_shape():
+    p = page(
+        ("职称证书", (500, 60, 900, 140)),
+        *row(300, ("姓名", 200, 300), ("马佳静", 400, 520)),
+        *row(400, ("照片", 200, 300), ("650103197601183760", 400, 800)),
+        *row(500, ("资格名称", 200, 360), ("主治医师", 400, 560)),
+    )
+    assert values(p, DocType.title_certificate)["id_number"] == "650103197601183760"
+
+
+def test_an_issuer_after_a_labels_head_and_with_its_own_head_glyph_lost():
+    from extractors.fields import _issuer
+
+    # 发证机关's 关 and 中国's 中 lost with the gap: the label's head goes, the name's comes back.
+    assert (
+        _issuer("发证机国石油天然气集团公司职业技能鉴定指导中心")
+        == "中国石油天然气集团公司职业技能鉴定指导中心"
+    )
+    assert _issuer("疆维吾尔自治区总工会") == "新疆维吾尔自治区总工会"
+    # A head not one of a fixed phrase's is not guessed.
+    assert _issuer("发证机天业集团") == "发证机天业集团"
