@@ -50,7 +50,8 @@ READER_VERSION = "2026-12-08.12"  # .5: second opinions on doubt, seals; .6: tex
 # .9: no middle dot guessed back into a name; .10: 性别 read onto a name; .11: a diploma's
 # level from its number and program length, 同志's 同, a list's names glued across columns
 # .12: issuers' stray heads and lost 市, Chinese-numeral date repairs, a stop label's value,
-# overprint words and 兹证明 no names, 具备…系列 titles, an ethnicity after its misread label
+# overprint words and 兹证明 no names, 具备…系列 titles, an ethnicity after its misread label,
+# a Chinese-numeral year's E, an issuer's label head and lost first glyph
 
 # A whole date in words or digits: 二〇一九年八月十二日, 2019年8月12日.
 _DATE_LINE = re.compile(r"年.{1,3}月.{1,4}日")
