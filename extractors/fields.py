@@ -1069,16 +1069,13 @@ def cc_fields(doc: Doc) -> Doc:
         if stripped.strip() and add(key, stripped, cell, a, b, how_same):
             continue
         # b) the next cell of the row, level with the label
-        row = rows[cell.row]
-        if cell.col + 1 < len(row.cells):
-            right = row.cells[cell.col + 1]
-            if (
-                vertical_overlap(cell.bbox, right.bbox) > 0.5
-                and not _starts_with_label(doc, right)
-                and not _under_bare_label(doc, rows, right)
-                and add(key, right.text, right, 0, len(right.text), "right")
-            ):
-                continue
+        right = _level_right(doc, rows, cell)
+        if (
+            right is not None
+            and not _under_bare_label(doc, rows, right)
+            and add(key, right.text, right, 0, len(right.text), "right")
+        ):
+            continue
         # c) the cell under the label
         if SPECS_BY_KEY[key].below:
             under = _cell_below(rows, cell)
@@ -1130,16 +1127,22 @@ def _stop_value(doc: Doc, rows: list[Row], span, consumed: dict[int, str]) -> No
     cell_start, cell = located
     if cell.text[span.end_char - cell_start :].strip(" :：\t"):
         return  # a value in the same box: _add_patterns sees it there
+    right = _level_right(doc, rows, cell)
+    # Dates only: an ID or a number beside 照片 or 单位 is not that label's to keep.
+    if right is not None and _DATE_RE.search(right.text):
+        consumed.setdefault(id(right), "_stop")
+
+
+def _level_right(doc: Doc, rows: list[Row], cell: Cell) -> Cell | None:
+    """The next box of the label's row, level with it and opening no label of its own:
+    where a value right of its label stands."""
     row = rows[cell.row]
-    if cell.col + 1 < len(row.cells):
-        right = row.cells[cell.col + 1]
-        # Dates only: an ID or a number beside 照片 or 单位 is not that label's to keep.
-        if (
-            vertical_overlap(cell.bbox, right.bbox) > 0.5
-            and not _starts_with_label(doc, right)
-            and _DATE_RE.search(right.text)
-        ):
-            consumed.setdefault(id(right), "_stop")
+    if cell.col + 1 >= len(row.cells):
+        return None
+    right = row.cells[cell.col + 1]
+    if vertical_overlap(cell.bbox, right.bbox) > 0.5 and not _starts_with_label(doc, right):
+        return right
+    return None
 
 
 def _date_along_row(
