@@ -554,11 +554,9 @@ def _cached(
     reading is in the cache. Then the flow's body runs as plain functions reading the cache
     (`_FromCache`), and a re-run of an unchanged batch starts no server. With `on_server`,
     also inside a flow run on a server (a deployment's plain run: then it starts no reader)."""
-    from prefect.context import FlowRunContext
     from prefect.results import ResultRecord
-    from prefect.settings import PREFECT_API_URL
 
-    if not on_server and (PREFECT_API_URL.value() or FlowRunContext.get() is not None):
+    if not on_server and not _nowhere_to_record():
         return False  # runs are recorded on a running server
     try:
         plan = stages.plan_batch(batch_dir.resolve())
