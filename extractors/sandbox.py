@@ -8,6 +8,13 @@ imported libraries instead of importing them again, and never touches the parent
 
 Results are pickled with protocol 5 and large buffers (numpy arrays) travel out of band, so a
 rendered page is copied once into a writable buffer on the parent's side, not twice.
+
+A fork of a large parent (a verify run: Prefect, spaCy, the readers) costs ~50 ms, and a page's
+26 MB through a pipe as much again. Within `kept_children()` (a verify run) calls therefore go
+to children forked once and kept: each serves one call at a time, with the same limits, errors
+and kill on timeout, and hands large buffers over in memory it shares with the parent. A child
+that crashed, timed out or was left mid-stream is killed, never reused; a healthy one is
+replaced after `max_calls`.
 """
 
 from __future__ import annotations
@@ -16,14 +23,18 @@ import contextlib
 import ctypes
 import faulthandler
 import fcntl
+import gc
+import mmap
 import multiprocessing
 import os
 import pickle
 import resource
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -52,7 +63,7 @@ def run_sandboxed(
     or raises an unexpected exception; CredcheckError subclasses raised by fn come back as-is.
     `file` is stamped on errors that do not name one. Use functools.partial for keywords.
     """
-    with contextlib.closing(_supervise(fn, args, False, timeout_s, memory_bytes, file)) as msgs:
+    with contextlib.closing(_messages(fn, args, False, timeout_s, memory_bytes, file)) as msgs:
         for kind, value in msgs:
             if kind == "done":
                 return value  # type: ignore[no-any-return]
@@ -71,10 +82,171 @@ def iter_sandboxed(
     Streaming keeps the child's memory to one item at a time (one rendered page), and the
     timeout covers the whole iteration. Closing the iterator early kills the child.
     """
-    with contextlib.closing(_supervise(fn, args, True, timeout_s, memory_bytes, file)) as msgs:
+    with contextlib.closing(_messages(fn, args, True, timeout_s, memory_bytes, file)) as msgs:
         for kind, value in msgs:
             if kind == "item":
                 yield value
+
+
+# --- kept children ----------------------------------------------------------------------------
+
+# Large buffers of one message up to this size go through shared memory (a 300-dpi A4 page is
+# 26 MB); a larger message takes the pipe. Pages of the mapping never touched cost nothing.
+SHARED_BYTES = 64 * 2**20
+KEPT_MAX_CALLS = 100  # then a fresh child: what a long-lived parser leaves behind goes with it
+
+
+class KeptChildren:
+    """Sandbox children forked once and kept for many calls (see the module's docstring).
+
+    Thread-safe: each call takes an idle child (or forks one) and gives it back healthy."""
+
+    def __init__(self, max_calls: int = KEPT_MAX_CALLS, shared_bytes: int = SHARED_BYTES):
+        self.max_calls, self.shared_bytes = max_calls, shared_bytes
+        self._idle: dict[int, list[_Kept]] = {}  # by memory cap: a child keeps its own
+        self._lock = threading.Lock()
+        self._closed = False
+        self.started = 0  # children forked so far
+
+    def _take(self, memory_bytes: int) -> _Kept:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("kept sandbox children closed")
+            idle = self._idle.get(memory_bytes)
+            if idle:
+                return idle.pop()
+            self.started += 1
+        return _Kept(memory_bytes, self.shared_bytes)
+
+    def _give(self, child: _Kept) -> None:
+        with self._lock:
+            if not self._closed and child.calls < self.max_calls:
+                self._idle.setdefault(child.memory_bytes, []).append(child)
+                return
+        child.stop()
+
+    def messages(
+        self, request: bytes, timeout_s: float, memory_bytes: int, file: str | None
+    ) -> Iterator[tuple[str, Any]]:
+        child = self._take(memory_bytes)
+        reusable = False
+        try:
+            for kind, value in child.serve(request, timeout_s, memory_bytes, file):
+                if kind == "error":
+                    # A Python exception leaves the child sound; running out of memory may not.
+                    reusable = value[0] != "memory"
+                    raise _rebuild_error(value, file)
+                if kind == "done":
+                    reusable = True
+                yield kind, value
+        finally:
+            if reusable:
+                self._give(child)
+            else:  # crashed, timed out, or left mid-stream
+                child.kill()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle = [c for cs in self._idle.values() for c in cs]
+            self._idle.clear()
+        for child in idle:
+            child.stop()
+
+
+_KEPT: ContextVar[KeptChildren | None] = ContextVar("credcheck_kept_sandboxes", default=None)
+
+
+@contextlib.contextmanager
+def kept_children(max_calls: int = KEPT_MAX_CALLS) -> Iterator[KeptChildren]:
+    """Sandboxed calls inside this block, and in threads and tasks that copy its context, go to
+    kept children; they stop when it ends."""
+    kept = KeptChildren(max_calls)
+    token = _KEPT.set(kept)
+    try:
+        yield kept
+    finally:
+        _KEPT.reset(token)
+        kept.close()
+
+
+class _Kept:
+    """One kept child: a request pipe, a result pipe and the memory they share."""
+
+    def __init__(self, memory_bytes: int, shared_bytes: int):
+        self.memory_bytes, self.calls = memory_bytes, 0
+        self.shared = mmap.mmap(-1, shared_bytes)  # MAP_SHARED: the child writes, we read
+        req_r, self._requests = _CTX.Pipe(duplex=False)
+        self._results, res_w = _CTX.Pipe(duplex=False)
+        _widen(res_w.fileno())
+        self._proc = _CTX.Process(
+            target=_kept_main, args=(req_r, res_w, self.shared, memory_bytes, os.getpid())
+        )
+        self._proc.start()
+        multiprocessing.process._children.discard(self._proc)  # type: ignore[attr-defined]
+        req_r.close()
+        res_w.close()
+
+    def serve(
+        self, request: bytes, timeout_s: float, memory_bytes: int, file: str | None
+    ) -> Iterator[tuple[str, Any]]:
+        deadline = time.monotonic() + timeout_s
+        self.calls += 1
+        try:
+            self._requests.send_bytes(request)
+        except OSError:  # died since its last call
+            raise _death_error(self._proc, memory_bytes, file) from None
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._results.poll(remaining):
+                raise ReaderTimeout(f"no result after {timeout_s:g} s; reader killed", file=file)
+            try:
+                kind, value = _recv(self._results, self.shared)
+            except (EOFError, OSError):
+                raise _death_error(self._proc, memory_bytes, file) from None
+            if kind == "item":
+                self._requests.send_bytes(b"next")  # its buffers are copied out: go on
+            yield kind, value
+            if kind in ("done", "error"):
+                return
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self._requests.close()  # EOF: the child's loop ends
+        _reap(self._proc, grace_s=_EXIT_GRACE_S)
+        self._release()
+
+    def kill(self) -> None:
+        self._requests.close()
+        _reap(self._proc, grace_s=0.0)
+        self._release()
+
+    def _release(self) -> None:
+        self._results.close()
+        self.shared.close()
+
+
+def _request(fn: Callable[..., Any], args: tuple[Any, ...], stream: bool) -> bytes | None:
+    try:
+        return pickle.dumps((fn, args, stream), protocol=5)
+    except Exception:  # noqa: BLE001 - a lambda or a closure: it needs a fork of its own
+        return None
+
+
+def _messages(
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    stream: bool,
+    timeout_s: float,
+    memory_bytes: int,
+    file: str | None,
+) -> Iterator[tuple[str, Any]]:
+    kept = _KEPT.get()
+    if kept is not None and timeout_s > 0 and memory_bytes > 0:
+        request = _request(fn, args, stream)
+        if request is not None:
+            return kept.messages(request, timeout_s, memory_bytes, file)
+    return _supervise(fn, args, stream, timeout_s, memory_bytes, file)
 
 
 # --- parent side ----------------------------------------------------------------------------
@@ -168,13 +340,19 @@ def _rebuild_error(payload: tuple[Any, ...], file: str | None) -> CredcheckError
     return err
 
 
-def _recv(conn: Connection) -> tuple[str, Any]:
-    sizes = pickle.loads(conn.recv_bytes())
+def _recv(conn: Connection, shared: mmap.mmap | None = None) -> tuple[str, Any]:
+    in_shared, sizes = pickle.loads(conn.recv_bytes())
     data = conn.recv_bytes()
     buffers = []
+    offset = 0
     for size in sizes:
         buf = bytearray(size)  # writable, so arrays built on it are writable too
-        _read_raw(conn.fileno(), memoryview(buf))
+        if in_shared and shared is not None:
+            with memoryview(shared) as view:
+                memoryview(buf)[:] = view[offset : offset + size]
+            offset += size
+        else:
+            _read_raw(conn.fileno(), memoryview(buf))
         buffers.append(buf)
     return pickle.loads(data, buffers=buffers)  # type: ignore[no-any-return]
 
@@ -206,14 +384,23 @@ def _widen(fd: int) -> None:
 # --- child side -----------------------------------------------------------------------------
 
 
-def _send(conn: Connection, msg: tuple[str, Any]) -> None:
+def _send(conn: Connection, msg: tuple[str, Any], shared: mmap.mmap | None = None) -> None:
     buffers: list[pickle.PickleBuffer] = []
     data = pickle.dumps(msg, protocol=5, buffer_callback=buffers.append)
     views = [b.raw() for b in buffers]
-    conn.send_bytes(pickle.dumps([v.nbytes for v in views]))
+    sizes = [v.nbytes for v in views]
+    # The parent copies a message's buffers out before it asks for the next one.
+    in_shared = shared is not None and sum(sizes) <= len(shared)
+    if in_shared:
+        offset = 0
+        for view in views:
+            shared[offset : offset + view.nbytes] = view
+            offset += view.nbytes
+    conn.send_bytes(pickle.dumps((in_shared, sizes)))
     conn.send_bytes(data)
-    for view in views:  # raw: the sizes above frame them
-        _write_raw(conn.fileno(), view)
+    if not in_shared:
+        for view in views:  # raw: the sizes above frame them
+            _write_raw(conn.fileno(), view)
 
 
 def _child_main(
@@ -236,6 +423,46 @@ def _child_main(
         _send_error(conn, exc, memory_bytes)
     finally:
         conn.close()
+
+
+def _kept_main(
+    requests: Connection,
+    results: Connection,
+    shared: mmap.mmap,
+    memory_bytes: int,
+    parent_pid: int,
+) -> None:
+    _limit_child(memory_bytes, parent_pid)
+    _close_fds_but(requests.fileno(), results.fileno())
+    # What the parent left for its collector is not ours to finalise (a file object closing
+    # a descriptor number that is by then another).
+    gc.freeze()
+    while True:
+        try:
+            fn, args, stream = pickle.loads(requests.recv_bytes())
+        except EOFError:
+            return  # the parent stopped us, or is gone
+        try:
+            if stream:
+                for item in fn(*args):
+                    _send(results, ("item", item), shared)
+                    if requests.recv_bytes() != b"next":
+                        return
+                _send(results, ("done", None), shared)
+            else:
+                _send(results, ("done", fn(*args)), shared)
+        except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+            _send_error(results, exc, memory_bytes)
+
+
+def _close_fds_but(*keep: int) -> None:
+    # A kept child lives for many calls: descriptors inherited from the parent (an engine's
+    # pipe, a lock file, a database socket) must not stay open for that long.
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def _send_error(conn: Connection, exc: BaseException, memory_bytes: int) -> None:

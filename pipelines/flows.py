@@ -59,6 +59,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors.declared import find_declared
 from extractors.read import READER_VERSION, ReadOptions
+from extractors.sandbox import kept_children
 from models.evidence import FileInfo, PacketFile, PageReading
 from models.exceptions import (
     CredcheckError,
@@ -633,7 +634,9 @@ def verify_batch(
     if plain is None:
         plain = _nowhere_to_record()
     warm: threading.Thread | None = None
-    with _out_lock(out_dir) as state:
+    # Files are opened in sandbox children forked once for the run, not once per file and page
+    # (extractors/sandbox.py: ~100 ms a page in a fork and a pipe, bench/throughput.py).
+    with _out_lock(out_dir) as state, kept_children():
         run = Run(opts, stages.ReaderPool(workers, opts))
         token = _RUN.set(run)
         try:

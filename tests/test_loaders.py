@@ -27,7 +27,7 @@ from extractors.loaders import (
     sniff_type,
     text_layer_usable,
 )
-from extractors.sandbox import iter_sandboxed, run_sandboxed
+from extractors.sandbox import KeptChildren, iter_sandboxed, kept_children, run_sandboxed
 from models.constants import MAX_FILE_BYTES, MAX_PAGES_PER_FILE
 from models.document import OcrMode
 from models.exceptions import (
@@ -657,6 +657,16 @@ def test_sandboxed_reads_in_threads_survive_other_threads_starting_processes(
 # --- the sandbox itself -----------------------------------------------------------------------
 
 
+@pytest.fixture(params=["fork per call", "kept children"])
+def sandbox_mode(request):  # type: ignore[no-untyped-def]
+    """The sandbox's promises hold alike for a child forked per call and a kept child."""
+    if request.param == "fork per call":
+        yield None
+        return
+    with kept_children() as kept:
+        yield kept
+
+
 def _hang() -> None:
     time.sleep(60)
 
@@ -683,7 +693,7 @@ def _pages(n: int):  # type: ignore[no-untyped-def]
         yield np.full((500, 500, 3), i, np.uint8)
 
 
-def test_sandbox_timeout_kills_child() -> None:
+def test_sandbox_timeout_kills_child(sandbox_mode) -> None:  # type: ignore[no-untyped-def]
     # The child sleeps a minute: an error after the timeout with no child left (not even a
     # zombie) means it was killed and reaped. How soon is a benchmark figure (bench/bounds.py).
     before = set(_children_of_this_process())
@@ -693,18 +703,18 @@ def test_sandbox_timeout_kills_child() -> None:
     assert set(_children_of_this_process()) - before == set()
 
 
-def test_sandbox_abort_is_reader_crashed() -> None:
+def test_sandbox_abort_is_reader_crashed(sandbox_mode) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ReaderCrashed, match="SIGABRT"):
         run_sandboxed(os.abort)
 
 
 @pytest.mark.parametrize("fn", [_allocate_10_gib, _grow_until_refused])
-def test_sandbox_memory_cap(fn) -> None:  # type: ignore[no-untyped-def]
+def test_sandbox_memory_cap(fn, sandbox_mode) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ReaderCrashed, match="memory"):
         run_sandboxed(fn, memory_bytes=512 * 2**20, timeout_s=20)
 
 
-def test_sandbox_passes_typed_errors_as_is() -> None:
+def test_sandbox_passes_typed_errors_as_is(sandbox_mode) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(CorruptFile) as info:
         run_sandboxed(_raise_typed, file="other.pdf")
     err = info.value
@@ -712,21 +722,25 @@ def test_sandbox_passes_typed_errors_as_is() -> None:
     assert err.reason_zh == "自定义说明" and str(err) == "[CC103] bad xref"
 
 
-def test_sandbox_unexpected_error_keeps_child_traceback() -> None:
+def test_sandbox_unexpected_error_keeps_child_traceback(sandbox_mode) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ReaderCrashed, match="ZeroDivisionError") as info:
         run_sandboxed(functools.partial(divmod, 1, 0))
     assert "ZeroDivisionError" in info.value.__notes__[0]
 
 
-def test_sandbox_streams_and_returns_writable_arrays() -> None:
+def test_sandbox_streams_and_returns_writable_arrays(sandbox_mode) -> None:  # type: ignore[no-untyped-def]
     got = list(iter_sandboxed(_pages, 4))
     assert [int(a[0, 0, 0]) for a in got] == [0, 1, 2, 3]
     assert all(a.flags.writeable and a.shape == (500, 500, 3) for a in got)
+    if sandbox_mode is not None:  # the child of that call waits, kept, for the next one
+        assert sandbox_mode.started == 1
     before = set(_children_of_this_process())
     stream = iter_sandboxed(_pages, 10_000)
     next(stream)
-    assert len(set(_children_of_this_process()) - before) == 1
-    stream.close()  # kills the child
+    if sandbox_mode is None:
+        assert len(set(_children_of_this_process()) - before) == 1
+    stream.close()  # kills the child, kept or not: it was left mid-stream
+    assert len(set(before) - set(_children_of_this_process())) == (sandbox_mode is not None)
     assert set(_children_of_this_process()) - before == set()
     assert run_sandboxed(np.arange, 5).tolist() == [0, 1, 2, 3, 4]
 
@@ -740,3 +754,111 @@ def test_pages_without_metadata_read_the_same(tmp_path: Path) -> None:
     assert full.metadata["Producer"] and bare.metadata == {}
     assert [t.text for t in a.text_lines] == [t.text for t in b.text_lines]
     assert bare.page_count == full.page_count
+
+
+# --- kept children (a verify run's sandbox) ---------------------------------------------------
+
+
+def _scan_jpeg(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(5)
+    scan = rng.integers(0, 256, (1754, 1240, 3), dtype=np.uint8)  # A4 at 150 dpi, noisy
+    return write(tmp_path, "scan.jpg", hostile.image_bytes(Image.fromarray(scan), "JPEG"))
+
+
+def test_kept_children_read_as_a_fork_does_and_fork_once(tmp_path: Path) -> None:
+    path = _scan_jpeg(tmp_path)
+    forked = load_file(path, options=LoadOptions(pages=(1,)))
+    before = set(_children_of_this_process())
+    with kept_children() as kept:
+        for _ in range(5):
+            loaded, (page,) = load_file(path, options=LoadOptions(pages=(1,)))
+            assert loaded == forked[0] and np.array_equal(page.image, forked[1][0].image)  # type: ignore[arg-type]
+            assert page.image is not None and page.image.flags.writeable
+        checked, pages = load_file(path, options=LoadOptions(pages=()))  # an inspection
+        assert checked.page_count == 1 and pages == []
+        assert kept.started == 1
+        assert len(set(_children_of_this_process()) - before) == 1
+    assert set(_children_of_this_process()) - before == set()  # stopped and reaped
+
+
+def test_a_kept_child_that_failed_is_not_used_again(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.png", hostile.image_bytes(hostile.marker_image(64, 64), "PNG"))
+    with kept_children() as kept:
+        load_file(path)
+        with pytest.raises(CorruptFile):  # a Python error: the child is sound and kept
+            run_sandboxed(_raise_typed)
+        assert kept.started == 1
+        with pytest.raises(ReaderCrashed, match="SIGABRT"):
+            run_sandboxed(os.abort)
+        load_file(path)
+        assert kept.started == 2
+        with pytest.raises(ReaderTimeout):
+            run_sandboxed(_hang, timeout_s=0.5)
+        load_file(path)
+        assert kept.started == 3
+
+
+def test_a_kept_child_is_replaced_after_its_calls(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.png", hostile.image_bytes(hostile.marker_image(8, 8), "PNG"))
+    before = set(_children_of_this_process())
+    with kept_children(max_calls=3) as kept:
+        for _ in range(7):
+            load_file(path)
+        assert kept.started == 3
+        assert len(set(_children_of_this_process()) - before) == 1  # the others reaped
+
+
+def test_a_kept_child_holds_no_descriptor_of_the_parent(tmp_path: Path) -> None:
+    # A lock file, an engine's pipe or a database socket the parent closes must close: a
+    # child that lives the whole run would otherwise keep it open.
+    import select
+
+    path = write(tmp_path, "a.png", hostile.image_bytes(hostile.marker_image(8, 8), "PNG"))
+    r, w = os.pipe()
+    try:
+        with kept_children() as kept:
+            load_file(path)  # the child is forked while both ends are open here
+            assert kept.started == 1
+            os.close(w)
+            w = -1
+            ready, _, _ = select.select([r], [], [], 5.0)
+            assert ready and os.read(r, 1) == b""  # EOF: no other process holds the end
+    finally:
+        os.close(r)
+        if w >= 0:
+            os.close(w)
+
+
+def test_kept_children_serve_threads_side_by_side(tmp_path: Path) -> None:
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = _scan_jpeg(tmp_path)
+    want = load_file(path)[1][0].image
+    with kept_children() as kept, ThreadPoolExecutor(2) as pool:
+        ctx = contextvars.copy_context
+        jobs = [pool.submit(ctx().run, load_file, path) for _ in range(8)]
+        assert all(np.array_equal(j.result()[1][0].image, want) for j in jobs)  # type: ignore[arg-type]
+        assert 1 <= kept.started <= 2
+
+
+def test_a_message_larger_than_the_shared_memory_takes_the_pipe() -> None:
+    sizes = (1024, 0, 3001)  # 3 MB and 9 MB past 1 MiB of shared memory
+    kept = KeptChildren(shared_bytes=2**20)
+    try:
+        got = list(kept.messages(_kept_request(_big_pages, sizes), 30.0, 2**30, None))
+    finally:
+        kept.close()
+    items = [v for k, v in got if k == "item"]
+    assert got[-1] == ("done", None) and len(items) == 1
+    assert all(np.array_equal(g, w) for g, w in zip(items[0], _big_pages(sizes), strict=True))
+
+
+def _kept_request(fn, *args):  # type: ignore[no-untyped-def]
+    import pickle
+
+    return pickle.dumps((_one_item, (fn, *args), True), protocol=5)
+
+
+def _one_item(fn, *args):  # type: ignore[no-untyped-def]
+    yield fn(*args)
