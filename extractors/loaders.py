@@ -748,8 +748,8 @@ def _frame_count(im: Image.Image, fmt: str) -> int:
 
 
 def _decode_frame(
-    im: Image.Image, fmt: str, index: int, warns: list[str]
-) -> tuple[np.ndarray, float]:
+    im: Image.Image, fmt: str, index: int, warns: list[str], pixels: bool = True
+) -> tuple[np.ndarray | None, float]:
     try:
         if index:
             im.seek(index)
@@ -768,6 +768,9 @@ def _decode_frame(
     except Exception as e:  # noqa: BLE001 - a broken EXIF block should not lose the page
         warns.append(f"frame {index + 1}: EXIF orientation ignored ({type(e).__name__})")
         upright = im
+    if not pixels:  # only checked (inspection): a pixel's conversion meets what the page's would
+        to_rgb(upright.crop((0, 0, 1, 1)))
+        return None, _image_dpi(im)
     return to_rgb(upright), _image_dpi(im)
 
 
@@ -789,7 +792,8 @@ def _image_pages(path: str, label: str, fmt: str, opts: LoadOptions) -> Iterator
             meta = _image_metadata(im, fmt, meta_warns) if opts.metadata else {}
             if min(im.size) >= _CHECK_SCALE * 8:
                 im.draft(im.mode, (im.size[0] // _CHECK_SCALE, im.size[1] // _CHECK_SCALE))
-        first = _decode_frame(im, fmt, 0, warns)
+        wanted = opts.pages is None or 1 in opts.pages
+        first = _decode_frame(im, fmt, 0, warns, pixels=wanted)
     if meta is None:
         meta = _image_metadata(im, fmt, warns) if opts.metadata else {}
     warns += meta_warns  # after the decode's, as when the metadata is read after it
@@ -797,7 +801,11 @@ def _image_pages(path: str, label: str, fmt: str, opts: LoadOptions) -> Iterator
     for index in range(min(count, opts.max_pages)):
         if opts.pages is not None and index + 1 not in opts.pages:
             continue
-        image, dpi = first if index == 0 and first else _decode_frame(im, fmt, index, warns)
+        if index == 0 and first:
+            image, dpi = first
+        else:
+            image, dpi = _decode_frame(im, fmt, index, warns)
+        assert image is not None
         yield RasterPage(
             file=label, page=index + 1, mode=OcrMode.ocr, image=image, dpi=dpi,
             width=float(image.shape[1]), height=float(image.shape[0]),
@@ -943,4 +951,5 @@ def _render_image_frame(
     if page_no > count:
         raise UsageError(f"page {page_no} requested, image has {count}")
     image, _ = _decode_frame(im, fmt, page_no - 1, [])
+    assert image is not None
     return image

@@ -111,9 +111,9 @@ def test_reading_one_page_of_a_tiff_decodes_that_frame_only(tmp_path: Path, monk
     decoded: list[int] = []
     real = loaders._decode_frame
 
-    def counting(im, fmt, index, warns):
+    def counting(im, fmt, index, warns, pixels=True):
         decoded.append(index)
-        return real(im, fmt, index, warns)
+        return real(im, fmt, index, warns, pixels)
 
     monkeypatch.setattr(loaders, "_decode_frame", counting)
     path = write(tmp_path, "scan.tif", hostile.multipage_tiff(3))
@@ -419,6 +419,42 @@ def test_truncated_images(tmp_path: Path, fmt: str, name: str) -> None:
     data = hostile.truncated(hostile.image_bytes(noisy, fmt), 0.6)
     with pytest.raises(CorruptFile, match="truncated"):
         load_file(write(tmp_path, name, data))
+
+
+@pytest.mark.parametrize("fmt,name", [("PNG", "t.png"), ("TIFF", "t.tif")])
+def test_a_frame_only_checked_is_decoded_but_not_converted(
+    tmp_path: Path, fmt: str, name: str, monkeypatch
+) -> None:
+    """Inspection decodes a PNG's or TIFF's first frame whole (their damage shows only then)
+    but converts one pixel of it, not the page: the same refusals, in a fraction of the work."""
+    from extractors import loaders
+
+    converted: list[tuple[int, int]] = []
+    to_rgb = loaders.to_rgb
+
+    def spy(im):  # type: ignore[no-untyped-def]
+        converted.append(im.size)
+        return to_rgb(im)
+
+    monkeypatch.setattr(loaders, "to_rgb", spy)
+    noisy = Image.fromarray(np.random.default_rng(0).integers(0, 255, (300, 200, 3), np.uint8))
+    whole = write(tmp_path, name, hostile.image_bytes(noisy, fmt))
+    checked, pages = load_file(whole, options=LoadOptions(pages=(), sandbox=False))
+    assert checked.page_count == 1 and pages == [] and converted == [(1, 1)]
+    read, (page,) = load_file(whole, options=LoadOptions(pages=(1,), sandbox=False))
+    assert converted[1:] == [(200, 300)] and np.array_equal(page.image, np.asarray(noisy))
+    assert checked.metadata == read.metadata
+    if fmt == "PNG":  # a cut PNG is refused at inspection, as when it is read
+        cut = write(tmp_path, "cut" + name, hostile.truncated(hostile.image_bytes(noisy, fmt), 0.6))
+        with pytest.raises(CorruptFile, match="truncated"):
+            load_file(cut, options=LoadOptions(pages=(), sandbox=False))
+
+    def refuse(im):  # type: ignore[no-untyped-def]
+        raise loaders.UnsupportedFileType(f"image colour mode {im.mode}: not supported")
+
+    monkeypatch.setattr(loaders, "to_rgb", refuse)  # a mode Pillow cannot turn into RGB
+    with pytest.raises(loaders.UnsupportedFileType):
+        load_file(whole, options=LoadOptions(pages=(), sandbox=False))
 
 
 @pytest.mark.parametrize("fraction", [0.3, 0.95, 0.999])
