@@ -101,3 +101,38 @@ def test_a_worker_started_ahead_serves_its_first_call_without_starting_again() -
         with pytest.raises(OcrEngineError):
             w.call("read_line", np.zeros((4, 4, 3), np.uint8))
         assert w.pid == pid and w.restarts == 0
+
+
+def _digest(a: np.ndarray) -> str:
+    import hashlib
+
+    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+
+
+def _fds() -> int:
+    return len(list(Path("/proc/self/fd").iterdir()))
+
+
+def test_arrays_cross_to_the_engine_in_shared_memory_and_arrive_whole(monkeypatch):
+    import extractors.ocr.worker as worker
+
+    rng = np.random.default_rng(7)
+    page = rng.integers(0, 256, (2000, 1414, 3), dtype=np.uint8)  # a page at working size
+    crop = rng.random((31, 17)).astype(np.float32)
+    strided = page[::2, ::3]  # not contiguous: pickled
+    with EngineWorker("tests.fakes:EchoEngine") as first:  # starts spawn's resource tracker
+        first.start()
+    fds = _fds()
+    with EngineWorker("tests.fakes:EchoEngine", timeout_s=30) as w:
+        got = w.call("describe", page, crop, strided)
+        assert [g[:3] for g in got] == [
+            (_digest(a), a.shape, a.dtype.str) for a in (page, crop, strided)
+        ]
+        assert [g[3] for g in got] == [True, True, False]
+        page[0, 0, 0] ^= 0xFF  # the next call sees the next arguments, not the last ones
+        assert w.call("describe", page)[0][0] == _digest(page)
+        monkeypatch.setattr(worker, "SHARED_BYTES", 2**20)  # a fresh process, less shared
+        w.close()
+        big, small = w.call("describe", page, crop)
+        assert big[0] == _digest(page) and not big[3] and small[3]
+    assert _fds() == fds  # the shared memory goes with its process
