@@ -32,3 +32,21 @@ def test_a_white_page_whose_only_colour_is_its_seal_is_read_through_the_red_chan
     assert prepared[3050, 1200].min() > 200  # the star's middle fades on the red plane
     assert prepared[2950, 1010].max() < 60  # black text stays black
     # (On seed 9191 this read 3 more fields right on 37 files and none wrong.)
+
+
+def test_a_page_turned_by_quarters_is_the_same_pixels_as_numpys_rot90():
+    from extractors.ocr.base import rotate_image
+
+    rng = np.random.default_rng(2)
+    pages = [
+        rng.integers(0, 256, (37, 23, 3), dtype=np.uint8),  # RGB, odd sides
+        rng.integers(0, 256, (19, 41), dtype=np.uint8),  # grey
+        rng.random((8, 5, 4)).astype(np.float32),  # four planes of floats
+        rng.integers(0, 9, (6, 4, 5), dtype=np.int16),  # five planes: numpy's own turn
+    ]
+    for page in pages:
+        for degrees in (0, 90, 180, 270, 360, -90):
+            turned = rotate_image(page, degrees)
+            want = np.rot90(page, -((degrees // 90) % 4))
+            assert turned.dtype == page.dtype and np.array_equal(turned, want)
+            assert turned.flags.c_contiguous
