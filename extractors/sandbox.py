@@ -28,12 +28,14 @@ import mmap
 import multiprocessing
 import os
 import pickle
+import queue
 import resource
 import signal
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from contextvars import ContextVar
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
@@ -107,16 +109,39 @@ class KeptChildren:
         self._lock = threading.Lock()
         self._closed = False
         self.started = 0  # children forked so far
+        # Children are forked by one thread of ours: a child dies with the thread that forked
+        # it (PR_SET_PDEATHSIG), and callers' threads (a wave's task runner, a pool of
+        # crops) end long before the run does.
+        self._forks: queue.SimpleQueue[tuple[int, Future[_Kept]] | None] = queue.SimpleQueue()
+        self._forker: threading.Thread | None = None
 
     def _take(self, memory_bytes: int) -> _Kept:
         with self._lock:
             if self._closed:
                 raise RuntimeError("kept sandbox children closed")
-            idle = self._idle.get(memory_bytes)
-            if idle:
-                return idle.pop()
+            idle = self._idle.get(memory_bytes, [])
+            while idle:
+                child = idle.pop()
+                if child.alive():
+                    return child
+                child.kill()  # died idle (the OOM killer, a signal): another takes its place
             self.started += 1
-        return _Kept(memory_bytes, self.shared_bytes)
+            if self._forker is None:
+                self._forker = threading.Thread(
+                    target=self._fork_loop, name="credcheck-sandbox-forks", daemon=True
+                )
+                self._forker.start()
+        made: Future[_Kept] = Future()
+        self._forks.put((memory_bytes, made))
+        return made.result()
+
+    def _fork_loop(self) -> None:
+        while (job := self._forks.get()) is not None:
+            memory_bytes, made = job
+            try:
+                made.set_result(_Kept(memory_bytes, self.shared_bytes))
+            except BaseException as e:  # noqa: BLE001 - the caller raises it
+                made.set_exception(e)
 
     def _give(self, child: _Kept) -> None:
         with self._lock:
@@ -150,8 +175,12 @@ class KeptChildren:
             self._closed = True
             idle = [c for cs in self._idle.values() for c in cs]
             self._idle.clear()
+            forker, self._forker = self._forker, None
         for child in idle:
             child.stop()
+        if forker is not None:
+            self._forks.put(None)
+            forker.join()
 
 
 _KEPT: ContextVar[KeptChildren | None] = ContextVar("credcheck_kept_sandboxes", default=None)
@@ -209,6 +238,9 @@ class _Kept:
             yield kind, value
             if kind in ("done", "error"):
                 return
+
+    def alive(self) -> bool:
+        return self._proc.is_alive()
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):

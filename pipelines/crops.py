@@ -9,6 +9,7 @@ import logging
 import os
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from functools import lru_cache
 from pathlib import Path
 
@@ -68,7 +69,10 @@ class Cropper:
 
         n = threads or min(4, os.cpu_count() or 2)
         with ThreadPoolExecutor(max(1, n)) as pool:
-            list(pool.map(render, by_page.values()))
+            # Each in a copy of this context: a verify run's kept sandbox children with it.
+            jobs = [pool.submit(copy_context().run, render, g) for g in by_page.values()]
+            for job in jobs:
+                job.result()
 
     def _is_id_number(self, ref: EvidenceRef) -> bool:
         reading = self.pages.get((ref.file, ref.page))

@@ -269,3 +269,48 @@ def test_a_plain_run_reads_as_the_tasks_do_without_a_task_run(tmp_path) -> None:
                  plain=False)  # fmt: skip
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()} == before
     assert (tmp_path / "again" / "results.json").read_text("utf-8") == plain
+
+
+@pytest.mark.parametrize("plain", [True, False], ids=["plain", "prefect tasks"])
+def test_a_verify_run_opens_every_file_in_kept_sandbox_children(tmp_path, monkeypatch, plain):
+    """Inspection, reading and the report's crops all go to the run's kept sandbox children,
+    in the run's own threads and in Prefect's: no fork of the run's large process per file
+    or page (extractors/sandbox.py)."""
+    from datetime import date
+
+    import extractors.sandbox as sandbox
+    from pipelines.flows import verify_batch
+    from synth.batch import generate_batch
+
+    forked, kept = [], []
+    supervise, start = sandbox._supervise, sandbox._Kept.__init__
+
+    def fork_per_call(fn, *args, **kw):  # type: ignore[no-untyped-def]
+        forked.append(getattr(fn, "__name__", repr(fn)))
+        return supervise(fn, *args, **kw)
+
+    def kept_start(self, *args, **kw):  # type: ignore[no-untyped-def]
+        kept.append(1)
+        start(self, *args, **kw)
+
+    monkeypatch.setattr(sandbox, "_supervise", fork_per_call)
+    monkeypatch.setattr(sandbox._Kept, "__init__", kept_start)
+    batch = tmp_path / "batch"
+    generate_batch(batch, applicants=2, seed=7, faults=["level_overclaim"], clean_share=0.5,
+                   difficulties={"clean": 1.0})  # fmt: skip
+    calls = []
+    messages = sandbox.KeptChildren.messages
+
+    def counted(self, *args, **kw):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return messages(self, *args, **kw)
+
+    monkeypatch.setattr(sandbox.KeptChildren, "messages", counted)
+    got = verify_batch(batch, tmp_path / "out", workers=2, as_of=date(2025, 9, 30), plain=plain)
+    assert [f.code.value for a in got.applicants for f in a.flags] == ["LEVEL_OVERCLAIM"]
+    html = (tmp_path / "out" / "report.html").read_text("utf-8")
+    assert "data:image/png;base64," in html  # the flag's evidence crop, from a kept child
+    assert forked == []
+    files = len([p for p in (batch / "packets").rglob("*") if p.is_file()])
+    assert len(calls) > 2 * files  # each file inspected, each page read, the crop's page
+    assert 1 <= len(kept) <= 4  # a child for each thread at once, not one per call

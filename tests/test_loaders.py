@@ -844,6 +844,29 @@ def test_a_kept_child_is_replaced_after_its_calls(tmp_path: Path) -> None:
         assert len(set(_children_of_this_process()) - before) == 1  # the others reaped
 
 
+def test_a_kept_child_outlives_the_thread_that_first_needed_it(tmp_path: Path) -> None:
+    # A child dies with the thread that forked it (PR_SET_PDEATHSIG): a wave's task runner and
+    # a pool of crops end their threads long before the run ends.
+    import contextvars
+    import signal
+    import threading
+
+    path = write(tmp_path, "a.png", hostile.image_bytes(hostile.marker_image(8, 8), "PNG"))
+    before = set(_children_of_this_process())
+    with kept_children() as kept:
+        t = threading.Thread(target=contextvars.copy_context().run, args=(load_file, path))
+        t.start()
+        t.join()
+        time.sleep(0.2)  # a child killed with its thread would be gone by now
+        load_file(path)
+        assert kept.started == 1
+        (child,) = set(_children_of_this_process()) - before
+        os.kill(child, signal.SIGKILL)  # dies while idle: the next call forks another
+        time.sleep(0.2)
+        load_file(path)
+        assert kept.started == 2
+
+
 def test_a_kept_child_holds_no_descriptor_of_the_parent(tmp_path: Path) -> None:
     # A lock file, an engine's pipe or a database socket the parent closes must close: a
     # child that lives the whole run would otherwise keep it open.
