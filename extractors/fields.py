@@ -892,7 +892,8 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "授予" also opens degree wording (授予工学学士学位): only "授予…同志/同学" names a person.
     ("name", re.compile(r"兹?授予\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学)")),
     # After "学生" a name ends at a comma or 性别: 技工院校学生创业创新大赛 names no student.
-    ("name", re.compile(r"学生[:：]?\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:，|,|性别)")),
+    # (The comma before 性别 read as a colon now and then: "学生塔依尔·依沙克：性别男".)
+    ("name", re.compile(r"学生[:：]?\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:，|,|[:：]?\s*性别)")),
     ("name", re.compile(r"(?:兹有|获奖者[:：]?|获奖人[:：]?)\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|，|,|:|：|性别|在|荣获|于|\s|$)")),
     ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|先生|女士)\s*[:：，,]?")),
     ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*[:：]$")),
@@ -903,9 +904,11 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile(r"^(?!学生)(?P<v>[^\s，,:：“\"]{2,16}?)[，,]\s*(?:性别)?[男女](?:[，,]|$)")),
     ("gender", re.compile(r"^[^\s，,:：]{2,16}[，,]\s*(?P<v>[男女])(?:[，,]|$)")),
     # The series before the title goes like a speciality: "具备中等职业学校教师系列助理讲师…".
-    ("title", re.compile(r"(?:具备|取得|具有)(?:[^，,。]*?(?:专业|系列))??(?P<v>[^，,。]{2,12}?)(?:专业技术)?(?:任职)?资格")),
+    # 具 is read 其 now and then ("其备护理系列副主任护师专业技术资格").
+    ("title", re.compile(r"(?:[具其]备|取得|具有)(?:[^，,。]*?(?:专业|系列))??(?P<v>[^，,。]{2,12}?)(?:专业技术)?(?:任职)?资格")),
     ("issuer", re.compile(r"(?:^|[，,]|同志)经(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
-    ("issuer", re.compile(r"^(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
+    # Not from the 经 that opens the sentence: 经 is no glyph of the name.
+    ("issuer", re.compile(r"^(?!经)(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
     ("award_name", re.compile(r"[“\"「『](?P<v>[^”“\"」』]{2,40})[”“\"」』]\s*(?:荣誉)?称号")),
     ("award_name", re.compile(r"授予.*?(?:同志)?\s*[“\"「『]?(?P<v>[^\s“”\"「」『』，,]{2,30}?)[”\"」』]?(?:荣誉)?称号")),
     ("award_name", re.compile(r"(?:参加|在)?(?P<v>(?:\d{4}年|第[一二三四五六七八九十\d]+届|[^\s，,。:：参在]{2,}?)[^\s，,。:：]*?" + _COMPETITION + ")")),
@@ -913,7 +916,8 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Whatever the honour's wording, 被评为 … ends at the sentence's end: "被评为" | "先进生产者。"
     ("award_name", re.compile(r"(?:被评为|荣获)\s*[“\"「『]?(?!" + _RANKS + r")(?P<v>[^\s，,。:：“\"「『”」』]{2,24}?)[”\"」』]?\s*(?:荣誉)?(?:称号)?\s*(?:[。，,！!]|以资鼓励|特发此证|特颁此证|特此表彰|予以表彰)")),
     # A talent plan: 入选“天山英才·高技能人才”培养计划 (the opening quote lost now and then).
-    ("award_name", re.compile(r"入选\s*[“\"「『]?(?P<v>[^”“\"」』，,。\s]{2,24}?)[”\"」』]\s*(?:[^，,。\s]{0,6}?计划|工程)")),
+    # The closing quote lost too: the plan's name ends where 培养计划 / 培养工程 begins.
+    ("award_name", re.compile(r"入选\s*[“\"「『]?(?P<v>[^”“\"」』，,。\s]{2,24}?)(?:[”\"」』]\s*(?:[^，,。\s]{0,6}?计划|工程)|(?=培养(?:计划|工程)))")),
     ("award_rank", re.compile(r"(?P<v>金奖|银奖|铜奖|金牌|银牌|铜牌|一等奖|二等奖|三等奖|优秀奖)")),
     ("gender", re.compile(r"性别\s*[:：]?\s*(?P<v>[男女])")),
     ("birth_date", re.compile(r"(?P<v>[\d〇零○Oo一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?|(?:19|20)\d{2}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?)\s*(?:出)?生")),

@@ -1,0 +1,96 @@
+"""Reading poor scans (issue 13): boxes as RapidOCR gave them on the blind set's poor pages
+(seed and page named per test), misreads and losses included."""
+
+from __future__ import annotations
+
+from extractors.classify import split_documents
+from extractors.fields import extract_fields
+from models import DocType, OcrMode, PageText, TextLine
+
+
+def ocr_page(lines: list[tuple[list[int], str]], w: float = 1754, h: float = 1240) -> PageText:
+    return PageText(
+        file="f.jpg", page=1, mode=OcrMode.ocr, width=w, height=h,
+        lines=[TextLine(text=t, bbox=tuple(b), confidence=0.95) for b, t in lines],
+    )  # fmt: skip
+
+
+def values(p: PageText, doc_type: DocType) -> dict:
+    return {k: v.value for k, v in extract_fields(p, doc_type).items()}
+
+
+# 8110 p0060: a title certificate whose sentence names the committee and the title over three
+# lines (具备 read 其备, 资 | 格 split), the issuing body under 发证单位 misread under its seal.
+TITLE_0060 = [
+    ([890, 174, 1011, 213], "职称证书"),
+    ([785, 222, 1146, 267], "经新疆维善尔自治区护理系列高级专业技术职务评审"),
+    ([758, 248, 1143, 296], "委员会评审通过·其备护理系列副主任护师专业技术资"),
+    ([759, 302, 790, 321], "格"),
+    ([887, 327, 942, 354], "护理学"),
+    ([762, 336, 834, 362], "专业："),
+    ([761, 353, 999, 390], "评审（认定）时间：2122年11月19日"),
+    ([355, 374, 430, 403], "名：董志"),
+    ([893, 378, 1047, 412], "新人社职[2022}10号"),
+    ([317, 387, 331, 401], "姓"),
+    ([762, 392, 836, 421], "批准文号："),
+    ([893, 408, 1051, 442], "6500002023295121"),
+    ([357, 413, 415, 439], "别：男"),
+    ([763, 422, 839, 450], "证书编号："),
+    ([318, 423, 337, 438], "性"),
+    ([318, 445, 468, 478], "出生年月：1985年3月"),
+    ([318, 474, 579, 515], "身份证号：659002198503312953"),
+    ([319, 511, 572, 550], "工作单位：中国石油新疆油田分公司"),
+    ([780, 688, 852, 713], "发证单位："),
+    ([871, 690, 1145, 735], "新维尔目治区人备源和会保际"),
+    ([960, 724, 1067, 753], "2年01月03日"),
+]
+
+
+def test_a_title_after_a_misread_ju_bei_over_a_line_break():
+    got = values(ocr_page(TITLE_0060), DocType.title_certificate)
+    assert got["title"] == "副主任护师"
+    assert got["title_level"] == "副高级"
+
+
+def test_a_students_name_before_a_comma_read_as_a_colon():
+    # 8111 p0062: an adult-education diploma, most of its print lost.
+    p = ocr_page(
+        [
+            ([410, 421, 850, 494], "成人高等教育毕业证书"),
+            ([426, 503, 994, 571], "学生塔依尔·依沙克：性别男1974年1月2日生，于1998年8"),
+            ([386, 543, 1009, 616], "月至2000年1月在本校护理专业（脱产：专科起点本科学习，修完教"),
+        ],
+        w=1240, h=1754,
+    )  # fmt: skip
+    assert values(p, DocType.education_certificate)["name"] == "塔依尔·依沙克"
+
+
+def test_two_honours_split_when_the_talent_plans_closing_quote_is_lost():
+    # 8110 p0076: the left certificate's plan in quotes with the closing one lost, its
+    # signature and date garbled; it must still stand as a document of its own, so the
+    # right one's honour, issuer and date are not read onto it.
+    p = ocr_page(
+        [
+            ([254, 3, 486, 51], "此件与原件一致"),
+            ([273, 45, 463, 95], "审核人：李库"),
+            ([255, 106, 355, 138], "2023.5.9"),
+            ([313, 419, 566, 482], "荣誉证书"),
+            ([1205, 421, 1383, 489], "奖状"),
+            ([137, 518, 321, 558], "蔡凯鹏同志："),
+            ([1029, 541, 1536, 592], "2023年度，授予蔡凯鹏同志“岗位能手“称号。"),
+            ([192, 580, 705, 627], "经个人申报、单位推荐、专家评审，入选“"),
+            ([1025, 593, 1265, 632], "特发此状，以资鼓励"),
+            ([139, 631, 714, 678], "天山英才·高技能人才培养计划（第四批）·特"),
+            ([136, 681, 240, 714], "发此证。"),
+            ([500, 771, 735, 801], "湖作#家自办区委#会人中工作#学"),
+            ([567, 797, 722, 841], "一年十十月二日"),
+            ([1391, 810, 1596, 847], "国网新福电力有限公司"),
+            ([1400, 844, 1585, 880], "二O二四年九月四日"),
+            ([828, 1182, 874, 1218], "2/2"),
+        ]
+    )
+    parts = split_documents(p)
+    assert len(parts) == 2
+    left = values(parts[0][1], DocType.award_certificate)
+    assert left["award_name"] == "天山英才·高技能人才"
+    assert "issuer" not in left and "issue_date" not in left
