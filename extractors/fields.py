@@ -1703,6 +1703,14 @@ def _choose(key: str, cands: list[Candidate], doc_type: DocType) -> Candidate | 
         # committee is the issuer only when no authority is printed.
         # (A labelled committee too: 评审组织：…评审委员会 beside 发证单位（盖章）.)
         authority = [c for c in cands if _AUTHORITY.search(c.value)]
+        # A body printed beside an issuing label (发证单位：…) signed, whatever the prose's
+        # committee: the committee is not taken over it. When that body is misread past
+        # an organisation's ending (a seal over it), the issuer stays unread.
+        signed = [c for c in cands if c.how in _LABELLED and "委员会" not in c.value]
+        if not authority and signed:
+            cands = [c for c in signed if _ORG_END.search(c.value)]
+            if not cands:
+                return None
         cands = authority or cands
     if key == "id_number":
         valid = [c for c in cands if validate_id_number(c.value).valid]
@@ -1719,6 +1727,7 @@ def _choose(key: str, cands: list[Candidate], doc_type: DocType) -> Candidate | 
 
 
 _TEXT_KEYS = frozenset({"issuer", "school", "award_name", "name"})
+_LABELLED = frozenset({"same", "right", "below", "fuzzy"})  # found beside or under a label
 
 
 _ID_RE = re.compile(r"(?<![0-9A-Z])\d{17}[\dXx](?![0-9A-Z])")

@@ -52,6 +52,23 @@ def test_a_title_after_a_misread_ju_bei_over_a_line_break():
     assert got["title_level"] == "副高级"
 
 
+def test_the_prose_committee_is_not_the_issuer_when_a_labelled_body_signed():
+    # The 经 opening the sentence is no glyph of any name; and the committee only evaluated:
+    # the body beside 发证单位 signed. Misread past its ending, the issuer stays unread.
+    got = values(ocr_page(TITLE_0060), DocType.title_certificate)
+    assert "issuer" not in got
+    lines = [ln for ln in TITLE_0060 if ln[1] != "新维尔目治区人备源和会保际"]
+    lines.append(([871, 690, 1145, 735], "新疆维吾尔自治区人力资源和社会保障"))
+    got = values(ocr_page(lines), DocType.title_certificate)
+    assert got["issuer"] == "新疆维吾尔自治区人力资源和社会保障厅"
+
+
+def test_the_prose_committee_stays_the_issuer_when_nothing_else_signed():
+    lines = [ln for ln in TITLE_0060 if ln[1] not in ("发证单位：", "新维尔目治区人备源和会保际")]
+    got = values(ocr_page(lines), DocType.title_certificate)
+    assert got["issuer"] == "新疆维吾尔自治区护理系列高级专业技术职务评审委员会"  # no 经
+
+
 def test_a_students_name_before_a_comma_read_as_a_colon():
     # 8111 p0062: an adult-education diploma, most of its print lost.
     p = ocr_page(
