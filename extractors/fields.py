@@ -478,7 +478,9 @@ def _issuer(s: str) -> str | None:
         t = t[k:]
     t = _lost_head(t)
     t = re.sub(r"^.{2,20}?同志[，,]?经", "", t)  # "马娜兰同志,经…局" (prose run together)
-    t = re.sub(r"^[（(]?(?:盖章|签章|公章|印章)[）)]?[:：]?", "", t)  # 发证单位（盖章）：
+    # 发证单位（盖章）：, its 章 lost under the seal ("（盖）…") or its bracket read twice.
+    t = re.sub(r"^[（(]?(?:盖章|签章|公章|印章)[）)]*[:：]?|^[（(]盖[）)]+[:：]?", "", t)
+    t = re.sub(r"^[）)]+", "", t)  # a closing bracket opens no name
     # The sentence after a committee's name is no issuer: "评审委员会 | 评审通过，具备…资格".
     if re.search(r"评审通过|具备|特发此证|[，,。]", t) and not _CO_ISSUER_SEP.search(t):
         return None

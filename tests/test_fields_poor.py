@@ -111,3 +111,20 @@ def test_two_honours_split_when_the_talent_plans_closing_quote_is_lost():
     left = values(parts[0][1], DocType.award_certificate)
     assert left["award_name"] == "天山英才·高技能人才"
     assert "issuer" not in left and "issue_date" not in left
+
+
+def test_an_issuer_after_a_seal_note_with_its_bracket_doubled_or_its_zhang_lost():
+    # 8111 p0072 "(盖章))喀什…", p0078 "(盖)伊翠哈萨克…": the note is no part of the name.
+    for text, want in (
+        ("(盖章))喀什地区人力资源和社会保障局", "喀什地区人力资源和社会保障局"),
+        ("(盖)伊翠哈萨克自治州人力资源和社会保障局", "伊犁哈萨克自治州人力资源和社会保障局"),
+    ):
+        p = ocr_page(
+            [
+                ([500, 100, 800, 150], "职称证书"),
+                ([300, 300, 600, 340], "姓名：罗磊勇"),
+                ([300, 900, 450, 940], "发证单位"),
+                ([480, 900, 1000, 940], text),
+            ]
+        )
+        assert values(p, DocType.title_certificate)["issuer"] == want
