@@ -1091,8 +1091,13 @@ def cc_fields(doc: Doc) -> Doc:
         # d) right of the label and a little lower: the value centred on a label stacked
         # over its English half (姓名 / Name | 赵飞欣).
         lower = _cell_right_lower(doc, rows, cell)
-        if lower is not None:
-            add(key, lower.text, lower, 0, len(lower.text), "right")
+        if lower is not None and add(key, lower.text, lower, 0, len(lower.text), "right"):
+            continue
+        # e) right of the label and a little higher: a page skewed the other way (a photo of
+        # a phone's screen turned a few degrees: 姓名 | …麦麦提 half a line above it).
+        upper = _cell_right_upper(doc, rows, cell)
+        if upper is not None:
+            add(key, upper.text, upper, 0, len(upper.text), "right")
 
     for span in doc.spans["phrases"]:
         key = span.label_
@@ -1280,6 +1285,33 @@ def _cell_right_lower(doc: Doc, rows: list[Row], cell: Cell) -> Cell | None:
             if x1 <= o.bbox[0] < c.bbox[0] and _starts_with_label(doc, o)
         ]  # fmt: skip
         return None if between else c
+    return None
+
+
+def _cell_right_upper(doc: Doc, rows: list[Row], cell: Cell) -> Cell | None:
+    """`_cell_right_lower` mirrored: the first cell right of a label alone in its box, on the
+    row above, whose bottom lies within the label's height and whose middle is above it,
+    with nothing right of the label on its own row. Not a cell another label's value (a
+    label left of it on its row) or one another label took."""
+    found = find_labels(cell.text)
+    if cell.row < 1 or not found or cell.text[found[-1][1] :].strip(" :："):
+        return None
+    if cell.col + 1 < len(rows[cell.row].cells):
+        return None
+    x1, y0, y1 = cell.bbox[2], cell.bbox[1], cell.bbox[3]
+    h = max(cell.height, 1.0)
+    consumed = doc.user_data.get("consumed", {})
+    above = rows[cell.row - 1].cells
+    for i, c in enumerate(above):
+        if c.bbox[0] <= x1 - 0.2 * h or not (y0 < c.bbox[3] < y1):
+            continue
+        if (c.bbox[1] + c.bbox[3]) / 2 >= y0 or c.bbox[0] - x1 > 8 * h:
+            return None
+        if _starts_with_label(doc, c) or id(c) in consumed:
+            return None
+        if any(_starts_with_label(doc, o) for o in above[:i]):
+            return None
+        return c
     return None
 
 

@@ -128,3 +128,45 @@ def test_an_issuer_after_a_seal_note_with_its_bracket_doubled_or_its_zhang_lost(
             ]
         )
         assert values(p, DocType.title_certificate)["issuer"] == want
+
+
+def test_values_right_of_their_labels_and_half_a_line_higher_on_a_skewed_photo():
+    # 8111 p0081: a phone's screen photographed turned a few degrees; each value stands
+    # right of its label and about half a line above it, so rows put them apart.
+    p = ocr_page(
+        [
+            ([192, 276, 471, 340], "职业技能等级证书"),
+            ([367, 589, 591, 634], "努尔古丽·买买提·麦麦提"),
+            ([111, 627, 156, 657], "姓名"),
+            ([489, 653, 597, 691], "居民身份证"),
+            ([110, 685, 197, 723], "证件类型"),
+            ([404, 716, 606, 764], "652926*******2402"),
+            ([114, 751, 199, 788], "证件号码"),
+            ([501, 786, 609, 825], "电子商务师"),
+            ([115, 817, 201, 855], "职业名称"),
+            ([120, 882, 249, 920], "工种/职业方向"),
+            ([471, 923, 611, 964], "高级工（三级）"),
+            ([120, 951, 244, 989], "职业技能等级"),
+        ],
+        w=720, h=1560,
+    )  # fmt: skip
+    got = values(p, DocType.skill_certificate)
+    assert got["name"] == "努尔古丽·买买提·麦麦提"
+    assert got["occupation"] == "电子商务师"
+    assert got["skill_level"] == "高级工"
+    assert "id_number" not in got  # masked: no number is read
+
+
+def test_a_value_above_another_labels_row_is_not_taken_for_the_label_under_it():
+    # A table: 姓名 | 张伟 level; 性别 alone under it, its value lost. 张伟 belongs to 姓名.
+    p = ocr_page(
+        [
+            ([500, 100, 800, 160], "职业技能等级证书"),
+            ([100, 300, 180, 340], "姓名"),
+            ([300, 290, 420, 332], "张伟"),
+            ([100, 325, 180, 365], "性别"),
+        ],
+        w=1000, h=1400,
+    )  # fmt: skip
+    got = values(p, DocType.skill_certificate)
+    assert got.get("name") == "张伟" and "gender" not in got
