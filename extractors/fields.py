@@ -1755,7 +1755,10 @@ def _choose(key: str, cands: list[Candidate], doc_type: DocType) -> Candidate | 
         # A value cut by a line break is a piece of the reading across it: prefer that.
         longer = [c for c in cands if c.how == "cross" and best.value in c.value
                   and len(c.value) > len(best.value) and c.confidence >= 0.9 * best.confidence]  # fmt: skip
-        if longer:
+        # ... unless the page prints the value whole in two places or more: then the line
+        # above only ran into it ("…获奖情况的通报" | "乌鲁木齐市第三届职业技能大赛已…").
+        whole = {c.bbox for c in cands if c.how != "cross" and c.value == best.value}
+        if longer and len(whole) < 2:
             best = max(longer, key=lambda c: (len(c.value), c.confidence))
     return best
 
@@ -2100,6 +2103,9 @@ def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -
             _derive_award_year(page, out)
     if doc_type is EDU and "education" not in out and "cert_no" in out:
         _education_by_number(page, out)
+    for key in ("issuer", "award_name"):
+        if key in out and "第届" in out[key].value:
+            _lost_ordinal(page, out[key])
     if "id_number" in out:
         idf = out["id_number"]
         info = validate_id_number(idf.value)
@@ -2140,6 +2146,20 @@ def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -
         info = parse_cert_no(out["cert_no"].value)
         if info is None or not info.valid_structure:
             out["cert_no"].confidence *= 0.8
+
+
+def _lost_ordinal(page: PageText, f: ExtractedField) -> None:
+    """A name that lost the numeral of its 第N届 ("…市第届职业技能大赛组委会") takes it from
+    the page when the page prints the same name with one numeral there, and only one."""
+    head, tail = f.value.split("第届", 1)
+    if len(head) < 2 or len(tail) < 2:
+        return
+    rx = re.compile(re.escape(head[-4:]) + r"第([一二三四五六七八九十\d]{1,3})届" + re.escape(tail[:4]))
+    found = {m.group(1) for ln in page.lines for m in rx.finditer(nz.to_halfwidth(ln.text))}
+    if len(found) == 1:
+        n = found.pop()
+        f.value = f"{head}第{n}届{tail}"
+        f.notes.append(f"第{n}届 as the page prints it elsewhere")
 
 
 # A higher-education diploma's 18-digit number (学历证书电子注册号): the school's 5-digit

@@ -170,3 +170,36 @@ def test_a_value_above_another_labels_row_is_not_taken_for_the_label_under_it():
     )  # fmt: skip
     got = values(p, DocType.skill_certificate)
     assert got.get("name") == "张伟" and "gender" not in got
+
+
+# 8110 p0053: a competition's notice; its title line ends …获奖情况的通报 over the line that
+# opens with the competition's name, and the signature lost the 三 of 第三届.
+NOTICE_0053 = [
+    ([300, 100, 1200, 150], "乌鲁木齐市第三届职业技能大赛组委会文件"),
+    ([600, 200, 900, 240], "乌政发(2014)58号"),
+    ([250, 300, 1250, 350], "关于乌鲁木齐市第三届职业技能大赛获奖情况的通报"),
+    ([150, 420, 1350, 460], "乌鲁木齐市第三届职业技能大赛已圆满结束。经裁判委员会评定"),
+    ([150, 480, 400, 520], "各有关单位："),
+    ([150, 540, 600, 580], "现将获奖情况通报如下："),
+    ([150, 620, 350, 660], "一等奖："),
+    ([400, 620, 700, 660], "阿合加孜·哈力木"),
+    ([800, 620, 950, 660], "高娜"),
+    ([150, 700, 350, 740], "二等奖："),
+    ([400, 700, 700, 740], "韩琴琳"),
+    ([800, 1000, 1400, 1040], "乌鲁木齐市第届职业技能大赛组委会"),
+    ([900, 1060, 1200, 1100], "2014年5月25日"),
+]
+
+
+def test_a_competition_printed_whole_twice_takes_nothing_from_the_line_above():
+    got = values(ocr_page(NOTICE_0053, w=1500, h=2000), DocType.award_certificate)
+    assert got["award_name"] == "乌鲁木齐市第三届职业技能大赛"
+
+
+def test_a_lost_ordinal_is_the_one_the_page_prints_elsewhere():
+    got = values(ocr_page(NOTICE_0053, w=1500, h=2000), DocType.award_certificate)
+    assert got["issuer"] == "乌鲁木齐市第三届职业技能大赛组委会"
+    # Two different numerals on the page: which one is lost is not known.
+    lines = [*NOTICE_0053, ([250, 1200, 1250, 1250], "乌鲁木齐市第四届职业技能大赛组委会文件")]
+    got = values(ocr_page(lines, w=1500, h=2000), DocType.award_certificate)
+    assert got["issuer"] == "乌鲁木齐市第届职业技能大赛组委会"
