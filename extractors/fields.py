@@ -918,8 +918,9 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Whatever the honour's wording, 被评为 … ends at the sentence's end: "被评为" | "先进生产者。"
     ("award_name", re.compile(r"(?:被评为|荣获)\s*[“\"「『]?(?!" + _RANKS + r")(?P<v>[^\s，,。:：“\"「『”」』]{2,24}?)[”\"」』]?\s*(?:荣誉)?(?:称号)?\s*(?:[。，,！!]|以资鼓励|特发此证|特颁此证|特此表彰|予以表彰)")),
     # A talent plan: 入选“天山英才·高技能人才”培养计划 (the opening quote lost now and then).
-    # The closing quote lost too: the plan's name ends where 培养计划 / 培养工程 begins.
-    ("award_name", re.compile(r"入选\s*[“\"「『]?(?P<v>[^”“\"」』，,。\s]{2,24}?)(?:[”\"」』]\s*(?:[^，,。\s]{0,6}?计划|工程)|(?=培养(?:计划|工程)))")),
+    # The closing quote read as an opening one, or lost: the plan's name ends where 培养计划 /
+    # 培养工程 begins.
+    ("award_name", re.compile(r"入选\s*[“\"「『]?(?P<v>[^”“\"」』，,。\s]{2,24}?)(?:[”“\"」』]\s*(?:[^，,。\s]{0,6}?计划|工程)|(?=培养(?:计划|工程)))")),
     ("award_rank", re.compile(r"(?P<v>金奖|银奖|铜奖|金牌|银牌|铜牌|一等奖|二等奖|三等奖|优秀奖)")),
     ("gender", re.compile(r"性别\s*[:：]?\s*(?P<v>[男女])")),
     ("birth_date", re.compile(r"(?P<v>[\d〇零○Oo一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?|(?:19|20)\d{2}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?)\s*(?:出)?生")),

@@ -203,3 +203,19 @@ def test_a_lost_ordinal_is_the_one_the_page_prints_elsewhere():
     lines = [*NOTICE_0053, ([250, 1200, 1250, 1250], "乌鲁木齐市第四届职业技能大赛组委会文件")]
     got = values(ocr_page(lines, w=1500, h=2000), DocType.award_certificate)
     assert got["issuer"] == "乌鲁木齐市第届职业技能大赛组委会"
+
+
+def test_a_talent_plan_whose_closing_quote_is_read_as_an_opening_one():
+    # 8111 p0068 (left certificate): 入选“天山英才“培养计划.
+    p = ocr_page(
+        [
+            ([300, 200, 500, 260], "证书"),
+            ([150, 330, 600, 370], "艾买提·吾守尔同志："),
+            ([200, 400, 850, 440], "经评审，入选“天山英才“培养计划（第一批）"),
+            ([150, 460, 400, 500], "特发此证。"),
+            ([400, 800, 880, 840], "中共新疆维吾尔自治区委员会人才工作领导小组"),
+            ([500, 860, 800, 900], "二0二五年二月二十六日"),
+        ],
+        w=900, h=1240,
+    )  # fmt: skip
+    assert values(p, DocType.award_certificate)["award_name"] == "天山英才"
