@@ -2155,7 +2155,9 @@ def _lost_ordinal(page: PageText, f: ExtractedField) -> None:
     head, tail = f.value.split("第届", 1)
     if len(head) < 2 or len(tail) < 2:
         return
-    rx = re.compile(re.escape(head[-4:]) + r"第([一二三四五六七八九十\d]{1,3})届" + re.escape(tail[:4]))
+    rx = re.compile(
+        re.escape(head[-4:]) + r"第([一二三四五六七八九十\d]{1,3})届" + re.escape(tail[:4])
+    )
     found = {m.group(1) for ln in page.lines for m in rx.finditer(nz.to_halfwidth(ln.text))}
     if len(found) == 1:
         n = found.pop()
