@@ -415,6 +415,9 @@ def _date_as_read(s: str) -> str | None:
     t = re.sub(f"(?<![0-9{_CN}])[{_CN}]*E[{_CN}]*(?=年)", _e_year, t)
     t = re.sub(f"(?<=[{_CN}])明(?=[{_CN}])", "月", t)  # 月 inside a seal's ring reads 明
     t = re.sub(r"十十(?=[月日])", "十一", t)  # no 十十: its 一 crossed by a stroke (十一月)
+    # ... nor a day 十十N: its 二 read as 十, since only 二十N has a digit after two glyphs
+    # (三十一 aside: N of 2-9 only).
+    t = re.sub(r"(?<=月)十十(?=[二三四五六七八九]日)", "二十", t)
     t = re.sub(
         r"(?<![〇零一二三四五六七八九])二([一二三四五六七八九])([一二三四五六七八九〇零])年",
         r"二〇\1\2年",

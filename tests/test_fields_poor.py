@@ -219,3 +219,11 @@ def test_a_talent_plan_whose_closing_quote_is_read_as_an_opening_one():
         w=900, h=1240,
     )  # fmt: skip
     assert values(p, DocType.award_certificate)["award_name"] == "天山英才"
+
+
+def test_a_chinese_day_with_its_er_read_as_shi():
+    # 8111 p0076: 二〇一五年七月十十八日 (二十八日, its 二 under the seal read 十).
+    from extractors.fields import _date
+
+    assert _date("二〇一五年七月十十八日") == "2015-07-28"
+    assert _date("二〇一五年七月十十一日") is None  # 二十一 or 三十一: not known, not guessed
