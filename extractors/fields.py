@@ -222,7 +222,9 @@ def _award_name(s: str) -> str | None:
     s = re.sub(r"^(?:19|20)\d{2}\s*年度(?=[^\s，,。]{4})(?!.*" + _COMPETITION + ")", "", s)
     # The letter's closing run on with its quotes and comma lost: "劳动模范特发此状".
     s = re.sub(r"[，,。]?\s*(?:特发此[证状]|以资鼓励).*$", "", s)
-    t = _text(s)
+    # A quote left at either end (“ read as ‘ is not in the phrases' quote set): no glyph
+    # of the honour's name.
+    t = _text(s.strip().strip("‘’'“”\"「」『』"))
     # "维修电工项目比赛" is the event within a competition, not the award.
     if t is None or re.search(r"项目|赛项", t):
         return None

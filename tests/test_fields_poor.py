@@ -227,3 +227,11 @@ def test_a_chinese_day_with_its_er_read_as_shi():
 
     assert _date("二〇一五年七月十十八日") == "2015-07-28"
     assert _date("二〇一五年七月十十一日") is None  # 二十一 or 三十一: not known, not guessed
+
+
+def test_an_honour_keeps_no_single_quote_read_for_its_opening_one():
+    # 8110 p0025 (ordinary): the honour's opening quote read as ‘ over a line break.
+    from extractors.fields import _award_name
+
+    assert _award_name("‘庭州英才") == "庭州英才"
+    assert _award_name("“自治区劳动模范’") == "自治区劳动模范"
