@@ -222,7 +222,9 @@ def _award_name(s: str) -> str | None:
     s = re.sub(r"^(?:19|20)\d{2}\s*年度(?=[^\s，,。]{4})(?!.*" + _COMPETITION + ")", "", s)
     # The letter's closing run on with its quotes and comma lost: "劳动模范特发此状".
     s = re.sub(r"[，,。]?\s*(?:特发此[证状]|以资鼓励).*$", "", s)
-    t = _text(s)
+    # A quote left at either end (“ read as ‘ is not in the phrases' quote set): no glyph
+    # of the honour's name.
+    t = _text(s.strip().strip("‘’'“”\"「」『』"))
     # "维修电工项目比赛" is the event within a competition, not the award.
     if t is None or re.search(r"项目|赛项", t):
         return None
@@ -415,6 +417,9 @@ def _date_as_read(s: str) -> str | None:
     t = re.sub(f"(?<![0-9{_CN}])[{_CN}]*E[{_CN}]*(?=年)", _e_year, t)
     t = re.sub(f"(?<=[{_CN}])明(?=[{_CN}])", "月", t)  # 月 inside a seal's ring reads 明
     t = re.sub(r"十十(?=[月日])", "十一", t)  # no 十十: its 一 crossed by a stroke (十一月)
+    # ... nor a day 十十N: its 二 read as 十, since only 二十N has a digit after two glyphs
+    # (三十一 aside: N of 2-9 only).
+    t = re.sub(r"(?<=月)十十(?=[二三四五六七八九]日)", "二十", t)
     t = re.sub(
         r"(?<![〇零一二三四五六七八九])二([一二三四五六七八九])([一二三四五六七八九〇零])年",
         r"二〇\1\2年",
@@ -478,7 +483,9 @@ def _issuer(s: str) -> str | None:
         t = t[k:]
     t = _lost_head(t)
     t = re.sub(r"^.{2,20}?同志[，,]?经", "", t)  # "马娜兰同志,经…局" (prose run together)
-    t = re.sub(r"^[（(]?(?:盖章|签章|公章|印章)[）)]?[:：]?", "", t)  # 发证单位（盖章）：
+    # 发证单位（盖章）：, its 章 lost under the seal ("（盖）…") or its bracket read twice.
+    t = re.sub(r"^[（(]?(?:盖章|签章|公章|印章)[）)]*[:：]?|^[（(]盖[）)]+[:：]?", "", t)
+    t = re.sub(r"^[）)]+", "", t)  # a closing bracket opens no name
     # The sentence after a committee's name is no issuer: "评审委员会 | 评审通过，具备…资格".
     if re.search(r"评审通过|具备|特发此证|[，,。]", t) and not _CO_ISSUER_SEP.search(t):
         return None
@@ -892,7 +899,8 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "授予" also opens degree wording (授予工学学士学位): only "授予…同志/同学" names a person.
     ("name", re.compile(r"兹?授予\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学)")),
     # After "学生" a name ends at a comma or 性别: 技工院校学生创业创新大赛 names no student.
-    ("name", re.compile(r"学生[:：]?\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:，|,|性别)")),
+    # (The comma before 性别 read as a colon now and then: "学生塔依尔·依沙克：性别男".)
+    ("name", re.compile(r"学生[:：]?\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:，|,|[:：]?\s*性别)")),
     ("name", re.compile(r"(?:兹有|获奖者[:：]?|获奖人[:：]?)\s*(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|，|,|:|：|性别|在|荣获|于|\s|$)")),
     ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*(?:同志|同学|先生|女士)\s*[:：，,]?")),
     ("name", re.compile(r"^(?P<v>[^\s，,:：“\"]{2,16}?)\s*[:：]$")),
@@ -903,9 +911,11 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile(r"^(?!学生)(?P<v>[^\s，,:：“\"]{2,16}?)[，,]\s*(?:性别)?[男女](?:[，,]|$)")),
     ("gender", re.compile(r"^[^\s，,:：]{2,16}[，,]\s*(?P<v>[男女])(?:[，,]|$)")),
     # The series before the title goes like a speciality: "具备中等职业学校教师系列助理讲师…".
-    ("title", re.compile(r"(?:具备|取得|具有)(?:[^，,。]*?(?:专业|系列))??(?P<v>[^，,。]{2,12}?)(?:专业技术)?(?:任职)?资格")),
+    # 具 is read 其 now and then ("其备护理系列副主任护师专业技术资格").
+    ("title", re.compile(r"(?:[具其]备|取得|具有)(?:[^，,。]*?(?:专业|系列))??(?P<v>[^，,。]{2,12}?)(?:专业技术)?(?:任职)?资格")),
     ("issuer", re.compile(r"(?:^|[，,]|同志)经(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
-    ("issuer", re.compile(r"^(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
+    # Not from the 经 that opens the sentence: 经 is no glyph of the name.
+    ("issuer", re.compile(r"^(?!经)(?P<v>[^\s，,。]{4,40}?(?:厅|局|委员会))(?:评审通过|评审|认定|批准)")),
     ("award_name", re.compile(r"[“\"「『](?P<v>[^”“\"」』]{2,40})[”“\"」』]\s*(?:荣誉)?称号")),
     ("award_name", re.compile(r"授予.*?(?:同志)?\s*[“\"「『]?(?P<v>[^\s“”\"「」『』，,]{2,30}?)[”\"」』]?(?:荣誉)?称号")),
     ("award_name", re.compile(r"(?:参加|在)?(?P<v>(?:\d{4}年|第[一二三四五六七八九十\d]+届|[^\s，,。:：参在]{2,}?)[^\s，,。:：]*?" + _COMPETITION + ")")),
@@ -913,7 +923,9 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Whatever the honour's wording, 被评为 … ends at the sentence's end: "被评为" | "先进生产者。"
     ("award_name", re.compile(r"(?:被评为|荣获)\s*[“\"「『]?(?!" + _RANKS + r")(?P<v>[^\s，,。:：“\"「『”」』]{2,24}?)[”\"」』]?\s*(?:荣誉)?(?:称号)?\s*(?:[。，,！!]|以资鼓励|特发此证|特颁此证|特此表彰|予以表彰)")),
     # A talent plan: 入选“天山英才·高技能人才”培养计划 (the opening quote lost now and then).
-    ("award_name", re.compile(r"入选\s*[“\"「『]?(?P<v>[^”“\"」』，,。\s]{2,24}?)[”\"」』]\s*(?:[^，,。\s]{0,6}?计划|工程)")),
+    # The closing quote read as an opening one, or lost: the plan's name ends where 培养计划 /
+    # 培养工程 begins.
+    ("award_name", re.compile(r"入选\s*[“\"「『]?(?P<v>[^”“\"」』，,。\s]{2,24}?)(?:[”“\"」』]\s*(?:[^，,。\s]{0,6}?计划|工程)|(?=培养(?:计划|工程)))")),
     ("award_rank", re.compile(r"(?P<v>金奖|银奖|铜奖|金牌|银牌|铜牌|一等奖|二等奖|三等奖|优秀奖)")),
     ("gender", re.compile(r"性别\s*[:：]?\s*(?P<v>[男女])")),
     ("birth_date", re.compile(r"(?P<v>[\d〇零○Oo一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?|(?:19|20)\d{2}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?)\s*(?:出)?生")),
@@ -1085,8 +1097,13 @@ def cc_fields(doc: Doc) -> Doc:
         # d) right of the label and a little lower: the value centred on a label stacked
         # over its English half (姓名 / Name | 赵飞欣).
         lower = _cell_right_lower(doc, rows, cell)
-        if lower is not None:
-            add(key, lower.text, lower, 0, len(lower.text), "right")
+        if lower is not None and add(key, lower.text, lower, 0, len(lower.text), "right"):
+            continue
+        # e) right of the label and a little higher: a page skewed the other way (a photo of
+        # a phone's screen turned a few degrees: 姓名 | …麦麦提 half a line above it).
+        upper = _cell_right_upper(doc, rows, cell)
+        if upper is not None:
+            add(key, upper.text, upper, 0, len(upper.text), "right")
 
     for span in doc.spans["phrases"]:
         key = span.label_
@@ -1274,6 +1291,33 @@ def _cell_right_lower(doc: Doc, rows: list[Row], cell: Cell) -> Cell | None:
             if x1 <= o.bbox[0] < c.bbox[0] and _starts_with_label(doc, o)
         ]  # fmt: skip
         return None if between else c
+    return None
+
+
+def _cell_right_upper(doc: Doc, rows: list[Row], cell: Cell) -> Cell | None:
+    """`_cell_right_lower` mirrored: the first cell right of a label alone in its box, on the
+    row above, whose bottom lies within the label's height and whose middle is above it,
+    with nothing right of the label on its own row. Not a cell another label's value (a
+    label left of it on its row) or one another label took."""
+    found = find_labels(cell.text)
+    if cell.row < 1 or not found or cell.text[found[-1][1] :].strip(" :："):
+        return None
+    if cell.col + 1 < len(rows[cell.row].cells):
+        return None
+    x1, y0, y1 = cell.bbox[2], cell.bbox[1], cell.bbox[3]
+    h = max(cell.height, 1.0)
+    consumed = doc.user_data.get("consumed", {})
+    above = rows[cell.row - 1].cells
+    for i, c in enumerate(above):
+        if c.bbox[0] <= x1 - 0.2 * h or not (y0 < c.bbox[3] < y1):
+            continue
+        if (c.bbox[1] + c.bbox[3]) / 2 >= y0 or c.bbox[0] - x1 > 8 * h:
+            return None
+        if _starts_with_label(doc, c) or id(c) in consumed:
+            return None
+        if any(_starts_with_label(doc, o) for o in above[:i]):
+            return None
+        return c
     return None
 
 
@@ -1699,6 +1743,14 @@ def _choose(key: str, cands: list[Candidate], doc_type: DocType) -> Candidate | 
         # committee is the issuer only when no authority is printed.
         # (A labelled committee too: 评审组织：…评审委员会 beside 发证单位（盖章）.)
         authority = [c for c in cands if _AUTHORITY.search(c.value)]
+        # A body printed beside an issuing label (发证单位：…) signed, whatever the prose's
+        # committee: the committee is not taken over it. When that body is misread past
+        # an organisation's ending (a seal over it), the issuer stays unread.
+        signed = [c for c in cands if c.how in _LABELLED and "委员会" not in c.value]
+        if not authority and signed:
+            cands = [c for c in signed if _ORG_END.search(c.value)]
+            if not cands:
+                return None
         cands = authority or cands
     if key == "id_number":
         valid = [c for c in cands if validate_id_number(c.value).valid]
@@ -1709,12 +1761,16 @@ def _choose(key: str, cands: list[Candidate], doc_type: DocType) -> Candidate | 
         # A value cut by a line break is a piece of the reading across it: prefer that.
         longer = [c for c in cands if c.how == "cross" and best.value in c.value
                   and len(c.value) > len(best.value) and c.confidence >= 0.9 * best.confidence]  # fmt: skip
-        if longer:
+        # ... unless the page prints the value whole in two places or more: then the line
+        # above only ran into it ("…获奖情况的通报" | "乌鲁木齐市第三届职业技能大赛已…").
+        whole = {c.bbox for c in cands if c.how != "cross" and c.value == best.value}
+        if longer and len(whole) < 2:
             best = max(longer, key=lambda c: (len(c.value), c.confidence))
     return best
 
 
 _TEXT_KEYS = frozenset({"issuer", "school", "award_name", "name"})
+_LABELLED = frozenset({"same", "right", "below", "fuzzy"})  # found beside or under a label
 
 
 _ID_RE = re.compile(r"(?<![0-9A-Z])\d{17}[\dXx](?![0-9A-Z])")
@@ -2053,6 +2109,9 @@ def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -
             _derive_award_year(page, out)
     if doc_type is EDU and "education" not in out and "cert_no" in out:
         _education_by_number(page, out)
+    for key in ("issuer", "award_name"):
+        if key in out and "第届" in out[key].value:
+            _lost_ordinal(page, out[key])
     if "id_number" in out:
         idf = out["id_number"]
         info = validate_id_number(idf.value)
@@ -2093,6 +2152,22 @@ def _derive(page: PageText, doc_type: DocType, out: dict[str, ExtractedField]) -
         info = parse_cert_no(out["cert_no"].value)
         if info is None or not info.valid_structure:
             out["cert_no"].confidence *= 0.8
+
+
+def _lost_ordinal(page: PageText, f: ExtractedField) -> None:
+    """A name that lost the numeral of its 第N届 ("…市第届职业技能大赛组委会") takes it from
+    the page when the page prints the same name with one numeral there, and only one."""
+    head, tail = f.value.split("第届", 1)
+    if len(head) < 2 or len(tail) < 2:
+        return
+    rx = re.compile(
+        re.escape(head[-4:]) + r"第([一二三四五六七八九十\d]{1,3})届" + re.escape(tail[:4])
+    )
+    found = {m.group(1) for ln in page.lines for m in rx.finditer(nz.to_halfwidth(ln.text))}
+    if len(found) == 1:
+        n = found.pop()
+        f.value = f"{head}第{n}届{tail}"
+        f.notes.append(f"第{n}届 as the page prints it elsewhere")
 
 
 # A higher-education diploma's 18-digit number (学历证书电子注册号): the school's 5-digit

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 # Bump when reading code (here, in fields, classify, reconcile, layout, loaders or ocr/)
 # changes in a way that should invalidate cached page readings and crops.
-READER_VERSION = "2026-12-08.12"  # .5: second opinions on doubt, seals; .6: text-layer columns;
+READER_VERSION = "2026-12-08.13"  # .5: second opinions on doubt, seals; .6: text-layer columns;
 # .7: short/future years checked against the page's years, ID-card ethnicity rows; .8: names'
 # middle dots, quotes over a line break, a year's second glyph, headless ethnic groups;
 # .9: no middle dot guessed back into a name; .10: 性别 read onto a name; .11: a diploma's
@@ -52,6 +52,7 @@ READER_VERSION = "2026-12-08.12"  # .5: second opinions on doubt, seals; .6: tex
 # .12: issuers' stray heads and lost 市, Chinese-numeral date repairs, a stop label's value,
 # overprint words and 兹证明 no names, 具备…系列 titles, an ethnicity after its misread label,
 # a Chinese-numeral year's E, an issuer's label head and lost first glyph
+# .13: poor scans' misread phrases, prose committees, seal-note brackets, skewed rows, 第N届
 
 # A whole date in words or digits: 二〇一九年八月十二日, 2019年8月12日.
 _DATE_LINE = re.compile(r"年.{1,3}月.{1,4}日")
