@@ -1,12 +1,15 @@
 """What reading a file in the sandbox (a forked child with limits) costs over reading it inline.
 
-    python bench/sandbox.py [--repeat 30]
+    python bench/sandbox.py [--repeat 30] [--small-parent]
 
-Every file of a batch is opened in a forked child (extractors/sandbox.py), once to inspect it
-and once per page read. This times extractors.loaders.load_file on small files (a 64×64 PNG,
-a one-page text-layer PDF, a 300-dpi A4 scan) with the sandbox and inline, interleaved, and
-prints the medians, the added time per call and the ratio. The machine is shared and noisy:
-read the medians, not single runs.
+Outside a verify run every file is opened in a child forked for the call
+(extractors/sandbox.py); inside one, in children forked once and kept (`kept_children()`),
+large buffers handed over in shared memory. This times extractors.loaders.load_file on small
+files (a 64×64 PNG, a one-page text-layer PDF, a 300-dpi A4 scan) forked per call, in a kept
+child and inline, interleaved, and prints the medians and the time each adds per call. A
+fork's cost grows with the parent's memory: by default the pipeline (Prefect, spaCy, the
+flows) is imported first, as in `credcheck verify`; --small-parent leaves it out. The
+machine is shared and noisy: read the medians, not single runs.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from extractors.loaders import LoadOptions, load_file  # noqa: E402
+from extractors.sandbox import _KEPT, KeptChildren  # noqa: E402
 from tests import hostile  # noqa: E402
 
 
@@ -46,23 +50,30 @@ def _files(folder: Path) -> dict[str, Path]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=30)
+    ap.add_argument("--small-parent", action="store_true", help="do not import the pipeline")
     a = ap.parse_args(argv)
+    if not a.small_parent:
+        import pipelines.flows  # noqa: F401  # a verify run's process (its settings first)
+
     inline = LoadOptions(sandbox=False)
+    kept = KeptChildren()
     with tempfile.TemporaryDirectory() as tmp:
         files = _files(Path(tmp))
-        print(f"{'file':18s} {'sandbox ms':>10s} {'inline ms':>10s} {'added ms':>9s} {'ratio':>6s}")
+        print(f"{'file':18s} {'fork ms':>8s} {'kept ms':>8s} {'inline ms':>9s} "
+              f"{'fork adds':>9s} {'kept adds':>9s}")  # fmt: skip
         for name, path in files.items():
             load_file(path), load_file(path, options=inline)  # warm caches
-            boxed, bare = [], []
-            for _ in range(a.repeat):  # interleaved: load drift hits both
-                t = time.perf_counter()
-                load_file(path)
-                boxed.append(time.perf_counter() - t)
-                t = time.perf_counter()
-                load_file(path, options=inline)
-                bare.append(time.perf_counter() - t)
-            mb, mi = statistics.median(boxed) * 1000, statistics.median(bare) * 1000
-            print(f"{name:18s} {mb:10.1f} {mi:10.1f} {mb - mi:9.1f} {mb / mi:6.2f}")
+            took: dict[str, list[float]] = {"fork": [], "kept": [], "inline": []}
+            for _ in range(a.repeat):  # interleaved: load drift hits all three
+                for mode in took:
+                    token = _KEPT.set(kept if mode == "kept" else None)
+                    t = time.perf_counter()
+                    load_file(path, options=inline if mode == "inline" else None)
+                    took[mode].append(time.perf_counter() - t)
+                    _KEPT.reset(token)
+            mf, mk, mi = (statistics.median(took[m]) * 1000 for m in took)
+            print(f"{name:18s} {mf:8.1f} {mk:8.1f} {mi:9.1f} {mf - mi:9.1f} {mk - mi:9.1f}")
+    kept.close()
     return 0
 
 
