@@ -226,13 +226,9 @@ class _Kept:
         except OSError:  # died since its last call
             raise _death_error(self._proc, memory_bytes, file) from None
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._results.poll(remaining):
-                raise ReaderTimeout(f"no result after {timeout_s:g} s; reader killed", file=file)
-            try:
-                kind, value = _recv(self._results, self.shared)
-            except (EOFError, OSError):
-                raise _death_error(self._proc, memory_bytes, file) from None
+            kind, value = _next_message(
+                self._results, self.shared, self._proc, deadline, timeout_s, memory_bytes, file
+            )
             if kind == "item":
                 self._requests.send_bytes(b"next")  # its buffers are copied out: go on
             yield kind, value
@@ -311,13 +307,7 @@ def _supervise(
     finished = False
     try:
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not reader.poll(remaining):
-                raise ReaderTimeout(f"no result after {timeout_s:g} s; reader killed", file=file)
-            try:
-                kind, value = _recv(reader)
-            except (EOFError, OSError):
-                raise _death_error(proc, memory_bytes, file) from None
+            kind, value = _next_message(reader, None, proc, deadline, timeout_s, memory_bytes, file)
             if kind == "error":
                 raise _rebuild_error(value, file)
             if kind == "done":
@@ -328,6 +318,26 @@ def _supervise(
     finally:
         reader.close()
         _reap(proc, grace_s=_EXIT_GRACE_S if finished else 0.0)
+
+
+def _next_message(
+    conn: Connection,
+    shared: mmap.mmap | None,
+    proc: Any,
+    deadline: float,
+    timeout_s: float,
+    memory_bytes: int,
+    file: str | None,
+) -> tuple[str, Any]:
+    """The child's next message by `deadline`: ReaderTimeout after it, the child's death as
+    ReaderCrashed (the caller kills and reaps it)."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0 or not conn.poll(remaining):
+        raise ReaderTimeout(f"no result after {timeout_s:g} s; reader killed", file=file)
+    try:
+        return _recv(conn, shared)
+    except (EOFError, OSError):
+        raise _death_error(proc, memory_bytes, file) from None
 
 
 def _reap(proc: Any, grace_s: float) -> None:
